@@ -1,0 +1,38 @@
+# The two commands: `make run` and `make test`. Everything else is a helper of those.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+PYTEST_ARGS ?=
+
+.PHONY: run test install install-python install-frontend frontend lint bench clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+install-python: $(VENV)/.installed
+
+install-frontend:
+	@if [ -f frontend/package.json ]; then cd frontend && npm ci --no-audit --no-fund --loglevel=error; fi
+
+frontend: install-frontend
+	@if [ -f frontend/package.json ]; then cd frontend && npm run build; fi
+
+install: install-python frontend
+
+run: install
+	$(PY) scripts/run_dev.py
+
+test: install
+	$(PY) scripts/services.py run -- $(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+lint: install-python
+	$(VENV)/bin/ruff check backend rules actions tests scripts
+
+bench: install-python
+	$(PY) scripts/services.py run -- $(PY) -m bench
+
+clean:
+	rm -rf var staticfiles media frontend/dist

@@ -1,0 +1,107 @@
+"""Base classes for account-scoped REST resources.
+
+Contract: every queryset is filtered to the caller's account, so another account's object is
+a 404; serializers reject unknown fields with a 400 naming them; related objects must belong to
+the caller's account and to the same site as the object being written.
+"""
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
+from rest_framework import filters, serializers, viewsets
+from rest_framework.exceptions import ValidationError
+
+
+class StrictSerializerMixin:
+    """Reject keys the serializer does not know instead of silently ignoring them."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise ValidationError({name: ["Unknown field."] for name in unknown})
+        return super().to_internal_value(data)
+
+
+class AccountScopedRelatedField(serializers.PrimaryKeyRelatedField):
+    """A primary-key field whose choices are limited to the caller's account."""
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        account_id = getattr(getattr(request, "user", None), "account_id", None)
+        return super().get_queryset().filter(account_id=account_id)
+
+
+class SiteScopedSerializer(StrictSerializerMixin, serializers.ModelSerializer):
+    """Serializer for SiteScopedModel rows: site fixed after creation, relations on the same site."""
+
+    same_site_fields: tuple[str, ...] = ()
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        site = attrs.get("site") or getattr(self.instance, "site", None)
+        if self.instance is not None and "site" in attrs and attrs["site"] != self.instance.site:
+            raise ValidationError({"site": ["The site of an existing object cannot be changed."]})
+        for name in self.same_site_fields:
+            related = attrs.get(name)
+            items = related if isinstance(related, list) else [related]
+            for item in items:
+                if item is not None and site is not None and item.site_id != site.id:
+                    raise ValidationError({name: [f"{item._meta.verbose_name} {item.pk} belongs to another site."]})
+        self._check_status(attrs)
+        return attrs
+
+    def _check_status(self, attrs) -> None:
+        model = self.Meta.model
+        if self.instance is None or "status" not in attrs or not hasattr(model, "check_transition"):
+            return
+        try:
+            model.check_transition(self.instance.status, attrs["status"])
+        except DjangoValidationError as exc:
+            raise ValidationError({"status": exc.messages}) from exc
+
+
+class FilterByQueryParams(filters.BaseFilterBackend):
+    """Exact-match filters named by the view's `filter_params` (`?site=1&status=new`)."""
+
+    def filter_queryset(self, request, queryset, view):
+        for param in getattr(view, "filter_params", ()):
+            value = request.query_params.get(param)
+            if value in (None, ""):
+                continue
+            field = queryset.model._meta.get_field(param)
+            try:
+                lookup_value = field.target_field.to_python(value) if field.is_relation else field.to_python(value)
+                if field.choices and value not in {str(c[0]) for c in field.choices}:
+                    raise DjangoValidationError(f"'{value}' is not one of {', '.join(str(c[0]) for c in field.choices)}.")
+            except DjangoValidationError as exc:
+                raise ValidationError({param: exc.messages}) from exc
+            queryset = queryset.filter(**{param: lookup_value})
+        return queryset
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {"name": p, "required": False, "in": "query", "schema": {"type": "string"},
+             "description": f"Filter by {p}."}
+            for p in getattr(view, "filter_params", ())
+        ]
+
+
+class AccountScopedViewSet(viewsets.ModelViewSet):
+    """CRUD over the caller's account's rows of `queryset.model`."""
+
+    filter_backends = [FilterByQueryParams, filters.SearchFilter, filters.OrderingFilter]
+    filter_params: tuple[str, ...] = ("site", "status")
+    ordering = ("-id",)
+
+    def get_queryset(self):
+        return super().get_queryset().filter(account_id=self.request.user.account_id)
+
+    def perform_create(self, serializer):
+        site = serializer.validated_data.get("site")
+        serializer.save(account_id=site.account_id if site is not None else self.request.user.account_id)
+
+
+def model_field_names(model: type[models.Model]) -> list[str]:
+    """Concrete field names of a model (for serializers that expose everything)."""
+    return [f.name for f in model._meta.concrete_fields]

@@ -1,0 +1,19 @@
+"""API errors: Django ValidationError and domain errors become 4xx with a field-shaped body."""
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from backend.billing.errors import InsufficientCredits
+
+
+def exception_handler(exc, context):
+    """Map domain exceptions to API responses; defer the rest to DRF."""
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+        return Response(detail, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, InsufficientCredits):
+        return Response(exc.to_dict(), status=status.HTTP_402_PAYMENT_REQUIRED)
+    return drf_exception_handler(exc, context)

@@ -1,0 +1,45 @@
+"""Liveness of the parts the service needs: the database and the broker (Redis)."""
+from __future__ import annotations
+
+import redis
+from django.conf import settings
+from django.db import connection
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+
+def check_database() -> str:
+    """'ok', or the error that a trivial query raised."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return "ok"
+    except Exception as exc:  # noqa: BLE001 - any failure is reported, not raised
+        return f"error: {exc.__class__.__name__}: {exc}"
+
+
+def check_broker() -> str:
+    """'ok', or why a PING to the Redis broker failed."""
+    try:
+        client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
+        client.ping()
+        return "ok"
+    except Exception as exc:  # noqa: BLE001
+        return f"error: {exc.__class__.__name__}: {exc}"
+
+
+class HealthView(APIView):
+    """`{"status": "ok", "database": "ok", "broker": "ok"}`, or 503 naming the failing part."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(responses={200: inline_serializer("Health", {
+        "status": serializers.CharField(), "database": serializers.CharField(), "broker": serializers.CharField()})})
+    def get(self, request):
+        parts = {"database": check_database(), "broker": check_broker()}
+        healthy = all(v == "ok" for v in parts.values())
+        return Response({"status": "ok" if healthy else "error", **parts}, status=200 if healthy else 503)

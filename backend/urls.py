@@ -1,0 +1,41 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.static import serve
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from backend.accounts import views as accounts
+from backend.billing.views import CreditsView
+from backend.core.health import HealthView
+from backend.planner import views as planner
+from backend.writer import views as writer
+
+router = DefaultRouter()
+router.register("sites", accounts.SiteViewSet)
+router.register("sectors", accounts.SectorViewSet)
+router.register("keywords", planner.KeywordViewSet)
+router.register("clusters", planner.ClusterViewSet)
+router.register("ideas", planner.ContentIdeaViewSet)
+router.register("tasks", writer.TaskViewSet)
+router.register("content", writer.ContentViewSet)
+router.register("images", writer.ImageViewSet)
+
+api_v1 = [
+    path("auth/token/", accounts.TokenView.as_view(), name="auth-token"),
+    path("auth/csrf/", accounts.CsrfView.as_view(), name="auth-csrf"),
+    path("auth/login/", accounts.SessionLoginView.as_view(), name="auth-login"),
+    path("auth/logout/", accounts.SessionLogoutView.as_view(), name="auth-logout"),
+    path("auth/me/", accounts.MeView.as_view(), name="auth-me"),
+    path("credits/", CreditsView.as_view(), name="credits"),
+    path("", include(router.urls)),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/health/", HealthView.as_view(), name="health"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("api/v1/", include(api_v1)),
+    path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
+]

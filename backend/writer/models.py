@@ -1,0 +1,123 @@
+"""Writer domain: tasks become content; content gets a featured and in-article images."""
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+from django.db import models
+from django.utils.text import slugify
+
+from backend.core.models import SiteScopedModel, StatusLifecycle
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def count_words(html: str) -> int:
+    """Words of the visible text of an HTML fragment."""
+    parser = _TextExtractor()
+    parser.feed(html or "")
+    return len(re.findall(r"\b[\w'-]+\b", " ".join(parser.parts)))
+
+
+class Task(StatusLifecycle, SiteScopedModel):
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        IN_PROGRESS = "in_progress"
+        COMPLETED = "completed"
+        FAILED = "failed"
+
+    TRANSITIONS = {"queued": {"in_progress"}, "in_progress": {"completed", "failed", "queued"},
+                   "failed": {"queued"}, "completed": set()}
+
+    idea = models.ForeignKey("planner.ContentIdea", on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks")
+    cluster = models.ForeignKey("planner.Cluster", on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks")
+    title = models.CharField(max_length=255)
+    target_word_count = models.PositiveIntegerField(default=1200)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["site", "status"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Content(StatusLifecycle, SiteScopedModel):
+    class Status(models.TextChoices):
+        DRAFT = "draft"
+        REVIEW = "review"
+        APPROVED = "approved"
+        PUBLISHED = "published"
+
+    TRANSITIONS = {"draft": {"review"}, "review": {"approved", "draft"}, "approved": {"published", "review"},
+                   "published": {"approved"}}
+
+    task = models.OneToOneField(Task, on_delete=models.SET_NULL, null=True, blank=True, related_name="content")
+    title = models.CharField(max_length=255)
+    slug = models.SlugField(max_length=255, blank=True)
+    html_content = models.TextField(blank=True)
+    excerpt = models.TextField(blank=True)
+    meta_title = models.CharField(max_length=255, blank=True)
+    meta_description = models.CharField(max_length=500, blank=True)
+    primary_keyword = models.CharField(max_length=255, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    categories = models.JSONField(default=list, blank=True)
+    word_count = models.PositiveIntegerField(default=0, editable=False)
+    seo_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    external_id = models.CharField(max_length=64, blank=True)
+    external_url = models.URLField(max_length=500, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "content"
+        indexes = [models.Index(fields=["site", "status"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.word_count = count_words(self.html_content)
+        if not self.slug and self.title:
+            self.slug = slugify(self.title)[:255]
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "word_count", "slug"}
+        super().save(*args, **kwargs)
+
+
+class Image(StatusLifecycle, SiteScopedModel):
+    class Kind(models.TextChoices):
+        FEATURED = "featured"
+        IN_ARTICLE = "in_article"
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        GENERATED = "generated"
+        FAILED = "failed"
+
+    TRANSITIONS = {"pending": {"generated", "failed"}, "failed": {"pending"}, "generated": {"pending"}}
+
+    content = models.ForeignKey(Content, on_delete=models.CASCADE, related_name="images")
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.IN_ARTICLE)
+    position = models.PositiveSmallIntegerField(default=0)
+    prompt = models.TextField(blank=True)
+    file = models.ImageField(upload_to="images/%Y/%m/", blank=True)
+    url = models.URLField(max_length=500, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["content", "kind", "position"], name="image_slot_unique")]
+        indexes = [models.Index(fields=["site", "status"])]
+        ordering = ["content_id", "kind", "position"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.position} of content {self.content_id}"

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from backend.accounts.models import Sector, Site
+from backend.core.api import AccountScopedRelatedField, SiteScopedSerializer
+from backend.planner.models import Cluster, ContentIdea
+from backend.writer.models import Content, Image, Task
+
+SCOPED_FIELDS = ["id", "site", "sector", "created_at", "updated_at"]
+
+
+class TaskSerializer(SiteScopedSerializer):
+    site = AccountScopedRelatedField(queryset=Site.objects.all())
+    sector = AccountScopedRelatedField(queryset=Sector.objects.all(), required=False, allow_null=True)
+    idea = AccountScopedRelatedField(queryset=ContentIdea.objects.all(), required=False, allow_null=True)
+    cluster = AccountScopedRelatedField(queryset=Cluster.objects.all(), required=False, allow_null=True)
+    same_site_fields = ("idea", "cluster", "sector")
+
+    class Meta:
+        model = Task
+        fields = [*SCOPED_FIELDS, "idea", "cluster", "title", "target_word_count", "status", "error"]
+        read_only_fields = ["id", "created_at", "updated_at", "error"]
+
+
+class ContentSerializer(SiteScopedSerializer):
+    site = AccountScopedRelatedField(queryset=Site.objects.all())
+    sector = AccountScopedRelatedField(queryset=Sector.objects.all(), required=False, allow_null=True)
+    task = AccountScopedRelatedField(queryset=Task.objects.all(), required=False, allow_null=True)
+    images_count = serializers.SerializerMethodField()
+    same_site_fields = ("task", "sector")
+
+    class Meta:
+        model = Content
+        fields = [*SCOPED_FIELDS, "task", "title", "slug", "html_content", "excerpt", "meta_title",
+                  "meta_description", "primary_keyword", "tags", "categories", "word_count", "seo_score", "status",
+                  "external_id", "external_url", "published_at", "images_count"]
+        read_only_fields = ["id", "created_at", "updated_at", "word_count", "seo_score", "external_id",
+                            "external_url", "published_at"]
+
+    def get_images_count(self, obj: Content) -> int:
+        annotated = getattr(obj, "images_total", None)
+        return annotated if annotated is not None else obj.images.count()
+
+    def validate_title(self, value: str) -> str:
+        if not value.strip():
+            raise serializers.ValidationError("This field may not be blank.")
+        return value.strip()
+
+
+class ImageSerializer(SiteScopedSerializer):
+    site = AccountScopedRelatedField(queryset=Site.objects.all())
+    sector = AccountScopedRelatedField(queryset=Sector.objects.all(), required=False, allow_null=True)
+    content = AccountScopedRelatedField(queryset=Content.objects.all())
+    file_url = serializers.SerializerMethodField()
+    same_site_fields = ("content", "sector")
+
+    class Meta:
+        model = Image
+        fields = [*SCOPED_FIELDS, "content", "kind", "position", "prompt", "url", "file_url", "status", "error"]
+        read_only_fields = ["id", "created_at", "updated_at", "file_url", "error"]
+        validators: list = []
+
+    def get_file_url(self, obj: Image) -> str | None:
+        return obj.file.url if obj.file else None
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        content = attrs.get("content") or getattr(self.instance, "content", None)
+        kind = attrs.get("kind", getattr(self.instance, "kind", Image.Kind.IN_ARTICLE))
+        position = attrs.get("position", getattr(self.instance, "position", 0))
+        clash = Image.objects.filter(content=content, kind=kind, position=position)
+        if self.instance is not None:
+            clash = clash.exclude(pk=self.instance.pk)
+        if content is not None and clash.exists():
+            raise serializers.ValidationError({"position": [f"Content {content.pk} already has a {kind} image at "
+                                                            f"position {position}."]})
+        return attrs

@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+
+from backend.accounts.models import Account
+from backend.billing.errors import InsufficientCredits
+from backend.billing.models import CreditTransaction
+from backend.billing.services import Reference, credits_add, credits_debit, credits_release, credits_reserve
+
+
+def _account(persona) -> Account:
+    return Account.objects.get(pk=persona.account.pk)
+
+
+def test_it_records_every_balance_change_in_the_ledger(alice):
+    credits_debit(account_id=alice.account.pk, amount="2.5", operation="generate_content",
+                  reference=Reference(run_id="run_x", step_index=3, object_type="content", object_id=7))
+    row = CreditTransaction.objects.filter(kind="debit").get()
+    assert (row.amount, row.balance_after, row.run_id, row.step_index, row.object_id) == (
+        Decimal("2.5"), Decimal("997.5"), "run_x", 3, 7)
+    assert _account(alice).credits == Decimal("997.5")
+
+
+def test_it_never_debits_below_zero_and_says_how_much(charlie):
+    with pytest.raises(InsufficientCredits) as excinfo:
+        credits_debit(account_id=charlie.account.pk, amount=60, operation="generate_images")
+    assert (excinfo.value.needed, excinfo.value.available) == (Decimal("60"), Decimal("50"))
+    assert "needed 60" in str(excinfo.value) and "available 50" in str(excinfo.value)
+    assert _account(charlie).credits == Decimal("50")
+    assert not CreditTransaction.objects.filter(account=charlie.account, kind="debit").exists()
+
+
+def test_it_charges_once_per_idempotency_key(alice):
+    for _ in range(3):
+        credits_debit(account_id=alice.account.pk, amount=1, operation="x", idempotency_key="run_1:step_2:item_3")
+    assert CreditTransaction.objects.filter(kind="debit").count() == 1
+    assert _account(alice).credits == Decimal("999")
+
+
+def test_it_holds_credits_for_a_reservation_and_draws_on_them(alice):
+    credits_reserve(account_id=alice.account.pk, amount=900, operation="run")
+    with pytest.raises(InsufficientCredits):
+        credits_debit(account_id=alice.account.pk, amount=200, operation="outside the run")
+    credits_debit(account_id=alice.account.pk, amount=200, operation="in the run", reserved_for_this=Decimal(900))
+    account = _account(alice)
+    assert (account.credits, account.credits_reserved) == (Decimal("800"), Decimal("700"))
+    credits_release(account_id=alice.account.pk, amount=700, operation="settle")
+    assert _account(alice).credits_available == Decimal("800")
+
+
+def test_it_refuses_a_reservation_larger_than_the_available_credits(charlie):
+    with pytest.raises(InsufficientCredits):
+        credits_reserve(account_id=charlie.account.pk, amount=51, operation="run")
+
+
+def test_it_shows_balance_and_recent_transactions(alice, api):
+    credits_add(account_id=alice.account.pk, amount=5, operation="grant")
+    body = api.get("/api/v1/credits/").json()
+    assert body["balance"] == "1005.00" and body["available"] == "1005.00"
+    assert [t["operation"] for t in body["transactions"]] == ["grant", "initial_grant"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_never_goes_below_zero_under_50_concurrent_debits(charlie):
+    if connection.vendor == "sqlite":
+        pytest.skip("row locks need PostgreSQL; SQLite serialises writers instead")
+    errors: list[Exception] = []
+
+    def debit():
+        try:
+            credits_debit(account_id=charlie.account.pk, amount=3, operation="burst")
+        except InsufficientCredits as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=debit) for _ in range(50)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    account = _account(charlie)
+    debits = CreditTransaction.objects.filter(account=account, kind="debit")
+    assert account.credits == Decimal("2")  # 16 debits of 3 from 50
+    assert debits.count() == 16 and len(errors) == 34
+    assert sum(d.amount for d in debits) == Decimal("50") - account.credits
