@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-python install-frontend frontend lint bench clean
+.PHONY: run test install install-python install-frontend install-system frontend lint bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,10 +22,14 @@ frontend: install-frontend
 
 install: install-python frontend
 
+install-system:
+	bash scripts/system_deps.sh
+
 run: install
 	$(PY) scripts/run_dev.py
 
-test: install
+test: install install-system
+	@if [ -f frontend/package.json ]; then cd frontend && npm run test; fi
 	$(PY) scripts/services.py run -- $(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
 
 lint: install-python

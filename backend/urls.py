@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
@@ -8,6 +8,7 @@ from rest_framework.routers import DefaultRouter
 from backend.accounts import views as accounts
 from backend.billing.views import CreditsView
 from backend.core.health import HealthView
+from backend.core.spa import spa_index
 from backend.planner import views as planner
 from backend.writer import views as writer
 
@@ -38,4 +39,5 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("api/v1/", include(api_v1)),
     path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
+    re_path(r"^(?!api/|admin/|media/|static/).*$", spa_index, name="spa"),
 ]
