@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "backend.billing",
     "backend.planner",
     "backend.writer",
+    "rules",
+    "actions",
 ]
 
 MIDDLEWARE = [
@@ -134,6 +136,8 @@ SPECTACULAR_SETTINGS = {
         "TaskStatusEnum": "backend.writer.models.Task.Status",
         "ContentStatusEnum": "backend.writer.models.Content.Status",
         "ImageStatusEnum": "backend.writer.models.Image.Status",
+        "RunStatusEnum": "rules.models.AutomationRun.Status",
+        "RunStepStatusEnum": "rules.models.RunStep.Status",
     },
 }
 
@@ -152,6 +156,16 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+CELERY_IMPORTS = ["actions.tasks", "rules.tasks"]
+CELERY_BEAT_SCHEDULE = {
+    "schedule-tick": {"task": "rules.schedule_tick", "schedule": 60.0},
+    "recover-stale-runs": {"task": "rules.recover_stale_runs", "schedule": 30.0},
+}
+
+# Rules engine
+AUTOMATION_MAX_DEPTH = int(os.environ.get("AUTOMATION_MAX_DEPTH", "5"))
+AUTOMATION_LEASE_SECONDS = int(os.environ.get("AUTOMATION_LEASE_SECONDS", "60"))
+AUTOMATION_EXTRA_ACTION_MODULES = [m for m in os.environ.get("AUTOMATION_EXTRA_ACTION_MODULES", "").split(",") if m]
 CELERY_TASK_EAGER_PROPAGATES = True
 
 AI_PROVIDER = os.environ.get("AI_PROVIDER", "local")

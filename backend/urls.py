@@ -29,6 +29,7 @@ api_v1 = [
     path("auth/logout/", accounts.SessionLogoutView.as_view(), name="auth-logout"),
     path("auth/me/", accounts.MeView.as_view(), name="auth-me"),
     path("credits/", CreditsView.as_view(), name="credits"),
+    path("automation/", include("rules.urls")),
     path("", include(router.urls)),
 ]
 

@@ -46,3 +46,36 @@ def charlie(db) -> Persona:
 @pytest.fixture
 def api(alice) -> APIClient:
     return alice.client()
+
+
+# --- the rules engine ------------------------------------------------------------------------
+
+import tests.support.test_actions  # noqa: E402,F401  (test-only actions, registered once)
+
+
+@pytest.fixture
+def eager(transactional_db, settings):
+    """Run Celery tasks inline; real commits, so on_commit callbacks fire as in production."""
+    from backend.celery import app
+
+    app.conf.task_always_eager = True
+    settings.AUTOMATION_LEASE_SECONDS = 60
+    yield
+    app.conf.task_always_eager = False
+
+
+@pytest.fixture
+def make_rule(alice):
+    """Create a rule for Alice through the service layer (validated like the API does)."""
+    from rules.services import rule_create
+    from rules.validation import validate_rule
+
+    def make(**fields):
+        fields.setdefault("name", "rule")
+        fields.setdefault("trigger", {"type": "manual"})
+        fields.setdefault("actions", [{"type": "log", "params": {"message": "hello"}}])
+        fields.update(validate_rule({k: fields[k] for k in ("trigger", "conditions", "actions") if k in fields}))
+        account_id = fields.pop("account_id", alice.account.id)
+        return rule_create(account_id=account_id, **fields)[0]
+
+    return make

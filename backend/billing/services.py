@@ -42,17 +42,23 @@ def _positive(amount) -> Decimal:
 def _record(account: Account, kind: str, amount: Decimal, operation: str, reference: Reference,
             description: str, idempotency_key: str | None) -> CreditTransaction:
     account.save(update_fields=["credits", "credits_reserved", "updated_at"])
-    return CreditTransaction.objects.create(
+    row = CreditTransaction.objects.create(
         account=account, kind=kind, amount=amount, operation=operation, description=description,
         idempotency_key=idempotency_key, balance_after=account.credits,
         reserved_after=account.credits_reserved, **reference.fields(),
     )
+    row.was_created = True
+    return row
 
 
 def _existing(idempotency_key: str | None) -> CreditTransaction | None:
+    """The row already written for this key (marked `was_created = False`), if any."""
     if idempotency_key is None:
         return None
-    return CreditTransaction.objects.filter(idempotency_key=idempotency_key).first()
+    row = CreditTransaction.objects.filter(idempotency_key=idempotency_key).first()
+    if row is not None:
+        row.was_created = False
+    return row
 
 
 def credits_add(*, account_id: int, amount, operation: str, reference: Reference = Reference(),

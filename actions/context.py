@@ -1,0 +1,134 @@
+"""What an action sees while it runs: the run, its step, the trigger, logging, credits, pause checks."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.apps import apps
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from backend.billing.services import Reference, credits_debit
+from rules.engine import Causation
+from rules.models import AutomationRun, RunLog, RunStep
+
+OBJECT_MODELS = {
+    "keyword": "planner.Keyword",
+    "cluster": "planner.Cluster",
+    "idea": "planner.ContentIdea",
+    "task": "writer.Task",
+    "content": "writer.Content",
+    "image": "writer.Image",
+}
+PLACEHOLDER = re.compile(r"\{([a-z_]+(?:\.[a-z_0-9]+)*)\}")
+
+
+@dataclass
+class ActionContext:
+    run: AutomationRun
+    step: RunStep
+
+    @property
+    def account_id(self) -> int:
+        return self.run.account_id
+
+    @property
+    def site_id(self) -> int | None:
+        return self.run.site_id
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        return self.run.trigger_payload or {}
+
+    def log(self, message: str, *, level: str = "info") -> None:
+        """Append a timestamped line to the run log, tagged with this step."""
+        RunLog.objects.create(run_id=self.run.pk, step_index=self.step.index, level=level, message=message[:5000])
+
+    def should_stop(self) -> str | None:
+        """'paused' or 'cancelled' when the run was told to stop (checked between batches), else None."""
+        status = AutomationRun.objects.filter(pk=self.run.pk).values_list("status", flat=True).first()
+        return status if status in (AutomationRun.Status.PAUSED, AutomationRun.Status.CANCELLED) else None
+
+    def heartbeat(self) -> None:
+        AutomationRun.objects.filter(pk=self.run.pk).update(heartbeat_at=timezone.now())
+
+    def child_causation(self) -> Causation:
+        parent = Causation.from_dict(self.run.causation)
+        return parent.child(rule_id=self.run.rule_id or 0, run_id=self.run.run_id)
+
+    def charge(
+        self,
+        amount: Decimal | float | str,
+        *,
+        operation: str,
+        object_type: str = "",
+        object_id: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> Decimal:
+        """Debit credits for one produced item, drawing on the run's reservation first; exactly once per key."""
+        amount = Decimal(str(amount))
+        if amount <= 0:
+            return Decimal("0")
+        key = idempotency_key or (f"{self.run.run_id}:{operation}:{object_type}:{object_id}" if object_id else None)
+        with transaction.atomic():
+            run = AutomationRun.objects.select_for_update().get(pk=self.run.pk)
+            hold_left = max(Decimal("0"), run.credits_reserved - run.total_credits_used)
+            row = credits_debit(
+                account_id=run.account_id,
+                amount=amount,
+                operation=operation,
+                reference=Reference(run.run_id, self.step.index, object_type, object_id),
+                idempotency_key=key,
+                reserved_for_this=hold_left,
+            )
+            if not row.was_created:
+                return Decimal("0")  # charged before (a redelivered or retried item)
+            AutomationRun.objects.filter(pk=run.pk).update(total_credits_used=F("total_credits_used") + amount)
+            RunStep.objects.filter(pk=self.step.pk).update(credits_used=F("credits_used") + amount)
+        return amount
+
+    def trigger_object(self):
+        """The domain object whose event started this run, freshly loaded, and its type name."""
+        object_type = self.payload.get("object_type")
+        object_id = (self.payload.get("object") or {}).get("id")
+        if object_type not in OBJECT_MODELS or object_id is None:
+            return None, object_type
+        model = apps.get_model(OBJECT_MODELS[object_type])
+        return model.objects.filter(pk=object_id, account_id=self.account_id).first(), object_type
+
+    def account_emails(self) -> list[str]:
+        from backend.accounts.models import User
+
+        return list(
+            User.objects.filter(account_id=self.account_id, is_active=True)
+            .exclude(email="")
+            .values_list("email", flat=True)
+        )
+
+    def describe(self) -> dict[str, Any]:
+        """The run's context as JSON (what a webhook receives)."""
+        return {
+            "run_id": self.run.run_id,
+            "rule": {"id": self.run.rule_id, "name": self.run.rule_name, "version": self.run.rule_version},
+            "site_id": self.site_id,
+            "trigger_type": self.run.trigger_type,
+            "payload": self.payload,
+            "step": {"index": self.step.index, "action_type": self.step.action_type},
+        }
+
+    def render(self, template: str) -> str:
+        """Fill `{object.text}`-style placeholders from the trigger payload; unknown ones stay as written."""
+
+        def lookup(match: re.Match) -> str:
+            value: Any = self.payload
+            for part in match.group(1).split("."):
+                if not isinstance(value, dict) or part not in value:
+                    return match.group(0)
+                value = value[part]
+            return str(value)
+
+        return PLACEHOLDER.sub(lookup, template)

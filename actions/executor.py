@@ -1,0 +1,408 @@
+"""The ActionExecutor: runs a run's steps in order, one Celery task per step.
+
+State lives in the database, so every decision survives a worker dying:
+- a step task first takes the step's lease (a conditional UPDATE); a second delivery of the same
+  task finds the lease held, or the step finished, and does nothing — completed steps never repeat;
+- a heartbeat thread extends the lease while the action runs; a killed worker's lease expires and
+  `recover_stale_runs` enqueues the step again;
+- transient errors retry with exponential backoff up to the step's limit; permanent ones fail at once;
+- pause and cancel are statuses the next step task (and batched actions, between batches) obey.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import OperationalError, close_old_connections, connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from actions.base import ActionError, StepResult
+from actions.context import ActionContext
+from actions.registry import UnknownAction, registry
+from backend.billing.errors import InsufficientCredits
+from backend.billing.services import Reference, credits_release, credits_reserve
+from rules.causation import causing
+from rules.models import AutomationRun, RunLog, RunStep
+
+log = logging.getLogger(__name__)
+Status, StepStatus = AutomationRun.Status, RunStep.Status
+TRANSIENT_EXCEPTIONS: tuple[type[BaseException], ...] = (OperationalError, ConnectionError, TimeoutError)
+
+
+def lease_seconds() -> int:
+    return int(getattr(settings, "AUTOMATION_LEASE_SECONDS", 60))
+
+
+def run_log(run: AutomationRun, message: str, *, step_index: int | None = None, level: str = "info") -> None:
+    RunLog.objects.create(run=run, step_index=step_index, level=level, message=message)
+
+
+# --- starting and finishing runs -------------------------------------------------------------
+
+
+def run_start(run: AutomationRun) -> AutomationRun:
+    """queued → running: reserve the estimated credits, then enqueue the first pending step."""
+    estimate = run_estimate(run)
+    if estimate > 0:
+        try:
+            credits_reserve(
+                account_id=run.account_id,
+                amount=estimate,
+                operation="run_reservation",
+                reference=Reference(run_id=run.run_id),
+            )
+        except InsufficientCredits as exc:
+            run_log(run, str(exc), level="error")
+            _finish(run, Status.FAILED, str(exc))
+            raise
+    now = timezone.now()
+    AutomationRun.objects.filter(pk=run.pk).update(
+        status=Status.RUNNING, started_at=now, heartbeat_at=now, credits_reserved=estimate
+    )
+    run.refresh_from_db()
+    run_log(
+        run,
+        f"run started ({run.trigger_type}), rule {run.rule_name!r} v{run.rule_version}"
+        + (f", {estimate} credits reserved" if estimate else ""),
+    )
+    _enqueue_next(run)
+    return run
+
+
+def run_estimate(run: AutomationRun) -> Decimal:
+    """Sum of the pending steps' cost estimates."""
+    total = Decimal("0")
+    for step in run.steps.filter(status=StepStatus.PENDING):
+        try:
+            total += registry.get(step.action_type).estimate(step.params, site_id=run.site_id)
+        except UnknownAction:
+            continue
+    return total
+
+
+def _finish(run: AutomationRun, status: str, error: str = "") -> None:
+    """Close a run: settle the reservation, record the end, start the next queued run of its group."""
+    now = timezone.now()
+    fields: dict[str, Any] = {"status": status, "completed_at": now, "heartbeat_at": now}
+    if error:
+        fields["error_message"] = error[:5000]
+    updated = AutomationRun.objects.filter(pk=run.pk).exclude(status__in=AutomationRun.FINISHED).update(**fields)
+    if not updated:
+        return
+    run.refresh_from_db()
+    run.steps.filter(status__in=[StepStatus.PENDING, StepStatus.RUNNING]).update(
+        status=StepStatus.CANCELLED if status == Status.CANCELLED else StepStatus.SKIPPED, lease_token=""
+    )
+    leftover = run.credits_reserved - min(run.total_credits_used, run.credits_reserved)
+    if leftover > 0:
+        credits_release(
+            account_id=run.account_id,
+            amount=leftover,
+            operation="run_settlement",
+            reference=Reference(run_id=run.run_id),
+        )
+    run_log(
+        run,
+        f"run {status}" + (f": {error}" if error else "") + f"; credits used {run.total_credits_used}",
+        level="error" if status == Status.FAILED else "info",
+    )
+    from rules.dispatch import on_run_finished
+
+    transaction.on_commit(lambda: on_run_finished(run.pk))
+
+
+# --- enqueueing ------------------------------------------------------------------------------
+
+
+def _enqueue_next(run: AutomationRun) -> None:
+    step = run.steps.filter(status__in=[StepStatus.PENDING, StepStatus.RUNNING]).order_by("index").first()
+    if step is None:
+        _finish(run, Status.COMPLETED)
+        return
+    AutomationRun.objects.filter(pk=run.pk).update(current_step=step.index)
+    enqueue_step(run.pk, step.index)
+
+
+def enqueue_step(run_pk: int, index: int, *, countdown: float = 0) -> None:
+    """Send the step task to its action's queue once the current transaction commits."""
+    from actions.tasks import execute_step
+
+    step = RunStep.objects.get(run_id=run_pk, index=index)
+    try:
+        queue = registry.get(step.action_type).queue
+    except UnknownAction:
+        queue = "default"
+    options: dict[str, Any] = {"queue": queue, "countdown": max(0.0, countdown)}
+    if step.timeout:
+        options.update(soft_time_limit=step.timeout, time_limit=step.timeout + 30)
+    transaction.on_commit(lambda: execute_step.apply_async((run_pk, index), **options))
+
+
+# --- executing one step ----------------------------------------------------------------------
+
+
+def execute_step(run_pk: int, index: int) -> None:
+    """Run step `index` of a run if it is due; safe to call twice (leases and statuses decide)."""
+    run = AutomationRun.objects.filter(pk=run_pk).first()
+    if run is None or run.status != Status.RUNNING:
+        return
+    step = run.steps.filter(index=index).first()
+    if step is None or step.status not in (StepStatus.PENDING, StepStatus.RUNNING):
+        return
+    token = _take_lease(step)
+    if token is None:
+        return  # another delivery holds it
+    step.refresh_from_db()
+    step.status, step.attempts = StepStatus.RUNNING, step.attempts + 1
+    step.started_at = step.started_at or timezone.now()
+    step.save(update_fields=["status", "attempts", "started_at"])
+    run_log(run, f"step {index} ({step.action_type}) attempt {step.attempts} started", step_index=index)
+    beat = _Heartbeat(run.pk, step.pk, token)
+    beat.start()
+    try:
+        outcome = _call_action(run, step)
+    finally:
+        beat.stop()
+    _apply_outcome(run, step, outcome, token)
+
+
+def _take_lease(step: RunStep) -> str | None:
+    token, now = uuid.uuid4().hex, timezone.now()
+    taken = (
+        RunStep.objects.filter(pk=step.pk, status__in=[StepStatus.PENDING, StepStatus.RUNNING])
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now) | Q(lease_token=""))
+        .update(lease_token=token, lease_until=now + timedelta(seconds=lease_seconds()))
+    )
+    return token if taken else None
+
+
+class _Heartbeat:
+    """Extends the step lease and the run heartbeat while an action runs (in a thread)."""
+
+    def __init__(self, run_pk: int, step_pk: int, token: str) -> None:
+        self.run_pk, self.step_pk, self.token = run_pk, step_pk, token
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+
+    def start(self) -> None:
+        if connection.vendor != "sqlite":  # SQLite allows one writer; the lease length covers short steps
+            self.thread.start()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        if self.thread.is_alive():
+            self.thread.join(timeout=5)
+
+    def _loop(self) -> None:
+        interval = max(1.0, lease_seconds() / 3)
+        try:
+            while not self.stopped.wait(interval):
+                now = timezone.now()
+                RunStep.objects.filter(pk=self.step_pk, lease_token=self.token).update(
+                    lease_until=now + timedelta(seconds=lease_seconds())
+                )
+                AutomationRun.objects.filter(pk=self.run_pk).update(heartbeat_at=now)
+        finally:
+            close_old_connections()
+            connection.close()
+
+
+def _call_action(run: AutomationRun, step: RunStep) -> StepResult | ActionError:
+    ctx = ActionContext(run=run, step=step)
+    try:
+        action = registry.get(step.action_type)
+        with causing(ctx.child_causation()):
+            return action.run(ctx, step.params)
+    except UnknownAction:
+        return ActionError(f"unknown action type {step.action_type!r}", permanent=True)
+    except ActionError as exc:
+        return exc
+    except TRANSIENT_EXCEPTIONS as exc:
+        return ActionError(f"{exc.__class__.__name__}: {exc}")
+    except Exception as exc:  # noqa: BLE001 - a bug in an action fails its step, not the worker
+        if exc.__class__.__name__ == "SoftTimeLimitExceeded":
+            return ActionError(f"step timed out after {step.timeout} s")
+        log.exception("action %s crashed", step.action_type)
+        return ActionError(f"{exc.__class__.__name__}: {exc}", permanent=True)
+
+
+def _apply_outcome(run: AutomationRun, step: RunStep, outcome: StepResult | ActionError, token: str) -> None:
+    with transaction.atomic():
+        step = RunStep.objects.select_for_update().get(pk=step.pk)
+        if step.lease_token != token:
+            return  # the run was cancelled or the lease was taken over; the new holder decides
+        step.lease_token, step.lease_until = "", None
+        run.refresh_from_db()
+        if isinstance(outcome, ActionError):
+            _step_failed(run, step, outcome)
+        else:
+            _step_succeeded(run, step, outcome)
+
+
+def _accumulate(step: RunStep, result: StepResult) -> None:
+    step.input_count += result.input_count
+    step.output_count += result.output_count
+    merged = dict(step.result)
+    for key, value in result.result.items():
+        old = merged.get(key)
+        if isinstance(value, (int, float)) and isinstance(old, (int, float)) and not isinstance(value, bool):
+            merged[key] = old + value
+        elif isinstance(value, list) and isinstance(old, list):
+            merged[key] = old + value
+        else:
+            merged[key] = value
+    step.result = merged
+
+
+def _step_succeeded(run: AutomationRun, step: RunStep, result: StepResult) -> None:
+    _accumulate(step, result)
+    if result.defer_seconds:
+        step.status = StepStatus.PENDING
+        step.save()
+        # Not stale while it sleeps: recovery looks at the heartbeat.
+        AutomationRun.objects.filter(pk=run.pk).update(
+            heartbeat_at=timezone.now() + timedelta(seconds=result.defer_seconds)
+        )
+        enqueue_step(run.pk, step.index, countdown=result.defer_seconds)
+        return
+    if result.paused:
+        step.status = StepStatus.PENDING
+        step.save()
+        run_log(run, f"step {step.index} stopped between batches ({run.status})", step_index=step.index)
+        return
+    step.status, step.finished_at, step.error, step.error_kind = StepStatus.COMPLETED, timezone.now(), "", ""
+    step.save()
+    run_log(
+        run,
+        f"step {step.index} ({step.action_type}) completed: in {step.input_count}, out "
+        f"{step.output_count}, credits {step.credits_used}",
+        step_index=step.index,
+    )
+    if run.status == Status.RUNNING:
+        _enqueue_next(run)
+
+
+def _step_failed(run: AutomationRun, step: RunStep, error: ActionError) -> None:
+    step.error, step.error_kind = error.message[:5000], ("permanent" if error.permanent else "transient")
+    retries_left = step.max_retries - (step.attempts - 1)
+    if not error.permanent and retries_left > 0 and run.status == Status.RUNNING:
+        wait = step.retry_backoff * (2 ** (step.attempts - 1))
+        step.status = StepStatus.PENDING
+        step.save()
+        run_log(
+            run,
+            f"step {step.index} attempt {step.attempts} failed ({error.message}); retrying in {wait:g} s",
+            step_index=step.index,
+            level="warning",
+        )
+        enqueue_step(run.pk, step.index, countdown=wait)
+        return
+    step.status, step.finished_at = StepStatus.FAILED, timezone.now()
+    step.save()
+    run_log(
+        run,
+        f"step {step.index} ({step.action_type}) failed ({step.error_kind}): {error.message}",
+        step_index=step.index,
+        level="error",
+    )
+    if step.on_error == "continue" and run.status == Status.RUNNING:
+        run_log(run, f"on_error=continue: going on after step {step.index}", step_index=step.index)
+        _enqueue_next(run)
+    elif run.status == Status.RUNNING:
+        _finish(run, Status.FAILED, f"step {step.index} ({step.action_type}) failed: {error.message}")
+
+
+# --- control: pause, resume, cancel, retry ---------------------------------------------------
+
+
+class RunStateError(Exception):
+    """The run is not in a state that allows this operation."""
+
+
+def run_pause(run: AutomationRun) -> AutomationRun:
+    """Takes effect between steps (and between batches inside batched actions)."""
+    if not AutomationRun.objects.filter(pk=run.pk, status=Status.RUNNING).update(
+        status=Status.PAUSED, paused_at=timezone.now()
+    ):
+        raise RunStateError(f"run {run.run_id} is {run.status}; only a running run can be paused")
+    run.refresh_from_db()
+    run_log(run, "run paused")
+    return run
+
+
+def run_resume(run: AutomationRun) -> AutomationRun:
+    """Continue from the first unfinished step."""
+    if not AutomationRun.objects.filter(pk=run.pk, status=Status.PAUSED).update(
+        status=Status.RUNNING, resumed_at=timezone.now(), heartbeat_at=timezone.now()
+    ):
+        raise RunStateError(f"run {run.run_id} is {run.status}; only a paused run can be resumed")
+    run.refresh_from_db()
+    run_log(run, "run resumed")
+    running = run.steps.filter(status=StepStatus.RUNNING, lease_token__gt="").exists()
+    if not running:  # a step still finishing its batch will enqueue the next one itself
+        _enqueue_next(run)
+    return run
+
+
+def run_cancel(run: AutomationRun, *, reason: str = "cancelled by user") -> AutomationRun:
+    """Stop the run and mark the steps that did not finish cancelled."""
+    if run.status in AutomationRun.FINISHED:
+        raise RunStateError(f"run {run.run_id} is already {run.status}")
+    AutomationRun.objects.filter(pk=run.pk).update(cancelled_at=timezone.now())
+    _finish(run, Status.CANCELLED, reason)
+    run.refresh_from_db()
+    return run
+
+
+def run_retry(run: AutomationRun, *, from_start: bool = False) -> AutomationRun:
+    """A failed or cancelled run again, from its failed step (or the start), as a new attempt."""
+    if run.status not in (Status.FAILED, Status.CANCELLED):
+        raise RunStateError(f"run {run.run_id} is {run.status}; only failed or cancelled runs can be retried")
+    steps = run.steps.all()
+    if not from_start:
+        first = steps.exclude(status=StepStatus.COMPLETED).order_by("index").first()
+        steps = steps.filter(index__gte=first.index if first else 0)
+    steps.update(status=StepStatus.PENDING, error="", error_kind="", finished_at=None, lease_token="", lease_until=None)
+    AutomationRun.objects.filter(pk=run.pk).update(
+        status=Status.QUEUED, attempt=run.attempt + 1, completed_at=None, cancelled_at=None, error_message=""
+    )
+    run.refresh_from_db()
+    run_log(run, f"retry as attempt {run.attempt} from {'the start' if from_start else 'the failed step'}")
+    from rules.dispatch import admit_run
+
+    return admit_run(run)
+
+
+# --- recovery --------------------------------------------------------------------------------
+
+
+def recover_stale_runs() -> list[str]:
+    """Re-enqueue the current step of running runs whose worker went away (expired lease, stale heartbeat)."""
+    now = timezone.now()
+    stale_before = now - timedelta(seconds=lease_seconds())
+    recovered = []
+    for run in AutomationRun.objects.filter(status=Status.RUNNING, heartbeat_at__lt=stale_before):
+        step = run.steps.filter(status__in=[StepStatus.PENDING, StepStatus.RUNNING]).order_by("index").first()
+        if step is None:
+            _finish(run, Status.COMPLETED)
+            continue
+        if step.lease_until and step.lease_until > now:
+            continue  # a live worker holds it
+        RunStep.objects.filter(pk=step.pk).update(lease_token="", lease_until=None)
+        AutomationRun.objects.filter(pk=run.pk).update(heartbeat_at=now)
+        run_log(
+            run,
+            f"worker lost: step {step.index} enqueued again (heartbeat stale since {run.heartbeat_at})",
+            step_index=step.index,
+            level="warning",
+        )
+        enqueue_step(run.pk, step.index)
+        recovered.append(run.run_id)
+    return recovered

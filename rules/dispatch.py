@@ -1,0 +1,239 @@
+"""From a trigger to a run: site and watched-field filters, loop guard, conditions, concurrency mode.
+
+Every trigger that reaches a rule leaves a TriggerRecord: started, queued, or dropped with the reason.
+"""
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from backend.billing.errors import InsufficientCredits
+from rules.conditions import compiled_for
+from rules.engine import DEFAULT_MAX_DEPTH, Causation, check_loop, decide_mode
+from rules.index import rule_index
+from rules.models import AutomationRule, AutomationRun, RunStep, TriggerRecord
+
+log = logging.getLogger(__name__)
+Outcome = TriggerRecord.Outcome
+
+
+def max_depth() -> int:
+    return int(getattr(settings, "AUTOMATION_MAX_DEPTH", DEFAULT_MAX_DEPTH))
+
+
+# --- event triggers --------------------------------------------------------------------------
+
+def dispatch_event(event: dict[str, Any], causation: Causation | None) -> list[AutomationRun]:
+    """Evaluate every rule listening to `event` and start the runs it calls for (after commit)."""
+    runs = []
+    site_cache: dict[int, dict] = {}
+    for entry in rule_index.lookup(event["account_id"], event["name"]):
+        if entry.site_id is not None and entry.site_id != event.get("site_id"):
+            continue
+        if entry.watch_fields and event["changes"] and not (entry.watch_fields & set(event["changes"])):
+            continue
+        rule = AutomationRule.objects.filter(pk=entry.id, is_active=True).first()
+        if rule is None:
+            continue
+        run = _trigger_from_event(rule, event, causation or Causation(root_event=event["name"]), site_cache)
+        if run is not None:
+            runs.append(run)
+    return runs
+
+
+def emit_custom_event(name: str, *, account_id: int, site_id: int | None, data: dict,
+                      causation: Causation) -> None:
+    """Emit `custom.<name>` (from the emit_event action); dispatched after commit."""
+    event = {"name": name, "account_id": account_id, "site_id": site_id, "object_type": "custom",
+             "object": data, "changes": {}}
+    transaction.on_commit(lambda: dispatch_event(event, causation))
+
+
+def _trigger_from_event(rule: AutomationRule, event: dict, causation: Causation,
+                        site_cache: dict[int, dict]) -> AutomationRun | None:
+    causation = Causation(root_event=causation.root_event or event["name"], depth=causation.depth,
+                          rule_path=causation.rule_path, run_id=causation.run_id, event=event["name"])
+    record = {"rule": rule, "account_id": rule.account_id, "trigger_type": "event", "event": event["name"],
+              "object_type": event["object_type"], "object_id": (event["object"] or {}).get("id"),
+              "causation": causation.to_dict()}
+    loop = check_loop(causation, rule_id=rule.id, allow_self_trigger=rule.allow_self_trigger, max_depth=max_depth())
+    if loop.blocked:
+        TriggerRecord.objects.create(outcome=Outcome.DROPPED_LOOP, reason=loop.reason, **record)
+        return None
+    context = condition_context(rule, event=event, site_cache=site_cache)
+    result = compiled_for(rule.id, rule.version, rule.conditions).evaluate(context)
+    if result.error is not None:
+        TriggerRecord.objects.create(outcome=Outcome.CONDITION_ERROR, reason=str(result.error), **record)
+        return None
+    if not result.triggered:
+        TriggerRecord.objects.create(outcome=Outcome.DROPPED_CONDITIONS, reason="conditions were false", **record)
+        return None
+    payload = {"event": event["name"], "object_type": event["object_type"], "object": event["object"],
+               "changes": event["changes"]}
+    return trigger_rule(rule, trigger_type="event", payload=payload, causation=causation,
+                        site_id=event.get("site_id"), record=record)
+
+
+def condition_context(rule: AutomationRule, *, event: dict | None = None, payload: dict | None = None,
+                      site_cache: dict[int, dict] | None = None) -> dict[str, Any]:
+    """The dict conditions see: event, object, site, account, now, payload."""
+    site_id = (event or {}).get("site_id") or rule.site_id
+    return {
+        "event": {"name": event["name"], "changes": event["changes"]} if event else {"name": "", "changes": {}},
+        "object": (event or {}).get("object") or {},
+        "site": _site_info(site_id, site_cache if site_cache is not None else {}),
+        "account": {"id": rule.account_id},
+        "now": timezone.now().isoformat(),
+        "payload": payload or {},
+    }
+
+
+def _site_info(site_id: int | None, cache: dict[int, dict]) -> dict:
+    if site_id is None:
+        return {}
+    if site_id not in cache:
+        from backend.accounts.models import Site
+
+        cache[site_id] = Site.objects.filter(pk=site_id).values("id", "name", "domain", "timezone").first() or {}
+    return cache[site_id]
+
+
+# --- any trigger -----------------------------------------------------------------------------
+
+def trigger_rule(rule: AutomationRule, *, trigger_type: str, payload: dict, causation: Causation,
+                 site_id: int | None = None, record: dict | None = None) -> AutomationRun | None:
+    """Apply the rule's mode and start, queue or drop a run. Returns the run, or None when dropped.
+
+    A run refused for credits comes back failed with `run.refused` set to the InsufficientCredits error.
+    """
+    from actions.executor import run_cancel
+
+    record = record or {"rule": rule, "account_id": rule.account_id, "trigger_type": trigger_type,
+                        "causation": causation.to_dict()}
+    site_id = rule.site_id or site_id
+    key = f"rule:{rule.id}" + (f":site:{site_id}" if rule.mode_scope == "site" else "")
+    with transaction.atomic():
+        AutomationRule.objects.select_for_update().filter(pk=rule.pk).first()  # serialise decisions per rule
+        group = AutomationRun.objects.filter(concurrency_key=key)
+        running = list(group.filter(status__in=[AutomationRun.Status.RUNNING, AutomationRun.Status.PAUSED])
+                       .order_by("created_at").values_list("run_id", flat=True))
+        queued = group.filter(status=AutomationRun.Status.QUEUED).count()
+        decision = decide_mode(rule.mode, max_runs=rule.max_runs, running=running, queued=queued)
+        if decision.action == "drop":
+            TriggerRecord.objects.create(outcome=Outcome.DROPPED_MODE, reason=decision.reason, **record)
+            return None
+        run = _create_run(rule, trigger_type=trigger_type, payload=payload, causation=causation, site_id=site_id,
+                          key=key)
+        if decision.action == "restart":
+            for active in AutomationRun.objects.filter(run_id__in=decision.cancel_run_ids):
+                run_cancel(active, reason=f"restarted by {run.run_id}")
+        outcome = Outcome.QUEUED if decision.action == "queue" else Outcome.STARTED
+        TriggerRecord.objects.create(outcome=outcome, reason=decision.reason, run=run, **record)
+        if decision.action != "queue":
+            _start(run)
+    return run
+
+
+def admit_run(run: AutomationRun) -> AutomationRun:
+    """Start a queued run now if its group has room (used by retry), else leave it queued."""
+    if run.rule_id is None:
+        return _start(run)
+    with transaction.atomic():
+        AutomationRule.objects.select_for_update().filter(pk=run.rule_id).first()
+        busy = AutomationRun.objects.filter(concurrency_key=run.concurrency_key, status__in=[
+            AutomationRun.Status.RUNNING, AutomationRun.Status.PAUSED]).exclude(pk=run.pk).exists()
+        if not busy:
+            _start(run)
+    return run
+
+
+def _start(run: AutomationRun) -> AutomationRun:
+    from actions.executor import run_start
+
+    try:
+        with transaction.atomic():
+            return run_start(run)
+    except InsufficientCredits as exc:
+        from actions.executor import _finish
+
+        _finish(run, AutomationRun.Status.FAILED, str(exc))
+        run.refresh_from_db()
+        run.refused = exc
+        return run
+
+
+def new_run_id(trigger_type: str) -> str:
+    """run_YYYYMMDD_HHMMSS_<trigger> (the seeds' format), with a short suffix when taken."""
+    base = f"run_{timezone.now():%Y%m%d_%H%M%S}_{trigger_type}"
+    if not AutomationRun.objects.filter(run_id=base).exists():
+        return base
+    return f"{base}_{secrets.token_hex(3)}"
+
+
+def _create_run(rule: AutomationRule, *, trigger_type: str, payload: dict, causation: Causation,
+                site_id: int | None, key: str) -> AutomationRun:
+    fields = {"account_id": rule.account_id, "site_id": site_id, "rule": rule, "rule_version": rule.version,
+              "rule_name": rule.name, "trigger_type": trigger_type, "trigger_payload": payload,
+              "concurrency_key": key, "causation": causation.to_dict()}
+    if causation.run_id:
+        fields["parent_run"] = AutomationRun.objects.filter(run_id=causation.run_id).first()
+    for _ in range(5):
+        try:
+            with transaction.atomic():
+                run = AutomationRun.objects.create(run_id=new_run_id(trigger_type), **fields)
+                break
+        except IntegrityError:
+            continue
+    else:
+        raise RuntimeError("could not allocate a unique run_id")
+    RunStep.objects.bulk_create([_step(run, index, spec) for index, spec in enumerate(rule.actions)])
+    AutomationRule.objects.filter(pk=rule.pk).update(execution_count=F("execution_count") + 1,
+                                                     last_executed_at=timezone.now())
+    return run
+
+
+def _step(run: AutomationRun, index: int, spec: dict) -> RunStep:
+    retry = spec.get("retry") or {}
+    return RunStep(run=run, index=index, action_type=spec["type"], name=spec.get("name", ""),
+                   params=spec.get("params") or {}, on_error=spec.get("on_error", "stop"),
+                   max_retries=retry.get("max", 0), retry_backoff=retry.get("backoff", 2.0),
+                   timeout=spec.get("timeout"))
+
+
+# --- after a run -----------------------------------------------------------------------------
+
+def on_run_finished(run_pk: int) -> None:
+    """Start the next queued run of the group, then emit run.completed / run.failed."""
+    run = AutomationRun.objects.filter(pk=run_pk).select_related("rule").first()
+    if run is None:
+        return
+    _start_next_queued(run)
+    name = {"completed": "run.completed", "failed": "run.failed"}.get(run.status)
+    if name is None:
+        return
+    obj = {"id": run.pk, "run_id": run.run_id, "rule": run.rule_id, "site": run.site_id, "status": run.status,
+           "trigger_type": run.trigger_type, "total_credits_used": float(run.total_credits_used),
+           "error_message": run.error_message}
+    if rule_index.lookup(run.account_id, name):
+        parent = Causation.from_dict(run.causation).child(rule_id=run.rule_id or 0, run_id=run.run_id)
+        dispatch_event({"name": name, "account_id": run.account_id, "site_id": run.site_id, "object_type": "run",
+                        "object": obj, "changes": {}}, parent)
+
+
+def _start_next_queued(run: AutomationRun) -> None:
+    if run.rule_id is None:
+        return
+    with transaction.atomic():
+        AutomationRule.objects.select_for_update().filter(pk=run.rule_id).first()
+        group = AutomationRun.objects.filter(concurrency_key=run.concurrency_key)
+        if group.filter(status__in=[AutomationRun.Status.RUNNING, AutomationRun.Status.PAUSED]).exists():
+            return
+        waiting = group.filter(status=AutomationRun.Status.QUEUED).order_by("created_at", "id").first()
+        if waiting is not None:
+            _start(waiting)

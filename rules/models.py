@@ -1,0 +1,223 @@
+"""Automation rules, their versions, runs, run steps, run logs and trigger records."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+
+from backend.core.crypto import EncryptedTextField
+from backend.core.models import TimestampedModel
+
+
+class AutomationRule(TimestampedModel):
+    class Mode(models.TextChoices):
+        SINGLE = "single"      # a trigger while a run is active is dropped (and recorded)
+        QUEUED = "queued"      # runs one after another
+        PARALLEL = "parallel"  # up to max_runs at once; beyond that dropped
+        RESTART = "restart"    # the active run is cancelled, the new one starts
+
+    class ModeScope(models.TextChoices):
+        RULE = "rule"
+        SITE = "site"
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="rules")
+    site = models.ForeignKey("accounts.Site", on_delete=models.CASCADE, null=True, blank=True, related_name="rules")
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    trigger = models.JSONField(default=dict)
+    conditions = models.JSONField(null=True, blank=True)  # stored as JSONLogic (seed list form translated)
+    actions = models.JSONField(default=list)
+    mode = models.CharField(max_length=16, choices=Mode.choices, default=Mode.SINGLE)
+    max_runs = models.PositiveSmallIntegerField(default=10)
+    mode_scope = models.CharField(max_length=8, choices=ModeScope.choices, default=ModeScope.RULE)
+    allow_self_trigger = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True)
+    version = models.PositiveIntegerField(default=1)
+    preset_key = models.CharField(max_length=64, blank=True)  # e.g. "seven_stage" for the default rule
+    execution_count = models.PositiveIntegerField(default=0)
+    last_executed_at = models.DateTimeField(null=True, blank=True)
+    # Denormalised from `trigger` for the dispatch index and the scheduler.
+    trigger_type = models.CharField(max_length=16, db_index=True, editable=False, default="manual")
+    trigger_event = models.CharField(max_length=100, blank=True, db_index=True, editable=False)
+    next_run_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    last_fired_at = models.DateTimeField(null=True, blank=True)
+    webhook_token = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    webhook_secret = EncryptedTextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["is_active", "trigger_type", "next_run_at"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AutomationRuleVersion(models.Model):
+    """A snapshot of a rule as it was at one version (for history, diff and restore)."""
+
+    rule = models.ForeignKey(AutomationRule, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField()
+    snapshot = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [models.UniqueConstraint(fields=["rule", "version"], name="rule_version_unique")]
+
+
+class AutomationRun(models.Model):
+    """One run of one rule (the seven-stage pipeline included), recorded step by step."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        PAUSED = "paused"
+        COMPLETED = "completed"
+        FAILED = "failed"
+        CANCELLED = "cancelled"
+
+    class TriggerType(models.TextChoices):
+        MANUAL = "manual"
+        SCHEDULED = "scheduled"
+        EVENT = "event"
+        WEBHOOK = "webhook"
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING, Status.PAUSED)
+    FINISHED = (Status.COMPLETED, Status.FAILED, Status.CANCELLED)
+
+    run_id = models.CharField(max_length=100, unique=True)
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="runs")
+    site = models.ForeignKey("accounts.Site", on_delete=models.SET_NULL, null=True, blank=True, related_name="runs")
+    rule = models.ForeignKey(AutomationRule, on_delete=models.SET_NULL, null=True, blank=True, related_name="runs")
+    rule_version = models.PositiveIntegerField(default=1)
+    rule_name = models.CharField(max_length=200, blank=True)
+    trigger_type = models.CharField(max_length=16, choices=TriggerType.choices)
+    trigger_payload = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    concurrency_key = models.CharField(max_length=100, db_index=True)
+    current_step = models.IntegerField(default=0)
+    attempt = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    resumed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    total_credits_used = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+    credits_reserved = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+    error_message = models.TextField(blank=True)
+    # What started this run: {"event": name, "root_event": name, "depth": n, "rule_path": [ids], "parent_run_id": …}
+    causation = models.JSONField(default=dict, blank=True)
+    parent_run = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="child_runs")
+    # Pipeline runs (the seven-stage preset) keep their seed-shaped numbers here.
+    initial_snapshot = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["account", "-created_at"]),
+            models.Index(fields=["site", "-created_at"]),
+            models.Index(fields=["rule", "-created_at"]),
+            models.Index(fields=["concurrency_key", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.run_id
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
+
+
+class RunStep(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        RUNNING = "running"
+        COMPLETED = "completed"
+        FAILED = "failed"
+        SKIPPED = "skipped"
+        CANCELLED = "cancelled"
+
+    class ErrorKind(models.TextChoices):
+        NONE = ""
+        TRANSIENT = "transient"
+        PERMANENT = "permanent"
+
+    run = models.ForeignKey(AutomationRun, on_delete=models.CASCADE, related_name="steps")
+    index = models.PositiveSmallIntegerField()
+    action_type = models.CharField(max_length=64)
+    name = models.CharField(max_length=200, blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    on_error = models.CharField(max_length=8, default="stop")
+    max_retries = models.PositiveSmallIntegerField(default=0)
+    retry_backoff = models.FloatField(default=2.0)
+    timeout = models.PositiveIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    input_count = models.IntegerField(default=0)
+    output_count = models.IntegerField(default=0)
+    credits_used = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+    result = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    error_kind = models.CharField(max_length=16, choices=ErrorKind.choices, blank=True, default="")
+    # A lease makes sure only one delivery of the step task executes at a time.
+    lease_token = models.CharField(max_length=64, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["run_id", "index"]
+        constraints = [models.UniqueConstraint(fields=["run", "index"], name="run_step_unique")]
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.started_at and self.finished_at:
+            return round((self.finished_at - self.started_at).total_seconds(), 3)
+        return None
+
+
+class RunLog(models.Model):
+    run = models.ForeignKey(AutomationRun, on_delete=models.CASCADE, related_name="logs")
+    step_index = models.SmallIntegerField(null=True, blank=True)
+    level = models.CharField(max_length=8, default="info")
+    message = models.TextField()
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["run", "id"])]
+
+
+class TriggerRecord(models.Model):
+    """A trigger that reached a rule: whether it started a run, or why it was dropped."""
+
+    class Outcome(models.TextChoices):
+        STARTED = "started"
+        QUEUED = "queued"
+        DROPPED_CONDITIONS = "dropped_conditions"
+        DROPPED_MODE = "dropped_mode"
+        DROPPED_LOOP = "dropped_loop"
+        CONDITION_ERROR = "condition_error"
+
+    rule = models.ForeignKey(AutomationRule, on_delete=models.CASCADE, related_name="trigger_records")
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    trigger_type = models.CharField(max_length=16)
+    event = models.CharField(max_length=100, blank=True)
+    outcome = models.CharField(max_length=24, choices=Outcome.choices)
+    reason = models.TextField(blank=True)
+    run = models.ForeignKey(AutomationRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    object_type = models.CharField(max_length=32, blank=True)
+    object_id = models.BigIntegerField(null=True, blank=True)
+    causation = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["rule", "-id"])]

@@ -1,0 +1,13 @@
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from rules.views import ExecutionViewSet, HookView, RuleViewSet
+
+router = DefaultRouter()
+router.register("rules", RuleViewSet, basename="rule")
+router.register("executions", ExecutionViewSet, basename="execution")
+
+urlpatterns = [
+    path("hooks/<str:token>/", HookView.as_view(), name="automation-hook"),
+    path("", include(router.urls)),
+]

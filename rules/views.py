@@ -1,0 +1,360 @@
+"""The rules API under /api/v1/automation/: rules, executions (runs) and webhook hooks."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.shortcuts import get_object_or_404
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from actions import executor
+from actions.registry import registry
+from backend.core.api import AccountScopedViewSet
+from rules import services
+from rules.conditions import ConditionError, compile_conditions, normalize_conditions
+from rules.dispatch import condition_context
+from rules.events import CATALOG, DOMAIN_MODELS
+from rules.models import AutomationRule, AutomationRun, RunLog, TriggerRecord
+from rules.serializers import (
+    ExecuteSerializer,
+    RestoreSerializer,
+    RetrySerializer,
+    RuleSerializer,
+    RuleVersionSerializer,
+    RunDetailSerializer,
+    RunLogSerializer,
+    RunSerializer,
+    TestConditionsSerializer,
+    TestResultSerializer,
+    TriggerRecordSerializer,
+)
+from rules.signals import _json
+
+RunStarted = inline_serializer("RunStarted", {"run_id": serializers.CharField(), "status": serializers.CharField(),
+                                              "message": serializers.CharField()})
+WEBHOOK_TOLERANCE_SECONDS = 300
+
+
+def run_response(run: AutomationRun | None, *, dropped_reason: str = "") -> Response:
+    """202 with the run, 409 when the mode dropped the trigger, 402 when credits were short."""
+    if run is None:
+        return Response({"detail": dropped_reason or "dropped by the rule's mode", "code": "dropped"},
+                        status=status.HTTP_409_CONFLICT)
+    refused = getattr(run, "refused", None)
+    if refused is not None:
+        return Response({**refused.to_dict(), "run_id": run.run_id}, status=status.HTTP_402_PAYMENT_REQUIRED)
+    return Response({"run_id": run.run_id, "status": run.status, "message": f"run {run.run_id} {run.status}"},
+                    status=status.HTTP_202_ACCEPTED)
+
+
+def _last_dropped_reason(rule: AutomationRule) -> str:
+    record = TriggerRecord.objects.filter(rule=rule).first()
+    return record.reason if record else ""
+
+
+class RuleViewSet(AccountScopedViewSet):
+    serializer_class = RuleSerializer
+    filter_params = ("site", "is_active", "trigger_type")
+    search_fields = ["name", "description"]
+    ordering = ("id",)
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return AutomationRule.objects.none()
+        last = AutomationRun.objects.filter(rule=OuterRef("pk")).order_by("-created_at", "-id")
+        return AutomationRule.objects.filter(account_id=self.request.user.account_id).annotate(
+            last_run_id=Subquery(last.values("run_id")[:1]), last_run_status=Subquery(last.values("status")[:1]),
+            last_run_created_at=Subquery(last.values("created_at")[:1]))
+
+    def _respond(self, rule: AutomationRule, secret: str | None, code: int) -> Response:
+        data = RuleSerializer(self.get_queryset().get(pk=rule.pk), context=self.get_serializer_context()).data
+        if secret:
+            data["webhook_secret"] = secret  # shown once; stored encrypted, never returned again
+        return Response(data, status=code)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        rule, secret = services.rule_create(account_id=request.user.account_id, user=request.user,
+                                            **serializer.validated_data)
+        return self._respond(rule, secret, status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        serializer = self.get_serializer(self.get_object(), data=request.data, partial=kwargs.get("partial", False))
+        serializer.is_valid(raise_exception=True)
+        rule, secret = services.rule_update(rule=serializer.instance, user=request.user, **serializer.validated_data)
+        return self._respond(rule, secret, status.HTTP_200_OK)
+
+    @extend_schema(request=ExecuteSerializer, responses={202: RunStarted, 402: None, 409: None})
+    @action(detail=True, methods=["post"])
+    def execute(self, request, pk=None):
+        """Run the rule now with an optional payload (the rule's mode applies)."""
+        rule = self.get_object()
+        body = ExecuteSerializer(data=request.data, context={"request": request})
+        body.is_valid(raise_exception=True)
+        site = body.validated_data.get("site")
+        run = services.rule_execute(rule=rule, payload=body.validated_data["payload"],
+                                    site_id=site.id if site else None)
+        return run_response(run, dropped_reason=_last_dropped_reason(rule))
+
+    @extend_schema(request=TestConditionsSerializer, responses=TestResultSerializer)
+    @action(detail=True, methods=["post"])
+    def test(self, request, pk=None):
+        """Evaluate the conditions against a sample context or a real object; nothing is executed."""
+        rule = self.get_object()
+        body = TestConditionsSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            logic = normalize_conditions(body.validated_data.get("conditions", rule.conditions))
+            compiled = compile_conditions(logic)
+        except ConditionError as exc:
+            raise ValidationError({"conditions": [str(exc)]}) from exc
+        context = self._test_context(rule, body.validated_data)
+        result = compiled.explain(context)
+        return Response({"result": result.triggered, "trace": result.trace,
+                         "error": result.error.to_dict() if result.error else None, "context": context})
+
+    def _test_context(self, rule: AutomationRule, data: dict) -> dict:
+        if "sample" in data:
+            return {**condition_context(rule), **data["sample"]}
+        event = (rule.trigger or {}).get("event", "")
+        prefix = event.split(".")[0]
+        label = next((label for label, (p, _) in DOMAIN_MODELS.items() if p == prefix), None)
+        if label is None:
+            raise ValidationError({"object_id": [f"the rule's trigger ({event or 'none'}) has no object type"]})
+        from django.apps import apps
+
+        model = apps.get_model(label)
+        obj = model.objects.filter(pk=data["object_id"], account_id=rule.account_id).first()
+        if obj is None:
+            raise ValidationError({"object_id": [f"no {prefix} {data['object_id']} in this account"]})
+        fields = DOMAIN_MODELS[label][1]
+        values = {f: _json(obj.__dict__.get(model._meta.get_field(f).attname)) for f in fields}
+        event_data = {"name": event, "changes": {}, "object": values, "site_id": obj.site_id}
+        return condition_context(rule, event=event_data)
+
+    @extend_schema(responses=RunDetailSerializer)
+    @action(detail=True, methods=["get"])
+    def progress(self, request, pk=None):
+        """The rule's active run (or its latest) with per-step progress."""
+        rule = self.get_object()
+        runs = AutomationRun.objects.filter(rule=rule).prefetch_related("steps")
+        run = runs.filter(status__in=AutomationRun.ACTIVE).first() or runs.first()
+        if run is None:
+            return Response({"detail": "this rule has not run yet"}, status=status.HTTP_404_NOT_FOUND)
+        return Response(RunDetailSerializer(run).data)
+
+    @extend_schema(responses=RuleVersionSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def versions(self, request, pk=None):
+        """Every saved version of the rule, newest first."""
+        return Response(RuleVersionSerializer(self.get_object().versions.all(), many=True).data)
+
+    @extend_schema(request=RestoreSerializer, responses=RuleSerializer)
+    @action(detail=True, methods=["post"])
+    def restore(self, request, pk=None):
+        """Make an earlier version current again (saved as a new version)."""
+        rule = self.get_object()
+        body = RestoreSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        if not rule.versions.filter(version=body.validated_data["version"]).exists():
+            raise ValidationError({"version": [f"rule {rule.pk} has no version {body.validated_data['version']}"]})
+        rule = services.rule_restore(rule=rule, version=body.validated_data["version"], user=request.user)
+        return self._respond(rule, None, status.HTTP_200_OK)
+
+    @extend_schema(request=None, responses={201: RuleSerializer})
+    @action(detail=True, methods=["post"])
+    def duplicate(self, request, pk=None):
+        """Copy the rule (inactive) for editing."""
+        return self._respond(services.rule_duplicate(rule=self.get_object(), user=request.user), None,
+                             status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=inline_serializer("WebhookSecret", {"webhook_secret": serializers.CharField()}))
+    @action(detail=True, methods=["post"], url_path="rotate-secret")
+    def rotate_secret(self, request, pk=None):
+        """A new webhook secret (shown once)."""
+        rule = self.get_object()
+        if rule.trigger_type != "webhook":
+            raise ValidationError({"trigger": ["only webhook rules have a secret"]})
+        return Response({"webhook_secret": services.rule_rotate_secret(rule=rule)})
+
+    @extend_schema(responses=TriggerRecordSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def triggers(self, request, pk=None):
+        """Recent triggers of the rule with their outcome: why it did or didn't fire."""
+        rule = self.get_object()
+        records = TriggerRecord.objects.filter(rule=rule).select_related("run")
+        outcome = request.query_params.get("outcome")
+        if outcome == "dropped":
+            records = records.exclude(outcome__in=["started", "queued"])
+        elif outcome:
+            records = records.filter(outcome=outcome)
+        page = self.paginate_queryset(records)
+        return self.get_paginated_response(TriggerRecordSerializer(page, many=True).data)
+
+    @extend_schema(responses=inline_serializer("ActionType", {
+        "type": serializers.CharField(), "name": serializers.CharField(), "description": serializers.CharField(),
+        "queue": serializers.CharField(), "params_schema": serializers.DictField(), "cost": serializers.CharField()},
+        many=True))
+    @action(detail=False, methods=["get"], url_path="action-types", pagination_class=None)
+    def action_types(self, request):
+        """The action catalog: each type with its params JSON Schema and cost."""
+        return Response(registry.catalog())
+
+    @extend_schema(responses=inline_serializer("TriggerTypes", {
+        "trigger_types": serializers.ListField(child=serializers.CharField()),
+        "events": serializers.ListField(child=serializers.DictField())}))
+    @action(detail=False, methods=["get"], url_path="trigger-types", pagination_class=None)
+    def trigger_types(self, request):
+        """Trigger types and the event catalog with the fields each event carries."""
+        return Response({"trigger_types": ["manual", "schedule", "event", "webhook"],
+                         "events": [e.to_dict() for e in CATALOG.values()],
+                         "custom_events": "any name starting with 'custom.' (emitted by the emit_event action)"})
+
+    @extend_schema(responses=RunSerializer(many=True))
+    @action(detail=False, methods=["get"], url_path="execution-history")
+    def execution_history(self, request):
+        """Runs of all the account's rules, newest first (same filters as executions/)."""
+        return ExecutionViewSet.as_view({"get": "list"})(request._request)
+
+
+class ExecutionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Runs (executions) of the caller's rules, with controls."""
+
+    lookup_field = "run_id"
+    ordering = ("-created_at",)
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return AutomationRun.objects.none()
+        runs = AutomationRun.objects.filter(account_id=self.request.user.account_id).select_related("parent_run")
+        params = self.request.query_params
+        for name in ("rule", "status", "site", "trigger_type"):
+            if params.get(name):
+                runs = runs.filter(**{name: params[name]})
+        for name, lookup in (("created_after", "created_at__gte"), ("created_before", "created_at__lte")):
+            if params.get(name):
+                when = parse_datetime(params[name])
+                if when is None:
+                    raise ValidationError({name: ["must be an ISO 8601 date-time"]})
+                runs = runs.filter(**{lookup: when})
+        if self.action == "list":
+            runs = runs.annotate(steps_total=Count("steps"),
+                                 steps_completed=Count("steps", filter=Q(steps__status="completed")))
+        else:
+            runs = runs.prefetch_related("steps")
+        return runs
+
+    def get_serializer_class(self):
+        return RunSerializer if self.action == "list" else RunDetailSerializer
+
+    @extend_schema(parameters=[OpenApiParameter(n, str) for n in
+                               ("rule", "status", "site", "trigger_type", "created_after", "created_before")])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    def _control(self, operation) -> Response:
+        run = self.get_object()
+        try:
+            run = operation(run)
+        except executor.RunStateError as exc:
+            return Response({"detail": str(exc), "status": run.status}, status=status.HTTP_409_CONFLICT)
+        return Response(RunDetailSerializer(AutomationRun.objects.prefetch_related("steps").get(pk=run.pk)).data)
+
+    @extend_schema(request=None, responses=RunDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, run_id=None):
+        """Stop the run; unfinished steps become cancelled."""
+        return self._control(executor.run_cancel)
+
+    @extend_schema(request=None, responses=RunDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def pause(self, request, run_id=None):
+        """Pause between steps (and between batches of batched actions)."""
+        return self._control(executor.run_pause)
+
+    @extend_schema(request=None, responses=RunDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def resume(self, request, run_id=None):
+        """Continue a paused run from where it stopped."""
+        return self._control(executor.run_resume)
+
+    @extend_schema(request=RetrySerializer, responses=RunDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def retry(self, request, run_id=None):
+        """Retry a failed or cancelled run from the failed step (or `from_start`), as a new attempt."""
+        body = RetrySerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._control(lambda run: executor.run_retry(run, from_start=body.validated_data["from_start"]))
+
+    @extend_schema(responses=RunLogSerializer(many=True),
+                   parameters=[OpenApiParameter("after_id", int), OpenApiParameter("step", int)])
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def logs(self, request, run_id=None):
+        """The run log (timestamped lines, per step); `after_id` returns only newer lines."""
+        run = self.get_object()
+        lines = RunLog.objects.filter(run=run)
+        try:
+            if request.query_params.get("after_id"):
+                lines = lines.filter(id__gt=int(request.query_params["after_id"]))
+            if request.query_params.get("step"):
+                lines = lines.filter(step_index=int(request.query_params["step"]))
+        except ValueError as exc:
+            raise ValidationError({"after_id": ["must be a whole number"]}) from exc
+        return Response(RunLogSerializer(lines[:1000], many=True).data)
+
+
+class HookView(APIView):
+    """Trigger a webhook rule: POST JSON with `X-Igny8-Timestamp` and
+    `X-Igny8-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>" with the rule's secret>`."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(request=inline_serializer("HookPayload", {}), responses={202: RunStarted, 401: None, 409: None})
+    def post(self, request, token: str):
+        rule = get_object_or_404(AutomationRule, webhook_token=token, is_active=True, trigger_type="webhook")
+        body = request.body
+        problem = verify_signature(rule.webhook_secret, body, request.headers.get("X-Igny8-Timestamp", ""),
+                                   request.headers.get("X-Igny8-Signature", ""))
+        if problem:
+            return Response({"detail": problem}, status=status.HTTP_401_UNAUTHORIZED)
+        try:
+            payload = json.loads(body or b"{}")
+        except ValueError:
+            return Response({"body": ["must be JSON"]}, status=status.HTTP_400_BAD_REQUEST)
+        if not isinstance(payload, dict):
+            return Response({"body": ["must be a JSON object"]}, status=status.HTTP_400_BAD_REQUEST)
+        run = services.rule_execute(rule=rule, payload=payload, trigger_type="webhook")
+        return run_response(run, dropped_reason=_last_dropped_reason(rule))
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    """The signature a caller sends: sha256=HMAC(secret, "<timestamp>." + body)."""
+    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return f"sha256={mac.hexdigest()}"
+
+
+def verify_signature(secret: str, body: bytes, timestamp: str, signature: str) -> str:
+    """'' when valid; otherwise why not. Constant-time comparison; stale timestamps refused (replays)."""
+    if not timestamp or not signature:
+        return "missing X-Igny8-Timestamp or X-Igny8-Signature header"
+    try:
+        age = abs(time.time() - int(timestamp))
+    except ValueError:
+        return "X-Igny8-Timestamp must be Unix seconds"
+    if age > WEBHOOK_TOLERANCE_SECONDS:
+        return f"timestamp is {int(age)} s away from now (more than {WEBHOOK_TOLERANCE_SECONDS} s): replay refused"
+    if not hmac.compare_digest(sign(secret, timestamp, body), signature):
+        return "signature does not match the body"
+    return ""

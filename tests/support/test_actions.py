@@ -1,0 +1,63 @@
+"""Actions that exist only in tests (loaded with AUTOMATION_EXTRA_ACTION_MODULES), to drive the engine."""
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+
+from actions.base import Action, ActionError, StepResult
+from actions.registry import registry
+
+_SCHEMA = {"type": "object", "additionalProperties": True}
+
+
+@registry.register
+class SleepAction(Action):
+    key = "test_sleep"
+    name = "Sleep (tests)"
+    description = "Sleeps in the worker, heartbeating, then logs."
+    params_schema = {"type": "object", "properties": {"seconds": {"type": "number"}}, "required": ["seconds"],
+                     "additionalProperties": False}
+
+    def run(self, ctx, params):
+        ctx.log("sleeping")
+        time.sleep(params["seconds"])
+        ctx.log("slept")
+        return StepResult(output_count=1)
+
+
+@registry.register
+class FlakyAction(Action):
+    key = "test_flaky"
+    name = "Flaky (tests)"
+    description = "Fails transiently until the given attempt, or permanently."
+    params_schema = _SCHEMA
+
+    def run(self, ctx, params):
+        if params.get("permanent"):
+            raise ActionError("bad input that will never work", permanent=True)
+        if ctx.step.attempts < params.get("succeed_on_attempt", 1):
+            raise ActionError(f"temporary failure on attempt {ctx.step.attempts}")
+        return StepResult(output_count=1, result={"attempt": ctx.step.attempts})
+
+
+@registry.register
+class ChargeAction(Action):
+    key = "test_charge"
+    name = "Charge (tests)"
+    description = "Produces N items costing `cost` each, in batches, checking for pause between batches."
+    params_schema = _SCHEMA
+
+    def estimate(self, params, *, site_id):
+        return Decimal(str(params.get("estimate", params.get("items", 1) * params.get("cost", 1))))
+
+    def run(self, ctx, params):
+        done = ctx.step.result.get("produced", 0)
+        produced = 0
+        for item in range(done, params.get("items", 1)):
+            if item > done and ctx.should_stop():
+                return StepResult(output_count=produced, result={"produced": produced}, paused=True)
+            ctx.charge(params.get("cost", 1), operation="test_charge", object_type="item", object_id=item + 1)
+            produced += 1
+            if params.get("sleep"):
+                time.sleep(params["sleep"])
+        return StepResult(input_count=produced, output_count=produced, result={"produced": produced})
