@@ -40,8 +40,12 @@ class RuleIndex:
         self._ensure_fresh()
         return self._rules.get((account_id, event), [])
 
-    def invalidate(self) -> None:
-        """Forget the index here and tell the other processes (call after the rule change commits)."""
+    def mark_stale(self) -> None:
+        """Rebuild on the next lookup in this process (its own transaction sees the change at once)."""
+        self._valid = False
+
+    def publish(self) -> None:
+        """Tell the other processes to rebuild (call once the rule change has committed)."""
         self._valid = False
         try:
             from backend.core.redis import get_redis

@@ -82,7 +82,8 @@ def _emit(account_id: int, names: list[str], object_type: str, values: dict, cha
 
 
 def _on_rule_change(sender, instance, **kwargs) -> None:
-    transaction.on_commit(rule_index.invalidate)
+    rule_index.mark_stale()
+    transaction.on_commit(rule_index.publish)
 
 
 def connect() -> None:

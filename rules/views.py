@@ -250,7 +250,8 @@ class ExecutionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
                 runs = runs.filter(**{lookup: when})
         if self.action == "list":
             runs = runs.annotate(steps_total=Count("steps"),
-                                 steps_completed=Count("steps", filter=Q(steps__status="completed")))
+                                 steps_completed=Count("steps", filter=Q(steps__status="completed"))
+                                 ).order_by("-created_at", "-id")
         else:
             runs = runs.prefetch_related("steps")
         return runs

@@ -58,6 +58,10 @@ class ChargeAction(Action):
                 return StepResult(output_count=produced, result={"produced": produced}, paused=True)
             ctx.charge(params.get("cost", 1), operation="test_charge", object_type="item", object_id=item + 1)
             produced += 1
+            if params.get("pause_run_after") == item + 1:  # as if a user pressed Pause right now
+                from actions.executor import run_pause
+
+                run_pause(ctx.run)
             if params.get("sleep"):
                 time.sleep(params["sleep"])
         return StepResult(input_count=produced, output_count=produced, result={"produced": produced})

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from rules.models import AutomationRun
+
+
+def _rule(api, **extra):
+    body = {"name": "r", "trigger": {"type": "manual"}, "actions": [{"type": "log", "params": {"message": "m"}}]}
+    return api.post("/api/v1/automation/rules/", {**body, **extra}, format="json").json()
+
+
+def test_it_executes_a_rule_and_shows_the_run_with_steps_and_log(api, eager):
+    rule = _rule(api)
+    started = api.post(f"/api/v1/automation/rules/{rule['id']}/execute/", {"payload": {"a": 1}}, format="json")
+    assert started.status_code == 202
+    run_id = started.json()["run_id"]
+    assert run_id.startswith("run_") and run_id.split("_")[3] == "manual"
+    detail = api.get(f"/api/v1/automation/executions/{run_id}/").json()
+    assert detail["status"] == "completed" and detail["steps"][0]["status"] == "completed"
+    assert detail["trigger_payload"] == {"payload": {"a": 1}}
+    logs = api.get(f"/api/v1/automation/executions/{run_id}/logs/").json()
+    assert "m" in [line["message"] for line in logs]
+    listing = api.get(f"/api/v1/automation/executions/?rule={rule['id']}&status=completed").json()
+    assert listing["count"] == 1 and listing["results"][0]["steps_completed"] == 1
+    progress = api.get(f"/api/v1/automation/rules/{rule['id']}/progress/").json()
+    assert progress["run_id"] == run_id
+    assert api.get("/api/v1/automation/rules/").json()["results"][0]["last_run"]["status"] == "completed"
+
+
+def test_it_answers_409_when_mode_single_drops_a_trigger(api, django_capture_on_commit_callbacks):
+    rule = _rule(api)
+    with django_capture_on_commit_callbacks(execute=False):
+        assert api.post(f"/api/v1/automation/rules/{rule['id']}/execute/", {}, format="json").status_code == 202
+        second = api.post(f"/api/v1/automation/rules/{rule['id']}/execute/", {}, format="json")
+    assert second.status_code == 409 and "mode single" in second.json()["detail"]
+    why = api.get(f"/api/v1/automation/rules/{rule['id']}/triggers/?outcome=dropped").json()
+    assert why["results"][0]["outcome"] == "dropped_mode"
+
+
+def test_it_answers_402_with_amounts_when_credits_are_short(charlie):
+    client = charlie.client()
+    rule = _rule(client, actions=[{"type": "test_charge", "params": {"estimate": 999}}])
+    response = client.post(f"/api/v1/automation/rules/{rule['id']}/execute/", {}, format="json")
+    assert response.status_code == 402
+    assert response.json()["needed"] == "999" and response.json()["available"] == "50.00"
+
+
+def test_it_controls_runs_and_refuses_impossible_transitions(api, django_capture_on_commit_callbacks):
+    rule = _rule(api)
+    with django_capture_on_commit_callbacks(execute=False):
+        run_id = api.post(f"/api/v1/automation/rules/{rule['id']}/execute/", {}, format="json").json()["run_id"]
+        base = f"/api/v1/automation/executions/{run_id}/"
+        assert api.post(base + "resume/").status_code == 409
+        assert api.post(base + "pause/").json()["status"] == "paused"
+        assert api.post(base + "resume/").json()["status"] == "running"
+        assert api.post(base + "cancel/").json()["status"] == "cancelled"
+        assert api.post(base + "retry/", {"from_start": True}, format="json").json()["attempt"] == 2
+
+
+def test_it_hides_another_accounts_runs(api, charlie, django_capture_on_commit_callbacks):
+    rule = _rule(api)
+    with django_capture_on_commit_callbacks(execute=False):
+        run_id = api.post(f"/api/v1/automation/rules/{rule['id']}/execute/", {}, format="json").json()["run_id"]
+    client = charlie.client()
+    for suffix, method in [("", "get"), ("logs/", "get"), ("cancel/", "post"), ("pause/", "post"),
+                           ("retry/", "post")]:
+        assert getattr(client, method)(f"/api/v1/automation/executions/{run_id}/{suffix}").status_code == 404
+    assert AutomationRun.objects.get(run_id=run_id).status == "running"
