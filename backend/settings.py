@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "backend.billing",
     "backend.planner",
     "backend.writer",
+    "backend.integrations",
     "rules",
     "actions",
 ]
