@@ -1,7 +1,9 @@
 """Browser end-to-end fixtures: the real stack (see stack.py), headless Chromium, console-error checks.
 
-Test modules here mark themselves `pytestmark = pytest.mark.e2e` (deselect with `-m "not e2e"`). Screenshots go to test-artifacts/screenshots/ (git-ignored).
+Test modules here mark themselves `pytestmark = pytest.mark.e2e` (deselect with `-m "not e2e"`).
+Screenshots go to test-artifacts/screenshots/ (git-ignored).
 """
+
 from __future__ import annotations
 
 import json
@@ -98,6 +100,16 @@ class ConsoleLog:
 
     errors: list[str] = field(default_factory=list)
 
+    def watch(self, page) -> None:
+        """Collect the page's console errors and uncaught exceptions."""
+
+        def on_console(msg) -> None:
+            if msg.type == "error":
+                self.errors.append(f"console: {msg.text} @ {msg.location}")
+
+        page.on("console", on_console)
+        page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
+
     def expect(self, fragment: str) -> None:
         matching = [e for e in self.errors if fragment in e]
         assert matching, f"expected a console error containing {fragment!r}; got {self.errors}"
@@ -113,8 +125,7 @@ def _open_page(browser, stack: Stack, console: ConsoleLog, viewport: dict, color
     context = browser.new_context(base_url=stack.base_url, viewport=viewport, color_scheme=color_scheme)
     context.set_default_timeout(10_000)
     page = context.new_page()
-    page.on("console", lambda msg: msg.type == "error" and console.errors.append(f"console: {msg.text} @ {msg.location}"))
-    page.on("pageerror", lambda exc: console.errors.append(f"pageerror: {exc}"))
+    console.watch(page)
     return context, page
 
 

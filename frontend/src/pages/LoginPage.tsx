@@ -8,6 +8,7 @@ import { ErrorBanner } from "../shell/ErrorBanner";
 import { BoltIcon } from "../shell/icons";
 import { FullPageLoading } from "../shell/states";
 import { ThemeToggle } from "../shell/ThemeToggle";
+import { usePageTitle } from "../shell/usePageTitle";
 
 /** Only same-app paths are followed after login (no `//evil.example`). */
 export function safeNext(next: string | null): string {
@@ -22,6 +23,7 @@ export default function LoginPage() {
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
   const next = safeNext(params.get("next"));
+  usePageTitle("Sign in");
 
   if (me.data === undefined && me.isPending) return <FullPageLoading />;
   if (me.data && !login.isPending) return <Navigate to={next} replace />;

@@ -3,6 +3,7 @@ import { Link, useParams } from "react-router";
 
 import { useSites, withSite } from "../shell/site";
 import { ComingSoon } from "../shell/states";
+import { usePageTitle } from "../shell/usePageTitle";
 
 export function AutomationPage() {
   const { site } = useSites();
@@ -43,6 +44,7 @@ export function RunsPage() {
 
 export function NotFoundPage() {
   const { site } = useSites();
+  usePageTitle("Not found");
   return (
     <section className="page" aria-labelledby="page-title">
       <header className="page-header">

@@ -2,6 +2,7 @@
 import type { ReactNode } from "react";
 
 import { InboxIcon, ToolIcon } from "./icons";
+import { usePageTitle } from "./usePageTitle";
 
 export function Loading({ label = "Loading…" }: { label?: string }) {
   return (
@@ -35,6 +36,7 @@ export function EmptyState({ title, children, action }: { title: string; childre
 
 /** A screen that a later release fills in; says so plainly instead of showing made-up data. */
 export function ComingSoon({ title, children }: { title: string; children: ReactNode }) {
+  usePageTitle(title);
   return (
     <section className="page" aria-labelledby="page-title">
       <header className="page-header">
