@@ -11,6 +11,7 @@ class ActionsConfig(AppConfig):
         from django.conf import settings
 
         import actions.builtin  # noqa: F401  (each module registers its action)
+        import actions.content  # noqa: F401  (the AI content actions)
 
         # Extra action plugins, e.g. a deployment's own actions or the test suite's (comma-separated modules).
         for module in getattr(settings, "AUTOMATION_EXTRA_ACTION_MODULES", []):

@@ -9,9 +9,12 @@ from typing import Any
 
 from django.apps import apps
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Sum
 from django.utils import timezone
 
+from backend.accounts.models import Account
+from backend.billing.errors import BudgetExceeded
+from backend.billing.models import CreditTransaction
 from backend.billing.services import Reference, credits_debit
 from rules.engine import Causation
 from rules.models import AutomationRun, RunLog, RunStep
@@ -75,7 +78,8 @@ class ActionContext:
             return Decimal("0")
         key = idempotency_key or (f"{self.run.run_id}:{operation}:{object_type}:{object_id}" if object_id else None)
         with transaction.atomic():
-            run = AutomationRun.objects.select_for_update().get(pk=self.run.pk)
+            run = AutomationRun.objects.select_for_update().select_related("rule").get(pk=self.run.pk)
+            check_budgets(run, amount, operation)
             hold_left = max(Decimal("0"), run.credits_reserved - run.total_credits_used)
             row = credits_debit(
                 account_id=run.account_id,
@@ -132,3 +136,19 @@ class ActionContext:
             return str(value)
 
         return PLACEHOLDER.sub(lookup, template)
+
+
+def check_budgets(run: AutomationRun, amount: Decimal, operation: str) -> None:
+    """Raise BudgetExceeded when this charge would pass the rule's per-run or the account's daily budget."""
+    rule_budget = run.rule.budget_per_run if run.rule else None
+    if rule_budget is not None and run.total_credits_used + amount > rule_budget:
+        raise BudgetExceeded(budget="budget per run of this rule", limit=rule_budget, used=run.total_credits_used,
+                             needed=amount, operation=operation)
+    daily = Account.objects.values_list("daily_credit_budget", flat=True).get(pk=run.account_id)
+    if daily is not None:
+        start = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+        used = CreditTransaction.objects.filter(account_id=run.account_id, kind="debit", created_at__gte=start,
+                                                run_id__gt="").aggregate(total=Sum("amount"))["total"] or Decimal(0)
+        if used + amount > daily:
+            raise BudgetExceeded(budget="daily budget of the account", limit=daily, used=used, needed=amount,
+                                 operation=operation)

@@ -174,6 +174,17 @@ CELERY_TASK_EAGER_PROPAGATES = True
 AI_PROVIDER = os.environ.get("AI_PROVIDER", "local")
 OPENAI_API_KEY = os.environ.get("OPENAI_API_KEY", "")
 OPENAI_BASE_URL = os.environ.get("OPENAI_BASE_URL") or None
+OPENAI_TIMEOUT = float(os.environ.get("OPENAI_TIMEOUT", "60"))
+OPENAI_MAX_RETRIES = int(os.environ.get("OPENAI_MAX_RETRIES", "4"))
+OPENAI_BACKOFF_SECONDS = float(os.environ.get("OPENAI_BACKOFF_SECONDS", "1"))  # doubled per retry
+# Model per AI function, e.g. AI_MODEL_GENERATE_CONTENT=gpt-5.4; unset ones use the provider's default.
+AI_MODELS = {name: os.environ[f"AI_MODEL_{name.upper()}"] for name in (
+    "cluster_keywords", "generate_ideas", "generate_content", "generate_image_prompts", "generate_image")
+    if os.environ.get(f"AI_MODEL_{name.upper()}")}
+# Shared across workers: provider requests per minute (0 = unlimited).
+AI_REQUESTS_PER_MINUTE = float(os.environ.get("AI_REQUESTS_PER_MINUTE", "0"))
+# Seconds the local provider waits per call (benchmarks simulate a slow provider with it).
+AI_LOCAL_LATENCY = float(os.environ.get("AI_LOCAL_LATENCY", "0"))
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "automation@igny8.local")

@@ -5,6 +5,7 @@ from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from actions.views import CostTableView, PromptDetailView, PromptListView
 from backend.accounts import views as accounts
 from backend.billing.views import CreditsView
 from backend.core.health import HealthView
@@ -30,6 +31,9 @@ api_v1 = [
     path("auth/me/", accounts.MeView.as_view(), name="auth-me"),
     path("credits/", CreditsView.as_view(), name="credits"),
     path("automation/", include("rules.urls")),
+    path("prompts/", PromptListView.as_view(), name="prompts"),
+    path("prompts/<str:function>/", PromptDetailView.as_view(), name="prompt-detail"),
+    path("credits/costs/", CostTableView.as_view(), name="credit-costs"),
     path("", include(router.urls)),
 ]
 

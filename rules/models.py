@@ -32,6 +32,8 @@ class AutomationRule(TimestampedModel):
     max_runs = models.PositiveSmallIntegerField(default=10)
     mode_scope = models.CharField(max_length=8, choices=ModeScope.choices, default=ModeScope.RULE)
     allow_self_trigger = models.BooleanField(default=False)
+    # Hard stop: a run of this rule may charge at most this many credits (None: no limit).
+    budget_per_run = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     is_active = models.BooleanField(default=True)
     version = models.PositiveIntegerField(default=1)
     preset_key = models.CharField(max_length=64, blank=True)  # e.g. "seven_stage" for the default rule

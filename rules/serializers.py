@@ -32,7 +32,7 @@ class RuleSerializer(StrictSerializerMixin, serializers.ModelSerializer):
     class Meta:
         model = AutomationRule
         fields = ["id", "name", "description", "site", "is_active", "mode", "max_runs", "mode_scope",
-                  "allow_self_trigger", "trigger", "conditions", "actions", "version", "preset_key",
+                  "allow_self_trigger", "budget_per_run", "trigger", "conditions", "actions", "version", "preset_key",
                   "execution_count", "last_executed_at", "next_run_at", "trigger_summary", "schedule",
                   "webhook_url", "last_run", "created_at", "updated_at"]
         read_only_fields = ["id", "version", "preset_key", "execution_count", "last_executed_at", "next_run_at",

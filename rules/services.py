@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import secrets
+from decimal import Decimal
 from datetime import timedelta
 from typing import Any
 
@@ -13,12 +14,15 @@ from rules.models import AutomationRule, AutomationRuleVersion, AutomationRun
 from rules.schedule import next_fire_times, to_utc
 
 VERSIONED_FIELDS = ("name", "description", "site_id", "trigger", "conditions", "actions", "mode", "max_runs",
-                    "mode_scope", "allow_self_trigger", "is_active")
+                    "mode_scope", "allow_self_trigger", "budget_per_run", "is_active")
 
 
 def _snapshot(rule: AutomationRule) -> dict[str, Any]:
+    """The versioned fields as JSON (Decimals as strings)."""
     data = {name: getattr(rule, name) for name in VERSIONED_FIELDS}
     data["site"] = data.pop("site_id")
+    if data["budget_per_run"] is not None:
+        data["budget_per_run"] = str(Decimal(data["budget_per_run"]).quantize(Decimal("0.01")))
     return data
 
 

@@ -23,6 +23,8 @@ class Account(TimestampedModel):
     # Balance and held amount change only through backend.billing.services (one ledger row each).
     credits = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
     credits_reserved = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+    # Hard stop: automation may charge at most this many credits per UTC day (None: no limit).
+    daily_credit_budget = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
 
     def __str__(self) -> str:
         return self.name

@@ -37,7 +37,7 @@ class AccountSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Account
-        fields = ["id", "name", "slug", "credits", "credits_reserved", "credits_available"]
+        fields = ["id", "name", "slug", "credits", "credits_reserved", "credits_available", "daily_credit_budget"]
         read_only_fields = fields
 
 

@@ -14,3 +14,15 @@ class InsufficientCredits(Exception):
     def to_dict(self) -> dict:
         return {"detail": str(self), "code": "insufficient_credits",
                 "needed": str(self.needed), "available": str(self.available)}
+
+
+class BudgetExceeded(InsufficientCredits):
+    """A charge that would pass a budget (per rule per run, or per account per day)."""
+
+    def __init__(self, *, budget: str, limit: Decimal, used: Decimal, needed: Decimal, operation: str = "") -> None:
+        super().__init__(needed=needed, available=max(Decimal("0"), Decimal(limit) - Decimal(used)), operation=operation)
+        self.budget, self.limit, self.used = budget, Decimal(limit), Decimal(used)
+        Exception.__init__(self, f"{budget} of {self.limit} credits reached: used {self.used}, needed {self.needed}.")
+
+    def to_dict(self) -> dict:
+        return {**super().to_dict(), "code": "budget_exceeded", "budget": self.budget, "limit": str(self.limit)}

@@ -1,0 +1,48 @@
+"""The Django side of the AI layer: builds the configured provider and records every call."""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.conf import settings
+
+from actions.models import AICall, PromptTemplate
+from actions.providers import Provider, ProviderError, ProviderResult, get_provider
+from actions.ratelimit import wait_for_slot
+
+
+def provider_for(account_id: int) -> Provider:
+    """The provider named by AI_PROVIDER, with the account's prompt overrides."""
+    overrides = dict(PromptTemplate.objects.filter(account_id=account_id).values_list("function", "template"))
+    name = settings.AI_PROVIDER
+    config: dict[str, Any] = {"prompt_overrides": overrides or None}
+    if name == "openai":
+        config.update(api_key=settings.OPENAI_API_KEY, base_url=settings.OPENAI_BASE_URL,
+                      timeout=settings.OPENAI_TIMEOUT, max_retries=settings.OPENAI_MAX_RETRIES,
+                      backoff_base=settings.OPENAI_BACKOFF_SECONDS,
+                      models=settings.AI_MODELS or None)
+    else:
+        config["latency"] = settings.AI_LOCAL_LATENCY or None
+    return get_provider(name, **config)
+
+
+def call(ctx, function: str, method, *args, **kwargs) -> ProviderResult:
+    """Call a provider method within the shared rate limit; record tokens, time and outcome."""
+    wait_for_slot(settings.AI_PROVIDER, settings.AI_REQUESTS_PER_MINUTE)
+    started = time.monotonic()
+    try:
+        result = method(*args, **kwargs)
+    except ProviderError as exc:
+        _record(ctx, function, exc.usage, started, error=exc.message)
+        raise
+    _record(ctx, function, result.usage, started)
+    return result
+
+
+def _record(ctx, function: str, usage, started: float, error: str = "") -> None:
+    AICall.objects.create(
+        account_id=ctx.account_id, run_id=ctx.run.run_id, step_index=ctx.step.index, provider=settings.AI_PROVIDER,
+        function=function, model=getattr(usage, "model", "") or "", prompt_tokens=getattr(usage, "prompt_tokens", 0),
+        completion_tokens=getattr(usage, "completion_tokens", 0), total_tokens=getattr(usage, "total_tokens", 0),
+        attempts=getattr(usage, "calls", 0) or 1, duration_ms=int((time.monotonic() - started) * 1000),
+        ok=not error, error=error[:2000])

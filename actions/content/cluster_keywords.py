@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+
+from django.db import transaction
+
+from actions import ai
+from actions.costs import PER_KEYWORD_CLUSTERED
+from actions.content.common import fail_all_or_raise, out_of_credits
+from actions.items import BatchOutcome, ItemAction, item_schema
+from actions.providers import KeywordIn, ProviderError
+from actions.registry import registry
+from backend.billing.errors import InsufficientCredits
+from backend.planner.models import Cluster, Keyword
+
+
+@registry.register
+class ClusterKeywords(ItemAction):
+    key = "cluster_keywords"
+    name = "Cluster keywords"
+    description = ("Groups new keywords (up to 20 per call) into clusters by meaning; clusters start as `new`, "
+                   "keywords become `mapped`; a cluster name already on the site is reused.")
+    queue = "ai"
+    cost_note = "1 credit per 5 keywords"
+    item_kind = "keyword"
+    default_batch_size = 20
+    default_limit = 20
+    params_schema = item_schema({"batch_size": {"type": "integer", "minimum": 1, "maximum": 20}})
+
+    def queryset_for_site(self, site_id):
+        return Keyword.objects.filter(site_id=site_id, status="new", cluster__isnull=True, disabled=False)
+
+    def input_queryset(self, ctx, params):
+        if params.get("ids"):
+            return Keyword.objects.filter(account_id=ctx.account_id, status="new", disabled=False)
+        return self.queryset_for_site(ctx.site_id).order_by("pk")
+
+    def estimate(self, params, *, site_id):
+        return PER_KEYWORD_CLUSTERED * self.estimate_count(params, site_id=site_id)
+
+    def process_batch(self, ctx, items, params):
+        site_id = items[0].site_id
+        existing = list(Cluster.objects.filter(site_id=site_id).values_list("name", flat=True))
+        provider = ai.provider_for(ctx.account_id)
+        batch = [KeywordIn(id=k.pk, text=k.text, volume=k.volume, difficulty=k.difficulty, intent=k.intent)
+                 for k in items]
+        try:
+            groups = ai.call(ctx, self.key, provider.cluster_keywords, batch, existing_clusters=existing).value
+        except ProviderError as exc:
+            return BatchOutcome(consumed=len(items), failed=fail_all_or_raise(items, exc))
+        by_id = {k.pk: k for k in items}
+        created = mapped = 0
+        try:
+            with transaction.atomic():
+                for group in groups:
+                    cluster, made = self._cluster(site_id, items[0], group)
+                    created += made
+                    for keyword_id in group.keyword_ids:
+                        keyword = by_id.get(keyword_id)
+                        if keyword is None:
+                            continue
+                        keyword.cluster, keyword.status = cluster, Keyword.Status.MAPPED
+                        keyword.save(update_fields=["cluster", "status", "updated_at"])
+                        ctx.charge(PER_KEYWORD_CLUSTERED, operation=self.key, object_type="keyword",
+                                   object_id=keyword.pk)
+                        mapped += 1
+        except InsufficientCredits as exc:
+            raise out_of_credits(exc) from exc
+        unmapped = [(k.pk, "the provider did not place this keyword in a cluster") for k in items
+                    if k.status != Keyword.Status.MAPPED]
+        ctx.log(f"clustered {mapped} keywords into {len(groups)} clusters ({created} new)")
+        return BatchOutcome(consumed=len(items), produced=mapped, failed=unmapped,
+                            result={"keywords_processed": len(items), "keywords_mapped": mapped,
+                                    "clusters_created": created, "clusters_reused": len(groups) - created})
+
+    def _cluster(self, site_id: int, sample: Keyword, group) -> tuple[Cluster, bool]:
+        cluster = Cluster.objects.filter(site_id=site_id, name__iexact=group.name).first()
+        if cluster is not None:
+            return cluster, False
+        cluster = Cluster.objects.create(site_id=site_id, account_id=sample.account_id, sector_id=sample.sector_id,
+                                         name=group.name[:200], description=group.description,
+                                         status=Cluster.Status.NEW)
+        return cluster, True
+
+

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from django.db import transaction
+
+from actions.items import BatchOutcome, ItemAction, item_schema
+from actions.registry import registry
+from backend.planner.models import ContentIdea
+from backend.writer.models import Task
+
+
+@registry.register
+class QueueToWriter(ItemAction):
+    key = "queue_to_writer"
+    name = "Queue ideas to the writer"
+    description = "Turns new ideas into queued writing tasks (local, no AI); ideas become `queued`."
+    queue = "local"
+    cost_note = "free"
+    item_kind = "idea"
+    default_batch_size = 20
+    default_limit = 20
+    params_schema = item_schema({"target_word_count": {"type": "integer", "minimum": 200, "maximum": 10000}})
+
+    def queryset_for_site(self, site_id):
+        return ContentIdea.objects.filter(site_id=site_id, status="new")
+
+    def input_queryset(self, ctx, params):
+        if params.get("ids"):
+            return ContentIdea.objects.filter(account_id=ctx.account_id, status="new")
+        return self.queryset_for_site(ctx.site_id).order_by("pk")
+
+    def process_batch(self, ctx, items, params):
+        with transaction.atomic():
+            for idea in items:
+                Task.objects.create(site_id=idea.site_id, account_id=idea.account_id, sector_id=idea.sector_id,
+                                    idea=idea, cluster_id=idea.cluster_id, title=idea.title,
+                                    target_word_count=params.get("target_word_count", 1200))
+                idea.status = ContentIdea.Status.QUEUED
+                idea.save(update_fields=["status", "updated_at"])
+        ctx.log(f"queued {len(items)} ideas to the writer")
+        return BatchOutcome(consumed=len(items), produced=len(items), result={"tasks_created": len(items)})

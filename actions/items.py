@@ -1,0 +1,150 @@
+"""ItemAction: the shape shared by actions that process domain items in batches.
+
+With no params an action takes its site's items in their input state, up to `limit` (the
+seeds' batch size); `ids` names items instead; `drain` keeps taking batches until the input
+queue is empty (items created earlier in the same run included) — the pipeline preset uses it.
+Every item is claimed before it is processed (two workers never take the same item), re-checked
+in its input state, charged once on success, and a failed item is recorded and skipped without
+stopping the rest of the batch. Pause and cancel are checked between batches.
+"""
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from django.db import connection
+from django.db.models import QuerySet
+
+from actions import claims
+from actions.base import Action, ActionError, StepResult
+
+ITEM_PARAMS: dict[str, Any] = {
+    "ids": {"type": "array", "items": {"type": "integer", "minimum": 1}, "maxItems": 10000,
+            "description": "Process these items instead of the site's queue."},
+    "limit": {"type": "integer", "minimum": 1, "maximum": 10000,
+              "description": "How many queued items to take (default: the seeds' batch size)."},
+    "batch_size": {"type": "integer", "minimum": 1, "maximum": 100, "description": "Items per batch."},
+    "drain": {"type": "boolean", "description": "Keep taking batches until the queue is empty."},
+    "delay_seconds": {"type": "number", "minimum": 0, "maximum": 600, "description": "Pause between batches."},
+    "concurrency": {"type": "integer", "minimum": 1, "maximum": 16, "description": "Items processed at once."},
+}
+
+
+def item_schema(extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The params JSON Schema of an item action: the common keys plus its own."""
+    return {"type": "object", "properties": {**ITEM_PARAMS, **(extra or {})}, "additionalProperties": False}
+
+
+@dataclass
+class BatchOutcome:
+    """What one batch did: items consumed and produced, per-item failures, numbers to add to the result."""
+
+    consumed: int = 0
+    produced: int = 0
+    failed: list[tuple[int, str]] = field(default_factory=list)
+    result: dict[str, Any] = field(default_factory=dict)
+
+
+class ItemAction(Action):
+    item_kind: ClassVar[str]
+    default_batch_size: ClassVar[int] = 1
+    default_limit: ClassVar[int] = 20
+    params_schema = item_schema()
+
+    def input_queryset(self, ctx, params: dict[str, Any]) -> QuerySet:
+        """The site's items in this action's input state, oldest first."""
+        raise NotImplementedError
+
+    def process_batch(self, ctx, items: list, params: dict[str, Any]) -> BatchOutcome:
+        """Process claimed items (re-check their state); record failures per item, never raise for one item."""
+        raise NotImplementedError
+
+    def estimate_count(self, params: dict[str, Any], *, site_id: int | None) -> int:
+        """How many items a run of this step would take now."""
+        if params.get("ids"):
+            return len(params["ids"])
+        pending = self.queryset_for_site(site_id).count()
+        return pending if params.get("drain") else min(pending, params.get("limit", self.default_limit))
+
+    def queryset_for_site(self, site_id: int | None) -> QuerySet:
+        raise NotImplementedError
+
+    def run(self, ctx, params):
+        if ctx.site_id is None and not params.get("ids"):
+            raise ActionError(f"{self.key} needs a site (the rule's or the trigger's) or explicit ids", permanent=True)
+        batch_size = params.get("batch_size", self.default_batch_size)
+        owner = f"{ctx.run.run_id}:{ctx.step.index}"
+        total, tried = StepResult(), set(ctx.step.result.get("failed_ids", []))
+        remaining = None if params.get("drain") else params.get("limit", self.default_limit)
+        first = True
+        while remaining is None or remaining > 0:
+            if not first and ctx.should_stop():
+                total.paused = True
+                break
+            take = batch_size if remaining is None else min(batch_size, remaining)
+            items = self._next_batch(ctx, params, take, tried, owner)
+            if not items:
+                break
+            if not first and params.get("delay_seconds"):
+                ctx.log(f"waiting {params['delay_seconds']} s between batches")
+                time.sleep(params["delay_seconds"])
+            first = False
+            try:
+                outcome = self._process(ctx, items, params)
+            finally:
+                claims.release(self.item_kind, [i.pk for i in items], owner=owner)
+            tried.update(item_id for item_id, _ in outcome.failed)
+            self._add(total, outcome, ctx)
+            ctx.heartbeat()
+            if remaining is not None:
+                remaining -= len(items)
+            if params.get("ids"):
+                break
+        return total
+
+    def _next_batch(self, ctx, params, take: int, tried: set[int], owner: str) -> list:
+        queryset = self.input_queryset(ctx, params).exclude(pk__in=tried)
+        if params.get("ids"):
+            queryset = queryset.filter(pk__in=params["ids"])
+        candidates = list(queryset.values_list("pk", flat=True)[: take + 20])
+        claimed = claims.claim(self.item_kind, candidates, owner=owner)
+        mine, surplus = claimed[:take], claimed[take:]
+        claims.release(self.item_kind, surplus, owner=owner)
+        # Re-read in the input state: an item another worker finished since the query is left out.
+        return list(self.input_queryset(ctx, params).filter(pk__in=mine).order_by("pk"))
+
+    def _process(self, ctx, items: list, params) -> BatchOutcome:
+        workers = params.get("concurrency", 1)
+        if workers <= 1 or len(items) <= 1 or connection.vendor == "sqlite":
+            return self.process_batch(ctx, items, params)
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            outcomes = list(pool.map(lambda item: _in_thread(self.process_batch, ctx, [item], params), items))
+        merged = BatchOutcome()
+        for outcome in outcomes:
+            merged.consumed += outcome.consumed
+            merged.produced += outcome.produced
+            merged.failed += outcome.failed
+            for key, value in outcome.result.items():
+                merged.result[key] = merged.result.get(key, 0) + value if isinstance(value, (int, float)) else value
+        return merged
+
+    def _add(self, total: StepResult, outcome: BatchOutcome, ctx) -> None:
+        total.input_count += outcome.consumed
+        total.output_count += outcome.produced
+        for key, value in outcome.result.items():
+            total.result[key] = total.result.get(key, 0) + value if isinstance(value, (int, float)) else value
+        total.result["batches"] = total.result.get("batches", 0) + 1
+        if outcome.failed:
+            total.result.setdefault("failed_ids", []).extend(i for i, _ in outcome.failed)
+            total.result.setdefault("errors", []).extend(f"{self.item_kind} {i}: {m}" for i, m in outcome.failed)
+            for item_id, message in outcome.failed:
+                ctx.log(f"{self.item_kind} {item_id} failed: {message}", level="warning")
+
+
+def _in_thread(function, *args):
+    try:
+        return function(*args)
+    finally:
+        connection.close()
