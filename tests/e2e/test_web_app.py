@@ -133,6 +133,7 @@ def test_it_switches_between_light_and_dark_mode(page, browser, stack, console):
         console.watch(dark_page)
         dark_page.goto("/login")  # no stored choice: prefers-color-scheme decides
         expect(dark_page.locator("html")).to_have_attribute("data-theme", "dark")
+        expect(dark_page.get_by_role("heading", name="Sign in")).to_be_visible()
         screenshot(dark_page, "09-login-dark")
     finally:
         dark_context.close()
