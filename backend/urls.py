@@ -31,6 +31,7 @@ api_v1 = [
     path("auth/me/", accounts.MeView.as_view(), name="auth-me"),
     path("credits/", CreditsView.as_view(), name="credits"),
     path("automation/", include("rules.urls")),
+    path("integrations/", include("backend.integrations.urls")),
     path("prompts/", PromptListView.as_view(), name="prompts"),
     path("prompts/<str:function>/", PromptDetailView.as_view(), name="prompt-detail"),
     path("credits/costs/", CostTableView.as_view(), name="credit-costs"),

@@ -1,0 +1,74 @@
+"""publish_to_wordpress: approved content becomes a post on its site's WordPress; publishing again updates it."""
+from __future__ import annotations
+
+from typing import Any
+
+from actions.base import ActionError
+from actions.items import BatchOutcome, ItemAction, item_schema
+from actions.registry import registry
+from backend.integrations.services import PublishError, PublishOptions, content_publish, publishing_target
+from backend.writer.models import Content
+
+NAMES = {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 200}, "maxItems": 50}
+
+
+@registry.register
+class PublishToWordPress(ItemAction):
+    key = "publish_to_wordpress"
+    name = "Publish to WordPress"
+    description = ("Create or update a WordPress post (featured image, categories, tags) for each approved "
+                   "content item of the site, through the site's WordPress integration; the content becomes "
+                   "published. With `ids`, published content is published again (its post is updated).")
+    queue = "publish"
+    item_kind = "content"
+    default_batch_size = 5
+    params_schema = item_schema({
+        "status": {"enum": ["draft", "publish"], "default": "draft", "description": "The WordPress post status."},
+        "categories": {**NAMES, "description": "Category names to add to the content's own (created when missing)."},
+        "tags": {**NAMES, "description": "Tag names to add to the content's own (created when missing)."},
+        "include_featured_image": {"type": "boolean", "default": True,
+                                   "description": "Upload the featured image and set it on the post."},
+    })
+
+    def queryset_for_site(self, site_id):
+        return Content.objects.filter(site_id=site_id, status=Content.Status.APPROVED)
+
+    def input_queryset(self, ctx, params: dict[str, Any]):
+        states = [Content.Status.APPROVED, Content.Status.PUBLISHED] if params.get("ids") else [Content.Status.APPROVED]
+        queryset = Content.objects.filter(account_id=ctx.account_id, status__in=states)
+        return (queryset.filter(site_id=ctx.site_id) if ctx.site_id is not None else queryset).order_by("pk")
+
+    def process_batch(self, ctx, items: list, params: dict[str, Any]) -> BatchOutcome:
+        options = PublishOptions(status=params.get("status", "draft"), categories=tuple(params.get("categories", ())),
+                                 tags=tuple(params.get("tags", ())),
+                                 include_featured_image=params.get("include_featured_image", True))
+        outcome, transient, targets = BatchOutcome(), [], _Targets()
+        for content in items:
+            try:
+                integration, client = targets.for_site(content.site_id)
+                done = content_publish(content=content, integration=integration, client=client, options=options)
+            except PublishError as exc:
+                outcome.failed.append((content.pk, exc.message))
+                if not exc.permanent:
+                    transient.append(exc.message)
+                continue
+            outcome.consumed, outcome.produced = outcome.consumed + 1, outcome.produced + 1
+            outcome.result["images_uploaded"] = outcome.result.get("images_uploaded", 0) + int(done.uploaded)
+            ctx.log(f"content {content.pk} published to {done.url} (post {done.post_id}, status {done.status})")
+        if items and len(transient) == len(items):  # WordPress is down: let the engine retry the step later
+            raise ActionError(f"all {len(items)} item(s) of the batch failed: {transient[0]}", permanent=False)
+        return outcome
+
+
+class _Targets(dict):
+    """Each site's integration and client, looked up once per batch (a missing one fails all its items)."""
+
+    def for_site(self, site_id: int):
+        if site_id not in self:
+            try:
+                self[site_id] = publishing_target(site_id=site_id)
+            except PublishError as exc:
+                self[site_id] = exc
+        if isinstance(self[site_id], PublishError):
+            raise PublishError(self[site_id].message, permanent=True)
+        return self[site_id]
