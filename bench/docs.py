@@ -27,9 +27,10 @@ worker consumes them, so the figures are the engine's cost up to the broker. Eve
 median of several repetitions; each table says how far the repetitions spread.
 
 Reproduce everything with `make bench` (under two minutes on the machine below), or some benchmarks
-with `.venv/bin/python scripts/services.py run -- .venv/bin/python -m bench NAME...` and
-`--write-docs` to update their sections here. The benchmarks: {names}. Without `DATABASE_URL` the
-bench uses a temporary SQLite file, and without `REDIS_URL` a throwaway Redis of its own.
+with `.venv/bin/python scripts/services.py run -- .venv/bin/python -m bench NAME...` (add
+`--write-docs` to update their sections here). Without `DATABASE_URL` the bench uses a temporary
+SQLite file, and without `REDIS_URL` a throwaway Redis of its own. The benchmarks:
+{names}.
 
 Reading the figures: the throwaway PostgreSQL runs with `fsync=off` and `synchronous_commit=off` (as
 in the test suite), so commits cost less than on a durable server and figures that commit per save

@@ -61,7 +61,7 @@ def _commit() -> str:
                                text=True, check=True)
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
-    return head.stdout.strip() + (" (with uncommitted changes)" if dirty.stdout.strip() else "")
+    return head.stdout.strip() + (" plus uncommitted changes in the working tree" if dirty.stdout.strip() else "")
 
 
 def _database() -> str:
