@@ -30,6 +30,7 @@ class StepResult:
     output_count: int = 0
     result: dict[str, Any] = field(default_factory=dict)
     paused: bool = False  # stopped early between batches because the run was paused/cancelled
+    skipped: bool = False  # nothing to do (or disabled): recorded as a skipped step
     defer_seconds: float | None = None  # come back later (delay) without holding a worker
 
 

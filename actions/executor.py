@@ -64,7 +64,8 @@ def run_start(run: AutomationRun) -> AutomationRun:
             raise
     now = timezone.now()
     AutomationRun.objects.filter(pk=run.pk).update(
-        status=Status.RUNNING, started_at=now, heartbeat_at=now, credits_reserved=estimate
+        status=Status.RUNNING, started_at=now, heartbeat_at=now, credits_reserved=estimate,
+        initial_snapshot=initial_snapshot(run),
     )
     run.refresh_from_db()
     run_log(
@@ -76,8 +77,15 @@ def run_start(run: AutomationRun) -> AutomationRun:
     return run
 
 
+# Presets may project a whole run (later steps consume what earlier ones create): preset_key -> fn(run).
+PRESET_ESTIMATORS: dict[str, Any] = {}
+
+
 def run_estimate(run: AutomationRun) -> Decimal:
-    """Sum of the pending steps' cost estimates."""
+    """The credits to reserve: the preset's projection, else the sum of the pending steps' estimates."""
+    preset = run.rule.preset_key if run.rule_id and run.rule else ""
+    if preset in PRESET_ESTIMATORS:
+        return Decimal(PRESET_ESTIMATORS[preset](run))
     total = Decimal("0")
     for step in run.steps.filter(status=StepStatus.PENDING):
         try:
@@ -85,6 +93,20 @@ def run_estimate(run: AutomationRun) -> Decimal:
         except UnknownAction:
             continue
     return total
+
+
+def initial_snapshot(run: AutomationRun) -> dict[str, int]:
+    """Queue sizes at the start, per step (`stage_N_initial`, as the seeds name them) and in total."""
+    snapshot: dict[str, int] = {}
+    for step in run.steps.all():
+        try:
+            action = registry.get(step.action_type)
+        except UnknownAction:
+            continue
+        if hasattr(action, "pending_count") and run.site_id:
+            snapshot[f"stage_{step.index + 1}_initial"] = action.pending_count(run.site_id)
+    snapshot["total_initial_items"] = sum(snapshot.values())
+    return snapshot
 
 
 def _finish(run: AutomationRun, status: str, error: str = "") -> None:
@@ -246,6 +268,14 @@ def _apply_outcome(run: AutomationRun, step: RunStep, outcome: StepResult | Acti
             _step_succeeded(run, step, outcome)
 
 
+def record_partial(step: RunStep, result: StepResult) -> None:
+    """Keep what a step did before it raised (earlier batches stay counted when a later one fails)."""
+    with transaction.atomic():
+        fresh = RunStep.objects.select_for_update().get(pk=step.pk)
+        _accumulate(fresh, result)
+        fresh.save(update_fields=["input_count", "output_count", "result"])
+
+
 def _accumulate(step: RunStep, result: StepResult) -> None:
     step.input_count += result.input_count
     step.output_count += result.output_count
@@ -277,12 +307,14 @@ def _step_succeeded(run: AutomationRun, step: RunStep, result: StepResult) -> No
         step.save()
         run_log(run, f"step {step.index} stopped between batches ({run.status})", step_index=step.index)
         return
-    step.status, step.finished_at, step.error, step.error_kind = StepStatus.COMPLETED, timezone.now(), "", ""
+    done = StepStatus.SKIPPED if result.skipped and not step.output_count else StepStatus.COMPLETED
+    step.status, step.finished_at, step.error, step.error_kind = done, timezone.now(), "", ""
     step.save()
+    reason = step.result.get("skip_reason")
     run_log(
         run,
-        f"step {step.index} ({step.action_type}) completed: in {step.input_count}, out "
-        f"{step.output_count}, credits {step.credits_used}",
+        f"step {step.index} ({step.action_type}) {done}: in {step.input_count}, out "
+        f"{step.output_count}, credits {step.credits_used}" + (f" ({reason})" if reason else ""),
         step_index=step.index,
     )
     if run.status == Status.RUNNING:

@@ -29,6 +29,11 @@ ITEM_PARAMS: dict[str, Any] = {
     "drain": {"type": "boolean", "description": "Keep taking batches until the queue is empty."},
     "delay_seconds": {"type": "number", "minimum": 0, "maximum": 600, "description": "Pause between batches."},
     "concurrency": {"type": "integer", "minimum": 1, "maximum": 16, "description": "Items processed at once."},
+    "enabled": {"type": "boolean", "description": "false: the step is skipped."},
+    "handover_from": {"type": "string", "description": "Action whose queue must be empty before this step starts."},
+    "wait_before_seconds": {"type": "number", "minimum": 0, "maximum": 3600,
+                            "description": "Wait this long (without holding a worker) before starting."},
+    "stage": {"type": "integer", "minimum": 1, "maximum": 20, "description": "Stage number (pipeline presets)."},
 }
 
 
@@ -71,9 +76,47 @@ class ItemAction(Action):
     def queryset_for_site(self, site_id: int | None) -> QuerySet:
         raise NotImplementedError
 
+    def pending_count(self, site_id: int) -> int:
+        """Items waiting in this action's input state on the site."""
+        return self.queryset_for_site(site_id).count()
+
     def run(self, ctx, params):
         if ctx.site_id is None and not params.get("ids"):
             raise ActionError(f"{self.key} needs a site (the rule's or the trigger's) or explicit ids", permanent=True)
+        before = self._before_start(ctx, params)
+        if before is not None:
+            return before
+        return self._run_batches(ctx, params)
+
+    def _before_start(self, ctx, params) -> StepResult | None:
+        """Disabled, wait first, handover check, nothing to do: each answers for the whole step."""
+        if params.get("enabled") is False:
+            return StepResult(skipped=True, result={"skip_reason": "disabled in the configuration"})
+        if params.get("wait_before_seconds") and not ctx.step.result.get("waited_before"):
+            ctx.log(f"waiting {params['wait_before_seconds']} s before {self.name.lower()}")
+            return StepResult(defer_seconds=params["wait_before_seconds"], result={"waited_before": True})
+        if ctx.step.attempts <= 1 and not ctx.step.result.get("handover_checked"):
+            self._check_handover(ctx, params)
+        if not params.get("ids") and ctx.step.output_count == 0 and not self.pending_count(ctx.site_id):
+            return StepResult(skipped=True, result={"skip_reason": "nothing to do"})
+        return None
+
+    def _check_handover(self, ctx, params) -> None:
+        previous_key = params.get("handover_from")
+        if not previous_key or ctx.site_id is None:
+            return
+        from actions.registry import registry
+
+        previous = registry.get(previous_key)
+        left = previous.pending_count(ctx.site_id)
+        if left:
+            stage = params.get("stage")
+            where = f"stage {stage - 1} ({previous.name})" if stage else previous.name
+            raise ActionError(f"handover check failed: {where} still has {left} items pending; "
+                              f"{self.name} does not start until it is empty", permanent=True)
+        ctx.log(f"handover check: {previous.name} queue is empty")
+
+    def _run_batches(self, ctx, params) -> StepResult:
         batch_size = params.get("batch_size", self.default_batch_size)
         owner = f"{ctx.run.run_id}:{ctx.step.index}"
         total, tried = StepResult(), set(ctx.step.result.get("failed_ids", []))
@@ -93,6 +136,12 @@ class ItemAction(Action):
             first = False
             try:
                 outcome = self._process(ctx, items, params)
+            except ActionError:
+                if total.input_count or total.output_count:
+                    from actions.executor import record_partial
+
+                    record_partial(ctx.step, total)  # the batches before this one are done and stay counted
+                raise
             finally:
                 claims.release(self.item_kind, [i.pk for i in items], owner=owner)
             tried.update(item_id for item_id, _ in outcome.failed)

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "backend.planner",
     "backend.writer",
     "backend.integrations",
+    "backend.automation",
     "rules",
     "actions",
 ]
@@ -188,6 +189,8 @@ AI_LOCAL_LATENCY = float(os.environ.get("AI_LOCAL_LATENCY", "0"))
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "automation@igny8.local")
+# Links in notifications point here.
+PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:8000")
 
 LOGGING = {
     "version": 1,

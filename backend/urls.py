@@ -30,6 +30,7 @@ api_v1 = [
     path("auth/logout/", accounts.SessionLogoutView.as_view(), name="auth-logout"),
     path("auth/me/", accounts.MeView.as_view(), name="auth-me"),
     path("credits/", CreditsView.as_view(), name="credits"),
+    path("automation/", include("backend.automation.urls")),
     path("automation/", include("rules.urls")),
     path("integrations/", include("backend.integrations.urls")),
     path("prompts/", PromptListView.as_view(), name="prompts"),

@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.dispatch import Signal
 from django.utils import timezone
 
 from backend.billing.errors import InsufficientCredits
@@ -21,6 +22,8 @@ from rules.models import AutomationRule, AutomationRun, RunStep, TriggerRecord
 
 log = logging.getLogger(__name__)
 Outcome = TriggerRecord.Outcome
+# Sent once per finished run (completed, failed or cancelled), after commit: receivers get `run`.
+run_finished = Signal()
 
 
 def max_depth() -> int:
@@ -209,11 +212,12 @@ def _step(run: AutomationRun, index: int, spec: dict) -> RunStep:
 # --- after a run -----------------------------------------------------------------------------
 
 def on_run_finished(run_pk: int) -> None:
-    """Start the next queued run of the group, then emit run.completed / run.failed."""
-    run = AutomationRun.objects.filter(pk=run_pk).select_related("rule").first()
+    """Start the next queued run of the group, send `run_finished`, emit run.completed / run.failed."""
+    run = AutomationRun.objects.filter(pk=run_pk).select_related("rule", "site").first()
     if run is None:
         return
     _start_next_queued(run)
+    run_finished.send(sender=AutomationRun, run=run)
     name = {"completed": "run.completed", "failed": "run.failed"}.get(run.status)
     if name is None:
         return

@@ -7,4 +7,5 @@ from actions.content import (  # noqa: F401
     generate_images,
     optimize_content,
     queue_to_writer,
+    review_gate,
 )

@@ -15,6 +15,8 @@ from backend.planner.models import Keyword
 
 DEMO_USERNAME, DEMO_PASSWORD = "demo", "demo-pass-123"
 DEMO_CREDITS = Decimal("10000")
+DEMO_PIPELINE = {"within_stage_delay": 0, "between_stage_delay": 2, "stage_4_concurrency": 2,
+                 "stage_6_concurrency": 2}
 
 
 class Command(BaseCommand):
@@ -44,9 +46,12 @@ class Command(BaseCommand):
         site = Site.objects.filter(account=account, domain=site_data["domain"]).first()
         if site is None:
             from backend.accounts.services import site_create
+            from backend.automation.services import config_for, config_update
 
             site = site_create(account=account, name=site_data["name"], domain=site_data["domain"],
                                timezone=site_data.get("timezone", "UTC"))
+            # The offline provider needs no pacing: short delays keep the demo run to about a minute.
+            config_update(config=config_for(site), **DEMO_PIPELINE)
         return account, site, user
 
     def _ensure_keywords(self, site: Site, rows: list[dict]) -> int:

@@ -1,0 +1,143 @@
+"""A whole seven-stage run on the demo keywords with the local provider (tasks inline)."""
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+from backend.automation.models import AutomationConfig
+from backend.billing.models import CreditTransaction
+from backend.planner.models import Cluster, ContentIdea, Keyword
+from backend.writer.models import Content, Image, Task
+from rules.models import AutomationRun
+
+
+@pytest.fixture(autouse=True)
+def fast_pipeline(alice, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.AI_PROVIDER = "local"
+    AutomationConfig.objects.filter(site=alice.site).update(within_stage_delay=0, between_stage_delay=0)
+    from backend.automation.preset import config_sync
+
+    config_sync(AutomationConfig.objects.get(site=alice.site))
+
+
+def _demo_keywords(site, limit=None):
+    rows = json.loads((settings.BASE_DIR / "fixtures" / "demo_keywords.json").read_text())["keywords"]
+    return [Keyword.objects.create(site=site, text=r["text"], volume=r["volume"]) for r in rows[:limit]]
+
+
+@pytest.fixture
+def keywords(alice):
+    """All demo keywords (six topics)."""
+    return _demo_keywords(alice.site)
+
+
+@pytest.fixture
+def few_keywords(alice):
+    """Enough for a short run: the first two topics of the demo."""
+    return _demo_keywords(alice.site, limit=8)
+
+
+def test_it_takes_every_keyword_to_content_in_review_with_images(alice, api, keywords, eager):
+    estimate = api.get(f"/api/v1/automation/estimate/?site_id={alice.site.pk}").json()
+    assert estimate["sufficient"] is True and estimate["estimated_credits"] > 0
+    started = api.post(f"/api/v1/automation/run_now/?site_id={alice.site.pk}")
+    assert started.status_code == 202
+    run = AutomationRun.objects.get(run_id=started.json()["run_id"])
+    assert run.status == "completed", run.error_message
+    assert run.run_id.startswith("run_") and run.run_id.endswith("_manual")
+    # every item went all the way
+    assert Keyword.objects.filter(status="mapped").count() == len(keywords)
+    assert not Cluster.objects.filter(status="new").exists()
+    assert set(ContentIdea.objects.values_list("status", flat=True)) == {"completed"}
+    assert set(Task.objects.values_list("status", flat=True)) == {"completed"}
+    assert Content.objects.count() == Task.objects.count() > 0
+    assert set(Content.objects.values_list("status", flat=True)) == {"review"}
+    assert set(Image.objects.values_list("status", flat=True)) == {"generated"}
+    # the stage results add up
+    detail = api.get(f"/api/v1/automation/run_detail/?run_id={run.run_id}").json()
+    stages = {s["number"]: s["result"] for s in detail["stages"]}
+    assert stages[1]["keywords_processed"] == stages[1]["keywords_mapped"] == len(keywords)
+    assert stages[1]["clusters_created"] == Cluster.objects.count()
+    assert stages[3]["tasks_created"] == stages[4]["tasks_processed"] == stages[4]["content_created"]
+    assert stages[6]["images_generated"] == Image.objects.count() == stages[5]["prompts_created"]
+    assert stages[7]["ready_for_review"] == Content.objects.count()
+    ledger = sum(t.amount for t in CreditTransaction.objects.filter(run_id=run.run_id, kind="debit"))
+    assert Decimal(str(detail["run"]["total_credits_used"])) == ledger == run.total_credits_used
+    assert sum(detail["metrics"]["credits_by_stage"].values()) == pytest.approx(float(ledger))
+    assert detail["initial_snapshot"]["stage_1_initial"] == len(keywords)
+    assert detail["run"]["run_title"] == f"{alice.site.domain} #1" and detail["insights"]
+    # the reservation was settled
+    reservation = CreditTransaction.objects.get(run_id=run.run_id, kind="reservation").amount
+    release = CreditTransaction.objects.filter(run_id=run.run_id, kind="release").first()
+    assert reservation - (release.amount if release else 0) == min(reservation, ledger)
+
+
+def test_it_shows_history_overview_and_logs_in_the_seed_shapes(alice, api, few_keywords, eager):
+    api.post(f"/api/v1/automation/run_now/?site_id={alice.site.pk}")
+    history = api.get(f"/api/v1/automation/history/?site_id={alice.site.pk}&page_size=5").json()
+    row = history["runs"][0]
+    assert history["pagination"] == {"page": 1, "page_size": 5, "total_count": 1, "total_pages": 1}
+    assert row["run_number"] == 1 and row["stages_completed"] == 7 and row["stages_failed"] == 0
+    assert row["stage_statuses"] == ["completed"] * 7
+    assert row["summary"]["content_created"] == Content.objects.count()
+    stats = api.get(f"/api/v1/automation/overview_stats/?site_id={alice.site.pk}").json()
+    assert stats["run_statistics"]["total_runs"] == 1 and stats["run_statistics"]["success_rate"] == 100.0
+    assert len(stats["predictive_analysis"]["stages"]) == 7
+    assert stats["historical_averages"]["runs_analyzed"] == 1 and stats["historical_averages"]["uses_defaults"]
+    assert stats["attention_items"]["total_attention_needed"] == 0
+    logs = api.get(f"/api/v1/automation/logs/?run_id={row['run_id']}&lines=5").json()
+    assert logs["lines"] == 5 and "run completed" in logs["log"]
+    overview = api.get(f"/api/v1/automation/pipeline_overview/?site_id={alice.site.pk}").json()
+    assert [s["pending"] for s in overview["stages"]] == [0] * 7
+    assert api.get(f"/api/v1/automation/current_run/?site_id={alice.site.pk}").json() == {"run": None,
+                                                                                           "activity_log": []}
+
+
+def test_it_records_an_empty_stage_as_skipped(alice, api, eager):
+    ContentIdea.objects.create(site=alice.site, title="One idea")
+    run_id = api.post(f"/api/v1/automation/run_now/?site_id={alice.site.pk}").json()["run_id"]
+    statuses = AutomationRun.objects.get(run_id=run_id).steps.order_by("index").values_list("status", flat=True)
+    assert list(statuses) == ["skipped", "skipped", "completed", "completed", "completed", "completed", "completed"]
+
+
+def test_it_halts_at_the_handover_naming_the_stage_and_count(alice, api, eager):
+    Keyword.objects.create(site=alice.site, text="orphan keyword")
+    AutomationConfig.objects.filter(site=alice.site).update(stage_1_enabled=False)
+    from backend.automation.preset import config_sync
+
+    config_sync(AutomationConfig.objects.get(site=alice.site))
+    run_id = api.post(f"/api/v1/automation/run_now/?site_id={alice.site.pk}").json()["run_id"]
+    run = AutomationRun.objects.get(run_id=run_id)
+    assert run.status == "failed"
+    assert "stage 1 (Cluster keywords) still has 1 items pending" in run.error_message
+
+
+def test_it_refuses_to_start_when_credits_are_short(charlie, eager):
+    Keyword.objects.bulk_create([Keyword(site=charlie.site, account=charlie.account, text=f"kw {i}")
+                                 for i in range(40)])
+    response = charlie.client().post(f"/api/v1/automation/run_now/?site_id={charlie.site.pk}")
+    assert response.status_code == 402 and float(response.json()["needed"]) > 50
+
+
+def test_it_runs_from_the_command_line_and_prints_the_summary(alice, few_keywords, eager):
+    out = StringIO()
+    call_command("run_pipeline", "--site", alice.site.domain, "--wait", "--inline", stdout=out, stderr=StringIO())
+    summary = json.loads(out.getvalue())
+    assert summary["run"]["status"] == "completed" and len(summary["stages"]) == 7
+
+
+def test_it_notifies_by_email_when_a_run_ends(alice, api, few_keywords, eager, mailoutbox):
+    alice.user.email = "alice@example.com"
+    alice.user.save()
+    run_id = api.post(f"/api/v1/automation/run_now/?site_id={alice.site.pk}").json()["run_id"]
+    assert len(mailoutbox) == 1
+    message = mailoutbox[0]
+    assert message.to == ["alice@example.com"] and "completed" in message.subject
+    assert f"/automation/runs/{run_id}" in message.body
+    assert AutomationConfig.objects.get(site=alice.site).last_run_at is not None
