@@ -29,6 +29,7 @@ api_v1 = [
     path("auth/login/", accounts.SessionLoginView.as_view(), name="auth-login"),
     path("auth/logout/", accounts.SessionLogoutView.as_view(), name="auth-logout"),
     path("auth/me/", accounts.MeView.as_view(), name="auth-me"),
+    path("auth/session/", accounts.SessionView.as_view(), name="auth-session"),
     path("credits/", CreditsView.as_view(), name="credits"),
     path("automation/", include("backend.automation.urls")),
     path("automation/", include("rules.urls")),

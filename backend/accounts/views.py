@@ -78,6 +78,20 @@ class SessionLogoutView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class SessionView(APIView):
+    """Whether the caller is signed in (200 either way, so the web app's first visit logs no error)."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=inline_serializer("SessionState", {
+        "authenticated": serializers.BooleanField(), "user": MeSerializer(allow_null=True)}))
+    def get(self, request):
+        user = request.user
+        if not (user and user.is_authenticated and user.account_id):
+            return Response({"authenticated": False, "user": None})
+        return Response({"authenticated": True, "user": _me(user)})
+
+
 class MeView(APIView):
     """The signed-in user, their account (with credits) and their sites."""
 

@@ -8,10 +8,12 @@ import { FullPageLoading } from "./shell/states";
 const LoginPage = lazy(() => import("./pages/LoginPage"));
 const ContentPage = lazy(() => import("./content/ContentPage"));
 const placeholders = () => import("./pages/placeholders");
-const AutomationPage = lazy(() => placeholders().then((m) => ({ default: m.AutomationPage })));
-const RunDetailPage = lazy(() => placeholders().then((m) => ({ default: m.RunDetailPage })));
-const RulesPage = lazy(() => placeholders().then((m) => ({ default: m.RulesPage })));
-const RunsPage = lazy(() => placeholders().then((m) => ({ default: m.RunsPage })));
+const AutomationPage = lazy(() => import("./automation/AutomationPage"));
+const RunDetailPage = lazy(() => import("./automation/RunDetailPage"));
+const RulesPage = lazy(() => import("./rules/RulesPage"));
+const RuleEditorPage = lazy(() => import("./rules/RuleEditorPage"));
+const RunsPage = lazy(() => import("./runs/RunsPage"));
+const ExecutionPage = lazy(() => import("./runs/ExecutionPage"));
 const NotFoundPage = lazy(() => placeholders().then((m) => ({ default: m.NotFoundPage })));
 
 /** `/` goes to the dashboard, keeping `?site=`. */
@@ -30,7 +32,10 @@ export function AppRoutes() {
           <Route path="automation" element={<AutomationPage />} />
           <Route path="automation/runs/:runId" element={<RunDetailPage />} />
           <Route path="rules" element={<RulesPage />} />
+          <Route path="rules/new" element={<RuleEditorPage />} />
+          <Route path="rules/:ruleId" element={<RuleEditorPage />} />
           <Route path="runs" element={<RunsPage />} />
+          <Route path="runs/:runId" element={<ExecutionPage />} />
           <Route path="content" element={<ContentPage />} />
           <Route path="*" element={<NotFoundPage />} />
         </Route>

@@ -88,6 +88,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/session/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Whether the caller is signed in (200 either way, so the web app's first visit logs no error). */
+        get: operations["v1_auth_session_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/token/": {
         parameters: {
             query?: never;
@@ -99,6 +116,592 @@ export interface paths {
         put?: never;
         /** @description Exchange a username and password for the user's API token (`Authorization: Token …`). */
         post: operations["v1_auth_token_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/cancel/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["v1_automation_cancel_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/config/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The site's pipeline configuration. */
+        get: operations["v1_automation_config_retrieve"];
+        /** @description Change any config fields (partial); the preset rule's schedule and params follow. */
+        put: operations["v1_automation_config_update"];
+        /** @description Change any config fields (partial); the preset rule's schedule and params follow. */
+        post: operations["v1_automation_config_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/current_run/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The active run (running, paused or queued) with stage results and the last 50 log lines, or null. */
+        get: operations["v1_automation_current_run_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/estimate/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Credits a run would need now, the available balance, and whether it is enough. */
+        get: operations["v1_automation_estimate_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/executions/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Runs (executions) of the caller's rules, with controls. */
+        get: operations["v1_automation_executions_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/executions/{run_id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Runs (executions) of the caller's rules, with controls. */
+        get: operations["v1_automation_executions_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/executions/{run_id}/cancel/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Stop the run; unfinished steps become cancelled. */
+        post: operations["v1_automation_executions_cancel_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/executions/{run_id}/logs/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The run log (timestamped lines, per step); `after_id` returns only newer lines. */
+        get: operations["v1_automation_executions_logs_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/executions/{run_id}/pause/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Pause between steps (and between batches of batched actions). */
+        post: operations["v1_automation_executions_pause_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/executions/{run_id}/resume/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Continue a paused run from where it stopped. */
+        post: operations["v1_automation_executions_resume_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/executions/{run_id}/retry/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Retry a failed or cancelled run from the failed step (or `from_start`), as a new attempt. */
+        post: operations["v1_automation_executions_retry_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/history/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Pipeline runs of the site, newest first, with run numbers, titles, summaries and stage statuses. */
+        get: operations["v1_automation_history_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/hooks/{token}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description Trigger a webhook rule: POST JSON with `X-Igny8-Timestamp` and
+         *     `X-Igny8-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>" with the rule's secret>`.
+         */
+        post: operations["v1_automation_hooks_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/logs/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The last `lines` lines of the run's log as text. */
+        get: operations["v1_automation_logs_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/overview_stats/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Run statistics with trends, predictive cost by stage, attention items, historical averages. */
+        get: operations["v1_automation_overview_stats_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/pause/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["v1_automation_pause_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/pipeline_overview/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Items waiting at each of the seven stages. */
+        get: operations["v1_automation_pipeline_overview_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/resume/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["v1_automation_resume_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/rules/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description CRUD over the caller's account's rows of `queryset.model`. */
+        get: operations["v1_automation_rules_list"];
+        put?: never;
+        /** @description CRUD over the caller's account's rows of `queryset.model`. */
+        post: operations["v1_automation_rules_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/rules/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description CRUD over the caller's account's rows of `queryset.model`. */
+        get: operations["v1_automation_rules_retrieve"];
+        /** @description CRUD over the caller's account's rows of `queryset.model`. */
+        put: operations["v1_automation_rules_update"];
+        post?: never;
+        /** @description CRUD over the caller's account's rows of `queryset.model`. */
+        delete: operations["v1_automation_rules_destroy"];
+        options?: never;
+        head?: never;
+        /** @description CRUD over the caller's account's rows of `queryset.model`. */
+        patch: operations["v1_automation_rules_partial_update"];
+        trace?: never;
+    };
+    "/api/v1/automation/rules/{id}/duplicate/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Copy the rule (inactive) for editing. */
+        post: operations["v1_automation_rules_duplicate_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/rules/{id}/execute/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Run the rule now with an optional payload (the rule's mode applies). */
+        post: operations["v1_automation_rules_execute_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/rules/{id}/progress/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The rule's active run (or its latest) with per-step progress. */
+        get: operations["v1_automation_rules_progress_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/rules/{id}/restore/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Make an earlier version current again (saved as a new version). */
+        post: operations["v1_automation_rules_restore_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/rules/{id}/rotate-secret/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description A new webhook secret (shown once). */
+        post: operations["v1_automation_rules_rotate_secret_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/rules/{id}/test/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Evaluate the conditions against a sample context or a real object; nothing is executed. */
+        post: operations["v1_automation_rules_test_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/rules/{id}/triggers/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Recent triggers of the rule with their outcome: why it did or didn't fire. */
+        get: operations["v1_automation_rules_triggers_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/rules/{id}/versions/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Every saved version of the rule, newest first. */
+        get: operations["v1_automation_rules_versions_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/rules/action-types/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The action catalog: each type with its params JSON Schema and cost. */
+        get: operations["v1_automation_rules_action_types_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/rules/execution-history/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Runs of all the account's rules, newest first (same filters as executions/). */
+        get: operations["v1_automation_rules_execution_history_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/rules/trigger-types/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Trigger types and the event catalog with the fields each event carries. */
+        get: operations["v1_automation_rules_trigger_types_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/run_detail/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description One pipeline run in full: stages with efficiency and comparison, metrics, insights. */
+        get: operations["v1_automation_run_detail_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/run_now/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Start the pipeline now: 202 with run_id, 409 with the active run_id, 402 when credits are short. */
+        post: operations["v1_automation_run_now_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/update_config/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The site's pipeline configuration. */
+        get: operations["v1_automation_update_config_retrieve"];
+        /** @description Change any config fields (partial); the preset rule's schedule and params follow. */
+        put: operations["v1_automation_update_config_update"];
+        /** @description Change any config fields (partial); the preset rule's schedule and params follow. */
+        post: operations["v1_automation_update_config_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -232,6 +835,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/credits/costs/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The credit cost of each action (the same table estimates and charges use). */
+        get: operations["v1_credits_costs_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/ideas/": {
         parameters: {
             query?: never;
@@ -308,6 +928,61 @@ export interface paths {
         patch: operations["v1_images_partial_update"];
         trace?: never;
     };
+    "/api/v1/integrations/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description CRUD over the caller's account's rows of `queryset.model`. */
+        get: operations["v1_integrations_list"];
+        put?: never;
+        /** @description CRUD over the caller's account's rows of `queryset.model`. */
+        post: operations["v1_integrations_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/integrations/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description CRUD over the caller's account's rows of `queryset.model`. */
+        get: operations["v1_integrations_retrieve"];
+        /** @description CRUD over the caller's account's rows of `queryset.model`. */
+        put: operations["v1_integrations_update"];
+        post?: never;
+        /** @description CRUD over the caller's account's rows of `queryset.model`. */
+        delete: operations["v1_integrations_destroy"];
+        options?: never;
+        head?: never;
+        /** @description CRUD over the caller's account's rows of `queryset.model`. */
+        patch: operations["v1_integrations_partial_update"];
+        trace?: never;
+    };
+    "/api/v1/integrations/{id}/test/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Log in to the site with the stored credentials; 200 with ok false (and why) when that fails. */
+        post: operations["v1_integrations_test_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/keywords/": {
         parameters: {
             query?: never;
@@ -375,6 +1050,41 @@ export interface paths {
         /** @description Import a CSV file; all or nothing (errors keyed by CSV line number, header = line 1). */
         post: operations["v1_keywords_import_csv_create"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/prompts/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Every AI function's prompt: the built-in default, the account's override (if any), the placeholders. */
+        get: operations["v1_prompts_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/prompts/{function}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["v1_prompts_retrieve"];
+        /** @description Set the account's override; placeholders are checked against the function's variables. */
+        put: operations["v1_prompts_update"];
+        post?: never;
+        /** @description Drop the override: the built-in default applies again. */
+        delete: operations["v1_prompts_destroy"];
         options?: never;
         head?: never;
         patch?: never;
@@ -508,7 +1218,82 @@ export interface components {
             readonly credits_reserved: string;
             /** Format: decimal */
             readonly credits_available: string;
+            /** Format: decimal */
+            readonly daily_credit_budget: string | null;
         };
+        ActionType: {
+            type: string;
+            name: string;
+            description: string;
+            queue: string;
+            params_schema: {
+                [key: string]: unknown;
+            };
+            cost: string;
+        };
+        /** @description Reject keys the serializer does not know instead of silently ignoring them. */
+        AutomationConfig: {
+            readonly site_id: number;
+            is_enabled?: boolean;
+            frequency?: components["schemas"]["FrequencyEnum"];
+            /** Format: time */
+            scheduled_time?: string;
+            stage_1_batch_size?: number;
+            stage_2_batch_size?: number;
+            stage_3_batch_size?: number;
+            stage_4_batch_size?: number;
+            stage_5_batch_size?: number;
+            stage_6_batch_size?: number;
+            within_stage_delay?: number;
+            between_stage_delay?: number;
+            stage_1_enabled?: boolean;
+            stage_2_enabled?: boolean;
+            stage_3_enabled?: boolean;
+            stage_4_enabled?: boolean;
+            stage_5_enabled?: boolean;
+            stage_6_enabled?: boolean;
+            stage_7_enabled?: boolean;
+            stage_4_concurrency?: number;
+            stage_6_concurrency?: number;
+            ideas_per_cluster?: number;
+            notify_email?: boolean;
+            notify_webhook_url?: string;
+            /** Format: date-time */
+            readonly last_run_at: string | null;
+            /** Format: date-time */
+            readonly next_run_at: string | null;
+            /** Format: date-time */
+            readonly updated_at: string;
+        };
+        /** @description Reject keys the serializer does not know instead of silently ignoring them. */
+        AutomationConfigRequest: {
+            is_enabled?: boolean;
+            frequency?: components["schemas"]["FrequencyEnum"];
+            /** Format: time */
+            scheduled_time?: string;
+            stage_1_batch_size?: number;
+            stage_2_batch_size?: number;
+            stage_3_batch_size?: number;
+            stage_4_batch_size?: number;
+            stage_5_batch_size?: number;
+            stage_6_batch_size?: number;
+            within_stage_delay?: number;
+            between_stage_delay?: number;
+            stage_1_enabled?: boolean;
+            stage_2_enabled?: boolean;
+            stage_3_enabled?: boolean;
+            stage_4_enabled?: boolean;
+            stage_5_enabled?: boolean;
+            stage_6_enabled?: boolean;
+            stage_7_enabled?: boolean;
+            stage_4_concurrency?: number;
+            stage_6_concurrency?: number;
+            ideas_per_cluster?: number;
+            notify_email?: boolean;
+            notify_webhook_url?: string;
+        };
+        /** @enum {unknown} */
+        BlankEnum: "";
         BulkApproveRequestRequest: {
             ids: number[];
         };
@@ -537,6 +1322,21 @@ export interface components {
             name: string;
             description?: string;
             status?: components["schemas"]["KeywordStatusEnum"];
+        };
+        /** @description The outcome of `POST /integrations/{id}/test/`: ok with the user and REST mode, or ok false and why. */
+        ConnectionCheck: {
+            ok: boolean;
+            /** @description The WordPress user's display name (when ok). */
+            user: string | null;
+            /**
+             * @description How the REST API is reached: /wp-json/ (pretty) or ?rest_route= (plain permalinks).
+             *
+             *     * `pretty` - pretty
+             *     * `rest_route` - rest_route
+             */
+            rest_mode: (components["schemas"]["RestModeEnum"] | components["schemas"]["NullEnum"]) | null;
+            /** @description What went wrong and what to fix (when not ok). */
+            error: string | null;
         };
         /** @description Serializer for SiteScopedModel rows: site fixed after creation, relations on the same site. */
         Content: {
@@ -620,6 +1420,12 @@ export interface components {
          * @enum {string}
          */
         ContentStatusEnum: "draft" | "review" | "approved" | "published";
+        CostRow: {
+            action: string;
+            unit: string;
+            credits: string;
+            note?: string;
+        };
         CreditTransaction: {
             readonly id: number;
             readonly kind: components["schemas"]["CreditTransactionKindEnum"];
@@ -658,6 +1464,25 @@ export interface components {
         CsrfToken: {
             csrfToken: string;
         };
+        /**
+         * @description * `` - None
+         *     * `transient` - Transient
+         *     * `permanent` - Permanent
+         * @enum {string}
+         */
+        ErrorKindEnum: "transient" | "permanent";
+        /** @description Reject keys the serializer does not know instead of silently ignoring them. */
+        ExecuteRequest: {
+            payload?: unknown;
+            site?: number | null;
+        };
+        /**
+         * @description * `daily` - Daily
+         *     * `weekly` - Weekly
+         *     * `monthly` - Monthly
+         * @enum {string}
+         */
+        FrequencyEnum: "daily" | "weekly" | "monthly";
         Health: {
             status: string;
             database: string;
@@ -714,6 +1539,41 @@ export interface components {
          * @enum {string}
          */
         ImageStatusEnum: "pending" | "generated" | "failed";
+        /** @description An integration; the application password is write-only and never returned (see `has_password`). */
+        Integration: {
+            readonly id: number;
+            site: number;
+            kind?: components["schemas"]["IntegrationKindEnum"];
+            /** @description The site's address, e.g. https://blog.example.com. */
+            url: string;
+            username: string;
+            readonly has_password: boolean;
+            is_active?: boolean;
+            /** Format: date-time */
+            readonly last_checked_at: string | null;
+            readonly last_check_ok: boolean | null;
+            readonly last_check_error: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly updated_at: string;
+        };
+        /**
+         * @description * `wordpress` - WordPress
+         * @enum {string}
+         */
+        IntegrationKindEnum: "wordpress";
+        /** @description An integration; the application password is write-only and never returned (see `has_password`). */
+        IntegrationRequest: {
+            site: number;
+            kind?: components["schemas"]["IntegrationKindEnum"];
+            /** @description The site's address, e.g. https://blog.example.com. */
+            url: string;
+            username: string;
+            /** @description Required on create; omit on update to keep the stored one. Never returned. */
+            application_password?: string;
+            is_active?: boolean;
+        };
         /**
          * @description * `informational` - Informational
          *     * `navigational` - Navigational
@@ -786,6 +1646,32 @@ export interface components {
             account: components["schemas"]["Account"];
             sites: components["schemas"]["Site"][];
         };
+        /**
+         * @description * `single` - Single
+         *     * `queued` - Queued
+         *     * `parallel` - Parallel
+         *     * `restart` - Restart
+         * @enum {string}
+         */
+        ModeEnum: "single" | "queued" | "parallel" | "restart";
+        /**
+         * @description * `rule` - Rule
+         *     * `site` - Site
+         * @enum {string}
+         */
+        ModeScopeEnum: "rule" | "site";
+        /** @enum {unknown} */
+        NullEnum: null;
+        /**
+         * @description * `started` - Started
+         *     * `queued` - Queued
+         *     * `dropped_conditions` - Dropped Conditions
+         *     * `dropped_mode` - Dropped Mode
+         *     * `dropped_loop` - Dropped Loop
+         *     * `condition_error` - Condition Error
+         * @enum {string}
+         */
+        OutcomeEnum: "started" | "queued" | "dropped_conditions" | "dropped_mode" | "dropped_loop" | "condition_error";
         PaginatedClusterList: {
             /** @example 123 */
             count: number;
@@ -846,6 +1732,21 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["Image"][];
         };
+        PaginatedIntegrationList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["Integration"][];
+        };
         PaginatedKeywordList: {
             /** @example 123 */
             count: number;
@@ -860,6 +1761,51 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["Keyword"][];
+        };
+        PaginatedRuleList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["Rule"][];
+        };
+        PaginatedRuleVersionList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["RuleVersion"][];
+        };
+        PaginatedRunList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["Run"][];
         };
         PaginatedSectorList: {
             /** @example 123 */
@@ -905,6 +1851,21 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["Task"][];
+        };
+        PaginatedTriggerRecordList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["TriggerRecord"][];
         };
         /** @description Serializer for SiteScopedModel rows: site fixed after creation, relations on the same site. */
         PatchedClusterRequest: {
@@ -954,6 +1915,17 @@ export interface components {
             url?: string;
             status?: components["schemas"]["ImageStatusEnum"];
         };
+        /** @description An integration; the application password is write-only and never returned (see `has_password`). */
+        PatchedIntegrationRequest: {
+            site?: number;
+            kind?: components["schemas"]["IntegrationKindEnum"];
+            /** @description The site's address, e.g. https://blog.example.com. */
+            url?: string;
+            username?: string;
+            /** @description Required on create; omit on update to keep the stored one. Never returned. */
+            application_password?: string;
+            is_active?: boolean;
+        };
         /** @description Serializer for SiteScopedModel rows: site fixed after creation, relations on the same site. */
         PatchedKeywordRequest: {
             site?: number;
@@ -966,6 +1938,23 @@ export interface components {
             status?: components["schemas"]["KeywordStatusEnum"];
             cluster?: number | null;
             disabled?: boolean;
+        };
+        /** @description Reject keys the serializer does not know instead of silently ignoring them. */
+        PatchedRuleRequest: {
+            name?: string;
+            description?: string;
+            site?: number | null;
+            is_active?: boolean;
+            mode?: components["schemas"]["ModeEnum"];
+            /** Format: int64 */
+            max_runs?: number;
+            mode_scope?: components["schemas"]["ModeScopeEnum"];
+            allow_self_trigger?: boolean;
+            /** Format: decimal */
+            budget_per_run?: string | null;
+            trigger?: unknown;
+            conditions?: unknown;
+            actions?: unknown;
         };
         /** @description Reject keys the serializer does not know instead of silently ignoring them. */
         PatchedSectorRequest: {
@@ -991,6 +1980,228 @@ export interface components {
             status?: components["schemas"]["TaskStatusEnum"];
         };
         /** @description Reject keys the serializer does not know instead of silently ignoring them. */
+        PromptInRequest: {
+            template: string;
+        };
+        PromptOut: {
+            function: string;
+            default: string;
+            override: string | null;
+            variables: string[];
+        };
+        /**
+         * @description * `pretty` - pretty
+         *     * `rest_route` - rest_route
+         * @enum {string}
+         */
+        RestModeEnum: "pretty" | "rest_route";
+        /** @description Reject keys the serializer does not know instead of silently ignoring them. */
+        RestoreRequest: {
+            version: number;
+        };
+        /** @description Reject keys the serializer does not know instead of silently ignoring them. */
+        RetryRequest: {
+            /** @default false */
+            from_start: boolean;
+        };
+        /** @description Reject keys the serializer does not know instead of silently ignoring them. */
+        Rule: {
+            readonly id: number;
+            name: string;
+            description?: string;
+            site?: number | null;
+            is_active?: boolean;
+            mode?: components["schemas"]["ModeEnum"];
+            /** Format: int64 */
+            max_runs?: number;
+            mode_scope?: components["schemas"]["ModeScopeEnum"];
+            allow_self_trigger?: boolean;
+            /** Format: decimal */
+            budget_per_run?: string | null;
+            trigger: unknown;
+            conditions?: unknown;
+            actions: unknown;
+            readonly version: number;
+            readonly preset_key: string;
+            readonly execution_count: number;
+            /** Format: date-time */
+            readonly last_executed_at: string | null;
+            /** Format: date-time */
+            readonly next_run_at: string | null;
+            readonly trigger_summary: string;
+            readonly schedule: {
+                [key: string]: unknown;
+            } | null;
+            readonly webhook_url: string | null;
+            readonly last_run: {
+                [key: string]: unknown;
+            } | null;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly updated_at: string;
+        };
+        /** @description Reject keys the serializer does not know instead of silently ignoring them. */
+        RuleRequest: {
+            name: string;
+            description?: string;
+            site?: number | null;
+            is_active?: boolean;
+            mode?: components["schemas"]["ModeEnum"];
+            /** Format: int64 */
+            max_runs?: number;
+            mode_scope?: components["schemas"]["ModeScopeEnum"];
+            allow_self_trigger?: boolean;
+            /** Format: decimal */
+            budget_per_run?: string | null;
+            trigger: unknown;
+            conditions?: unknown;
+            actions: unknown;
+        };
+        RuleVersion: {
+            readonly version: number;
+            readonly snapshot: unknown;
+            /** Format: date-time */
+            readonly created_at: string;
+            readonly created_by: number | null;
+        };
+        Run: {
+            readonly id: number;
+            readonly run_id: string;
+            readonly rule: number | null;
+            readonly rule_name: string;
+            readonly rule_version: number;
+            readonly site: number | null;
+            readonly trigger_type: components["schemas"]["TriggerTypeEnum"];
+            readonly status: components["schemas"]["RunStatusEnum"];
+            readonly current_step: number;
+            readonly attempt: number;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly started_at: string | null;
+            /** Format: date-time */
+            readonly completed_at: string | null;
+            /** Format: date-time */
+            readonly paused_at: string | null;
+            /** Format: date-time */
+            readonly resumed_at: string | null;
+            /** Format: date-time */
+            readonly cancelled_at: string | null;
+            /** Format: double */
+            readonly duration_seconds: number | null;
+            /** Format: decimal */
+            readonly total_credits_used: string;
+            /** Format: decimal */
+            readonly credits_reserved: string;
+            readonly error_message: string;
+            readonly causation: unknown;
+            readonly parent_run_id: string | null;
+            /** @default 0 */
+            readonly steps_total: number;
+            /** @default 0 */
+            readonly steps_completed: number;
+        };
+        RunDetail: {
+            readonly id: number;
+            readonly run_id: string;
+            readonly rule: number | null;
+            readonly rule_name: string;
+            readonly rule_version: number;
+            readonly site: number | null;
+            readonly trigger_type: components["schemas"]["TriggerTypeEnum"];
+            readonly status: components["schemas"]["RunStatusEnum"];
+            readonly current_step: number;
+            readonly attempt: number;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly started_at: string | null;
+            /** Format: date-time */
+            readonly completed_at: string | null;
+            /** Format: date-time */
+            readonly paused_at: string | null;
+            /** Format: date-time */
+            readonly resumed_at: string | null;
+            /** Format: date-time */
+            readonly cancelled_at: string | null;
+            /** Format: double */
+            readonly duration_seconds: number | null;
+            /** Format: decimal */
+            readonly total_credits_used: string;
+            /** Format: decimal */
+            readonly credits_reserved: string;
+            readonly error_message: string;
+            readonly causation: unknown;
+            readonly parent_run_id: string | null;
+            /** @default 0 */
+            readonly steps_total: number;
+            /** @default 0 */
+            readonly steps_completed: number;
+            readonly trigger_payload: unknown;
+            readonly steps: components["schemas"]["RunStep"][];
+            readonly child_runs: {
+                [key: string]: unknown;
+            }[];
+        };
+        RunLog: {
+            readonly id: number;
+            /** Format: date-time */
+            readonly at: string;
+            readonly step_index: number | null;
+            readonly level: string;
+            readonly message: string;
+        };
+        RunStarted: {
+            run_id: string;
+            status: string;
+            message: string;
+        };
+        /**
+         * @description * `queued` - Queued
+         *     * `running` - Running
+         *     * `paused` - Paused
+         *     * `completed` - Completed
+         *     * `failed` - Failed
+         *     * `cancelled` - Cancelled
+         * @enum {string}
+         */
+        RunStatusEnum: "queued" | "running" | "paused" | "completed" | "failed" | "cancelled";
+        RunStep: {
+            readonly index: number;
+            readonly action_type: string;
+            readonly name: string;
+            readonly params: unknown;
+            readonly on_error: string;
+            readonly max_retries: number;
+            readonly timeout: number | null;
+            readonly status: components["schemas"]["RunStepStatusEnum"];
+            readonly attempts: number;
+            /** Format: date-time */
+            readonly started_at: string | null;
+            /** Format: date-time */
+            readonly finished_at: string | null;
+            /** Format: double */
+            readonly duration_seconds: number | null;
+            readonly input_count: number;
+            readonly output_count: number;
+            /** Format: decimal */
+            readonly credits_used: string;
+            readonly result: unknown;
+            readonly error: string;
+            readonly error_kind: components["schemas"]["ErrorKindEnum"] | components["schemas"]["BlankEnum"];
+        };
+        /**
+         * @description * `pending` - Pending
+         *     * `running` - Running
+         *     * `completed` - Completed
+         *     * `failed` - Failed
+         *     * `skipped` - Skipped
+         *     * `cancelled` - Cancelled
+         * @enum {string}
+         */
+        RunStepStatusEnum: "pending" | "running" | "completed" | "failed" | "skipped" | "cancelled";
+        /** @description Reject keys the serializer does not know instead of silently ignoring them. */
         Sector: {
             readonly id: number;
             site: number;
@@ -1002,6 +2213,10 @@ export interface components {
         SectorRequest: {
             site: number;
             name: string;
+        };
+        SessionState: {
+            authenticated: boolean;
+            user: components["schemas"]["Me"] | null;
         };
         /** @description Reject keys the serializer does not know instead of silently ignoring them. */
         Site: {
@@ -1059,12 +2274,61 @@ export interface components {
          */
         TaskStatusEnum: "queued" | "in_progress" | "completed" | "failed";
         /** @description Reject keys the serializer does not know instead of silently ignoring them. */
+        TestConditionsRequest: {
+            sample?: unknown;
+            object_id?: number;
+            /** @description Test these instead of the saved conditions. */
+            conditions?: unknown;
+        };
+        TestResult: {
+            result: boolean;
+            trace: {
+                [key: string]: unknown;
+            }[];
+            error: {
+                [key: string]: unknown;
+            } | null;
+            context: {
+                [key: string]: unknown;
+            };
+        };
+        /** @description Reject keys the serializer does not know instead of silently ignoring them. */
         TokenRequestRequest: {
             username: string;
             password: string;
         };
         TokenResponse: {
             token: string;
+        };
+        TriggerRecord: {
+            readonly id: number;
+            /** Format: date-time */
+            readonly at: string;
+            readonly trigger_type: string;
+            readonly event: string;
+            readonly outcome: components["schemas"]["OutcomeEnum"];
+            readonly reason: string;
+            readonly run_id: string | null;
+            readonly object_type: string;
+            readonly object_id: number | null;
+            readonly causation: unknown;
+        };
+        /**
+         * @description * `manual` - Manual
+         *     * `scheduled` - Scheduled
+         *     * `event` - Event
+         *     * `webhook` - Webhook
+         * @enum {string}
+         */
+        TriggerTypeEnum: "manual" | "scheduled" | "event" | "webhook";
+        TriggerTypes: {
+            trigger_types: string[];
+            events: {
+                [key: string]: unknown;
+            }[];
+        };
+        WebhookSecret: {
+            webhook_secret: string;
         };
     };
     responses: never;
@@ -1175,6 +2439,25 @@ export interface operations {
             };
         };
     };
+    v1_auth_session_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionState"];
+                };
+            };
+        };
+    };
     v1_auth_token_create: {
         parameters: {
             query?: never;
@@ -1196,6 +2479,1128 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TokenResponse"];
+                };
+            };
+        };
+    };
+    v1_automation_cancel_create: {
+        parameters: {
+            query: {
+                /** @description A run of the caller's account. */
+                run_id: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    v1_automation_config_retrieve: {
+        parameters: {
+            query: {
+                /** @description The site (of the caller's account). */
+                site_id: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutomationConfig"];
+                };
+            };
+        };
+    };
+    v1_automation_config_update: {
+        parameters: {
+            query: {
+                /** @description The site (of the caller's account). */
+                site_id: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["AutomationConfigRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["AutomationConfigRequest"];
+                "multipart/form-data": components["schemas"]["AutomationConfigRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutomationConfig"];
+                };
+            };
+        };
+    };
+    v1_automation_config_create: {
+        parameters: {
+            query: {
+                /** @description The site (of the caller's account). */
+                site_id: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["AutomationConfigRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["AutomationConfigRequest"];
+                "multipart/form-data": components["schemas"]["AutomationConfigRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutomationConfig"];
+                };
+            };
+        };
+    };
+    v1_automation_current_run_retrieve: {
+        parameters: {
+            query: {
+                /** @description The site (of the caller's account). */
+                site_id: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    v1_automation_estimate_retrieve: {
+        parameters: {
+            query: {
+                /** @description The site (of the caller's account). */
+                site_id: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    v1_automation_executions_list: {
+        parameters: {
+            query?: {
+                created_after?: string;
+                created_before?: string;
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+                rule?: string;
+                site?: string;
+                status?: string;
+                trigger_type?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedRunList"];
+                };
+            };
+        };
+    };
+    v1_automation_executions_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunDetail"];
+                };
+            };
+        };
+    };
+    v1_automation_executions_cancel_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunDetail"];
+                };
+            };
+        };
+    };
+    v1_automation_executions_logs_list: {
+        parameters: {
+            query?: {
+                after_id?: number;
+                step?: number;
+            };
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunLog"][];
+                };
+            };
+        };
+    };
+    v1_automation_executions_pause_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunDetail"];
+                };
+            };
+        };
+    };
+    v1_automation_executions_resume_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunDetail"];
+                };
+            };
+        };
+    };
+    v1_automation_executions_retry_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RetryRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["RetryRequest"];
+                "multipart/form-data": components["schemas"]["RetryRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunDetail"];
+                };
+            };
+        };
+    };
+    v1_automation_history_retrieve: {
+        parameters: {
+            query: {
+                page?: number;
+                page_size?: number;
+                /** @description The site (of the caller's account). */
+                site_id: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    v1_automation_hooks_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunStarted"];
+                };
+            };
+            /** @description No response body */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No response body */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    v1_automation_logs_retrieve: {
+        parameters: {
+            query: {
+                lines?: number;
+                /** @description A run of the caller's account. */
+                run_id: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    v1_automation_overview_stats_retrieve: {
+        parameters: {
+            query: {
+                /** @description The site (of the caller's account). */
+                site_id: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    v1_automation_pause_create: {
+        parameters: {
+            query: {
+                /** @description A run of the caller's account. */
+                run_id: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    v1_automation_pipeline_overview_retrieve: {
+        parameters: {
+            query: {
+                /** @description The site (of the caller's account). */
+                site_id: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    v1_automation_resume_create: {
+        parameters: {
+            query: {
+                /** @description A run of the caller's account. */
+                run_id: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    v1_automation_rules_list: {
+        parameters: {
+            query?: {
+                /** @description Filter by is_active. */
+                is_active?: string;
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+                /** @description A search term. */
+                search?: string;
+                /** @description Filter by site. */
+                site?: string;
+                /** @description Filter by trigger_type. */
+                trigger_type?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedRuleList"];
+                };
+            };
+        };
+    };
+    v1_automation_rules_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RuleRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["RuleRequest"];
+                "multipart/form-data": components["schemas"]["RuleRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rule"];
+                };
+            };
+        };
+    };
+    v1_automation_rules_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this automation rule. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rule"];
+                };
+            };
+        };
+    };
+    v1_automation_rules_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this automation rule. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RuleRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["RuleRequest"];
+                "multipart/form-data": components["schemas"]["RuleRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rule"];
+                };
+            };
+        };
+    };
+    v1_automation_rules_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this automation rule. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    v1_automation_rules_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this automation rule. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedRuleRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["PatchedRuleRequest"];
+                "multipart/form-data": components["schemas"]["PatchedRuleRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rule"];
+                };
+            };
+        };
+    };
+    v1_automation_rules_duplicate_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this automation rule. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rule"];
+                };
+            };
+        };
+    };
+    v1_automation_rules_execute_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this automation rule. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ExecuteRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ExecuteRequest"];
+                "multipart/form-data": components["schemas"]["ExecuteRequest"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunStarted"];
+                };
+            };
+            /** @description No response body */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No response body */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    v1_automation_rules_progress_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this automation rule. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunDetail"];
+                };
+            };
+        };
+    };
+    v1_automation_rules_restore_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this automation rule. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RestoreRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["RestoreRequest"];
+                "multipart/form-data": components["schemas"]["RestoreRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rule"];
+                };
+            };
+        };
+    };
+    v1_automation_rules_rotate_secret_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this automation rule. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSecret"];
+                };
+            };
+        };
+    };
+    v1_automation_rules_test_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this automation rule. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["TestConditionsRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["TestConditionsRequest"];
+                "multipart/form-data": components["schemas"]["TestConditionsRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TestResult"];
+                };
+            };
+        };
+    };
+    v1_automation_rules_triggers_list: {
+        parameters: {
+            query?: {
+                /** @description Filter by is_active. */
+                is_active?: string;
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+                /** @description A search term. */
+                search?: string;
+                /** @description Filter by site. */
+                site?: string;
+                /** @description Filter by trigger_type. */
+                trigger_type?: string;
+            };
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this automation rule. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedTriggerRecordList"];
+                };
+            };
+        };
+    };
+    v1_automation_rules_versions_list: {
+        parameters: {
+            query?: {
+                /** @description Filter by is_active. */
+                is_active?: string;
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+                /** @description A search term. */
+                search?: string;
+                /** @description Filter by site. */
+                site?: string;
+                /** @description Filter by trigger_type. */
+                trigger_type?: string;
+            };
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this automation rule. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedRuleVersionList"];
+                };
+            };
+        };
+    };
+    v1_automation_rules_action_types_list: {
+        parameters: {
+            query?: {
+                /** @description Filter by is_active. */
+                is_active?: string;
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+                /** @description A search term. */
+                search?: string;
+                /** @description Filter by site. */
+                site?: string;
+                /** @description Filter by trigger_type. */
+                trigger_type?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActionType"][];
+                };
+            };
+        };
+    };
+    v1_automation_rules_execution_history_list: {
+        parameters: {
+            query?: {
+                /** @description Filter by is_active. */
+                is_active?: string;
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+                /** @description A search term. */
+                search?: string;
+                /** @description Filter by site. */
+                site?: string;
+                /** @description Filter by trigger_type. */
+                trigger_type?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedRunList"];
+                };
+            };
+        };
+    };
+    v1_automation_rules_trigger_types_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TriggerTypes"];
+                };
+            };
+        };
+    };
+    v1_automation_run_detail_retrieve: {
+        parameters: {
+            query: {
+                /** @description A run of the caller's account. */
+                run_id: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    v1_automation_run_now_create: {
+        parameters: {
+            query: {
+                /** @description The site (of the caller's account). */
+                site_id: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    v1_automation_update_config_retrieve: {
+        parameters: {
+            query: {
+                /** @description The site (of the caller's account). */
+                site_id: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutomationConfig"];
+                };
+            };
+        };
+    };
+    v1_automation_update_config_update: {
+        parameters: {
+            query: {
+                /** @description The site (of the caller's account). */
+                site_id: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["AutomationConfigRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["AutomationConfigRequest"];
+                "multipart/form-data": components["schemas"]["AutomationConfigRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutomationConfig"];
+                };
+            };
+        };
+    };
+    v1_automation_update_config_create: {
+        parameters: {
+            query: {
+                /** @description The site (of the caller's account). */
+                site_id: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["AutomationConfigRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["AutomationConfigRequest"];
+                "multipart/form-data": components["schemas"]["AutomationConfigRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutomationConfig"];
                 };
             };
         };
@@ -1583,6 +3988,25 @@ export interface operations {
             };
         };
     };
+    v1_credits_costs_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CostRow"][];
+                };
+            };
+        };
+    };
     v1_ideas_list: {
         parameters: {
             query?: {
@@ -1901,6 +4325,186 @@ export interface operations {
             };
         };
     };
+    v1_integrations_list: {
+        parameters: {
+            query?: {
+                /** @description Filter by is_active. */
+                is_active?: string;
+                /** @description Filter by kind. */
+                kind?: string;
+                /** @description Which field to use when ordering the results. */
+                ordering?: string;
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+                /** @description A search term. */
+                search?: string;
+                /** @description Filter by site. */
+                site?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedIntegrationList"];
+                };
+            };
+        };
+    };
+    v1_integrations_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IntegrationRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["IntegrationRequest"];
+                "multipart/form-data": components["schemas"]["IntegrationRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Integration"];
+                };
+            };
+        };
+    };
+    v1_integrations_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this integration. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Integration"];
+                };
+            };
+        };
+    };
+    v1_integrations_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this integration. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IntegrationRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["IntegrationRequest"];
+                "multipart/form-data": components["schemas"]["IntegrationRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Integration"];
+                };
+            };
+        };
+    };
+    v1_integrations_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this integration. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    v1_integrations_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this integration. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedIntegrationRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["PatchedIntegrationRequest"];
+                "multipart/form-data": components["schemas"]["PatchedIntegrationRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Integration"];
+                };
+            };
+        };
+    };
+    v1_integrations_test_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this integration. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectionCheck"];
+                };
+            };
+        };
+    };
     v1_keywords_list: {
         parameters: {
             query?: {
@@ -2108,6 +4712,93 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["KeywordBulkResult"];
                 };
+            };
+        };
+    };
+    v1_prompts_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromptOut"][];
+                };
+            };
+        };
+    };
+    v1_prompts_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                function: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromptOut"];
+                };
+            };
+        };
+    };
+    v1_prompts_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                function: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PromptInRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["PromptInRequest"];
+                "multipart/form-data": components["schemas"]["PromptInRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromptOut"];
+                };
+            };
+        };
+    };
+    v1_prompts_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                function: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

@@ -90,7 +90,7 @@ export const me: Me = {
   id: 7,
   username: "demo",
   email: "demo@example.com",
-  account: { id: 1, name: "Demo", slug: "demo", credits: "10000.00", credits_reserved: "0.00", credits_available: "10000.00" },
+  account: { id: 1, name: "Demo", slug: "demo", credits: "10000.00", credits_reserved: "0.00", credits_available: "10000.00", daily_credit_budget: null },
   sites: [demoSite, secondSite],
 };
 

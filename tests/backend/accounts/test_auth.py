@@ -44,3 +44,10 @@ def test_it_logs_in_with_a_session_and_enforces_csrf(alice):
     assert created.status_code == 201
     client.post("/api/v1/auth/logout/", HTTP_X_CSRFTOKEN=csrf)
     assert client.get("/api/v1/auth/me/").status_code in (401, 403)
+
+
+def test_it_tells_the_web_app_whether_it_is_signed_in_without_an_error(alice):
+    anonymous = APIClient().get("/api/v1/auth/session/")
+    assert anonymous.status_code == 200 and anonymous.json() == {"authenticated": False, "user": None}
+    signed_in = alice.client().get("/api/v1/auth/session/").json()
+    assert signed_in["authenticated"] is True and signed_in["user"]["username"] == "alice"

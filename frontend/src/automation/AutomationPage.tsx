@@ -1,0 +1,1 @@
+export { AutomationPage as default } from "../pages/placeholders";

@@ -1,0 +1,1 @@
+export { RunDetailPage as default } from "../pages/placeholders";
