@@ -537,7 +537,7 @@ def _evaluation_message(op: str, args: list[Any], exc: datalogic_py.DataLogicErr
 
 # ---------------------------------------------------------------- compile cache
 
-_CACHE_SIZE = 1024
+_CACHE_SIZE = 16384  # above the number of active rules a deployment evaluates
 _cache: OrderedDict[tuple[Hashable, Hashable], CompiledCondition] = OrderedDict()
 _cache_lock = threading.Lock()
 

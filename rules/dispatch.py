@@ -33,21 +33,59 @@ def max_depth() -> int:
 # --- event triggers --------------------------------------------------------------------------
 
 def dispatch_event(event: dict[str, Any], causation: Causation | None) -> list[AutomationRun]:
-    """Evaluate every rule listening to `event` and start the runs it calls for (after commit)."""
+    """Evaluate every rule listening to `event` and start the runs it calls for.
+
+    Conditions are evaluated from the in-memory index (no query per rule); dropped triggers are
+    written in one bulk insert; only the matching rules are loaded, in one query.
+    """
+    entries = [e for e in rule_index.lookup(event["account_id"], event["name"], fresh=True)
+               if (e.site_id is None or e.site_id == event.get("site_id"))
+               and not (e.watch_fields and event["changes"] and not e.watch_fields & set(event["changes"]))]
+    if not entries:
+        return []
+    causation = causation or Causation(root_event=event["name"])
+    causation = Causation(root_event=causation.root_event or event["name"], depth=causation.depth,
+                          rule_path=causation.rule_path, run_id=causation.run_id, event=event["name"])
+    context = condition_context(account_id=event["account_id"], site_id=event.get("site_id"), event=event)
+    dropped, matched = [], []
+    for entry in entries:
+        outcome, reason = _evaluate(entry, causation, context)
+        if outcome is None:
+            matched.append(entry)
+        else:
+            dropped.append(TriggerRecord(outcome=outcome, reason=reason, **_record_fields(entry, event, causation)))
+    TriggerRecord.objects.bulk_create(dropped)
+    rules = AutomationRule.objects.filter(is_active=True).in_bulk([e.id for e in matched])
+    payload = {"event": event["name"], "object_type": event["object_type"], "object": event["object"],
+               "changes": event["changes"]}
     runs = []
-    site_cache: dict[int, dict] = {}
-    for entry in rule_index.lookup(event["account_id"], event["name"]):
-        if entry.site_id is not None and entry.site_id != event.get("site_id"):
-            continue
-        if entry.watch_fields and event["changes"] and not (entry.watch_fields & set(event["changes"])):
-            continue
-        rule = AutomationRule.objects.filter(pk=entry.id, is_active=True).first()
-        if rule is None:
-            continue
-        run = _trigger_from_event(rule, event, causation or Causation(root_event=event["name"]), site_cache)
-        if run is not None:
-            runs.append(run)
+    for entry in matched:
+        if entry.id in rules:
+            run = trigger_rule(rules[entry.id], trigger_type="event", payload=payload, causation=causation,
+                               site_id=event.get("site_id"), record=_record_fields(entry, event, causation))
+            if run is not None:
+                runs.append(run)
     return runs
+
+
+def _evaluate(entry, causation: Causation, context: dict) -> tuple[str | None, str]:
+    """None when the rule should run; else the drop outcome and its reason."""
+    loop = check_loop(causation, rule_id=entry.id, allow_self_trigger=entry.allow_self_trigger,
+                      max_depth=max_depth())
+    if loop.blocked:
+        return Outcome.DROPPED_LOOP, loop.reason
+    result = compiled_for(entry.id, entry.version, entry.conditions).evaluate(context)
+    if result.error is not None:
+        return Outcome.CONDITION_ERROR, str(result.error)
+    if not result.triggered:
+        return Outcome.DROPPED_CONDITIONS, "conditions were false"
+    return None, ""
+
+
+def _record_fields(entry, event: dict, causation: Causation) -> dict:
+    return {"rule_id": entry.id, "account_id": entry.account_id, "trigger_type": "event", "event": event["name"],
+            "object_type": event["object_type"], "object_id": (event["object"] or {}).get("id"),
+            "causation": causation.to_dict()}
 
 
 def emit_custom_event(name: str, *, account_id: int, site_id: int | None, data: dict,
@@ -55,56 +93,36 @@ def emit_custom_event(name: str, *, account_id: int, site_id: int | None, data: 
     """Emit `custom.<name>` (from the emit_event action); dispatched after commit."""
     event = {"name": name, "account_id": account_id, "site_id": site_id, "object_type": "custom",
              "object": data, "changes": {}}
-    transaction.on_commit(lambda: dispatch_event(event, causation))
+    enqueue_dispatch(event, causation)
 
 
-def _trigger_from_event(rule: AutomationRule, event: dict, causation: Causation,
-                        site_cache: dict[int, dict]) -> AutomationRun | None:
-    causation = Causation(root_event=causation.root_event or event["name"], depth=causation.depth,
-                          rule_path=causation.rule_path, run_id=causation.run_id, event=event["name"])
-    record = {"rule": rule, "account_id": rule.account_id, "trigger_type": "event", "event": event["name"],
-              "object_type": event["object_type"], "object_id": (event["object"] or {}).get("id"),
-              "causation": causation.to_dict()}
-    loop = check_loop(causation, rule_id=rule.id, allow_self_trigger=rule.allow_self_trigger, max_depth=max_depth())
-    if loop.blocked:
-        TriggerRecord.objects.create(outcome=Outcome.DROPPED_LOOP, reason=loop.reason, **record)
-        return None
-    context = condition_context(rule, event=event, site_cache=site_cache)
-    result = compiled_for(rule.id, rule.version, rule.conditions).evaluate(context)
-    if result.error is not None:
-        TriggerRecord.objects.create(outcome=Outcome.CONDITION_ERROR, reason=str(result.error), **record)
-        return None
-    if not result.triggered:
-        TriggerRecord.objects.create(outcome=Outcome.DROPPED_CONDITIONS, reason="conditions were false", **record)
-        return None
-    payload = {"event": event["name"], "object_type": event["object_type"], "object": event["object"],
-               "changes": event["changes"]}
-    return trigger_rule(rule, trigger_type="event", payload=payload, causation=causation,
-                        site_id=event.get("site_id"), record=record)
+def enqueue_dispatch(event: dict[str, Any], causation: Causation | None) -> None:
+    """Dispatch `event` in a Celery task once the current transaction commits (saves stay cheap)."""
+    from rules.tasks import dispatch
+
+    causation_data = causation.to_dict() if causation else None
+    transaction.on_commit(lambda: dispatch.apply_async((event, causation_data), queue="default"))
 
 
-def condition_context(rule: AutomationRule, *, event: dict | None = None, payload: dict | None = None,
-                      site_cache: dict[int, dict] | None = None) -> dict[str, Any]:
+def condition_context(*, account_id: int, site_id: int | None, event: dict | None = None,
+                      payload: dict | None = None) -> dict[str, Any]:
     """The dict conditions see: event, object, site, account, now, payload."""
-    site_id = (event or {}).get("site_id") or rule.site_id
     return {
         "event": {"name": event["name"], "changes": event["changes"]} if event else {"name": "", "changes": {}},
         "object": (event or {}).get("object") or {},
-        "site": _site_info(site_id, site_cache if site_cache is not None else {}),
-        "account": {"id": rule.account_id},
+        "site": _site_info(site_id),
+        "account": {"id": account_id},
         "now": timezone.now().isoformat(),
         "payload": payload or {},
     }
 
 
-def _site_info(site_id: int | None, cache: dict[int, dict]) -> dict:
+def _site_info(site_id: int | None) -> dict:
     if site_id is None:
         return {}
-    if site_id not in cache:
-        from backend.accounts.models import Site
+    from backend.accounts.models import Site
 
-        cache[site_id] = Site.objects.filter(pk=site_id).values("id", "name", "domain", "timezone").first() or {}
-    return cache[site_id]
+    return Site.objects.filter(pk=site_id).values("id", "name", "domain", "timezone").first() or {}
 
 
 # --- any trigger -----------------------------------------------------------------------------

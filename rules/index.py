@@ -25,6 +25,8 @@ class IndexedRule:
     site_id: int | None
     event: str
     watch_fields: frozenset[str]
+    conditions: dict | None
+    allow_self_trigger: bool
 
 
 class RuleIndex:
@@ -35,8 +37,10 @@ class RuleIndex:
         self._valid = False
         self._lock = threading.Lock()
 
-    def lookup(self, account_id: int, event: str) -> list[IndexedRule]:
-        """Active event rules of the account listening to `event`."""
+    def lookup(self, account_id: int, event: str, *, fresh: bool = False) -> list[IndexedRule]:
+        """Active event rules of the account listening to `event` (`fresh`: check the generation now)."""
+        if fresh:
+            self._checked_at = 0.0
         self._ensure_fresh()
         return self._rules.get((account_id, event), [])
 
@@ -78,10 +82,11 @@ class RuleIndex:
 
         rules: dict[tuple[int, str], list[IndexedRule]] = defaultdict(list)
         rows = AutomationRule.objects.filter(is_active=True, trigger_type="event").values_list(
-            "id", "version", "account_id", "site_id", "trigger_event", "trigger")
-        for rule_id, version, account_id, site_id, event, trigger in rows:
+            "id", "version", "account_id", "site_id", "trigger_event", "trigger", "conditions", "allow_self_trigger")
+        for rule_id, version, account_id, site_id, event, trigger, conditions, self_trigger in rows:
             watch = frozenset((trigger or {}).get("fields") or ())
-            rules[(account_id, event)].append(IndexedRule(rule_id, version, account_id, site_id, event, watch))
+            rules[(account_id, event)].append(
+                IndexedRule(rule_id, version, account_id, site_id, event, watch, conditions, self_trigger))
         self._rules = dict(rules)
         self._valid = True
 

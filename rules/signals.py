@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from functools import partial
 
 from django.apps import apps
 from django.db import transaction
@@ -71,14 +70,14 @@ def _emit(account_id: int, names: list[str], object_type: str, values: dict, cha
     listening = [name for name in names if rule_index.lookup(account_id, name)]
     if not listening:
         return
-    from rules.dispatch import dispatch_event
+    from rules.dispatch import enqueue_dispatch
 
     obj = {k: _json(v) for k, v in values.items()}
     causation = current_causation()
     for name in listening:
         event = {"name": name, "account_id": account_id, "site_id": site_id, "object_type": object_type,
                  "object": obj, "changes": changes}
-        transaction.on_commit(partial(dispatch_event, event, causation))
+        enqueue_dispatch(event, causation)
 
 
 def _on_rule_change(sender, instance, **kwargs) -> None:

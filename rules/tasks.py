@@ -13,6 +13,15 @@ from rules.services import schedule_claim_due
 TRIGGER_RECORD_DAYS = 14
 
 
+@shared_task(name="rules.dispatch", ignore_result=True, acks_late=True)
+def dispatch(event: dict, causation: dict | None) -> int:
+    """Evaluate the rules listening to one event and start their runs."""
+    from rules.dispatch import dispatch_event
+    from rules.engine import Causation
+
+    return len(dispatch_event(event, Causation.from_dict(causation) if causation else None))
+
+
 @shared_task(name="rules.schedule_tick", ignore_result=True)
 def schedule_tick() -> int:
     """Fire due schedule rules (each exactly once across schedulers); prune old trigger records."""

@@ -126,7 +126,7 @@ class RuleViewSet(AccountScopedViewSet):
 
     def _test_context(self, rule: AutomationRule, data: dict) -> dict:
         if "sample" in data:
-            return {**condition_context(rule), **data["sample"]}
+            return {**condition_context(account_id=rule.account_id, site_id=rule.site_id), **data["sample"]}
         event = (rule.trigger or {}).get("event", "")
         prefix = event.split(".")[0]
         label = next((label for label, (p, _) in DOMAIN_MODELS.items() if p == prefix), None)
@@ -141,7 +141,7 @@ class RuleViewSet(AccountScopedViewSet):
         fields = DOMAIN_MODELS[label][1]
         values = {f: _json(obj.__dict__.get(model._meta.get_field(f).attname)) for f in fields}
         event_data = {"name": event, "changes": {}, "object": values, "site_id": obj.site_id}
-        return condition_context(rule, event=event_data)
+        return condition_context(account_id=rule.account_id, site_id=obj.site_id, event=event_data)
 
     @extend_schema(responses=RunDetailSerializer)
     @action(detail=True, methods=["get"])

@@ -23,7 +23,8 @@ def test_it_executes_a_rule_and_shows_the_run_with_steps_and_log(api, eager):
     assert listing["count"] == 1 and listing["results"][0]["steps_completed"] == 1
     progress = api.get(f"/api/v1/automation/rules/{rule['id']}/progress/").json()
     assert progress["run_id"] == run_id
-    assert api.get("/api/v1/automation/rules/").json()["results"][0]["last_run"]["status"] == "completed"
+    listed = {r["id"]: r for r in api.get("/api/v1/automation/rules/").json()["results"]}
+    assert listed[rule["id"]]["last_run"]["status"] == "completed"
 
 
 def test_it_answers_409_when_mode_single_drops_a_trigger(api, django_capture_on_commit_callbacks):
