@@ -1,0 +1,88 @@
+import { draftToPayload, emptyDraft, exportFileName, exportRule, parseImport, ruleToDraft, sameRule } from "./draft";
+import type { Rule } from "./types";
+
+const rule = {
+  id: 5,
+  name: "Big keywords",
+  description: "",
+  site: 1,
+  is_active: true,
+  mode: "queued",
+  max_runs: 10,
+  mode_scope: "rule",
+  allow_self_trigger: false,
+  budget_per_run: null,
+  trigger: { type: "event", event: "keyword.created", fields: [] },
+  conditions: { ">": [{ var: "object.volume" }, 1000] },
+  actions: [{ type: "log", params: { message: "big" }, on_error: "stop" }],
+  version: 3,
+  preset_key: "",
+  execution_count: 4,
+  last_executed_at: null,
+  next_run_at: null,
+  trigger_summary: "on keyword.created",
+  schedule: null,
+  webhook_url: null,
+  last_run: null,
+  created_at: "2026-01-01T00:00:00Z",
+  updated_at: "2026-01-01T00:00:00Z",
+} satisfies Rule;
+
+describe("rule drafts", () => {
+  it("sends only the keys the API accepts for the trigger type", () => {
+    const draft = ruleToDraft(rule);
+    draft.trigger = { ...draft.trigger, type: "schedule", cron: " 0 2 * * * ", timezone: "Europe/Berlin" };
+    expect(draftToPayload(draft).trigger).toEqual({ type: "schedule", cron: "0 2 * * *", timezone: "Europe/Berlin" });
+    draft.trigger.type = "manual";
+    expect(draftToPayload(draft).trigger).toEqual({ type: "manual" });
+  });
+
+  it("cleans steps: no empty names, retry only when set, budget '' → null", () => {
+    const draft = emptyDraft(1);
+    draft.name = " Rule ";
+    draft.actions = [
+      { key: "a", type: "log", name: "  ", params: { message: "m" }, retry: { max: 0, backoff: 2 }, timeout: null },
+      { key: "b", type: "webhook", name: "CRM", params: { url: "http://x" }, on_error: "continue", retry: { max: 2, backoff: 5 }, timeout: 30 },
+    ];
+    const payload = draftToPayload(draft);
+    expect(payload.name).toBe("Rule");
+    expect(payload.budget_per_run).toBeNull();
+    expect(payload.actions).toEqual([
+      { type: "log", params: { message: "m" }, on_error: "stop" },
+      { type: "webhook", name: "CRM", params: { url: "http://x" }, on_error: "continue", retry: { max: 2, backoff: 5 }, timeout: 30 },
+    ]);
+  });
+
+  it("is not dirty after a reorder back, and is after a change", () => {
+    const a = ruleToDraft(rule);
+    const b = ruleToDraft(rule);
+    expect(sameRule(a, b)).toBe(true); // different step keys don't count
+    b.actions = [{ ...b.actions[0]!, params: { message: "other" } }];
+    expect(sameRule(a, b)).toBe(false);
+  });
+
+  it("exports without server-only fields, and imports it back", () => {
+    const exported = exportRule(rule);
+    expect(Object.keys(exported).sort()).toEqual(
+      ["actions", "allow_self_trigger", "budget_per_run", "conditions", "description", "is_active", "max_runs", "mode", "mode_scope", "name", "site", "trigger"].sort(),
+    );
+    expect(exported).not.toHaveProperty("id");
+    expect(exportFileName(rule)).toBe("rule-big-keywords.json");
+
+    const imported = parseImport(JSON.stringify({ ...exported, id: 9, version: 4, site: 77 }), 2, [1, 2]);
+    expect(imported.ok).toBe(true);
+    if (imported.ok) {
+      expect(imported.rules).toHaveLength(1);
+      expect(imported.rules[0]).not.toHaveProperty("id");
+      expect(imported.rules[0]).toMatchObject({ name: "Big keywords", site: 2 }); // unknown site → current site
+    }
+    const list = parseImport(JSON.stringify([exported, { ...exported, site: null }]), 2, [1, 2]);
+    expect(list.ok && list.rules.map((r) => r.site)).toEqual([1, null]);
+  });
+
+  it("explains files it cannot import", () => {
+    expect(parseImport("{nope", 1, [1])).toMatchObject({ ok: false, error: expect.stringMatching(/not valid JSON/) });
+    expect(parseImport("[]", 1, [1])).toMatchObject({ ok: false });
+    expect(parseImport('{"name": "x"}', 1, [1])).toMatchObject({ ok: false, error: expect.stringMatching(/trigger/) });
+  });
+});

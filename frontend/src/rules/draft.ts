@@ -1,0 +1,190 @@
+/**
+ * The editor's working copy of a rule ("draft") and the conversions around it:
+ * API rule → draft, draft → the body the API takes, export (no server-only fields) and import.
+ */
+import type { ActionStep, Rule, RulePayload, Trigger } from "./types";
+
+export interface StepDraft extends ActionStep {
+  /** Stable client-side key for drag and drop and React lists (never sent). */
+  key: string;
+}
+
+export interface RuleDraft extends Omit<RulePayload, "actions" | "budget_per_run"> {
+  /** Text field: "" means no budget. */
+  budget_per_run: string;
+  actions: StepDraft[];
+}
+
+let counter = 0;
+export function newKey(): string {
+  counter += 1;
+  return `step-${counter}-${Math.random().toString(36).slice(2, 7)}`;
+}
+
+export function emptyDraft(siteId: number | null): RuleDraft {
+  return {
+    name: "",
+    description: "",
+    site: siteId,
+    is_active: true,
+    mode: "single",
+    max_runs: 10,
+    mode_scope: "rule",
+    allow_self_trigger: false,
+    budget_per_run: "",
+    trigger: { type: "manual" },
+    conditions: null,
+    actions: [],
+  };
+}
+
+export function ruleToDraft(rule: Pick<Rule, keyof RulePayload>): RuleDraft {
+  return {
+    name: rule.name,
+    description: rule.description ?? "",
+    site: rule.site ?? null,
+    is_active: rule.is_active ?? true,
+    mode: rule.mode ?? "single",
+    max_runs: rule.max_runs ?? 10,
+    mode_scope: rule.mode_scope ?? "rule",
+    allow_self_trigger: rule.allow_self_trigger ?? false,
+    budget_per_run: rule.budget_per_run ?? "",
+    trigger: { ...rule.trigger },
+    conditions: rule.conditions ?? null,
+    actions: (rule.actions ?? []).map((step) => ({ ...step, params: { ...(step.params ?? {}) }, key: newKey() })),
+  };
+}
+
+/** Only the keys the API accepts for the trigger's type (it rejects the others). */
+export function cleanTrigger(trigger: Trigger): Trigger {
+  switch (trigger.type) {
+    case "schedule": {
+      const out: Trigger = { type: "schedule", cron: (trigger.cron ?? "").trim() };
+      if (trigger.timezone) out.timezone = trigger.timezone;
+      if (trigger.catch_up) out.catch_up = trigger.catch_up;
+      return out;
+    }
+    case "event":
+      return { type: "event", event: trigger.event ?? "", fields: [...(trigger.fields ?? [])] };
+    default:
+      return { type: trigger.type };
+  }
+}
+
+export function cleanStep(step: ActionStep): ActionStep {
+  const out: ActionStep = { type: step.type, params: step.params ?? {} };
+  if (step.name?.trim()) out.name = step.name.trim();
+  out.on_error = step.on_error ?? "stop";
+  if (step.retry && (step.retry.max > 0 || step.retry.backoff !== 2)) out.retry = { max: step.retry.max, backoff: step.retry.backoff };
+  if (step.timeout !== null && step.timeout !== undefined && !Number.isNaN(step.timeout)) out.timeout = step.timeout;
+  return out;
+}
+
+/** The body for POST/PUT rules/. */
+export function draftToPayload(draft: RuleDraft): RulePayload {
+  const budget = draft.budget_per_run.trim();
+  return {
+    name: draft.name.trim(),
+    description: draft.description,
+    site: draft.site,
+    is_active: draft.is_active,
+    mode: draft.mode,
+    max_runs: draft.max_runs,
+    mode_scope: draft.mode_scope,
+    allow_self_trigger: draft.allow_self_trigger,
+    budget_per_run: budget === "" ? null : budget,
+    trigger: cleanTrigger(draft.trigger),
+    conditions: draft.conditions,
+    actions: draft.actions.map(cleanStep),
+  };
+}
+
+/** Whether two drafts would save the same rule (keys and unused trigger fields don't count). */
+export function sameRule(a: RuleDraft, b: RuleDraft): boolean {
+  return stableStringify(draftToPayload(a)) === stableStringify(draftToPayload(b));
+}
+
+export function stableStringify(value: unknown, indent?: number): string {
+  return JSON.stringify(sortKeys(value), null, indent);
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(
+      Object.keys(value as object)
+        .sort()
+        .map((key) => [key, sortKeys((value as Record<string, unknown>)[key])]),
+    );
+  }
+  return value;
+}
+
+// --- export / import -----------------------------------------------------------------------------
+
+const EXPORT_KEYS = [
+  "name",
+  "description",
+  "site",
+  "is_active",
+  "mode",
+  "max_runs",
+  "mode_scope",
+  "allow_self_trigger",
+  "budget_per_run",
+  "trigger",
+  "conditions",
+  "actions",
+] as const satisfies readonly (keyof RulePayload)[];
+
+/** The rule as a file: what the API accepts on create, without ids, counters and computed fields. */
+export function exportRule(rule: Pick<Rule, keyof RulePayload>): RulePayload {
+  const out = {} as Record<string, unknown>;
+  for (const key of EXPORT_KEYS) out[key] = rule[key] ?? null;
+  out.description = rule.description ?? "";
+  out.actions = (rule.actions ?? []).map(cleanStep);
+  out.trigger = cleanTrigger(rule.trigger);
+  return out as unknown as RulePayload;
+}
+
+export function exportFileName(rule: { name: string; id?: number }): string {
+  const slug = rule.name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-|-$/g, "")
+    .slice(0, 60);
+  return `rule-${slug || rule.id || "export"}.json`;
+}
+
+export type ImportResult = { ok: true; rules: Record<string, unknown>[] } | { ok: false; error: string };
+
+/**
+ * A rule file (one rule object, or a list of them) → bodies for POST rules/. Server-only fields are
+ * dropped; a site that isn't one of the account's sites becomes the current site. The API still
+ * validates everything else and its errors are shown as they come.
+ */
+export function parseImport(text: string, currentSite: number | null, knownSites: readonly number[]): ImportResult {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, error: `The file is not valid JSON: ${(error as Error).message}` };
+  }
+  const items = Array.isArray(value) ? value : [value];
+  if (items.length === 0) return { ok: false, error: "The file holds no rules." };
+  const rules: Record<string, unknown>[] = [];
+  for (const [index, item] of items.entries()) {
+    const where = items.length > 1 ? `Rule ${index + 1}: ` : "";
+    if (item === null || typeof item !== "object" || Array.isArray(item)) return { ok: false, error: `${where}expected a rule object.` };
+    const source = item as Record<string, unknown>;
+    if (typeof source.name !== "string" || !source.trigger || !Array.isArray(source.actions)) {
+      return { ok: false, error: `${where}a rule needs "name", "trigger" and "actions".` };
+    }
+    const out: Record<string, unknown> = {};
+    for (const key of EXPORT_KEYS) if (key in source) out[key] = source[key];
+    const site = out.site;
+    if (!(site === null || (typeof site === "number" && knownSites.includes(site)))) out.site = currentSite;
+    rules.push(out);
+  }
+  return { ok: true, rules };
+}
