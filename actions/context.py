@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -19,6 +20,7 @@ from backend.billing.services import Reference, credits_debit
 from rules.engine import Causation
 from rules.models import AutomationRun, RunLog, RunStep
 
+logger = logging.getLogger("actions.run")
 OBJECT_MODELS = {
     "keyword": "planner.Keyword",
     "cluster": "planner.Cluster",
@@ -48,8 +50,10 @@ class ActionContext:
         return self.run.trigger_payload or {}
 
     def log(self, message: str, *, level: str = "info") -> None:
-        """Append a timestamped line to the run log, tagged with this step."""
+        """Append a timestamped line to the run log, tagged with this step (and to the process log)."""
         RunLog.objects.create(run_id=self.run.pk, step_index=self.step.index, level=level, message=message[:5000])
+        logger.log(logging.WARNING if level in ("warning", "error") else logging.INFO, message,
+                   extra={"run_id": self.run.run_id, "step": self.step.index, "action": self.step.action_type})
 
     def should_stop(self) -> str | None:
         """'paused' or 'cancelled' when the run was told to stop (checked between batches), else None."""
@@ -78,7 +82,7 @@ class ActionContext:
             return Decimal("0")
         key = idempotency_key or (f"{self.run.run_id}:{operation}:{object_type}:{object_id}" if object_id else None)
         with transaction.atomic():
-            run = AutomationRun.objects.select_for_update().select_related("rule").get(pk=self.run.pk)
+            run = AutomationRun.objects.select_for_update(of=("self",)).select_related("rule").get(pk=self.run.pk)
             check_budgets(run, amount, operation)
             hold_left = max(Decimal("0"), run.credits_reserved - run.total_credits_used)
             row = credits_debit(

@@ -26,6 +26,7 @@ from django.utils import timezone
 from actions.base import ActionError, StepResult
 from actions.context import ActionContext
 from actions.registry import UnknownAction, registry
+from backend.core.logs import logging_step
 from backend.billing.errors import InsufficientCredits
 from backend.billing.services import Reference, credits_release, credits_reserve
 from rules.causation import causing
@@ -41,15 +42,19 @@ def lease_seconds() -> int:
 
 
 def run_log(run: AutomationRun, message: str, *, step_index: int | None = None, level: str = "info") -> None:
+    """A line in the run's log (readable through the API), also written to the process log."""
     RunLog.objects.create(run=run, step_index=step_index, level=level, message=message)
+    log.log(logging.getLevelName(level.upper()) if level in ("warning", "error") else logging.INFO, message,
+            extra={"run_id": run.run_id, "step": step_index})
 
 
 # --- starting and finishing runs -------------------------------------------------------------
 
 
-def run_start(run: AutomationRun) -> AutomationRun:
+def run_start(run: AutomationRun, steps: list[RunStep] | None = None) -> AutomationRun:
     """queued → running: reserve the estimated credits, then enqueue the first pending step."""
-    estimate = run_estimate(run)
+    steps = steps if steps is not None else list(run.steps.all())
+    estimate = run_estimate(run, steps)
     if estimate > 0:
         try:
             credits_reserve(
@@ -63,17 +68,17 @@ def run_start(run: AutomationRun) -> AutomationRun:
             _finish(run, Status.FAILED, str(exc))
             raise
     now = timezone.now()
-    AutomationRun.objects.filter(pk=run.pk).update(
-        status=Status.RUNNING, started_at=now, heartbeat_at=now, credits_reserved=estimate,
-        initial_snapshot=initial_snapshot(run),
-    )
-    run.refresh_from_db()
+    fields = {"status": Status.RUNNING, "started_at": now, "heartbeat_at": now, "credits_reserved": estimate,
+              "initial_snapshot": initial_snapshot(run, steps)}
+    AutomationRun.objects.filter(pk=run.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(run, name, value)
     run_log(
         run,
         f"run started ({run.trigger_type}), rule {run.rule_name!r} v{run.rule_version}"
         + (f", {estimate} credits reserved" if estimate else ""),
     )
-    _enqueue_next(run)
+    _enqueue_next(run, steps)
     return run
 
 
@@ -81,13 +86,15 @@ def run_start(run: AutomationRun) -> AutomationRun:
 PRESET_ESTIMATORS: dict[str, Any] = {}
 
 
-def run_estimate(run: AutomationRun) -> Decimal:
+def run_estimate(run: AutomationRun, steps: list[RunStep] | None = None) -> Decimal:
     """The credits to reserve: the preset's projection, else the sum of the pending steps' estimates."""
     preset = run.rule.preset_key if run.rule_id and run.rule else ""
     if preset in PRESET_ESTIMATORS:
         return Decimal(PRESET_ESTIMATORS[preset](run))
     total = Decimal("0")
-    for step in run.steps.filter(status=StepStatus.PENDING):
+    for step in steps if steps is not None else run.steps.all():
+        if step.status != StepStatus.PENDING:
+            continue
         try:
             total += registry.get(step.action_type).estimate(step.params, site_id=run.site_id)
         except UnknownAction:
@@ -95,10 +102,10 @@ def run_estimate(run: AutomationRun) -> Decimal:
     return total
 
 
-def initial_snapshot(run: AutomationRun) -> dict[str, int]:
+def initial_snapshot(run: AutomationRun, steps: list[RunStep]) -> dict[str, int]:
     """Queue sizes at the start, per step (`stage_N_initial`, as the seeds name them) and in total."""
     snapshot: dict[str, int] = {}
-    for step in run.steps.all():
+    for step in steps:
         try:
             action = registry.get(step.action_type)
         except UnknownAction:
@@ -143,20 +150,26 @@ def _finish(run: AutomationRun, status: str, error: str = "") -> None:
 # --- enqueueing ------------------------------------------------------------------------------
 
 
-def _enqueue_next(run: AutomationRun) -> None:
-    step = run.steps.filter(status__in=[StepStatus.PENDING, StepStatus.RUNNING]).order_by("index").first()
+def _enqueue_next(run: AutomationRun, steps: list[RunStep] | None = None) -> None:
+    """Enqueue the first unfinished step (from `steps` when the caller has them), or complete the run."""
+    unfinished = (StepStatus.PENDING, StepStatus.RUNNING)
+    if steps is None:
+        step = run.steps.filter(status__in=unfinished).order_by("index").first()
+    else:
+        step = next((s for s in sorted(steps, key=lambda s: s.index) if s.status in unfinished), None)
     if step is None:
         _finish(run, Status.COMPLETED)
         return
-    AutomationRun.objects.filter(pk=run.pk).update(current_step=step.index)
-    enqueue_step(run.pk, step.index)
+    if run.current_step != step.index:
+        AutomationRun.objects.filter(pk=run.pk).update(current_step=step.index)
+    enqueue_step(run.pk, step.index, step=step)
 
 
-def enqueue_step(run_pk: int, index: int, *, countdown: float = 0) -> None:
+def enqueue_step(run_pk: int, index: int, *, countdown: float = 0, step: RunStep | None = None) -> None:
     """Send the step task to its action's queue once the current transaction commits."""
     from actions.tasks import execute_step
 
-    step = RunStep.objects.get(run_id=run_pk, index=index)
+    step = step or RunStep.objects.get(run_id=run_pk, index=index)
     try:
         queue = registry.get(step.action_type).queue
     except UnknownAction:
@@ -188,11 +201,12 @@ def execute_step(run_pk: int, index: int) -> None:
     run_log(run, f"step {index} ({step.action_type}) attempt {step.attempts} started", step_index=index)
     beat = _Heartbeat(run.pk, step.pk, token)
     beat.start()
-    try:
-        outcome = _call_action(run, step)
-    finally:
-        beat.stop()
-    _apply_outcome(run, step, outcome, token)
+    with logging_step(run_id=run.run_id, step=index, action=step.action_type):
+        try:
+            outcome = _call_action(run, step)
+        finally:
+            beat.stop()
+        _apply_outcome(run, step, outcome, token)
 
 
 def _take_lease(step: RunStep) -> str | None:

@@ -98,6 +98,25 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 
 REDIS_URL = os.environ.get("REDIS_URL") or ensure_embedded_redis(VAR_DIR)
 
+def _redis_db(url: str, db: int) -> str:
+    """The same Redis server, another database number (the cache keeps apart from the broker)."""
+    if url.startswith("unix://"):
+        return f"{url.split('?')[0]}?db={db}"
+    base, _, _ = url.rpartition("/") if url.count("/") > 2 else (url, "", "")
+    return f"{base}/{db}"
+
+
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_db(REDIS_URL, 2),
+                "KEY_PREFIX": "igny8"},
+}
+# Requests per user (per hook token for webhooks); DRF answers 429 with Retry-After beyond them.
+AUTOMATION_RATE_LIMITS = {
+    "run_now": os.environ.get("RATE_LIMIT_RUN_NOW", "60/min"),
+    "execute": os.environ.get("RATE_LIMIT_EXECUTE", "120/min"),
+    "webhook": os.environ.get("RATE_LIMIT_WEBHOOK", "120/min"),
+}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
@@ -162,8 +181,10 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_IMPORTS = ["actions.tasks", "rules.tasks"]
 CELERY_BEAT_SCHEDULE = {
-    "schedule-tick": {"task": "rules.schedule_tick", "schedule": 60.0},
-    "recover-stale-runs": {"task": "rules.recover_stale_runs", "schedule": 30.0},
+    "schedule-tick": {"task": "rules.schedule_tick",
+                      "schedule": float(os.environ.get("AUTOMATION_SCHEDULE_TICK_SECONDS", "60"))},
+    "recover-stale-runs": {"task": "rules.recover_stale_runs",
+                           "schedule": float(os.environ.get("AUTOMATION_RECOVERY_SECONDS", "30"))},
 }
 
 # Rules engine
@@ -189,12 +210,20 @@ AI_LOCAL_LATENCY = float(os.environ.get("AI_LOCAL_LATENCY", "0"))
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "automation@igny8.local")
+# Optional bearer token for /metrics.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 # Links in notifications point here.
 PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:8000")
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"run_context": {"()": "backend.core.logs.RunContextFilter"}},
+    "formatters": {
+        "json": {"()": "backend.core.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(run_id)s %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["run_context"],
+                             "formatter": os.environ.get("LOG_FORMAT", "json")}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }

@@ -9,6 +9,7 @@ from actions.views import CostTableView, PromptDetailView, PromptListView
 from backend.accounts import views as accounts
 from backend.billing.views import CreditsView
 from backend.core.health import HealthView
+from backend.core.metrics import metrics_view
 from backend.core.spa import spa_index
 from backend.planner import views as planner
 from backend.writer import views as writer
@@ -43,9 +44,10 @@ api_v1 = [
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/health/", HealthView.as_view(), name="health"),
+    path("metrics", metrics_view, name="metrics"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("api/v1/", include(api_v1)),
     path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
-    re_path(r"^(?!api/|admin/|media/|static/).*$", spa_index, name="spa"),
+    re_path(r"^(?!api/|admin/|media/|static/|metrics).*$", spa_index, name="spa"),
 ]

@@ -141,23 +141,23 @@ def trigger_rule(rule: AutomationRule, *, trigger_type: str, payload: dict, caus
     key = f"rule:{rule.id}" + (f":site:{site_id}" if rule.mode_scope == "site" else "")
     with transaction.atomic():
         AutomationRule.objects.select_for_update().filter(pk=rule.pk).first()  # serialise decisions per rule
-        group = AutomationRun.objects.filter(concurrency_key=key)
-        running = list(group.filter(status__in=[AutomationRun.Status.RUNNING, AutomationRun.Status.PAUSED])
-                       .order_by("created_at").values_list("run_id", flat=True))
-        queued = group.filter(status=AutomationRun.Status.QUEUED).count()
+        active = list(AutomationRun.objects.filter(concurrency_key=key, status__in=AutomationRun.ACTIVE)
+                      .order_by("created_at").values_list("run_id", "status"))
+        running = [run_id for run_id, state in active if state != AutomationRun.Status.QUEUED]
+        queued = len(active) - len(running)
         decision = decide_mode(rule.mode, max_runs=rule.max_runs, running=running, queued=queued)
         if decision.action == "drop":
             TriggerRecord.objects.create(outcome=Outcome.DROPPED_MODE, reason=decision.reason, **record)
             return None
-        run = _create_run(rule, trigger_type=trigger_type, payload=payload, causation=causation, site_id=site_id,
-                          key=key)
+        run, steps = _create_run(rule, trigger_type=trigger_type, payload=payload, causation=causation,
+                                 site_id=site_id, key=key)
         if decision.action == "restart":
             for active in AutomationRun.objects.filter(run_id__in=decision.cancel_run_ids):
                 run_cancel(active, reason=f"restarted by {run.run_id}")
         outcome = Outcome.QUEUED if decision.action == "queue" else Outcome.STARTED
         TriggerRecord.objects.create(outcome=outcome, reason=decision.reason, run=run, **record)
         if decision.action != "queue":
-            _start(run)
+            _start(run, steps)
     return run
 
 
@@ -174,12 +174,12 @@ def admit_run(run: AutomationRun) -> AutomationRun:
     return run
 
 
-def _start(run: AutomationRun) -> AutomationRun:
+def _start(run: AutomationRun, steps: list[RunStep] | None = None) -> AutomationRun:
     from actions.executor import run_start
 
     try:
         with transaction.atomic():
-            return run_start(run)
+            return run_start(run, steps)
     except InsufficientCredits as exc:
         from actions.executor import _finish
 
@@ -189,34 +189,32 @@ def _start(run: AutomationRun) -> AutomationRun:
         return run
 
 
-def new_run_id(trigger_type: str) -> str:
-    """run_YYYYMMDD_HHMMSS_<trigger> (the seeds' format), with a short suffix when taken."""
+def new_run_id(trigger_type: str, *, suffix: bool = False) -> str:
+    """run_YYYYMMDD_HHMMSS_<trigger> (the seeds' format); with `suffix`, a short random tail for a taken id."""
     base = f"run_{timezone.now():%Y%m%d_%H%M%S}_{trigger_type}"
-    if not AutomationRun.objects.filter(run_id=base).exists():
-        return base
-    return f"{base}_{secrets.token_hex(3)}"
+    return f"{base}_{secrets.token_hex(3)}" if suffix else base
 
 
 def _create_run(rule: AutomationRule, *, trigger_type: str, payload: dict, causation: Causation,
-                site_id: int | None, key: str) -> AutomationRun:
+                site_id: int | None, key: str) -> tuple[AutomationRun, list[RunStep]]:
     fields = {"account_id": rule.account_id, "site_id": site_id, "rule": rule, "rule_version": rule.version,
               "rule_name": rule.name, "trigger_type": trigger_type, "trigger_payload": payload,
               "concurrency_key": key, "causation": causation.to_dict()}
     if causation.run_id:
         fields["parent_run"] = AutomationRun.objects.filter(run_id=causation.run_id).first()
-    for _ in range(5):
+    for attempt in range(5):
         try:
-            with transaction.atomic():
-                run = AutomationRun.objects.create(run_id=new_run_id(trigger_type), **fields)
+            with transaction.atomic():  # the plain id is taken when two runs start in the same second
+                run = AutomationRun.objects.create(run_id=new_run_id(trigger_type, suffix=attempt > 0), **fields)
                 break
         except IntegrityError:
             continue
     else:
         raise RuntimeError("could not allocate a unique run_id")
-    RunStep.objects.bulk_create([_step(run, index, spec) for index, spec in enumerate(rule.actions)])
+    steps = RunStep.objects.bulk_create([_step(run, index, spec) for index, spec in enumerate(rule.actions)])
     AutomationRule.objects.filter(pk=rule.pk).update(execution_count=F("execution_count") + 1,
                                                      last_executed_at=timezone.now())
-    return run
+    return run, steps
 
 
 def _step(run: AutomationRun, index: int, spec: dict) -> RunStep:

@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 from actions import executor
 from actions.registry import registry
 from backend.core.api import AccountScopedViewSet
+from backend.core.throttles import ExecuteThrottle, WebhookThrottle
 from rules import services
 from rules.conditions import ConditionError, compile_conditions, normalize_conditions
 from rules.dispatch import condition_context
@@ -95,8 +96,8 @@ class RuleViewSet(AccountScopedViewSet):
         rule, secret = services.rule_update(rule=serializer.instance, user=request.user, **serializer.validated_data)
         return self._respond(rule, secret, status.HTTP_200_OK)
 
-    @extend_schema(request=ExecuteSerializer, responses={202: RunStarted, 402: None, 409: None})
-    @action(detail=True, methods=["post"])
+    @extend_schema(request=ExecuteSerializer, responses={202: RunStarted, 402: None, 409: None, 429: None})
+    @action(detail=True, methods=["post"], throttle_classes=[ExecuteThrottle])
     def execute(self, request, pk=None):
         """Run the rule now with an optional payload (the rule's mode applies)."""
         rule = self.get_object()
@@ -321,8 +322,10 @@ class HookView(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
+    throttle_classes = [WebhookThrottle]
 
-    @extend_schema(request=inline_serializer("HookPayload", {}), responses={202: RunStarted, 401: None, 409: None})
+    @extend_schema(request=inline_serializer("HookPayload", {}),
+                   responses={202: RunStarted, 401: None, 409: None, 429: None})
     def post(self, request, token: str):
         rule = get_object_or_404(AutomationRule, webhook_token=token, is_active=True, trigger_type="webhook")
         body = request.body

@@ -9,6 +9,14 @@ from rest_framework.test import APIClient
 from backend.accounts.services import account_create
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters live in the Redis cache: every test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 class Persona:
     def __init__(self, account, user, site, token):
         self.account, self.user, self.site, self.token = account, user, site, token

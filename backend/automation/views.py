@@ -20,6 +20,7 @@ from backend.automation.serializers import (
     SiteQuerySerializer,
 )
 from backend.automation.stages import STAGES
+from backend.core.throttles import RunNowThrottle
 from rules.models import AutomationRun, RunLog
 from rules.views import run_response
 
@@ -67,6 +68,8 @@ class ConfigView(SiteView):
 
 
 class RunNowView(SiteView):
+    throttle_classes = [RunNowThrottle]
+
     @extend_schema(parameters=[SITE], request=None, responses={202: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT,
                                                                402: OpenApiTypes.OBJECT})
     def post(self, request):

@@ -31,15 +31,29 @@ def check_broker() -> str:
         return f"error: {exc.__class__.__name__}: {exc}"
 
 
+def check_workers(timeout: float = 1.0) -> str:
+    """'ok (N workers)' when Celery workers answer a ping, else why not."""
+    try:
+        from backend.celery import app
+
+        answers = app.control.ping(timeout=timeout)
+    except Exception as exc:  # noqa: BLE001
+        return f"error: {exc.__class__.__name__}: {exc}"
+    return f"ok ({len(answers)} workers)" if answers else "error: no Celery worker answered a ping"
+
+
 class HealthView(APIView):
-    """`{"status": "ok", "database": "ok", "broker": "ok"}`, or 503 naming the failing part."""
+    """`{"status": "ok", "database": "ok", "broker": "ok", "workers": "ok (N workers)"}`, or 503 naming
+    the failing part. Worker liveness is only asked when the broker is up."""
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
     @extend_schema(responses={200: inline_serializer("Health", {
-        "status": serializers.CharField(), "database": serializers.CharField(), "broker": serializers.CharField()})})
+        "status": serializers.CharField(), "database": serializers.CharField(), "broker": serializers.CharField(),
+        "workers": serializers.CharField()})})
     def get(self, request):
         parts = {"database": check_database(), "broker": check_broker()}
-        healthy = all(v == "ok" for v in parts.values())
+        parts["workers"] = check_workers() if parts["broker"] == "ok" else "unknown: the broker is down"
+        healthy = all(v.startswith("ok") for v in parts.values())
         return Response({"status": "ok" if healthy else "error", **parts}, status=200 if healthy else 503)

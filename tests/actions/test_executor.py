@@ -154,7 +154,7 @@ def test_it_retries_from_the_start_when_asked(make_rule, eager):
 
 def test_it_waits_without_holding_a_worker(make_rule, eager, monkeypatch):
     calls = []
-    monkeypatch.setattr(executor, "enqueue_step", lambda pk, index, countdown=0: calls.append((index, countdown)))
+    monkeypatch.setattr(executor, "enqueue_step", lambda pk, index, countdown=0, **_: calls.append((index, countdown)))
     _, run = run_of(make_rule, [{"type": "delay", "params": {"seconds": 30}}])
     executor.execute_step(run.pk, 0)
     step = reload(run).steps.get()
