@@ -36,12 +36,11 @@ def alice(db) -> Persona:
 @pytest.fixture
 def bob(alice) -> Persona:
     """Bob is on Alice's team: same account, same site."""
-    from rest_framework.authtoken.models import Token
-
     from backend.accounts.models import User
+    from backend.accounts.tokens import token_issue
 
     user = User.objects.create_user(username="bob", password="bob-pass-123", account=alice.account)
-    return Persona(alice.account, user, alice.site, Token.objects.create(user=user).key)
+    return Persona(alice.account, user, alice.site, token_issue(user=user))
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from backend.accounts.models import Account, Sector, Site, User
+from backend.accounts.models import Account, ApiToken, Sector, Site, User
 
 
 @admin.register(Account)
@@ -27,3 +27,9 @@ class SiteAdmin(admin.ModelAdmin):
 @admin.register(Sector)
 class SectorAdmin(admin.ModelAdmin):
     list_display = ["id", "name", "site"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ["prefix", "user", "name", "created_at", "last_used_at"]
+    readonly_fields = ["key_hash", "prefix", "created_at", "last_used_at"]

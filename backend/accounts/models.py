@@ -68,3 +68,17 @@ class Sector(TimestampedModel):
         if self.site_id and not self.account_id:
             self.account_id = self.site.account_id
         super().save(*args, **kwargs)
+
+
+class ApiToken(models.Model):
+    """An API token (`Authorization: Token <key>`). Only a SHA-256 of the key is stored: shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, blank=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8)  # to tell tokens apart in lists, never enough to use one
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"

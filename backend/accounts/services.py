@@ -5,9 +5,9 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils.text import slugify
-from rest_framework.authtoken.models import Token
 
 from backend.accounts.models import Account, Site, User
+from backend.accounts.tokens import token_issue
 from backend.billing.services import credits_add
 
 
@@ -21,8 +21,7 @@ def account_create(*, name: str, username: str, password: str, credits: Decimal 
     site = site_create(account=account, name=name, domain=domain or f"{slug}.example.com", timezone=timezone)
     if credits:
         credits_add(account_id=account.id, amount=Decimal(credits), operation="initial_grant")
-    token, _ = Token.objects.get_or_create(user=user)
-    return account, user, site, token.key
+    return account, user, site, token_issue(user=user, name="created with the account")
 
 
 def site_create(*, account: Account, name: str, domain: str, timezone: str = "UTC") -> Site:

@@ -7,7 +7,6 @@ from django.views.decorators.csrf import csrf_protect, ensure_csrf_cookie
 from django.utils.decorators import method_decorator
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -21,6 +20,7 @@ from backend.accounts.serializers import (
     TokenResponseSerializer,
 )
 from backend.accounts.services import site_create
+from backend.accounts.tokens import token_issue
 from backend.core.api import AccountScopedViewSet
 
 
@@ -34,15 +34,16 @@ def _authenticate(request):
 
 
 class TokenView(APIView):
-    """Exchange a username and password for the user's API token (`Authorization: Token …`)."""
+    """Exchange a username and password for a new API token (`Authorization: Token …`).
+
+    Tokens are stored hashed, so each call issues a new one; earlier tokens stay valid."""
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
     @extend_schema(request=TokenRequestSerializer, responses=TokenResponseSerializer)
     def post(self, request):
-        token, _ = Token.objects.get_or_create(user=_authenticate(request))
-        return Response({"token": token.key})
+        return Response({"token": token_issue(user=_authenticate(request), name="POST /api/v1/auth/token/")})
 
 
 @method_decorator(ensure_csrf_cookie, name="dispatch")

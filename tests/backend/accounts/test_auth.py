@@ -3,10 +3,24 @@ from __future__ import annotations
 from rest_framework.test import APIClient
 
 
-def test_it_exchanges_username_and_password_for_a_token(alice):
+def test_it_exchanges_username_and_password_for_a_token_stored_only_as_a_hash(alice):
     response = APIClient().post("/api/v1/auth/token/", {"username": "alice", "password": "alice-pass-123"})
     assert response.status_code == 200
-    assert response.json() == {"token": alice.token}
+    key = response.json()["token"]
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert client.get("/api/v1/auth/me/").json()["username"] == "alice"
+    from backend.accounts.models import ApiToken
+
+    stored = ApiToken.objects.filter(user=alice.user).values_list("key_hash", "prefix")
+    assert key not in {h for h, _ in stored} and key[:8] in {p for _, p in stored}
+    assert alice.client().get("/api/v1/auth/me/").status_code == 200  # earlier tokens stay valid
+
+
+def test_it_refuses_an_unknown_token(alice):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token " + "0" * 40)
+    assert client.get("/api/v1/auth/me/").status_code in (401, 403)
 
 
 def test_it_refuses_a_wrong_password_without_a_token(alice):

@@ -24,13 +24,12 @@ def test_it_seeds_the_demo_account_idempotently(db):
     assert Keyword.objects.filter(site=site).count() >= 60
     assert Keyword.objects.filter(site=site).values("text").distinct().count() == Keyword.objects.count()
     assert CreditTransaction.objects.filter(account=site.account, kind="credit").count() == 1
-    token = first.rsplit("API token: ", 1)[1].strip()
-    assert token == second.rsplit("API token: ", 1)[1].strip()
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-    assert client.get(f"/api/v1/keywords/?site={site.pk}").json()["count"] >= 60
+    for output in (first, second):  # each run prints a working token (tokens are stored hashed)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {output.rsplit('API token: ', 1)[1].strip()}")
+        assert client.get(f"/api/v1/keywords/?site={site.pk}").json()["count"] >= 60
     login = APIClient().post("/api/v1/auth/token/", {"username": "demo", "password": "demo-pass-123"})
-    assert login.json()["token"] == token
+    assert len(login.json()["token"]) == 40
 
 
 def test_it_creates_another_account_that_sees_nothing_of_the_demo(db):

@@ -7,9 +7,9 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from rest_framework.authtoken.models import Token
 
 from backend.accounts.models import Account, Site, User
+from backend.accounts.tokens import token_issue
 from backend.billing.services import credits_add
 from backend.planner.models import Keyword
 
@@ -27,11 +27,11 @@ class Command(BaseCommand):
         with transaction.atomic():
             account, site, user = self._ensure_account(data["site"])
             added = self._ensure_keywords(site, data["keywords"])
-        token, _ = Token.objects.get_or_create(user=user)
+        token = token_issue(user=user, name="seed_demo")
         self.stdout.write(f"Demo account '{account.name}' (credits {account.credits}), site {site.domain} "
                           f"(id {site.id}), {added} keywords added.")
         self.stdout.write(f"Login: {DEMO_USERNAME} / {DEMO_PASSWORD}")
-        self.stdout.write(f"API token: {token.key}")
+        self.stdout.write(f"API token: {token}")
 
     def _ensure_account(self, site_data: dict) -> tuple[Account, Site, User]:
         account, created = Account.objects.get_or_create(slug="demo", defaults={"name": "Demo"})
