@@ -1,4 +1,5 @@
 """The Django side of the AI layer: builds the configured provider and records every call."""
+
 from __future__ import annotations
 
 import time
@@ -17,10 +18,14 @@ def provider_for(account_id: int) -> Provider:
     name = settings.AI_PROVIDER
     config: dict[str, Any] = {"prompt_overrides": overrides or None}
     if name == "openai":
-        config.update(api_key=settings.OPENAI_API_KEY, base_url=settings.OPENAI_BASE_URL,
-                      timeout=settings.OPENAI_TIMEOUT, max_retries=settings.OPENAI_MAX_RETRIES,
-                      backoff_base=settings.OPENAI_BACKOFF_SECONDS,
-                      models=settings.AI_MODELS or None)
+        config.update(
+            api_key=settings.OPENAI_API_KEY,
+            base_url=settings.OPENAI_BASE_URL,
+            timeout=settings.OPENAI_TIMEOUT,
+            max_retries=settings.OPENAI_MAX_RETRIES,
+            backoff_base=settings.OPENAI_BACKOFF_SECONDS,
+            models=settings.AI_MODELS or None,
+        )
     else:
         config["latency"] = settings.AI_LOCAL_LATENCY or None
     return get_provider(name, **config)
@@ -41,8 +46,17 @@ def call(ctx, function: str, method, *args, **kwargs) -> ProviderResult:
 
 def _record(ctx, function: str, usage, started: float, error: str = "") -> None:
     AICall.objects.create(
-        account_id=ctx.account_id, run_id=ctx.run.run_id, step_index=ctx.step.index, provider=settings.AI_PROVIDER,
-        function=function, model=getattr(usage, "model", "") or "", prompt_tokens=getattr(usage, "prompt_tokens", 0),
-        completion_tokens=getattr(usage, "completion_tokens", 0), total_tokens=getattr(usage, "total_tokens", 0),
-        attempts=getattr(usage, "calls", 0) or 1, duration_ms=int((time.monotonic() - started) * 1000),
-        ok=not error, error=error[:2000])
+        account_id=ctx.account_id,
+        run_id=ctx.run.run_id,
+        step_index=ctx.step.index,
+        provider=settings.AI_PROVIDER,
+        function=function,
+        model=getattr(usage, "model", "") or "",
+        prompt_tokens=getattr(usage, "prompt_tokens", 0),
+        completion_tokens=getattr(usage, "completion_tokens", 0),
+        total_tokens=getattr(usage, "total_tokens", 0),
+        attempts=getattr(usage, "calls", 0) or 1,
+        duration_ms=int((time.monotonic() - started) * 1000),
+        ok=not error,
+        error=error[:2000],
+    )

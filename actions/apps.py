@@ -11,8 +11,8 @@ class ActionsConfig(AppConfig):
         from django.conf import settings
 
         import actions.builtin  # noqa: F401  (each module registers its action)
-        import actions.publishing  # noqa: F401
         import actions.content  # noqa: F401  (the AI content actions)
+        import actions.publishing  # noqa: F401
 
         # Extra action plugins, e.g. a deployment's own actions or the test suite's (comma-separated modules).
         for module in getattr(settings, "AUTOMATION_EXTRA_ACTION_MODULES", []):

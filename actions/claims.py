@@ -4,6 +4,7 @@ A claim is a Redis key `igny8:claim:<kind>:<id>` set with NX and an expiry, so a
 dead worker lapses by itself. Callers still re-check the item's input state in the database
 before writing, so an item finished elsewhere is never processed twice.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable

@@ -52,8 +52,11 @@ class ActionContext:
     def log(self, message: str, *, level: str = "info") -> None:
         """Append a timestamped line to the run log, tagged with this step (and to the process log)."""
         RunLog.objects.create(run_id=self.run.pk, step_index=self.step.index, level=level, message=message[:5000])
-        logger.log(logging.WARNING if level in ("warning", "error") else logging.INFO, message,
-                   extra={"run_id": self.run.run_id, "step": self.step.index, "action": self.step.action_type})
+        logger.log(
+            logging.WARNING if level in ("warning", "error") else logging.INFO,
+            message,
+            extra={"run_id": self.run.run_id, "step": self.step.index, "action": self.step.action_type},
+        )
 
     def should_stop(self) -> str | None:
         """'paused' or 'cancelled' when the run was told to stop (checked between batches), else None."""
@@ -146,13 +149,20 @@ def check_budgets(run: AutomationRun, amount: Decimal, operation: str) -> None:
     """Raise BudgetExceeded when this charge would pass the rule's per-run or the account's daily budget."""
     rule_budget = run.rule.budget_per_run if run.rule else None
     if rule_budget is not None and run.total_credits_used + amount > rule_budget:
-        raise BudgetExceeded(budget="budget per run of this rule", limit=rule_budget, used=run.total_credits_used,
-                             needed=amount, operation=operation)
+        raise BudgetExceeded(
+            budget="budget per run of this rule",
+            limit=rule_budget,
+            used=run.total_credits_used,
+            needed=amount,
+            operation=operation,
+        )
     daily = Account.objects.values_list("daily_credit_budget", flat=True).get(pk=run.account_id)
     if daily is not None:
         start = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
-        used = CreditTransaction.objects.filter(account_id=run.account_id, kind="debit", created_at__gte=start,
-                                                run_id__gt="").aggregate(total=Sum("amount"))["total"] or Decimal(0)
+        used = CreditTransaction.objects.filter(
+            account_id=run.account_id, kind="debit", created_at__gte=start, run_id__gt=""
+        ).aggregate(total=Sum("amount"))["total"] or Decimal(0)
         if used + amount > daily:
-            raise BudgetExceeded(budget="daily budget of the account", limit=daily, used=used, needed=amount,
-                                 operation=operation)
+            raise BudgetExceeded(
+                budget="daily budget of the account", limit=daily, used=used, needed=amount, operation=operation
+            )

@@ -5,6 +5,7 @@ queue_to_writer 0 · generate_content 1 per 500 words (rounded up) · generate_i
 prompt · generate_images 1–4 per image by size and quality · optimize_content 0 (local analysis) ·
 publish_to_wordpress 0. A failed item costs nothing.
 """
+
 from __future__ import annotations
 
 import math

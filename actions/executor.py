@@ -26,9 +26,9 @@ from django.utils import timezone
 from actions.base import ActionError, StepResult
 from actions.context import ActionContext
 from actions.registry import UnknownAction, registry
-from backend.core.logs import logging_step
 from backend.billing.errors import InsufficientCredits
 from backend.billing.services import Reference, credits_release, credits_reserve
+from backend.core.logs import logging_step
 from rules.causation import causing
 from rules.models import AutomationRun, RunLog, RunStep
 
@@ -44,8 +44,11 @@ def lease_seconds() -> int:
 def run_log(run: AutomationRun, message: str, *, step_index: int | None = None, level: str = "info") -> None:
     """A line in the run's log (readable through the API), also written to the process log."""
     RunLog.objects.create(run=run, step_index=step_index, level=level, message=message)
-    log.log(logging.getLevelName(level.upper()) if level in ("warning", "error") else logging.INFO, message,
-            extra={"run_id": run.run_id, "step": step_index})
+    log.log(
+        logging.getLevelName(level.upper()) if level in ("warning", "error") else logging.INFO,
+        message,
+        extra={"run_id": run.run_id, "step": step_index},
+    )
 
 
 # --- starting and finishing runs -------------------------------------------------------------
@@ -68,8 +71,13 @@ def run_start(run: AutomationRun, steps: list[RunStep] | None = None) -> Automat
             _finish(run, Status.FAILED, str(exc))
             raise
     now = timezone.now()
-    fields = {"status": Status.RUNNING, "started_at": now, "heartbeat_at": now, "credits_reserved": estimate,
-              "initial_snapshot": initial_snapshot(run, steps)}
+    fields = {
+        "status": Status.RUNNING,
+        "started_at": now,
+        "heartbeat_at": now,
+        "credits_reserved": estimate,
+        "initial_snapshot": initial_snapshot(run, steps),
+    }
     AutomationRun.objects.filter(pk=run.pk).update(**fields)
     for name, value in fields.items():
         setattr(run, name, value)

@@ -7,6 +7,7 @@ Every item is claimed before it is processed (two workers never take the same it
 in its input state, charged once on success, and a failed item is recorded and skipped without
 stopping the rest of the batch. Pause and cancel are checked between batches.
 """
+
 from __future__ import annotations
 
 import time
@@ -21,18 +22,30 @@ from actions import claims
 from actions.base import Action, ActionError, StepResult
 
 ITEM_PARAMS: dict[str, Any] = {
-    "ids": {"type": "array", "items": {"type": "integer", "minimum": 1}, "maxItems": 10000,
-            "description": "Process these items instead of the site's queue."},
-    "limit": {"type": "integer", "minimum": 1, "maximum": 10000,
-              "description": "How many queued items to take (default: the seeds' batch size)."},
+    "ids": {
+        "type": "array",
+        "items": {"type": "integer", "minimum": 1},
+        "maxItems": 10000,
+        "description": "Process these items instead of the site's queue.",
+    },
+    "limit": {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 10000,
+        "description": "How many queued items to take (default: the seeds' batch size).",
+    },
     "batch_size": {"type": "integer", "minimum": 1, "maximum": 100, "description": "Items per batch."},
     "drain": {"type": "boolean", "description": "Keep taking batches until the queue is empty."},
     "delay_seconds": {"type": "number", "minimum": 0, "maximum": 600, "description": "Pause between batches."},
     "concurrency": {"type": "integer", "minimum": 1, "maximum": 16, "description": "Items processed at once."},
     "enabled": {"type": "boolean", "description": "false: the step is skipped."},
     "handover_from": {"type": "string", "description": "Action whose queue must be empty before this step starts."},
-    "wait_before_seconds": {"type": "number", "minimum": 0, "maximum": 3600,
-                            "description": "Wait this long (without holding a worker) before starting."},
+    "wait_before_seconds": {
+        "type": "number",
+        "minimum": 0,
+        "maximum": 3600,
+        "description": "Wait this long (without holding a worker) before starting.",
+    },
     "stage": {"type": "integer", "minimum": 1, "maximum": 20, "description": "Stage number (pipeline presets)."},
 }
 
@@ -112,8 +125,11 @@ class ItemAction(Action):
         if left:
             stage = params.get("stage")
             where = f"stage {stage - 1} ({previous.name})" if stage else previous.name
-            raise ActionError(f"handover check failed: {where} still has {left} items pending; "
-                              f"{self.name} does not start until it is empty", permanent=True)
+            raise ActionError(
+                f"handover check failed: {where} still has {left} items pending; "
+                f"{self.name} does not start until it is empty",
+                permanent=True,
+            )
         ctx.log(f"handover check: {previous.name} queue is empty")
 
     def _run_batches(self, ctx, params) -> StepResult:

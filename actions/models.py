@@ -1,4 +1,5 @@
 """What the AI layer stores: account prompt overrides and one row per provider call (token usage)."""
+
 from __future__ import annotations
 
 from django.db import models

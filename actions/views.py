@@ -1,4 +1,5 @@
 """Prompt templates an account can override (`/api/v1/prompts/`), and the credit cost table."""
+
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -12,6 +13,7 @@ from actions.models import PromptTemplate
 from actions.providers.prompts import DEFAULT_PROMPTS, PROMPT_VARIABLES, PromptTemplateError, validate_prompt_overrides
 from backend.core.api import StrictSerializerMixin
 
+
 class PromptOut(serializers.Serializer):
     function = serializers.CharField()
     default = serializers.CharField()
@@ -24,16 +26,21 @@ class PromptIn(StrictSerializerMixin, serializers.Serializer):
 
 
 def _prompt(function: str, override: str | None) -> dict:
-    return {"function": function, "default": DEFAULT_PROMPTS[function], "override": override,
-            "variables": sorted(PROMPT_VARIABLES[function])}
+    return {
+        "function": function,
+        "default": DEFAULT_PROMPTS[function],
+        "override": override,
+        "variables": sorted(PROMPT_VARIABLES[function]),
+    }
 
 
 class PromptListView(APIView):
     @extend_schema(responses=PromptOut(many=True))
     def get(self, request):
         """Every AI function's prompt: the built-in default, the account's override (if any), the placeholders."""
-        overrides = dict(PromptTemplate.objects.filter(account_id=request.user.account_id)
-                         .values_list("function", "template"))
+        overrides = dict(
+            PromptTemplate.objects.filter(account_id=request.user.account_id).values_list("function", "template")
+        )
         return Response([_prompt(f, overrides.get(f)) for f in DEFAULT_PROMPTS])
 
 
@@ -58,8 +65,9 @@ class PromptDetailView(APIView):
             validate_prompt_overrides({self._function(function): template})
         except PromptTemplateError as exc:
             raise ValidationError({"template": [str(exc)]}) from exc
-        PromptTemplate.objects.update_or_create(account_id=request.user.account_id, function=function,
-                                                defaults={"template": template})
+        PromptTemplate.objects.update_or_create(
+            account_id=request.user.account_id, function=function, defaults={"template": template}
+        )
         return Response(_prompt(function, template))
 
     @extend_schema(responses={204: None})
@@ -70,9 +78,18 @@ class PromptDetailView(APIView):
 
 
 class CostTableView(APIView):
-    @extend_schema(responses=inline_serializer("CostRow", {
-        "action": serializers.CharField(), "unit": serializers.CharField(), "credits": serializers.CharField(),
-        "note": serializers.CharField(required=False)}, many=True))
+    @extend_schema(
+        responses=inline_serializer(
+            "CostRow",
+            {
+                "action": serializers.CharField(),
+                "unit": serializers.CharField(),
+                "credits": serializers.CharField(),
+                "note": serializers.CharField(required=False),
+            },
+            many=True,
+        )
+    )
     def get(self, request):
         """The credit cost of each action (the same table estimates and charges use)."""
         return Response(cost_table())

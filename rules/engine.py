@@ -2,6 +2,7 @@
 
 Plain values in, result objects out; no ORM, no Celery (the callers in rules/dispatch.py do I/O).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -29,7 +30,11 @@ def decide_mode(mode: str, *, max_runs: int, running: list[str], queued: int) ->
             return ModeDecision("drop", f"mode single: run {running[0] if running else '(queued)'} is still active")
         return ModeDecision("start")
     if mode == "queued":
-        return ModeDecision("queue", "mode queued: waiting for the active run to finish") if busy else ModeDecision("start")
+        return (
+            ModeDecision("queue", "mode queued: waiting for the active run to finish")
+            if busy
+            else ModeDecision("start")
+        )
     if mode == "parallel":
         if len(running) >= max_runs:
             return ModeDecision("drop", f"mode parallel: {len(running)} runs active, max is {max_runs}")
@@ -52,20 +57,34 @@ class Causation:
     event: str = ""
 
     def to_dict(self) -> dict:
-        return {"root_event": self.root_event, "event": self.event, "depth": self.depth,
-                "rule_path": list(self.rule_path), "parent_run_id": self.run_id}
+        return {
+            "root_event": self.root_event,
+            "event": self.event,
+            "depth": self.depth,
+            "rule_path": list(self.rule_path),
+            "parent_run_id": self.run_id,
+        }
 
     @classmethod
     def from_dict(cls, data: dict | None) -> Causation:
         data = data or {}
-        return cls(root_event=data.get("root_event", ""), depth=int(data.get("depth", 0)),
-                   rule_path=tuple(data.get("rule_path", ())), run_id=data.get("parent_run_id", ""),
-                   event=data.get("event", ""))
+        return cls(
+            root_event=data.get("root_event", ""),
+            depth=int(data.get("depth", 0)),
+            rule_path=tuple(data.get("rule_path", ())),
+            run_id=data.get("parent_run_id", ""),
+            event=data.get("event", ""),
+        )
 
     def child(self, *, rule_id: int, run_id: str) -> Causation:
         """The causation carried by changes made inside a run of `rule_id`."""
-        return Causation(root_event=self.root_event, depth=self.depth + 1, rule_path=(*self.rule_path, rule_id),
-                         run_id=run_id, event=self.event)
+        return Causation(
+            root_event=self.root_event,
+            depth=self.depth + 1,
+            rule_path=(*self.rule_path, rule_id),
+            run_id=run_id,
+            event=self.event,
+        )
 
 
 @dataclass(frozen=True)
@@ -78,9 +97,17 @@ class LoopCheck:
 def check_loop(causation: Causation, *, rule_id: int, allow_self_trigger: bool, max_depth: int) -> LoopCheck:
     """Block a trigger that would re-enter its own rule or go deeper than `max_depth` runs."""
     if causation.depth > max_depth:
-        return LoopCheck(True, f"loop guard: chain depth {causation.depth} exceeds the limit of {max_depth} "
-                               f"(rules {' → '.join(map(str, causation.rule_path))})", list(causation.rule_path))
+        return LoopCheck(
+            True,
+            f"loop guard: chain depth {causation.depth} exceeds the limit of {max_depth} "
+            f"(rules {' → '.join(map(str, causation.rule_path))})",
+            list(causation.rule_path),
+        )
     if rule_id in causation.rule_path and not allow_self_trigger:
-        return LoopCheck(True, f"loop guard: rule {rule_id} would re-trigger itself through its own actions "
-                               f"(rules {' → '.join(map(str, causation.rule_path))})", list(causation.rule_path))
+        return LoopCheck(
+            True,
+            f"loop guard: rule {rule_id} would re-trigger itself through its own actions "
+            f"(rules {' → '.join(map(str, causation.rule_path))})",
+            list(causation.rule_path),
+        )
     return LoopCheck(False)

@@ -4,6 +4,7 @@ A model save asks the index whether any rule listens; with none it costs a dict 
 is rebuilt (one query) when rules change: at once in the process that changed them, and within
 `REFRESH_SECONDS` in every other process, which compares a generation counter kept in Redis.
 """
+
 from __future__ import annotations
 
 import logging
@@ -82,11 +83,13 @@ class RuleIndex:
 
         rules: dict[tuple[int, str], list[IndexedRule]] = defaultdict(list)
         rows = AutomationRule.objects.filter(is_active=True, trigger_type="event").values_list(
-            "id", "version", "account_id", "site_id", "trigger_event", "trigger", "conditions", "allow_self_trigger")
+            "id", "version", "account_id", "site_id", "trigger_event", "trigger", "conditions", "allow_self_trigger"
+        )
         for rule_id, version, account_id, site_id, event, trigger, conditions, self_trigger in rows:
             watch = frozenset((trigger or {}).get("fields") or ())
             rules[(account_id, event)].append(
-                IndexedRule(rule_id, version, account_id, site_id, event, watch, conditions, self_trigger))
+                IndexedRule(rule_id, version, account_id, site_id, event, watch, conditions, self_trigger)
+            )
         self._rules = dict(rules)
         self._valid = True
 

@@ -1,4 +1,5 @@
 """Automation rules, their versions, runs, run steps, run logs and trigger records."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -12,10 +13,10 @@ from backend.core.models import TimestampedModel
 
 class AutomationRule(TimestampedModel):
     class Mode(models.TextChoices):
-        SINGLE = "single"      # a trigger while a run is active is dropped (and recorded)
-        QUEUED = "queued"      # runs one after another
+        SINGLE = "single"  # a trigger while a run is active is dropped (and recorded)
+        QUEUED = "queued"  # runs one after another
         PARALLEL = "parallel"  # up to max_runs at once; beyond that dropped
-        RESTART = "restart"    # the active run is cancelled, the new one starts
+        RESTART = "restart"  # the active run is cancelled, the new one starts
 
     class ModeScope(models.TextChoices):
         RULE = "rule"
@@ -46,8 +47,9 @@ class AutomationRule(TimestampedModel):
     last_fired_at = models.DateTimeField(null=True, blank=True)
     webhook_token = models.CharField(max_length=64, null=True, blank=True, unique=True)
     webhook_secret = EncryptedTextField(blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["id"]
@@ -64,8 +66,9 @@ class AutomationRuleVersion(models.Model):
     version = models.PositiveIntegerField()
     snapshot = models.JSONField()
     created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-version"]

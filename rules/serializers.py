@@ -31,12 +31,42 @@ class RuleSerializer(StrictSerializerMixin, serializers.ModelSerializer):
 
     class Meta:
         model = AutomationRule
-        fields = ["id", "name", "description", "site", "is_active", "mode", "max_runs", "mode_scope",
-                  "allow_self_trigger", "budget_per_run", "trigger", "conditions", "actions", "version", "preset_key",
-                  "execution_count", "last_executed_at", "next_run_at", "trigger_summary", "schedule",
-                  "webhook_url", "last_run", "created_at", "updated_at"]
-        read_only_fields = ["id", "version", "preset_key", "execution_count", "last_executed_at", "next_run_at",
-                            "created_at", "updated_at"]
+        fields = [
+            "id",
+            "name",
+            "description",
+            "site",
+            "is_active",
+            "mode",
+            "max_runs",
+            "mode_scope",
+            "allow_self_trigger",
+            "budget_per_run",
+            "trigger",
+            "conditions",
+            "actions",
+            "version",
+            "preset_key",
+            "execution_count",
+            "last_executed_at",
+            "next_run_at",
+            "trigger_summary",
+            "schedule",
+            "webhook_url",
+            "last_run",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "id",
+            "version",
+            "preset_key",
+            "execution_count",
+            "last_executed_at",
+            "next_run_at",
+            "created_at",
+            "updated_at",
+        ]
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
@@ -61,8 +91,11 @@ class RuleSerializer(StrictSerializerMixin, serializers.ModelSerializer):
         if rule.trigger_type != "schedule":
             return None
         times = next_fire_times(rule.trigger["cron"], rule.trigger["timezone"], n=5)
-        return {"description": describe_cron(rule.trigger["cron"]), "timezone": rule.trigger["timezone"],
-                "next_fire_times": [t.isoformat() for t in times]}
+        return {
+            "description": describe_cron(rule.trigger["cron"]),
+            "timezone": rule.trigger["timezone"],
+            "next_fire_times": [t.isoformat() for t in times],
+        }
 
     def get_webhook_url(self, rule: AutomationRule) -> str | None:
         if not rule.webhook_token:
@@ -90,9 +123,26 @@ class RunStepSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = RunStep
-        fields = ["index", "action_type", "name", "params", "on_error", "max_retries", "timeout", "status",
-                  "attempts", "started_at", "finished_at", "duration_seconds", "input_count", "output_count",
-                  "credits_used", "result", "error", "error_kind"]
+        fields = [
+            "index",
+            "action_type",
+            "name",
+            "params",
+            "on_error",
+            "max_retries",
+            "timeout",
+            "status",
+            "attempts",
+            "started_at",
+            "finished_at",
+            "duration_seconds",
+            "input_count",
+            "output_count",
+            "credits_used",
+            "result",
+            "error",
+            "error_kind",
+        ]
         read_only_fields = fields
 
 
@@ -111,10 +161,32 @@ class RunSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AutomationRun
-        fields = ["id", "run_id", "rule", "rule_name", "rule_version", "site", "trigger_type", "status",
-                  "current_step", "attempt", "created_at", "started_at", "completed_at", "paused_at", "resumed_at",
-                  "cancelled_at", "duration_seconds", "total_credits_used", "credits_reserved", "error_message",
-                  "causation", "parent_run_id", "steps_total", "steps_completed"]
+        fields = [
+            "id",
+            "run_id",
+            "rule",
+            "rule_name",
+            "rule_version",
+            "site",
+            "trigger_type",
+            "status",
+            "current_step",
+            "attempt",
+            "created_at",
+            "started_at",
+            "completed_at",
+            "paused_at",
+            "resumed_at",
+            "cancelled_at",
+            "duration_seconds",
+            "total_credits_used",
+            "credits_reserved",
+            "error_message",
+            "causation",
+            "parent_run_id",
+            "steps_total",
+            "steps_completed",
+        ]
         read_only_fields = fields
 
     def get_duration_seconds(self, run: AutomationRun) -> float | None:
@@ -144,8 +216,18 @@ class TriggerRecordSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = TriggerRecord
-        fields = ["id", "at", "trigger_type", "event", "outcome", "reason", "run_id", "object_type", "object_id",
-                  "causation"]
+        fields = [
+            "id",
+            "at",
+            "trigger_type",
+            "event",
+            "outcome",
+            "reason",
+            "run_id",
+            "object_type",
+            "object_id",
+            "causation",
+        ]
         read_only_fields = fields
 
 

@@ -1,9 +1,10 @@
 """Write operations on rules: create, update (a new version each time), delete, restore, execute."""
+
 from __future__ import annotations
 
 import secrets
-from decimal import Decimal
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -13,8 +14,20 @@ from rules.engine import Causation
 from rules.models import AutomationRule, AutomationRuleVersion, AutomationRun
 from rules.schedule import next_fire_times, to_utc
 
-VERSIONED_FIELDS = ("name", "description", "site_id", "trigger", "conditions", "actions", "mode", "max_runs",
-                    "mode_scope", "allow_self_trigger", "budget_per_run", "is_active")
+VERSIONED_FIELDS = (
+    "name",
+    "description",
+    "site_id",
+    "trigger",
+    "conditions",
+    "actions",
+    "mode",
+    "max_runs",
+    "mode_scope",
+    "allow_self_trigger",
+    "budget_per_run",
+    "is_active",
+)
 
 
 def _snapshot(rule: AutomationRule) -> dict[str, Any]:
@@ -70,8 +83,7 @@ def rule_update(*, rule: AutomationRule, user=None, **fields: Any) -> tuple[Auto
     secret = _new_secret_if_needed(rule)
     if _snapshot(rule) != before:
         rule.version += 1
-        AutomationRuleVersion.objects.create(rule=rule, version=rule.version, snapshot=_snapshot(rule),
-                                             created_by=user)
+        AutomationRuleVersion.objects.create(rule=rule, version=rule.version, snapshot=_snapshot(rule), created_by=user)
     rule.save()
     return rule, secret
 
@@ -92,14 +104,16 @@ def rule_rotate_secret(*, rule: AutomationRule) -> str:
     return rule.webhook_secret
 
 
-def rule_execute(*, rule: AutomationRule, payload: dict | None = None, site_id: int | None = None,
-                 trigger_type: str = "manual") -> AutomationRun | None:
+def rule_execute(
+    *, rule: AutomationRule, payload: dict | None = None, site_id: int | None = None, trigger_type: str = "manual"
+) -> AutomationRun | None:
     """Run a rule now (manual, webhook or scheduled); the mode still applies."""
     from rules.dispatch import trigger_rule
 
     causation = Causation(root_event=f"{trigger_type}:{rule.id}", event=trigger_type)
-    return trigger_rule(rule, trigger_type=trigger_type, payload={"payload": payload or {}}, causation=causation,
-                        site_id=site_id)
+    return trigger_rule(
+        rule, trigger_type=trigger_type, payload={"payload": payload or {}}, causation=causation, site_id=site_id
+    )
 
 
 def rule_duplicate(*, rule: AutomationRule, user=None) -> AutomationRule:
@@ -118,15 +132,19 @@ def schedule_claim_due(*, now=None) -> list[AutomationRun]:
         trigger = rule.trigger
         # A rule that never fired counts from just before its first scheduled time.
         since = rule.last_fired_at or (rule.next_run_at - timedelta(microseconds=1))
-        due = due_fire_times(trigger["cron"], trigger["timezone"], since, now, catch_up=trigger.get("catch_up", "latest"))
+        due = due_fire_times(
+            trigger["cron"], trigger["timezone"], since, now, catch_up=trigger.get("catch_up", "latest")
+        )
         next_at = to_utc(due.next_fire_at)
         claimed = AutomationRule.objects.filter(pk=rule.pk, next_run_at=rule.next_run_at).update(
-            next_run_at=next_at, last_fired_at=to_utc(due.due[-1]) if due.due else rule.last_fired_at)
+            next_run_at=next_at, last_fired_at=to_utc(due.due[-1]) if due.due else rule.last_fired_at
+        )
         if not claimed or not due.due:
             continue  # another scheduler claimed it, or the missed time is skipped by the catch-up policy
         rule.refresh_from_db()
-        run = rule_execute(rule=rule, payload={"scheduled_for": to_utc(due.due[-1]).isoformat()},
-                           trigger_type="scheduled")
+        run = rule_execute(
+            rule=rule, payload={"scheduled_for": to_utc(due.due[-1]).isoformat()}, trigger_type="scheduled"
+        )
         if run is not None:
             fired.append(run)
     return fired

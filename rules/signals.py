@@ -3,6 +3,7 @@
 The save hook stays cheap: it diffs a handful of fields and asks the in-memory rule index; only
 when a rule listens does it serialize the object and register an on_commit dispatch.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -75,8 +76,14 @@ def _emit(account_id: int, names: list[str], object_type: str, values: dict, cha
     obj = {k: _json(v) for k, v in values.items()}
     causation = current_causation()
     for name in listening:
-        event = {"name": name, "account_id": account_id, "site_id": site_id, "object_type": object_type,
-                 "object": obj, "changes": changes}
+        event = {
+            "name": name,
+            "account_id": account_id,
+            "site_id": site_id,
+            "object_type": object_type,
+            "object": obj,
+            "changes": changes,
+        }
         enqueue_dispatch(event, causation)
 
 

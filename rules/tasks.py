@@ -1,4 +1,5 @@
 """Periodic tasks of the engine (celery beat): the schedule tick and stale-run recovery."""
+
 from __future__ import annotations
 
 from datetime import timedelta

@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 from rules.views import ExecutionViewSet, HookView, RuleViewSet
 
 router = DefaultRouter()
+router.include_format_suffixes = False  # no `.json` twins of every route
 router.register("rules", RuleViewSet, basename="rule")
 router.register("executions", ExecutionViewSet, basename="execution")
 

@@ -1,4 +1,5 @@
 """Validate a rule as the API takes it; errors are keyed by the path of the bad value."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -9,8 +10,12 @@ from rules.events import event_fields, is_known_event
 from rules.schedule import ScheduleError, validate_schedule
 
 TRIGGER_TYPES = ("manual", "schedule", "event", "webhook")
-TRIGGER_KEYS = {"manual": {"type"}, "webhook": {"type"}, "schedule": {"type", "cron", "timezone", "catch_up"},
-                "event": {"type", "event", "fields"}}
+TRIGGER_KEYS = {
+    "manual": {"type"},
+    "webhook": {"type"},
+    "schedule": {"type", "cron", "timezone", "catch_up"},
+    "event": {"type", "event", "fields"},
+}
 STEP_KEYS = {"type", "name", "params", "on_error", "retry", "timeout"}
 MAX_ACTIONS = 50
 
@@ -53,7 +58,9 @@ def clean_trigger(trigger: Any, errors: _Errors, *, default_timezone: str = "UTC
     elif kind == "event":
         clean["event"] = trigger.get("event", "")
         if not isinstance(clean["event"], str) or not is_known_event(clean["event"]):
-            errors.add("trigger.event", f"unknown event {clean['event']!r}; see /api/v1/automation/rules/trigger-types/")
+            errors.add(
+                "trigger.event", f"unknown event {clean['event']!r}; see /api/v1/automation/rules/trigger-types/"
+            )
         fields = trigger.get("fields") or []
         known = event_fields(clean["event"]) if isinstance(clean["event"], str) else ()
         if not isinstance(fields, list) or not all(isinstance(f, str) for f in fields):

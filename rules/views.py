@@ -1,4 +1,5 @@
 """The rules API under /api/v1/automation/: rules, executions (runs) and webhook hooks."""
+
 from __future__ import annotations
 
 import hashlib
@@ -41,21 +42,27 @@ from rules.serializers import (
 )
 from rules.signals import _json
 
-RunStarted = inline_serializer("RunStarted", {"run_id": serializers.CharField(), "status": serializers.CharField(),
-                                              "message": serializers.CharField()})
+RunStarted = inline_serializer(
+    "RunStarted",
+    {"run_id": serializers.CharField(), "status": serializers.CharField(), "message": serializers.CharField()},
+)
 WEBHOOK_TOLERANCE_SECONDS = 300
 
 
 def run_response(run: AutomationRun | None, *, dropped_reason: str = "") -> Response:
     """202 with the run, 409 when the mode dropped the trigger, 402 when credits were short."""
     if run is None:
-        return Response({"detail": dropped_reason or "dropped by the rule's mode", "code": "dropped"},
-                        status=status.HTTP_409_CONFLICT)
+        return Response(
+            {"detail": dropped_reason or "dropped by the rule's mode", "code": "dropped"},
+            status=status.HTTP_409_CONFLICT,
+        )
     refused = getattr(run, "refused", None)
     if refused is not None:
         return Response({**refused.to_dict(), "run_id": run.run_id}, status=status.HTTP_402_PAYMENT_REQUIRED)
-    return Response({"run_id": run.run_id, "status": run.status, "message": f"run {run.run_id} {run.status}"},
-                    status=status.HTTP_202_ACCEPTED)
+    return Response(
+        {"run_id": run.run_id, "status": run.status, "message": f"run {run.run_id} {run.status}"},
+        status=status.HTTP_202_ACCEPTED,
+    )
 
 
 def _last_dropped_reason(rule: AutomationRule) -> str:
@@ -74,8 +81,10 @@ class RuleViewSet(AccountScopedViewSet):
             return AutomationRule.objects.none()
         last = AutomationRun.objects.filter(rule=OuterRef("pk")).order_by("-created_at", "-id")
         return AutomationRule.objects.filter(account_id=self.request.user.account_id).annotate(
-            last_run_id=Subquery(last.values("run_id")[:1]), last_run_status=Subquery(last.values("status")[:1]),
-            last_run_created_at=Subquery(last.values("created_at")[:1]))
+            last_run_id=Subquery(last.values("run_id")[:1]),
+            last_run_status=Subquery(last.values("status")[:1]),
+            last_run_created_at=Subquery(last.values("created_at")[:1]),
+        )
 
     def _respond(self, rule: AutomationRule, secret: str | None, code: int) -> Response:
         data = RuleSerializer(self.get_queryset().get(pk=rule.pk), context=self.get_serializer_context()).data
@@ -86,8 +95,9 @@ class RuleViewSet(AccountScopedViewSet):
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        rule, secret = services.rule_create(account_id=request.user.account_id, user=request.user,
-                                            **serializer.validated_data)
+        rule, secret = services.rule_create(
+            account_id=request.user.account_id, user=request.user, **serializer.validated_data
+        )
         return self._respond(rule, secret, status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
@@ -104,8 +114,9 @@ class RuleViewSet(AccountScopedViewSet):
         body = ExecuteSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         site = body.validated_data.get("site")
-        run = services.rule_execute(rule=rule, payload=body.validated_data["payload"],
-                                    site_id=site.id if site else None)
+        run = services.rule_execute(
+            rule=rule, payload=body.validated_data["payload"], site_id=site.id if site else None
+        )
         return run_response(run, dropped_reason=_last_dropped_reason(rule))
 
     @extend_schema(request=TestConditionsSerializer, responses=TestResultSerializer)
@@ -122,8 +133,14 @@ class RuleViewSet(AccountScopedViewSet):
             raise ValidationError({"conditions": [str(exc)]}) from exc
         context = self._test_context(rule, body.validated_data)
         result = compiled.explain(context)
-        return Response({"result": result.triggered, "trace": result.trace,
-                         "error": result.error.to_dict() if result.error else None, "context": context})
+        return Response(
+            {
+                "result": result.triggered,
+                "trace": result.trace,
+                "error": result.error.to_dict() if result.error else None,
+                "context": context,
+            }
+        )
 
     def _test_context(self, rule: AutomationRule, data: dict) -> dict:
         if "sample" in data:
@@ -177,10 +194,13 @@ class RuleViewSet(AccountScopedViewSet):
     @action(detail=True, methods=["post"])
     def duplicate(self, request, pk=None):
         """Copy the rule (inactive) for editing."""
-        return self._respond(services.rule_duplicate(rule=self.get_object(), user=request.user), None,
-                             status.HTTP_201_CREATED)
+        return self._respond(
+            services.rule_duplicate(rule=self.get_object(), user=request.user), None, status.HTTP_201_CREATED
+        )
 
-    @extend_schema(request=None, responses=inline_serializer("WebhookSecret", {"webhook_secret": serializers.CharField()}))
+    @extend_schema(
+        request=None, responses=inline_serializer("WebhookSecret", {"webhook_secret": serializers.CharField()})
+    )
     @action(detail=True, methods=["post"], url_path="rotate-secret")
     def rotate_secret(self, request, pk=None):
         """A new webhook secret (shown once)."""
@@ -203,24 +223,44 @@ class RuleViewSet(AccountScopedViewSet):
         page = self.paginate_queryset(records)
         return self.get_paginated_response(TriggerRecordSerializer(page, many=True).data)
 
-    @extend_schema(responses=inline_serializer("ActionType", {
-        "type": serializers.CharField(), "name": serializers.CharField(), "description": serializers.CharField(),
-        "queue": serializers.CharField(), "params_schema": serializers.DictField(), "cost": serializers.CharField()},
-        many=True))
+    @extend_schema(
+        responses=inline_serializer(
+            "ActionType",
+            {
+                "type": serializers.CharField(),
+                "name": serializers.CharField(),
+                "description": serializers.CharField(),
+                "queue": serializers.CharField(),
+                "params_schema": serializers.DictField(),
+                "cost": serializers.CharField(),
+            },
+            many=True,
+        )
+    )
     @action(detail=False, methods=["get"], url_path="action-types", pagination_class=None)
     def action_types(self, request):
         """The action catalog: each type with its params JSON Schema and cost."""
         return Response(registry.catalog())
 
-    @extend_schema(responses=inline_serializer("TriggerTypes", {
-        "trigger_types": serializers.ListField(child=serializers.CharField()),
-        "events": serializers.ListField(child=serializers.DictField())}))
+    @extend_schema(
+        responses=inline_serializer(
+            "TriggerTypes",
+            {
+                "trigger_types": serializers.ListField(child=serializers.CharField()),
+                "events": serializers.ListField(child=serializers.DictField()),
+            },
+        )
+    )
     @action(detail=False, methods=["get"], url_path="trigger-types", pagination_class=None)
     def trigger_types(self, request):
         """Trigger types and the event catalog with the fields each event carries."""
-        return Response({"trigger_types": ["manual", "schedule", "event", "webhook"],
-                         "events": [e.to_dict() for e in CATALOG.values()],
-                         "custom_events": "any name starting with 'custom.' (emitted by the emit_event action)"})
+        return Response(
+            {
+                "trigger_types": ["manual", "schedule", "event", "webhook"],
+                "events": [e.to_dict() for e in CATALOG.values()],
+                "custom_events": "any name starting with 'custom.' (emitted by the emit_event action)",
+            }
+        )
 
     @extend_schema(responses=RunSerializer(many=True))
     @action(detail=False, methods=["get"], url_path="execution-history")
@@ -250,9 +290,9 @@ class ExecutionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
                     raise ValidationError({name: ["must be an ISO 8601 date-time"]})
                 runs = runs.filter(**{lookup: when})
         if self.action == "list":
-            runs = runs.annotate(steps_total=Count("steps"),
-                                 steps_completed=Count("steps", filter=Q(steps__status="completed"))
-                                 ).order_by("-created_at", "-id")
+            runs = runs.annotate(
+                steps_total=Count("steps"), steps_completed=Count("steps", filter=Q(steps__status="completed"))
+            ).order_by("-created_at", "-id")
         else:
             runs = runs.prefetch_related("steps")
         return runs
@@ -260,8 +300,12 @@ class ExecutionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def get_serializer_class(self):
         return RunSerializer if self.action == "list" else RunDetailSerializer
 
-    @extend_schema(parameters=[OpenApiParameter(n, str) for n in
-                               ("rule", "status", "site", "trigger_type", "created_after", "created_before")])
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(n, str)
+            for n in ("rule", "status", "site", "trigger_type", "created_after", "created_before")
+        ]
+    )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
@@ -299,8 +343,10 @@ class ExecutionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         body.is_valid(raise_exception=True)
         return self._control(lambda run: executor.run_retry(run, from_start=body.validated_data["from_start"]))
 
-    @extend_schema(responses=RunLogSerializer(many=True),
-                   parameters=[OpenApiParameter("after_id", int), OpenApiParameter("step", int)])
+    @extend_schema(
+        responses=RunLogSerializer(many=True),
+        parameters=[OpenApiParameter("after_id", int), OpenApiParameter("step", int)],
+    )
     @action(detail=True, methods=["get"], pagination_class=None)
     def logs(self, request, run_id=None):
         """The run log (timestamped lines, per step); `after_id` returns only newer lines."""
@@ -324,13 +370,18 @@ class HookView(APIView):
     authentication_classes: list = []
     throttle_classes = [WebhookThrottle]
 
-    @extend_schema(request=inline_serializer("HookPayload", {}),
-                   responses={202: RunStarted, 401: None, 409: None, 429: None})
+    @extend_schema(
+        request=inline_serializer("HookPayload", {}), responses={202: RunStarted, 401: None, 409: None, 429: None}
+    )
     def post(self, request, token: str):
         rule = get_object_or_404(AutomationRule, webhook_token=token, is_active=True, trigger_type="webhook")
         body = request.body
-        problem = verify_signature(rule.webhook_secret, body, request.headers.get("X-Igny8-Timestamp", ""),
-                                   request.headers.get("X-Igny8-Signature", ""))
+        problem = verify_signature(
+            rule.webhook_secret,
+            body,
+            request.headers.get("X-Igny8-Timestamp", ""),
+            request.headers.get("X-Igny8-Signature", ""),
+        )
         if problem:
             return Response({"detail": problem}, status=status.HTTP_401_UNAUTHORIZED)
         try:

@@ -1,4 +1,5 @@
 """Shared fixtures: named personas (alice and bob share an account, charlie has his own)."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -29,8 +30,9 @@ class Persona:
 
 @pytest.fixture
 def alice(db) -> Persona:
-    return Persona(*account_create(name="Alice Co", username="alice", password="alice-pass-123",
-                                   credits=Decimal("1000")))
+    return Persona(
+        *account_create(name="Alice Co", username="alice", password="alice-pass-123", credits=Decimal("1000"))
+    )
 
 
 @pytest.fixture
@@ -46,8 +48,9 @@ def bob(alice) -> Persona:
 @pytest.fixture
 def charlie(db) -> Persona:
     """Charlie has an account of his own and no access to Alice's."""
-    return Persona(*account_create(name="Charlie Ltd", username="charlie", password="charlie-pass-123",
-                                   credits=Decimal("50")))
+    return Persona(
+        *account_create(name="Charlie Ltd", username="charlie", password="charlie-pass-123", credits=Decimal("50"))
+    )
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
 """The content actions (the seven-stage pipeline's work). Each module registers one action."""
+
 from actions.content import (  # noqa: F401
     cluster_keywords,
     generate_content,

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-
 from django.db import transaction
 
 from actions import ai
-from actions.costs import PER_KEYWORD_CLUSTERED
 from actions.content.common import fail_all_or_raise, out_of_credits
+from actions.costs import PER_KEYWORD_CLUSTERED
 from actions.items import BatchOutcome, ItemAction, item_schema
 from actions.providers import KeywordIn, ProviderError
 from actions.registry import registry
@@ -17,8 +16,10 @@ from backend.planner.models import Cluster, Keyword
 class ClusterKeywords(ItemAction):
     key = "cluster_keywords"
     name = "Cluster keywords"
-    description = ("Groups new keywords (up to 20 per call) into clusters by meaning; clusters start as `new`, "
-                   "keywords become `mapped`; a cluster name already on the site is reused.")
+    description = (
+        "Groups new keywords (up to 20 per call) into clusters by meaning; clusters start as `new`, "
+        "keywords become `mapped`; a cluster name already on the site is reused."
+    )
     queue = "ai"
     cost_note = "1 credit per 5 keywords"
     item_kind = "keyword"
@@ -41,8 +42,9 @@ class ClusterKeywords(ItemAction):
         site_id = items[0].site_id
         existing = list(Cluster.objects.filter(site_id=site_id).values_list("name", flat=True))
         provider = ai.provider_for(ctx.account_id)
-        batch = [KeywordIn(id=k.pk, text=k.text, volume=k.volume, difficulty=k.difficulty, intent=k.intent)
-                 for k in items]
+        batch = [
+            KeywordIn(id=k.pk, text=k.text, volume=k.volume, difficulty=k.difficulty, intent=k.intent) for k in items
+        ]
         try:
             groups = ai.call(ctx, self.key, provider.cluster_keywords, batch, existing_clusters=existing).value
         except ProviderError as exc:
@@ -60,25 +62,40 @@ class ClusterKeywords(ItemAction):
                             continue
                         keyword.cluster, keyword.status = cluster, Keyword.Status.MAPPED
                         keyword.save(update_fields=["cluster", "status", "updated_at"])
-                        ctx.charge(PER_KEYWORD_CLUSTERED, operation=self.key, object_type="keyword",
-                                   object_id=keyword.pk)
+                        ctx.charge(
+                            PER_KEYWORD_CLUSTERED, operation=self.key, object_type="keyword", object_id=keyword.pk
+                        )
                         mapped += 1
         except InsufficientCredits as exc:
             raise out_of_credits(exc) from exc
-        unmapped = [(k.pk, "the provider did not place this keyword in a cluster") for k in items
-                    if k.status != Keyword.Status.MAPPED]
+        unmapped = [
+            (k.pk, "the provider did not place this keyword in a cluster")
+            for k in items
+            if k.status != Keyword.Status.MAPPED
+        ]
         ctx.log(f"clustered {mapped} keywords into {len(groups)} clusters ({created} new)")
-        return BatchOutcome(consumed=len(items), produced=mapped, failed=unmapped,
-                            result={"keywords_processed": len(items), "keywords_mapped": mapped,
-                                    "clusters_created": created, "clusters_reused": len(groups) - created})
+        return BatchOutcome(
+            consumed=len(items),
+            produced=mapped,
+            failed=unmapped,
+            result={
+                "keywords_processed": len(items),
+                "keywords_mapped": mapped,
+                "clusters_created": created,
+                "clusters_reused": len(groups) - created,
+            },
+        )
 
     def _cluster(self, site_id: int, sample: Keyword, group) -> tuple[Cluster, bool]:
         cluster = Cluster.objects.filter(site_id=site_id, name__iexact=group.name).first()
         if cluster is not None:
             return cluster, False
-        cluster = Cluster.objects.create(site_id=site_id, account_id=sample.account_id, sector_id=sample.sector_id,
-                                         name=group.name[:200], description=group.description,
-                                         status=Cluster.Status.NEW)
+        cluster = Cluster.objects.create(
+            site_id=site_id,
+            account_id=sample.account_id,
+            sector_id=sample.sector_id,
+            name=group.name[:200],
+            description=group.description,
+            status=Cluster.Status.NEW,
+        )
         return cluster, True
-
-

@@ -1,4 +1,5 @@
 """Helpers shared by the content actions."""
+
 from __future__ import annotations
 
 from actions.base import ActionError

@@ -3,9 +3,9 @@ from __future__ import annotations
 from django.db import transaction
 
 from actions import ai
-from actions.costs import content_cost
 from actions.base import ActionError
 from actions.content.common import out_of_credits
+from actions.costs import content_cost
 from actions.items import BatchOutcome, ItemAction, item_schema
 from actions.providers import ContentBrief, ProviderError
 from actions.registry import registry
@@ -18,8 +18,10 @@ from backend.writer.models import Content, Task
 class GenerateContent(ItemAction):
     key = "generate_content"
     name = "Write content"
-    description = ("Writes an article for each queued task: a draft with the real word count; the task and its "
-                   "idea become `completed`. `concurrency` writes several at once within the provider rate limit.")
+    description = (
+        "Writes an article for each queued task: a draft with the real word count; the task and its "
+        "idea become `completed`. `concurrency` writes several at once within the provider rate limit."
+    )
     queue = "ai"
     cost_note = "1 credit per 500 words"
     item_kind = "task"
@@ -74,22 +76,39 @@ class GenerateContent(ItemAction):
         keywords = [k.text for k in idea.target_keywords.all()] if idea else []
         if not keywords and task.cluster_id:
             keywords = list(task.cluster.keywords.values_list("text", flat=True)[:10])
-        return ContentBrief(title=task.title, description=idea.description if idea else "", keywords=keywords,
-                            target_word_count=task.target_word_count,
-                            content_type=idea.content_type if idea else "post",
-                            structure=idea.content_structure if idea else "article")
+        return ContentBrief(
+            title=task.title,
+            description=idea.description if idea else "",
+            keywords=keywords,
+            target_word_count=task.target_word_count,
+            content_type=idea.content_type if idea else "post",
+            structure=idea.content_structure if idea else "article",
+        )
 
     def _save(self, ctx, task: Task, article) -> Content:
         try:
             with transaction.atomic():
                 content = Content.objects.create(
-                    site_id=task.site_id, account_id=task.account_id, sector_id=task.sector_id, task=task,
-                    title=article.title[:255], html_content=article.html, excerpt=article.excerpt,
-                    meta_title=article.meta_title[:255], meta_description=article.meta_description[:500],
-                    primary_keyword=article.primary_keyword[:255], tags=list(article.tags),
-                    categories=list(article.categories))
-                ctx.charge(content_cost(content.word_count), operation=self.key, object_type="content",
-                           object_id=content.pk, idempotency_key=f"{ctx.run.run_id}:{self.key}:task:{task.pk}")
+                    site_id=task.site_id,
+                    account_id=task.account_id,
+                    sector_id=task.sector_id,
+                    task=task,
+                    title=article.title[:255],
+                    html_content=article.html,
+                    excerpt=article.excerpt,
+                    meta_title=article.meta_title[:255],
+                    meta_description=article.meta_description[:500],
+                    primary_keyword=article.primary_keyword[:255],
+                    tags=list(article.tags),
+                    categories=list(article.categories),
+                )
+                ctx.charge(
+                    content_cost(content.word_count),
+                    operation=self.key,
+                    object_type="content",
+                    object_id=content.pk,
+                    idempotency_key=f"{ctx.run.run_id}:{self.key}:task:{task.pk}",
+                )
                 self._finish(task, content)
         except InsufficientCredits as exc:
             Task.objects.filter(pk=task.pk).update(status=Task.Status.QUEUED)

@@ -3,8 +3,8 @@ from __future__ import annotations
 from django.db import transaction
 
 from actions import ai
-from actions.costs import PER_CLUSTER_IDEAS
 from actions.content.common import fail_all_or_raise, out_of_credits
+from actions.costs import PER_CLUSTER_IDEAS
 from actions.items import BatchOutcome, ItemAction, item_schema
 from actions.providers import ClusterIn, ProviderError
 from actions.registry import registry
@@ -16,8 +16,10 @@ from backend.planner.models import Cluster, ContentIdea
 class GenerateIdeas(ItemAction):
     key = "generate_ideas"
     name = "Generate content ideas"
-    description = ("For each cluster without ideas: ideas with title, outline, content type and structure and "
-                   "target keywords; the cluster becomes `mapped`.")
+    description = (
+        "For each cluster without ideas: ideas with title, outline, content type and structure and "
+        "target keywords; the cluster becomes `mapped`."
+    )
     queue = "ai"
     cost_note = "2 credits per cluster"
     item_kind = "cluster"
@@ -41,11 +43,13 @@ class GenerateIdeas(ItemAction):
         outcome = BatchOutcome(consumed=len(items))
         for cluster in items:
             keywords = list(cluster.keywords.all())
-            brief = ClusterIn(id=cluster.pk, name=cluster.name, description=cluster.description,
-                              keywords=[k.text for k in keywords])
+            brief = ClusterIn(
+                id=cluster.pk, name=cluster.name, description=cluster.description, keywords=[k.text for k in keywords]
+            )
             try:
-                ideas = ai.call(ctx, self.key, provider.generate_ideas, brief,
-                                count=params.get("ideas_per_cluster", 3)).value
+                ideas = ai.call(
+                    ctx, self.key, provider.generate_ideas, brief, count=params.get("ideas_per_cluster", 3)
+                ).value
             except ProviderError as exc:
                 outcome.failed += fail_all_or_raise([cluster], exc)
                 continue
@@ -60,9 +64,15 @@ class GenerateIdeas(ItemAction):
             with transaction.atomic():
                 for idea in ideas:
                     row = ContentIdea.objects.create(
-                        site_id=cluster.site_id, account_id=cluster.account_id, sector_id=cluster.sector_id,
-                        cluster=cluster, title=idea.title[:255], description=idea.description,
-                        content_type=idea.content_type, content_structure=idea.content_structure)
+                        site_id=cluster.site_id,
+                        account_id=cluster.account_id,
+                        sector_id=cluster.sector_id,
+                        cluster=cluster,
+                        title=idea.title[:255],
+                        description=idea.description,
+                        content_type=idea.content_type,
+                        content_structure=idea.content_structure,
+                    )
                     row.target_keywords.set([by_text[t.lower()] for t in idea.target_keywords if t.lower() in by_text])
                 cluster.status = Cluster.Status.MAPPED
                 cluster.save(update_fields=["status", "updated_at"])

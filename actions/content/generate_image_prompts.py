@@ -3,8 +3,8 @@ from __future__ import annotations
 from django.db import transaction
 
 from actions import ai
-from actions.costs import PER_IMAGE_PROMPT
 from actions.content.common import fail_all_or_raise, out_of_credits
+from actions.costs import PER_IMAGE_PROMPT
 from actions.items import BatchOutcome, ItemAction, item_schema
 from actions.providers import ArticleIn, ProviderError
 from actions.registry import registry
@@ -60,9 +60,14 @@ class GenerateImagePrompts(ItemAction):
         try:
             with transaction.atomic():
                 for prompt in prompts:
-                    image = Image.objects.create(site_id=content.site_id, account_id=content.account_id,
-                                                 content=content, kind=prompt.kind, position=prompt.position,
-                                                 prompt=prompt.prompt)
+                    image = Image.objects.create(
+                        site_id=content.site_id,
+                        account_id=content.account_id,
+                        content=content,
+                        kind=prompt.kind,
+                        position=prompt.position,
+                        prompt=prompt.prompt,
+                    )
                     ctx.charge(PER_IMAGE_PROMPT, operation=self.key, object_type="image", object_id=image.pk)
         except InsufficientCredits as exc:
             raise out_of_credits(exc) from exc

@@ -4,9 +4,9 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 
 from actions import ai
-from actions.costs import image_cost
 from actions.base import ActionError
 from actions.content.common import out_of_credits
+from actions.costs import image_cost
 from actions.items import BatchOutcome, ItemAction, item_schema
 from actions.providers import ProviderError
 from actions.registry import registry
@@ -20,8 +20,10 @@ SIZES = ["256x256", "512x512", "1024x1024", "1792x1024", "1024x1792"]
 class GenerateImages(ItemAction):
     key = "generate_images"
     name = "Generate images"
-    description = ("Renders pending image prompts into PNG files under MEDIA_ROOT (status `generated`), or marks "
-                   "them `failed` with the reason. `concurrency` renders several at once within the rate limit.")
+    description = (
+        "Renders pending image prompts into PNG files under MEDIA_ROOT (status `generated`), or marks "
+        "them `failed` with the reason. `concurrency` renders several at once within the rate limit."
+    )
     queue = "ai"
     cost_note = "1-4 credits per image (size, quality)"
     item_kind = "image"
@@ -67,8 +69,9 @@ class GenerateImages(ItemAction):
     def _save(self, ctx, image: Image, data: bytes, cost) -> None:
         try:
             with transaction.atomic():
-                image.file.save(f"content-{image.content_id}-{image.kind}-{image.position}.png", ContentFile(data),
-                                save=False)
+                image.file.save(
+                    f"content-{image.content_id}-{image.kind}-{image.position}.png", ContentFile(data), save=False
+                )
                 image.status, image.error = Image.Status.GENERATED, ""
                 image.save(update_fields=["file", "status", "error", "updated_at"])
                 ctx.charge(cost, operation=self.key, object_type="image", object_id=image.pk)

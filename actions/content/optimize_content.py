@@ -32,23 +32,54 @@ def seo_checks(content: Content) -> list[dict]:
     low, high = META_DESCRIPTION_RANGE
     first_paragraph = text[:600]
     return [
-        {"check": "meta_title_length", "weight": 15, "passed": 10 <= len(content.meta_title) <= META_TITLE_MAX,
-         "detail": f"{len(content.meta_title)} characters (10–{META_TITLE_MAX})"},
-        {"check": "meta_description_length", "weight": 15,
-         "passed": low <= len(content.meta_description) <= high,
-         "detail": f"{len(content.meta_description)} characters ({low}–{high})"},
-        {"check": "keyword_in_title", "weight": 15, "passed": bool(keyword) and keyword in content.title.lower(),
-         "detail": keyword or "no primary keyword"},
-        {"check": "keyword_in_intro", "weight": 10, "passed": bool(keyword) and keyword in first_paragraph,
-         "detail": "in the first paragraph" if keyword in first_paragraph else "missing from the first paragraph"},
-        {"check": "keyword_in_heading", "weight": 10, "passed": bool(keyword) and any(keyword in h for h in headings),
-         "detail": f"{sum(keyword in h for h in headings) if keyword else 0} of {len(headings)} H2 headings"},
-        {"check": "keyword_density", "weight": 10, "passed": 0.3 <= density <= 3.0,
-         "detail": f"{density:.2f}% (0.3–3%)"},
-        {"check": "headings", "weight": 15, "passed": len(headings) >= 3 and "<h1" not in content.html_content,
-         "detail": f"{len(headings)} H2 headings, {'an' if '<h1' in content.html_content else 'no'} H1 in the body"},
-        {"check": "length", "weight": 10, "passed": content.word_count >= 600,
-         "detail": f"{content.word_count} words (600 or more)"},
+        {
+            "check": "meta_title_length",
+            "weight": 15,
+            "passed": 10 <= len(content.meta_title) <= META_TITLE_MAX,
+            "detail": f"{len(content.meta_title)} characters (10–{META_TITLE_MAX})",
+        },
+        {
+            "check": "meta_description_length",
+            "weight": 15,
+            "passed": low <= len(content.meta_description) <= high,
+            "detail": f"{len(content.meta_description)} characters ({low}–{high})",
+        },
+        {
+            "check": "keyword_in_title",
+            "weight": 15,
+            "passed": bool(keyword) and keyword in content.title.lower(),
+            "detail": keyword or "no primary keyword",
+        },
+        {
+            "check": "keyword_in_intro",
+            "weight": 10,
+            "passed": bool(keyword) and keyword in first_paragraph,
+            "detail": "in the first paragraph" if keyword in first_paragraph else "missing from the first paragraph",
+        },
+        {
+            "check": "keyword_in_heading",
+            "weight": 10,
+            "passed": bool(keyword) and any(keyword in h for h in headings),
+            "detail": f"{sum(keyword in h for h in headings) if keyword else 0} of {len(headings)} H2 headings",
+        },
+        {
+            "check": "keyword_density",
+            "weight": 10,
+            "passed": 0.3 <= density <= 3.0,
+            "detail": f"{density:.2f}% (0.3–3%)",
+        },
+        {
+            "check": "headings",
+            "weight": 15,
+            "passed": len(headings) >= 3 and "<h1" not in content.html_content,
+            "detail": f"{len(headings)} H2 headings, {'an' if '<h1' in content.html_content else 'no'} H1 in the body",
+        },
+        {
+            "check": "length",
+            "weight": 10,
+            "passed": content.word_count >= 600,
+            "detail": f"{content.word_count} words (600 or more)",
+        },
     ]
 
 
@@ -61,8 +92,10 @@ def score(checks: list[dict]) -> int:
 class OptimizeContent(ItemAction):
     key = "optimize_content"
     name = "Optimise content for SEO"
-    description = ("An SEO pass: fixes meta title and description lengths, then scores keyword use, headings and "
-                   "length (0–100) and stores the score and the checks.")
+    description = (
+        "An SEO pass: fixes meta title and description lengths, then scores keyword use, headings and "
+        "length (0–100) and stores the score and the checks."
+    )
     queue = "local"
     cost_note = "free (local analysis)"
     item_kind = "content"
@@ -91,8 +124,10 @@ class OptimizeContent(ItemAction):
             content.seo_score = score(checks)
             content.save(update_fields=["meta_title", "meta_description", "seo_score", "updated_at"])
             failed = [c["check"] for c in checks if not c["passed"]]
-            ctx.log(f"content {content.pk}: SEO score {before} → {content.seo_score}"
-                    + (f"; still failing: {', '.join(failed)}" if failed else ""))
+            ctx.log(
+                f"content {content.pk}: SEO score {before} → {content.seo_score}"
+                + (f"; still failing: {', '.join(failed)}" if failed else "")
+            )
             outcome.produced += 1
         outcome.result["content_scored"] = outcome.produced
         return outcome
@@ -102,6 +137,9 @@ class OptimizeContent(ItemAction):
             content.meta_title = _shorten(content.meta_title or content.title, META_TITLE_MAX)
         low, high = META_DESCRIPTION_RANGE
         if not low <= len(content.meta_description) <= high:
-            source = content.meta_description if len(content.meta_description) > high else (
-                content.excerpt or html_text(content.html_content))
+            source = (
+                content.meta_description
+                if len(content.meta_description) > high
+                else (content.excerpt or html_text(content.html_content))
+            )
             content.meta_description = _shorten(re.sub(r"\s+", " ", source), high)

@@ -31,9 +31,15 @@ class QueueToWriter(ItemAction):
     def process_batch(self, ctx, items, params):
         with transaction.atomic():
             for idea in items:
-                Task.objects.create(site_id=idea.site_id, account_id=idea.account_id, sector_id=idea.sector_id,
-                                    idea=idea, cluster_id=idea.cluster_id, title=idea.title,
-                                    target_word_count=params.get("target_word_count", 1200))
+                Task.objects.create(
+                    site_id=idea.site_id,
+                    account_id=idea.account_id,
+                    sector_id=idea.sector_id,
+                    idea=idea,
+                    cluster_id=idea.cluster_id,
+                    title=idea.title,
+                    target_word_count=params.get("target_word_count", 1200),
+                )
                 idea.status = ContentIdea.Status.QUEUED
                 idea.save(update_fields=["status", "updated_at"])
         ctx.log(f"queued {len(items)} ideas to the writer")

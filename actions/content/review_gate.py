@@ -11,8 +11,10 @@ from backend.writer.models import Content
 class ReviewGate(ItemAction):
     key = "review_gate"
     name = "Review gate"
-    description = ("Moves drafts whose images are all done (none pending) to `review`: the manual review gate. "
-                   "Publishing is never automatic here.")
+    description = (
+        "Moves drafts whose images are all done (none pending) to `review`: the manual review gate. "
+        "Publishing is never automatic here."
+    )
     queue = "local"
     cost_note = "free"
     item_kind = "content"
@@ -21,10 +23,11 @@ class ReviewGate(ItemAction):
     params_schema = item_schema()
 
     def queryset_for_site(self, site_id):
-        return (Content.objects.filter(site_id=site_id, status="draft")
-                .annotate(pending_images=Count("images", filter=Q(images__status="pending")),
-                          all_images=Count("images"))
-                .filter(pending_images=0, all_images__gt=0))
+        return (
+            Content.objects.filter(site_id=site_id, status="draft")
+            .annotate(pending_images=Count("images", filter=Q(images__status="pending")), all_images=Count("images"))
+            .filter(pending_images=0, all_images__gt=0)
+        )
 
     def input_queryset(self, ctx, params):
         if params.get("ids"):

@@ -1,4 +1,5 @@
 """publish_to_wordpress: approved content becomes a post on its site's WordPress; publishing again updates it."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -16,19 +17,29 @@ NAMES = {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength
 class PublishToWordPress(ItemAction):
     key = "publish_to_wordpress"
     name = "Publish to WordPress"
-    description = ("Create or update a WordPress post (featured image, categories, tags) for each approved "
-                   "content item of the site, through the site's WordPress integration; the content becomes "
-                   "published. With `ids`, published content is published again (its post is updated).")
+    description = (
+        "Create or update a WordPress post (featured image, categories, tags) for each approved "
+        "content item of the site, through the site's WordPress integration; the content becomes "
+        "published. With `ids`, published content is published again (its post is updated)."
+    )
     queue = "publish"
     item_kind = "content"
     default_batch_size = 5
-    params_schema = item_schema({
-        "status": {"enum": ["draft", "publish"], "default": "draft", "description": "The WordPress post status."},
-        "categories": {**NAMES, "description": "Category names to add to the content's own (created when missing)."},
-        "tags": {**NAMES, "description": "Tag names to add to the content's own (created when missing)."},
-        "include_featured_image": {"type": "boolean", "default": True,
-                                   "description": "Upload the featured image and set it on the post."},
-    })
+    params_schema = item_schema(
+        {
+            "status": {"enum": ["draft", "publish"], "default": "draft", "description": "The WordPress post status."},
+            "categories": {
+                **NAMES,
+                "description": "Category names to add to the content's own (created when missing).",
+            },
+            "tags": {**NAMES, "description": "Tag names to add to the content's own (created when missing)."},
+            "include_featured_image": {
+                "type": "boolean",
+                "default": True,
+                "description": "Upload the featured image and set it on the post.",
+            },
+        }
+    )
 
     def queryset_for_site(self, site_id):
         return Content.objects.filter(site_id=site_id, status=Content.Status.APPROVED)
@@ -39,9 +50,12 @@ class PublishToWordPress(ItemAction):
         return (queryset.filter(site_id=ctx.site_id) if ctx.site_id is not None else queryset).order_by("pk")
 
     def process_batch(self, ctx, items: list, params: dict[str, Any]) -> BatchOutcome:
-        options = PublishOptions(status=params.get("status", "draft"), categories=tuple(params.get("categories", ())),
-                                 tags=tuple(params.get("tags", ())),
-                                 include_featured_image=params.get("include_featured_image", True))
+        options = PublishOptions(
+            status=params.get("status", "draft"),
+            categories=tuple(params.get("categories", ())),
+            tags=tuple(params.get("tags", ())),
+            include_featured_image=params.get("include_featured_image", True),
+        )
         outcome, transient, targets = BatchOutcome(), [], _Targets()
         for content in items:
             try:

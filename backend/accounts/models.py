@@ -1,4 +1,5 @@
 """Tenancy: an Account owns users, sites and credits; a Site may have Sectors."""
+
 from __future__ import annotations
 
 from decimal import Decimal

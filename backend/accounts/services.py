@@ -1,4 +1,5 @@
 """Write operations on accounts, users and sites."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -12,8 +13,15 @@ from backend.billing.services import credits_add
 
 
 @transaction.atomic
-def account_create(*, name: str, username: str, password: str, credits: Decimal = Decimal("0"),
-                   domain: str | None = None, timezone: str = "UTC") -> tuple[Account, User, Site, str]:
+def account_create(
+    *,
+    name: str,
+    username: str,
+    password: str,
+    credits: Decimal = Decimal("0"),
+    domain: str | None = None,
+    timezone: str = "UTC",
+) -> tuple[Account, User, Site, str]:
     """Create an account with one user and one site; return them and the user's API token."""
     slug = slugify(name) or "account"
     account = Account.objects.create(name=name, slug=_unique_slug(slug))

@@ -1,4 +1,5 @@
 """API tokens stored as hashes: `token_issue` returns the key once; authentication hashes what it gets."""
+
 from __future__ import annotations
 
 import hashlib

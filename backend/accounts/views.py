@@ -1,10 +1,11 @@
 """Auth (token and session login for the web app), the caller's profile, sites and sectors."""
+
 from __future__ import annotations
 
 from django.contrib.auth import authenticate, login, logout
 from django.middleware.csrf import get_token
-from django.views.decorators.csrf import csrf_protect, ensure_csrf_cookie
 from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import csrf_protect, ensure_csrf_cookie
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
@@ -29,7 +30,9 @@ def _authenticate(request):
     serializer.is_valid(raise_exception=True)
     user = authenticate(request, **serializer.validated_data)
     if user is None or not user.is_active:
-        raise serializers.ValidationError({"non_field_errors": ["Unable to log in with the given username and password."]})
+        raise serializers.ValidationError(
+            {"non_field_errors": ["Unable to log in with the given username and password."]}
+        )
     return user
 
 
@@ -84,8 +87,11 @@ class SessionView(APIView):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(responses=inline_serializer("SessionState", {
-        "authenticated": serializers.BooleanField(), "user": MeSerializer(allow_null=True)}))
+    @extend_schema(
+        responses=inline_serializer(
+            "SessionState", {"authenticated": serializers.BooleanField(), "user": MeSerializer(allow_null=True)}
+        )
+    )
     def get(self, request):
         user = request.user
         if not (user and user.is_authenticated and user.account_id):
@@ -102,8 +108,13 @@ class MeView(APIView):
 
 
 def _me(user) -> dict:
-    data = {"id": user.id, "username": user.username, "email": user.email, "account": user.account,
-            "sites": Site.objects.filter(account_id=user.account_id)}
+    data = {
+        "id": user.id,
+        "username": user.username,
+        "email": user.email,
+        "account": user.account,
+        "sites": Site.objects.filter(account_id=user.account_id),
+    }
     return MeSerializer(data).data
 
 

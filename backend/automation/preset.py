@@ -1,4 +1,5 @@
 """The seven-stage preset: every site's default rule, kept in step with its AutomationConfig."""
+
 from __future__ import annotations
 
 import copy
@@ -50,11 +51,22 @@ def preset_actions(config: AutomationConfig) -> list[dict]:
 
 def preset_rule_fields(config: AutomationConfig) -> dict:
     definition = preset_definition()
-    return {"name": definition["name"], "description": definition["description"], "site_id": config.site_id,
-            "mode": definition["mode"], "mode_scope": definition["mode_scope"],
-            "trigger": {"type": "schedule", "cron": schedule_cron(config), "timezone": config.site.timezone,
-                        "catch_up": "latest"},
-            "conditions": definition["conditions"], "actions": preset_actions(config), "is_active": config.is_enabled}
+    return {
+        "name": definition["name"],
+        "description": definition["description"],
+        "site_id": config.site_id,
+        "mode": definition["mode"],
+        "mode_scope": definition["mode_scope"],
+        "trigger": {
+            "type": "schedule",
+            "cron": schedule_cron(config),
+            "timezone": config.site.timezone,
+            "catch_up": "latest",
+        },
+        "conditions": definition["conditions"],
+        "actions": preset_actions(config),
+        "is_active": config.is_enabled,
+    }
 
 
 def preset_rule(site: Site) -> AutomationRule | None:
@@ -73,8 +85,12 @@ def config_sync(config: AutomationConfig) -> AutomationRule:
     fields = preset_rule_fields(config)
     rule = preset_rule(config.site)
     if rule is None:
-        rule = rule_create(account_id=config.account_id, preset_key=PRESET_KEY,
-                           **{k: v for k, v in fields.items() if k != "site_id"}, site=config.site)[0]
+        rule = rule_create(
+            account_id=config.account_id,
+            preset_key=PRESET_KEY,
+            **{k: v for k, v in fields.items() if k != "site_id"},
+            site=config.site,
+        )[0]
     else:
         rule = rule_update(rule=rule, **fields)[0]
     AutomationConfig.objects.filter(pk=config.pk).update(next_run_at=rule.next_run_at)

@@ -1,4 +1,5 @@
 """What a pipeline run would take and make: pending items, historical averages, credits and outputs."""
+
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
@@ -39,13 +40,18 @@ def historical_averages(site: Site, config: AutomationConfig) -> tuple[dict[int,
     averages = default_averages(config)
     if len(run_ids) < HISTORY_MINIMUM:
         return averages, len(run_ids)
-    rows = (RunStep.objects.filter(run_id__in=run_ids, input_count__gt=0).values("index")
-            .annotate(inputs=Sum("input_count"), outputs=Sum("output_count"), credits=Sum("credits_used")))
+    rows = (
+        RunStep.objects.filter(run_id__in=run_ids, input_count__gt=0)
+        .values("index")
+        .annotate(inputs=Sum("input_count"), outputs=Sum("output_count"), credits=Sum("credits_used"))
+    )
     for row in rows:
         stage = row["index"] + 1
         if stage in averages:
-            averages[stage] = {"credits": Decimal(row["credits"]) / row["inputs"],
-                               "ratio": Decimal(row["outputs"]) / row["inputs"]}
+            averages[stage] = {
+                "credits": Decimal(row["credits"]) / row["inputs"],
+                "ratio": Decimal(row["outputs"]) / row["inputs"],
+            }
     return averages, len(run_ids)
 
 
@@ -67,11 +73,21 @@ def projection(site: Site, config: AutomationConfig) -> dict:
         avg = averages[stage.number]
         credits = (avg["credits"] * takes).quantize(Decimal("0.01"), ROUND_HALF_UP)
         output = int((avg["ratio"] * takes).to_integral_value(ROUND_HALF_UP))
-        stages.append({"stage": stage.number, "name": stage.name, "type": stage.kind, "enabled": enabled,
-                       "pending_items": pending[stage.number], "input_items": takes,
-                       "avg_credits_per_item": float(round(avg["credits"], 3)), "estimated_credits": float(credits),
-                       "avg_output_ratio": float(round(avg["ratio"], 3)), "estimated_output": output,
-                       "output_type": stage.output_type})
+        stages.append(
+            {
+                "stage": stage.number,
+                "name": stage.name,
+                "type": stage.kind,
+                "enabled": enabled,
+                "pending_items": pending[stage.number],
+                "input_items": takes,
+                "avg_credits_per_item": float(round(avg["credits"], 3)),
+                "estimated_credits": float(credits),
+                "avg_output_ratio": float(round(avg["ratio"], 3)),
+                "estimated_output": output,
+                "output_type": stage.output_type,
+            }
+        )
         total += credits
         incoming = output
     return {"stages": stages, "total_estimated_credits": float(total), "history_runs": runs_used}

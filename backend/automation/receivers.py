@@ -1,4 +1,5 @@
 """Every new site gets the preset; every finished pipeline run notifies."""
+
 from __future__ import annotations
 
 from django.db.models.signals import post_save

@@ -1,4 +1,5 @@
 """Read models of the pipeline in the seeds' shapes: current run, history, overview stats, run detail."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -35,11 +36,21 @@ def stage_result(step: RunStep) -> dict:
     """A step as the seeds' stage_N_result: processed/created counts, batches, credits, time, errors."""
     stage = BY_NUMBER.get(step.index + 1)
     elapsed = duration(step.started_at, step.finished_at) if step.started_at else 0.0
-    result = {"status": step.status, "input_count": step.input_count, "output_count": step.output_count,
-              "batches": step.result.get("batches", 0), "credits_used": float(step.credits_used),
-              "time_elapsed": hms(elapsed), "time_elapsed_seconds": elapsed, "started_at": step.started_at,
-              "ended_at": step.finished_at, "attempts": step.attempts, "errors": step.result.get("errors", []),
-              "error": step.error or None, "skip_reason": step.result.get("skip_reason")}
+    result = {
+        "status": step.status,
+        "input_count": step.input_count,
+        "output_count": step.output_count,
+        "batches": step.result.get("batches", 0),
+        "credits_used": float(step.credits_used),
+        "time_elapsed": hms(elapsed),
+        "time_elapsed_seconds": elapsed,
+        "started_at": step.started_at,
+        "ended_at": step.finished_at,
+        "attempts": step.attempts,
+        "errors": step.result.get("errors", []),
+        "error": step.error or None,
+        "skip_reason": step.result.get("skip_reason"),
+    }
     if stage is not None:
         result[stage.processed_key] = step.input_count
         result[stage.created_key] = step.result.get(stage.created_key, step.output_count)
@@ -58,18 +69,27 @@ def run_numbers(site: Site) -> dict[int, int]:
 
 def run_payload(run: AutomationRun, steps: list[RunStep]) -> dict:
     """The run as the seeds' AutomationRun: status, current stage, stage_N_result, credits, timestamps."""
-    data = {"run_id": run.run_id, "status": run.status, "trigger_type": run.trigger_type,
-            "current_stage": min(run.current_step + 1, len(STAGES)), "started_at": run.started_at,
-            "completed_at": run.completed_at, "paused_at": run.paused_at, "resumed_at": run.resumed_at,
-            "cancelled_at": run.cancelled_at, "total_credits_used": float(run.total_credits_used),
-            "credits_reserved": float(run.credits_reserved), "error_message": run.error_message or None,
-            "initial_snapshot": run.initial_snapshot, "duration_seconds": duration(run.started_at, run.completed_at)}
+    data = {
+        "run_id": run.run_id,
+        "status": run.status,
+        "trigger_type": run.trigger_type,
+        "current_stage": min(run.current_step + 1, len(STAGES)),
+        "started_at": run.started_at,
+        "completed_at": run.completed_at,
+        "paused_at": run.paused_at,
+        "resumed_at": run.resumed_at,
+        "cancelled_at": run.cancelled_at,
+        "total_credits_used": float(run.total_credits_used),
+        "credits_reserved": float(run.credits_reserved),
+        "error_message": run.error_message or None,
+        "initial_snapshot": run.initial_snapshot,
+        "duration_seconds": duration(run.started_at, run.completed_at),
+    }
     by_index = {s.index: s for s in steps}
     for stage in STAGES:
         step = by_index.get(stage.number - 1)
         data[f"stage_{stage.number}_result"] = stage_result(step) if step and step.status != "pending" else None
-    data["stage_statuses"] = [by_index[s.number - 1].status if s.number - 1 in by_index else "pending"
-                              for s in STAGES]
+    data["stage_statuses"] = [by_index[s.number - 1].status if s.number - 1 in by_index else "pending" for s in STAGES]
     data["progress_percent"] = progress_percent(run, steps)
     return data
 
@@ -79,9 +99,15 @@ def progress_percent(run: AutomationRun, steps: list[RunStep]) -> float:
     if run.status == "completed":
         return 100.0
     done = sum(s.input_count for s in steps)
-    expected = max(done, sum(s.input_count for s in steps if s.status != "pending") +
-                   sum(v for k, v in run.initial_snapshot.items()
-                       if k != "total_initial_items" and int(k.split("_")[1]) - 1 >= run.current_step))
+    expected = max(
+        done,
+        sum(s.input_count for s in steps if s.status != "pending")
+        + sum(
+            v
+            for k, v in run.initial_snapshot.items()
+            if k != "total_initial_items" and int(k.split("_")[1]) - 1 >= run.current_step
+        ),
+    )
     return round(100.0 * done / expected, 1) if expected else 0.0
 
 
@@ -90,44 +116,66 @@ def current_run(site: Site) -> dict:
     if run is None:
         return {"run": None, "activity_log": []}
     lines = list(RunLog.objects.filter(run=run).order_by("-id")[:50])[::-1]
-    return {"run": run_payload(run, list(run.steps.all())),
-            "activity_log": [f"{line.at:%H:%M:%S} - {line.message}" for line in lines]}
+    return {
+        "run": run_payload(run, list(run.steps.all())),
+        "activity_log": [f"{line.at:%H:%M:%S} - {line.message}" for line in lines],
+    }
 
 
 def history(site: Site, *, page: int, page_size: int) -> dict:
     runs = pipeline_runs(site).order_by("-created_at", "-id")
     total = runs.count()
     numbers = run_numbers(site)
-    rows = list(runs.prefetch_related("steps")[(page - 1) * page_size: page * page_size])
-    return {"runs": [history_row(run, numbers[run.pk], site) for run in rows],
-            "pagination": {"page": page, "page_size": page_size, "total_count": total,
-                           "total_pages": max(1, -(-total // page_size))}}
+    rows = list(runs.prefetch_related("steps")[(page - 1) * page_size : page * page_size])
+    return {
+        "runs": [history_row(run, numbers[run.pk], site) for run in rows],
+        "pagination": {
+            "page": page,
+            "page_size": page_size,
+            "total_count": total,
+            "total_pages": max(1, -(-total // page_size)),
+        },
+    }
 
 
 def history_row(run: AutomationRun, number: int, site: Site) -> dict:
     steps = list(run.steps.all())
     by_action = {s.action_type: s for s in steps}
     created = sum(s.output_count for s in steps)
-    return {"run_id": run.run_id, "run_number": number, "run_title": f"{site.domain} #{number}",
-            "status": run.status, "trigger_type": run.trigger_type, "started_at": run.started_at,
-            "completed_at": run.completed_at, "duration_seconds": duration(run.started_at, run.completed_at),
-            "total_credits_used": float(run.total_credits_used), "current_stage": min(run.current_step + 1, 7),
-            "stages_completed": sum(s.status == "completed" for s in steps),
-            "stages_failed": sum(s.status == "failed" for s in steps),
-            "initial_snapshot": run.initial_snapshot,
-            "summary": {"items_processed": sum(s.input_count for s in steps), "items_created": created,
-                        "content_created": getattr(by_action.get("generate_content"), "output_count", 0),
-                        "images_generated": getattr(by_action.get("generate_images"), "output_count", 0)},
-            "stage_statuses": [s.status for s in sorted(steps, key=lambda s: s.index)]}
+    return {
+        "run_id": run.run_id,
+        "run_number": number,
+        "run_title": f"{site.domain} #{number}",
+        "status": run.status,
+        "trigger_type": run.trigger_type,
+        "started_at": run.started_at,
+        "completed_at": run.completed_at,
+        "duration_seconds": duration(run.started_at, run.completed_at),
+        "total_credits_used": float(run.total_credits_used),
+        "current_stage": min(run.current_step + 1, 7),
+        "stages_completed": sum(s.status == "completed" for s in steps),
+        "stages_failed": sum(s.status == "failed" for s in steps),
+        "initial_snapshot": run.initial_snapshot,
+        "summary": {
+            "items_processed": sum(s.input_count for s in steps),
+            "items_created": created,
+            "content_created": getattr(by_action.get("generate_content"), "output_count", 0),
+            "images_generated": getattr(by_action.get("generate_images"), "output_count", 0),
+        },
+        "stage_statuses": [s.status for s in sorted(steps, key=lambda s: s.index)],
+    }
 
 
 def attention_items(site: Site) -> dict:
     """What a person should look at: ideas whose writing failed, failed articles, failed images."""
     failed_tasks = Task.objects.filter(site=site, status="failed")
-    items = {"skipped_ideas": ContentIdea.objects.filter(site=site, status="queued", tasks__in=failed_tasks)
-             .distinct().count(),
-             "failed_content": failed_tasks.count(),
-             "failed_images": Image.objects.filter(site=site, status="failed").count()}
+    items = {
+        "skipped_ideas": ContentIdea.objects.filter(site=site, status="queued", tasks__in=failed_tasks)
+        .distinct()
+        .count(),
+        "failed_content": failed_tasks.count(),
+        "failed_images": Image.objects.filter(site=site, status="failed").count(),
+    }
     items["total_attention_needed"] = sum(items.values())
     return items
 
@@ -145,8 +193,11 @@ def overview_stats(site: Site, config: AutomationConfig) -> dict:
     recent = runs.filter(created_at__gte=now - timedelta(days=30))
     this_week = runs.filter(created_at__gte=now - timedelta(days=7))
     last_week = runs.filter(created_at__gte=now - timedelta(days=14), created_at__lt=now - timedelta(days=7))
-    counts = recent.aggregate(total=Count("id"), completed=Count("id", filter=Q(status="completed")),
-                              failed=Count("id", filter=Q(status="failed")))
+    counts = recent.aggregate(
+        total=Count("id"),
+        completed=Count("id", filter=Q(status="completed")),
+        failed=Count("id", filter=Q(status="failed")),
+    )
     avg_credits, avg_duration = _window_stats(recent)
     week_credits, week_duration = _window_stats(this_week)
     prev_credits, prev_duration = _window_stats(last_week)
@@ -158,20 +209,33 @@ def overview_stats(site: Site, config: AutomationConfig) -> dict:
     averages, used = historical_averages(site, config)
     return {
         "run_statistics": {
-            "total_runs": runs.count(), "completed_runs": counts["completed"], "failed_runs": counts["failed"],
+            "total_runs": runs.count(),
+            "completed_runs": counts["completed"],
+            "failed_runs": counts["failed"],
             "success_rate": round(100.0 * counts["completed"] / counts["total"], 1) if counts["total"] else 0,
-            "avg_duration_seconds": round(avg_duration, 1), "avg_credits_per_run": float(round(avg_credits, 1)),
-            "runs_this_week": this_week.count(), "runs_last_week": last_week.count(),
-            "credits_trend": _trend(week_credits, prev_credits), "duration_trend": round(week_duration - prev_duration, 1)
-            if prev_duration else 0},
-        "predictive_analysis": {"stages": plan["stages"], "total_estimated_credits": float(total),
-                                "recommended_buffer": float(buffer), "current_balance": float(balance),
-                                "is_sufficient": balance >= buffer, "expected_outputs": outputs},
+            "avg_duration_seconds": round(avg_duration, 1),
+            "avg_credits_per_run": float(round(avg_credits, 1)),
+            "runs_this_week": this_week.count(),
+            "runs_last_week": last_week.count(),
+            "credits_trend": _trend(week_credits, prev_credits),
+            "duration_trend": round(week_duration - prev_duration, 1) if prev_duration else 0,
+        },
+        "predictive_analysis": {
+            "stages": plan["stages"],
+            "total_estimated_credits": float(total),
+            "recommended_buffer": float(buffer),
+            "current_balance": float(balance),
+            "is_sufficient": balance >= buffer,
+            "expected_outputs": outputs,
+        },
         "attention_items": attention_items(site),
-        "historical_averages": {"period_days": 30, "runs_analyzed": used, "uses_defaults": used < 3,
-                                **{f"avg_credits_stage_{n}": float(round(a["credits"], 3)) for n, a in averages.items()},
-                                **{f"avg_output_ratio_stage_{n}": float(round(a["ratio"], 3))
-                                   for n, a in averages.items()}},
+        "historical_averages": {
+            "period_days": 30,
+            "runs_analyzed": used,
+            "uses_defaults": used < 3,
+            **{f"avg_credits_stage_{n}": float(round(a["credits"], 3)) for n, a in averages.items()},
+            **{f"avg_output_ratio_stage_{n}": float(round(a["ratio"], 3)) for n, a in averages.items()},
+        },
     }
 
 
@@ -186,26 +250,44 @@ def run_detail(run: AutomationRun) -> dict:
     number = run_numbers(site).get(run.pk, 0)
     config = AutomationConfig.objects.filter(site=site).first() or AutomationConfig(site=site)
     averages = _per_run_stage_averages(site)
-    stages = [_stage_detail(stage, next((s for s in steps if s.index == stage.number - 1), None), averages, config)
-              for stage in STAGES]
+    stages = [
+        _stage_detail(stage, next((s for s in steps if s.index == stage.number - 1), None), averages, config)
+        for stage in STAGES
+    ]
     total_in = sum(s.input_count for s in steps)
     total_out = sum(s.output_count for s in steps)
     return {
-        "run": {"run_id": run.run_id, "run_number": number, "run_title": f"{site.domain} #{number}",
-                "site_name": site.name, "site_domain": site.domain, "status": run.status,
-                "trigger_type": run.trigger_type, "current_stage": min(run.current_step + 1, 7),
-                "started_at": run.started_at, "completed_at": run.completed_at, "paused_at": run.paused_at,
-                "resumed_at": run.resumed_at, "cancelled_at": run.cancelled_at,
-                "duration_seconds": duration(run.started_at, run.completed_at),
-                "total_credits_used": float(run.total_credits_used), "error_message": run.error_message or None,
-                "rule_id": run.rule_id, "rule_version": run.rule_version, "attempt": run.attempt},
+        "run": {
+            "run_id": run.run_id,
+            "run_number": number,
+            "run_title": f"{site.domain} #{number}",
+            "site_name": site.name,
+            "site_domain": site.domain,
+            "status": run.status,
+            "trigger_type": run.trigger_type,
+            "current_stage": min(run.current_step + 1, 7),
+            "started_at": run.started_at,
+            "completed_at": run.completed_at,
+            "paused_at": run.paused_at,
+            "resumed_at": run.resumed_at,
+            "cancelled_at": run.cancelled_at,
+            "duration_seconds": duration(run.started_at, run.completed_at),
+            "total_credits_used": float(run.total_credits_used),
+            "error_message": run.error_message or None,
+            "rule_id": run.rule_id,
+            "rule_version": run.rule_version,
+            "attempt": run.attempt,
+        },
         "initial_snapshot": run.initial_snapshot,
         "stages": stages,
-        "metrics": {"total_input_items": total_in, "total_output_items": total_out,
-                    "duration_seconds": duration(run.started_at, run.completed_at),
-                    "efficiency_percent": round(100.0 * total_out / total_in, 1) if total_in else 0.0,
-                    "credits_by_stage": {f"stage_{s['number']}": s["result"]["credits_used"] for s in stages},
-                    "time_by_stage": {f"stage_{s['number']}": s["result"]["time_elapsed_seconds"] for s in stages}},
+        "metrics": {
+            "total_input_items": total_in,
+            "total_output_items": total_out,
+            "duration_seconds": duration(run.started_at, run.completed_at),
+            "efficiency_percent": round(100.0 * total_out / total_in, 1) if total_in else 0.0,
+            "credits_by_stage": {f"stage_{s['number']}": s["result"]["credits_used"] for s in stages},
+            "time_by_stage": {f"stage_{s['number']}": s["result"]["time_elapsed_seconds"] for s in stages},
+        },
         "insights": insights(run, stages),
     }
 
@@ -213,30 +295,60 @@ def run_detail(run: AutomationRun) -> dict:
 def _per_run_stage_averages(site: Site) -> dict[int, dict[str, float]]:
     """Average credits and outputs per stage over the site's last 10 completed runs (for comparison)."""
     run_ids = list(completed_preset_runs(site).order_by("-completed_at").values_list("pk", flat=True)[:10])
-    rows = RunStep.objects.filter(run_id__in=run_ids).values("index").annotate(
-        credits=Avg("credits_used"), output=Avg("output_count"))
-    return {row["index"] + 1: {"credits": float(row["credits"] or 0), "output": float(row["output"] or 0),
-                               "runs": len(run_ids)} for row in rows}
+    rows = (
+        RunStep.objects.filter(run_id__in=run_ids)
+        .values("index")
+        .annotate(credits=Avg("credits_used"), output=Avg("output_count"))
+    )
+    return {
+        row["index"] + 1: {
+            "credits": float(row["credits"] or 0),
+            "output": float(row["output"] or 0),
+            "runs": len(run_ids),
+        }
+        for row in rows
+    }
 
 
 def _stage_detail(stage, step: RunStep | None, averages: dict, config: AutomationConfig) -> dict:
-    result = stage_result(step) if step else {"status": "pending", "input_count": 0, "output_count": 0,
-                                              "credits_used": 0.0, "time_elapsed": "00:00:00",
-                                              "time_elapsed_seconds": 0.0, "batches": 0}
+    result = (
+        stage_result(step)
+        if step
+        else {
+            "status": "pending",
+            "input_count": 0,
+            "output_count": 0,
+            "credits_used": 0.0,
+            "time_elapsed": "00:00:00",
+            "time_elapsed_seconds": 0.0,
+            "batches": 0,
+        }
+    )
     inputs, outputs, credits = result["input_count"], result["output_count"], result["credits_used"]
     minutes = result["time_elapsed_seconds"] / 60
     avg = averages.get(stage.number, {"credits": 0.0, "output": 0.0, "runs": 0})
-    return {"number": stage.number, "name": stage.name, "action": stage.action, "type": stage.kind,
-            "status": result["status"], "is_enabled": getattr(config, f"stage_{stage.number}_enabled", True),
-            "result": result,
-            "efficiency": {"cost_per_input": round(credits / inputs, 3) if inputs else 0.0,
-                           "cost_per_output": round(credits / outputs, 3) if outputs else 0.0,
-                           "output_ratio": round(outputs / inputs, 3) if inputs else 0.0,
-                           "processing_rate": round(inputs / minutes, 1) if minutes else float(inputs)},
-            "comparison": {"avg_credits": round(avg["credits"], 2), "avg_output": round(avg["output"], 2),
-                           "runs_compared": avg["runs"],
-                           "credits_diff_percent": _diff(credits, avg["credits"]),
-                           "output_diff_percent": _diff(outputs, avg["output"])}}
+    return {
+        "number": stage.number,
+        "name": stage.name,
+        "action": stage.action,
+        "type": stage.kind,
+        "status": result["status"],
+        "is_enabled": getattr(config, f"stage_{stage.number}_enabled", True),
+        "result": result,
+        "efficiency": {
+            "cost_per_input": round(credits / inputs, 3) if inputs else 0.0,
+            "cost_per_output": round(credits / outputs, 3) if outputs else 0.0,
+            "output_ratio": round(outputs / inputs, 3) if inputs else 0.0,
+            "processing_rate": round(inputs / minutes, 1) if minutes else float(inputs),
+        },
+        "comparison": {
+            "avg_credits": round(avg["credits"], 2),
+            "avg_output": round(avg["output"], 2),
+            "runs_compared": avg["runs"],
+            "credits_diff_percent": _diff(credits, avg["credits"]),
+            "output_diff_percent": _diff(outputs, avg["output"]),
+        },
+    }
 
 
 def _diff(value: float, average: float) -> float:
@@ -258,8 +370,9 @@ def insights(run: AutomationRun, stages: list[dict]) -> list[str]:
         comparison = s["comparison"]
         if comparison["runs_compared"] >= 3 and abs(comparison["credits_diff_percent"]) >= 20:
             direction = "more" if comparison["credits_diff_percent"] > 0 else "fewer"
-            notes.append(f"{s['name']} used {abs(comparison['credits_diff_percent']):.0f}% {direction} credits than "
-                         f"its average.")
+            notes.append(
+                f"{s['name']} used {abs(comparison['credits_diff_percent']):.0f}% {direction} credits than its average."
+            )
         if s["result"].get("errors"):
             notes.append(f"{s['name']}: {len(s['result']['errors'])} items failed (see the log).")
         if s["status"] == "skipped" and s["result"].get("skip_reason"):

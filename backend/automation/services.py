@@ -1,4 +1,5 @@
 """Write operations of the pipeline: update the config, run now, notify when a run ends."""
+
 from __future__ import annotations
 
 import logging
@@ -44,8 +45,11 @@ class AlreadyRunning(Exception):
 
 
 def active_run(site: Site) -> AutomationRun | None:
-    return AutomationRun.objects.filter(site=site, rule__preset_key="seven_stage",
-                                        status__in=AutomationRun.ACTIVE).order_by("-created_at").first()
+    return (
+        AutomationRun.objects.filter(site=site, rule__preset_key="seven_stage", status__in=AutomationRun.ACTIVE)
+        .order_by("-created_at")
+        .first()
+    )
 
 
 def run_now(*, site: Site, trigger_type: str = "manual") -> AutomationRun:
@@ -70,19 +74,28 @@ def notify_run_finished(run: AutomationRun) -> None:
     row = history_row(run, run_numbers(site).get(run.pk, 0), site)
     link = f"{settings.PUBLIC_URL.rstrip('/')}/automation/runs/{run.run_id}"
     summary = row["summary"]
-    text = (f"{row['run_title']} {run.status}.\n\nStarted: {run.started_at or run.created_at:%Y-%m-%d %H:%M} UTC\n"
-            f"Duration: {int(row['duration_seconds'])} s\nCredits used: {run.total_credits_used}\n"
-            f"Items processed: {summary['items_processed']}, created: {summary['items_created']}\n"
-            f"Content: {summary['content_created']}, images: {summary['images_generated']}\n"
-            + (f"Error: {run.error_message}\n" if run.error_message else "") + f"\nDetails: {link}\n")
+    text = (
+        f"{row['run_title']} {run.status}.\n\nStarted: {run.started_at or run.created_at:%Y-%m-%d %H:%M} UTC\n"
+        f"Duration: {int(row['duration_seconds'])} s\nCredits used: {run.total_credits_used}\n"
+        f"Items processed: {summary['items_processed']}, created: {summary['items_created']}\n"
+        f"Content: {summary['content_created']}, images: {summary['images_generated']}\n"
+        + (f"Error: {run.error_message}\n" if run.error_message else "")
+        + f"\nDetails: {link}\n"
+    )
     if config.notify_email:
         recipients = list(site.account.users.exclude(email="").values_list("email", flat=True))
         if recipients:
-            send_mail(f"[IGNY8] {row['run_title']} {run.status}", text, settings.DEFAULT_FROM_EMAIL, recipients,
-                      fail_silently=True)
+            send_mail(
+                f"[IGNY8] {row['run_title']} {run.status}",
+                text,
+                settings.DEFAULT_FROM_EMAIL,
+                recipients,
+                fail_silently=True,
+            )
     if config.notify_webhook_url:
         try:
-            requests.post(config.notify_webhook_url, json={**row, "url": link, "event": f"run.{run.status}"},
-                          timeout=10)
+            requests.post(
+                config.notify_webhook_url, json={**row, "url": link, "event": f"run.{run.status}"}, timeout=10
+            )
         except requests.RequestException as exc:
             log.warning("run notification webhook %s failed: %s", config.notify_webhook_url, exc)

@@ -1,4 +1,5 @@
 """The seeds' automation API under /api/v1/automation/ (`?site_id=` / `?run_id=`)."""
+
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
@@ -42,8 +43,11 @@ class RunView(APIView):
     def run(self, request) -> AutomationRun:
         query = RunQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        run = AutomationRun.objects.filter(run_id=query.validated_data["run_id"],
-                                           account_id=request.user.account_id).select_related("site").first()
+        run = (
+            AutomationRun.objects.filter(run_id=query.validated_data["run_id"], account_id=request.user.account_id)
+            .select_related("site")
+            .first()
+        )
         if run is None:
             raise NotFound(f"no run {query.validated_data['run_id']} in your account")
         return run
@@ -70,15 +74,20 @@ class ConfigView(SiteView):
 class RunNowView(SiteView):
     throttle_classes = [RunNowThrottle]
 
-    @extend_schema(parameters=[SITE], request=None, responses={202: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT,
-                                                               402: OpenApiTypes.OBJECT})
+    @extend_schema(
+        parameters=[SITE],
+        request=None,
+        responses={202: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT, 402: OpenApiTypes.OBJECT},
+    )
     def post(self, request):
         """Start the pipeline now: 202 with run_id, 409 with the active run_id, 402 when credits are short."""
         try:
             run = services.run_now(site=self.site(request))
         except services.AlreadyRunning as exc:
-            return Response({"detail": str(exc), "run_id": exc.run.run_id if exc.run else None,
-                             "code": "already_running"}, status=status.HTTP_409_CONFLICT)
+            return Response(
+                {"detail": str(exc), "run_id": exc.run.run_id if exc.run else None, "code": "already_running"},
+                status=status.HTTP_409_CONFLICT,
+            )
         return run_response(run)
 
 
@@ -98,8 +107,9 @@ class ControlView(RunView):
         try:
             run = type(self).operation(run)
         except RunStateError as exc:
-            return Response({"detail": str(exc), "run_id": run.run_id, "status": run.status},
-                            status=status.HTTP_409_CONFLICT)
+            return Response(
+                {"detail": str(exc), "run_id": run.run_id, "status": run.status}, status=status.HTTP_409_CONFLICT
+            )
         return Response({"run_id": run.run_id, "status": run.status, "message": f"run {run.status}"})
 
 
@@ -116,15 +126,18 @@ class CancelView(ControlView):
 
 
 class HistoryView(SiteView):
-    @extend_schema(parameters=[SITE, OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
-                   responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        parameters=[SITE, OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
+        responses=OpenApiTypes.OBJECT,
+    )
     def get(self, request):
         """Pipeline runs of the site, newest first, with run numbers, titles, summaries and stage statuses."""
         site = self.site(request)
         query = HistoryQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        return Response(selectors.history(site, page=query.validated_data["page"],
-                                          page_size=query.validated_data["page_size"]))
+        return Response(
+            selectors.history(site, page=query.validated_data["page"], page_size=query.validated_data["page_size"])
+        )
 
 
 class LogsView(RunView):
@@ -135,9 +148,12 @@ class LogsView(RunView):
         query = LogsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         lines = list(RunLog.objects.filter(run=run).order_by("-id")[: query.validated_data["lines"]])[::-1]
-        text = "\n".join(f"{line.at:%Y-%m-%d %H:%M:%S} [{line.level}]"
-                         + (f" stage {line.step_index + 1}" if line.step_index is not None else "")
-                         + f" - {line.message}" for line in lines)
+        text = "\n".join(
+            f"{line.at:%Y-%m-%d %H:%M:%S} [{line.level}]"
+            + (f" stage {line.step_index + 1}" if line.step_index is not None else "")
+            + f" - {line.message}"
+            for line in lines
+        )
         return Response({"run_id": run.run_id, "log": text, "lines": len(lines)})
 
 
@@ -148,8 +164,9 @@ class EstimateView(SiteView):
         site = self.site(request)
         needed = estimate_credits(site, services.config_for(site))
         balance = site.account.credits_available
-        return Response({"estimated_credits": float(needed), "current_balance": float(balance),
-                         "sufficient": balance >= needed})
+        return Response(
+            {"estimated_credits": float(needed), "current_balance": float(balance), "sufficient": balance >= needed}
+        )
 
 
 class PipelineOverviewView(SiteView):
@@ -158,9 +175,21 @@ class PipelineOverviewView(SiteView):
         """Items waiting at each of the seven stages."""
         site = self.site(request)
         plan = projection(site, services.config_for(site))
-        return Response({"stages": [{"number": s.number, "name": s.name, "type": s.kind, "action": s.action,
-                                     "pending": p["pending_items"], "enabled": p["enabled"]}
-                                    for s, p in zip(STAGES, plan["stages"], strict=True)]})
+        return Response(
+            {
+                "stages": [
+                    {
+                        "number": s.number,
+                        "name": s.name,
+                        "type": s.kind,
+                        "action": s.action,
+                        "pending": p["pending_items"],
+                        "enabled": p["enabled"],
+                    }
+                    for s, p in zip(STAGES, plan["stages"], strict=True)
+                ]
+            }
+        )
 
 
 class OverviewStatsView(SiteView):

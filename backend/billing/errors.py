@@ -8,19 +8,27 @@ class InsufficientCredits(Exception):
 
     def __init__(self, *, needed: Decimal, available: Decimal, operation: str = "") -> None:
         self.needed, self.available, self.operation = Decimal(needed), Decimal(available), operation
-        super().__init__(f"Insufficient credits{f' for {operation}' if operation else ''}: "
-                         f"needed {self.needed}, available {self.available}.")
+        super().__init__(
+            f"Insufficient credits{f' for {operation}' if operation else ''}: "
+            f"needed {self.needed}, available {self.available}."
+        )
 
     def to_dict(self) -> dict:
-        return {"detail": str(self), "code": "insufficient_credits",
-                "needed": str(self.needed), "available": str(self.available)}
+        return {
+            "detail": str(self),
+            "code": "insufficient_credits",
+            "needed": str(self.needed),
+            "available": str(self.available),
+        }
 
 
 class BudgetExceeded(InsufficientCredits):
     """A charge that would pass a budget (per rule per run, or per account per day)."""
 
     def __init__(self, *, budget: str, limit: Decimal, used: Decimal, needed: Decimal, operation: str = "") -> None:
-        super().__init__(needed=needed, available=max(Decimal("0"), Decimal(limit) - Decimal(used)), operation=operation)
+        super().__init__(
+            needed=needed, available=max(Decimal("0"), Decimal(limit) - Decimal(used)), operation=operation
+        )
         self.budget, self.limit, self.used = budget, Decimal(limit), Decimal(used)
         Exception.__init__(self, f"{budget} of {self.limit} credits reached: used {self.used}, needed {self.needed}.")
 

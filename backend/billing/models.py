@@ -1,4 +1,5 @@
 """The credits ledger: one row for every change of an account's balance or held credits."""
+
 from __future__ import annotations
 
 from django.db import models
@@ -6,10 +7,10 @@ from django.db import models
 
 class CreditTransaction(models.Model):
     class Kind(models.TextChoices):
-        DEBIT = "debit"          # balance down (a charge)
-        CREDIT = "credit"        # balance up (a purchase, a grant, a refund)
+        DEBIT = "debit"  # balance down (a charge)
+        CREDIT = "credit"  # balance up (a purchase, a grant, a refund)
         RESERVATION = "reservation"  # credits held for a run (available down, balance unchanged)
-        RELEASE = "release"      # a hold given back (available up, balance unchanged)
+        RELEASE = "release"  # a hold given back (available up, balance unchanged)
 
     account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="credit_transactions")
     kind = models.CharField(max_length=16, choices=Kind.choices)

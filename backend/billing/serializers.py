@@ -6,8 +6,20 @@ from backend.billing.models import CreditTransaction
 class CreditTransactionSerializer(serializers.ModelSerializer):
     class Meta:
         model = CreditTransaction
-        fields = ["id", "kind", "amount", "operation", "description", "run_id", "step_index", "object_type",
-                  "object_id", "balance_after", "reserved_after", "created_at"]
+        fields = [
+            "id",
+            "kind",
+            "amount",
+            "operation",
+            "description",
+            "run_id",
+            "step_index",
+            "object_type",
+            "object_id",
+            "balance_after",
+            "reserved_after",
+            "created_at",
+        ]
         read_only_fields = fields
 
 

@@ -9,8 +9,10 @@ from backend.billing.serializers import CreditsSerializer
 class CreditsView(APIView):
     """The caller's account balance, held credits and its most recent ledger rows (`?limit=`, max 200)."""
 
-    @extend_schema(responses=CreditsSerializer,
-                   parameters=[OpenApiParameter("limit", int, description="Rows to return (default 50).")])
+    @extend_schema(
+        responses=CreditsSerializer,
+        parameters=[OpenApiParameter("limit", int, description="Rows to return (default 50).")],
+    )
     def get(self, request):
         account = request.user.account
         try:
@@ -18,6 +20,10 @@ class CreditsView(APIView):
         except ValueError:
             limit = 50
         rows = CreditTransaction.objects.filter(account=account)[:limit]
-        data = {"balance": account.credits, "reserved": account.credits_reserved,
-                "available": account.credits_available, "transactions": rows}
+        data = {
+            "balance": account.credits,
+            "reserved": account.credits_reserved,
+            "available": account.credits_available,
+            "transactions": rows,
+        }
         return Response(CreditsSerializer(data).data)

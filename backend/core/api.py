@@ -4,6 +4,7 @@ Contract: every queryset is filtered to the caller's account, so another account
 a 404; serializers reject unknown fields with a 400 naming them; related objects must belong to
 the caller's account and to the same site as the object being written.
 """
+
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -73,7 +74,9 @@ class FilterByQueryParams(filters.BaseFilterBackend):
             try:
                 lookup_value = field.target_field.to_python(value) if field.is_relation else field.to_python(value)
                 if field.choices and value not in {str(c[0]) for c in field.choices}:
-                    raise DjangoValidationError(f"'{value}' is not one of {', '.join(str(c[0]) for c in field.choices)}.")
+                    raise DjangoValidationError(
+                        f"'{value}' is not one of {', '.join(str(c[0]) for c in field.choices)}."
+                    )
             except DjangoValidationError as exc:
                 raise ValidationError({param: exc.messages}) from exc
             queryset = queryset.filter(**{param: lookup_value})
@@ -81,8 +84,13 @@ class FilterByQueryParams(filters.BaseFilterBackend):
 
     def get_schema_operation_parameters(self, view):
         return [
-            {"name": p, "required": False, "in": "query", "schema": {"type": "string"},
-             "description": f"Filter by {p}."}
+            {
+                "name": p,
+                "required": False,
+                "in": "query",
+                "schema": {"type": "string"},
+                "description": f"Filter by {p}.",
+            }
             for p in getattr(view, "filter_params", ())
         ]
 

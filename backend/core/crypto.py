@@ -1,4 +1,5 @@
 """Secrets at rest: a text field encrypted with Fernet, keyed from settings.FIELD_ENCRYPTION_KEY."""
+
 from __future__ import annotations
 
 import base64

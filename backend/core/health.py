@@ -1,4 +1,5 @@
 """Liveness of the parts the service needs: the database and the broker (Redis)."""
+
 from __future__ import annotations
 
 import redis
@@ -49,9 +50,19 @@ class HealthView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
-    @extend_schema(responses={200: inline_serializer("Health", {
-        "status": serializers.CharField(), "database": serializers.CharField(), "broker": serializers.CharField(),
-        "workers": serializers.CharField()})})
+    @extend_schema(
+        responses={
+            200: inline_serializer(
+                "Health",
+                {
+                    "status": serializers.CharField(),
+                    "database": serializers.CharField(),
+                    "broker": serializers.CharField(),
+                    "workers": serializers.CharField(),
+                },
+            )
+        }
+    )
     def get(self, request):
         parts = {"database": check_database(), "broker": check_broker()}
         parts["workers"] = check_workers() if parts["broker"] == "ok" else "unknown: the broker is down"

@@ -1,4 +1,5 @@
 """Structured logs: one JSON object per line, with the run and step being executed when there is one."""
+
 from __future__ import annotations
 
 import json
@@ -33,10 +34,16 @@ class RunContextFilter(logging.Filter):
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        data = {"ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-                "level": record.levelname.lower(), "logger": record.name, "message": record.getMessage(),
-                "run_id": getattr(record, "run_id", ""), "step": getattr(record, "step", None),
-                "action": getattr(record, "action", ""), "process": record.process}
+        data = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+            "run_id": getattr(record, "run_id", ""),
+            "step": getattr(record, "step", None),
+            "action": getattr(record, "action", ""),
+            "process": record.process,
+        }
         if record.exc_info:
             data["exception"] = self.formatException(record.exc_info)
         return json.dumps(data, default=str)

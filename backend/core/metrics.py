@@ -3,6 +3,7 @@
 Reading the shared state (not per-process counters) keeps the figures right however many web and
 worker processes, on however many machines, do the work.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -42,12 +43,18 @@ class AutomationCollector:
             steps.add_metric([row["action_type"], row["status"]], row["n"])
         yield steps
         duration = ExpressionWrapper(F("finished_at") - F("started_at"), output_field=DurationField())
-        buckets = {f"le_{i}": Count("id", filter=Q(finished_at__lte=F("started_at") + timedelta(seconds=b)))
-                   for i, b in enumerate(DURATION_BUCKETS)}
-        rows = (RunStep.objects.filter(finished_at__isnull=False, started_at__isnull=False)
-                .values("action_type").annotate(total=Count("id"), seconds=Sum(duration), **buckets))
-        histogram = HistogramMetricFamily("igny8_step_duration_seconds", "Duration of finished steps.",
-                                          labels=["action"])
+        buckets = {
+            f"le_{i}": Count("id", filter=Q(finished_at__lte=F("started_at") + timedelta(seconds=b)))
+            for i, b in enumerate(DURATION_BUCKETS)
+        }
+        rows = (
+            RunStep.objects.filter(finished_at__isnull=False, started_at__isnull=False)
+            .values("action_type")
+            .annotate(total=Count("id"), seconds=Sum(duration), **buckets)
+        )
+        histogram = HistogramMetricFamily(
+            "igny8_step_duration_seconds", "Duration of finished steps.", labels=["action"]
+        )
         for row in rows:
             counts = [(str(b), row[f"le_{i}"]) for i, b in enumerate(DURATION_BUCKETS)] + [("+Inf", row["total"])]
             histogram.add_metric([row["action_type"]], counts, (row["seconds"] or timedelta()).total_seconds())
@@ -69,8 +76,7 @@ class AutomationCollector:
     def _credits(self):
         from backend.billing.models import CreditTransaction
 
-        charged = CounterMetricFamily("igny8_credits_charged", "Credits charged, by operation.",
-                                      labels=["operation"])
+        charged = CounterMetricFamily("igny8_credits_charged", "Credits charged, by operation.", labels=["operation"])
         for row in CreditTransaction.objects.filter(kind="debit").values("operation").annotate(total=Sum("amount")):
             charged.add_metric([row["operation"]], float(row["total"]))
         yield charged
@@ -78,12 +84,13 @@ class AutomationCollector:
     def _provider_calls(self):
         from actions.models import AICall
 
-        calls = CounterMetricFamily("igny8_provider_calls", "AI provider calls.", labels=["provider", "function",
-                                                                                          "outcome"])
+        calls = CounterMetricFamily(
+            "igny8_provider_calls", "AI provider calls.", labels=["provider", "function", "outcome"]
+        )
         tokens = CounterMetricFamily("igny8_provider_tokens", "AI tokens used.", labels=["provider", "function"])
         rows = AICall.objects.values("provider", "function").annotate(
-            succeeded=Count("id", filter=Q(ok=True)), failed=Count("id", filter=Q(ok=False)),
-            tokens=Sum("total_tokens"))
+            succeeded=Count("id", filter=Q(ok=True)), failed=Count("id", filter=Q(ok=False)), tokens=Sum("total_tokens")
+        )
         for row in rows:
             calls.add_metric([row["provider"], row["function"], "ok"], row["succeeded"])
             calls.add_metric([row["provider"], row["function"], "error"], row["failed"])

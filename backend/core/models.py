@@ -1,4 +1,5 @@
 """Abstract bases shared by the domain apps."""
+
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
@@ -40,6 +41,4 @@ class StatusLifecycle:
         if old == new or new in cls.TRANSITIONS.get(old, set()):
             return
         allowed = sorted(cls.TRANSITIONS.get(old, set()))
-        raise ValidationError(
-            f"cannot change status from '{old}' to '{new}'; allowed: {', '.join(allowed) or 'none'}"
-        )
+        raise ValidationError(f"cannot change status from '{old}' to '{new}'; allowed: {', '.join(allowed) or 'none'}")

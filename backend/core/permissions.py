@@ -1,4 +1,5 @@
 """Every API caller must be a signed-in user who belongs to an account."""
+
 from __future__ import annotations
 
 from rest_framework.permissions import BasePermission

@@ -1,4 +1,5 @@
 """One Redis client per process, from settings.REDIS_URL."""
+
 from __future__ import annotations
 
 from functools import lru_cache

@@ -1,13 +1,16 @@
 """Serve the built React app (frontend/dist/index.html) for every non-API path, same origin."""
+
 from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpResponse
 from django.views.decorators.csrf import ensure_csrf_cookie
 
-NOT_BUILT = ("<!doctype html><title>IGNY8 Automation</title><p>The web app is not built yet: run "
-             "<code>make run</code> (or <code>cd frontend && npm ci && npm run build</code>).</p>"
-             "<p>The API is at <a href='/api/docs/'>/api/docs/</a>.</p>")
+NOT_BUILT = (
+    "<!doctype html><title>IGNY8 Automation</title><p>The web app is not built yet: run "
+    "<code>make run</code> (or <code>cd frontend && npm ci && npm run build</code>).</p>"
+    "<p>The API is at <a href='/api/docs/'>/api/docs/</a>.</p>"
+)
 
 
 @ensure_csrf_cookie

@@ -1,4 +1,5 @@
 """Rate limits on the endpoints that start work (429 with Retry-After), shared by all web processes."""
+
 from __future__ import annotations
 
 from django.conf import settings

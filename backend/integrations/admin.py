@@ -8,7 +8,8 @@ class IntegrationForm(forms.ModelForm):
     """The stored password is never shown; an empty field keeps it."""
 
     application_password = forms.CharField(
-        widget=forms.PasswordInput(render_value=False), required=False,
+        widget=forms.PasswordInput(render_value=False),
+        required=False,
         help_text="Leave empty to keep the stored password.",
     )
 

@@ -1,4 +1,5 @@
 """Integrations: a site's connection to a remote CMS, and the ids its objects have there."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -33,8 +34,9 @@ class Integration(TimestampedModel):
     account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, editable=False, related_name="+")
     site = models.ForeignKey("accounts.Site", on_delete=models.CASCADE, related_name="integrations")
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.WORDPRESS)
-    url = models.CharField(max_length=500, validators=[validate_site_url],
-                           help_text="The site's address, e.g. https://blog.example.com.")
+    url = models.CharField(
+        max_length=500, validators=[validate_site_url], help_text="The site's address, e.g. https://blog.example.com."
+    )
     username = models.CharField(max_length=150)
     application_password = EncryptedTextField(help_text="A WordPress application password (stored encrypted).")
     is_active = models.BooleanField(default=True)
@@ -44,8 +46,9 @@ class Integration(TimestampedModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["site", "kind"], condition=Q(is_active=True),
-                                    name="integration_one_active_per_site_kind"),
+            models.UniqueConstraint(
+                fields=["site", "kind"], condition=Q(is_active=True), name="integration_one_active_per_site_kind"
+            ),
         ]
         ordering = ["id"]
 

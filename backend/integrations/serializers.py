@@ -13,15 +13,31 @@ class IntegrationSerializer(SiteScopedSerializer):
 
     site = AccountScopedRelatedField(queryset=Site.objects.all())
     application_password = serializers.CharField(
-        write_only=True, required=False, max_length=200, style={"input_type": "password"},
+        write_only=True,
+        required=False,
+        max_length=200,
+        style={"input_type": "password"},
         help_text="Required on create; omit on update to keep the stored one. Never returned.",
     )
     has_password = serializers.SerializerMethodField()
 
     class Meta:
         model = Integration
-        fields = ["id", "site", "kind", "url", "username", "application_password", "has_password", "is_active",
-                  "last_checked_at", "last_check_ok", "last_check_error", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "site",
+            "kind",
+            "url",
+            "username",
+            "application_password",
+            "has_password",
+            "is_active",
+            "last_checked_at",
+            "last_check_ok",
+            "last_check_error",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["id", "last_checked_at", "last_check_ok", "last_check_error", "created_at", "updated_at"]
         validators: list = []  # one active integration per site: checked in validate() with a message naming it
 
@@ -56,7 +72,8 @@ class ConnectionCheckSerializer(serializers.Serializer):
     ok = serializers.BooleanField()
     user = serializers.CharField(allow_null=True, help_text="The WordPress user's display name (when ok).")
     rest_mode = serializers.ChoiceField(
-        choices=["pretty", "rest_route"], allow_null=True,
+        choices=["pretty", "rest_route"],
+        allow_null=True,
         help_text="How the REST API is reached: /wp-json/ (pretty) or ?rest_route= (plain permalinks).",
     )
     error = serializers.CharField(allow_null=True, help_text="What went wrong and what to fix (when not ok).")

@@ -1,4 +1,5 @@
 """Integration services: create, update and check integrations; publish content to WordPress."""
+
 from __future__ import annotations
 
 import mimetypes
@@ -30,10 +31,14 @@ def integration_duplicate_error(*, site, kind: str, exclude_pk: int | None = Non
     clash = Integration.objects.filter(site=site, kind=kind, is_active=True).exclude(pk=exclude_pk).first()
     if clash is None:
         return None
-    return ValidationError({"site": [
-        f"Site {site.pk} already has an active {clash.get_kind_display()} integration (id {clash.pk}); "
-        "deactivate or delete it first."
-    ]})
+    return ValidationError(
+        {
+            "site": [
+                f"Site {site.pk} already has an active {clash.get_kind_display()} integration (id {clash.pk}); "
+                "deactivate or delete it first."
+            ]
+        }
+    )
 
 
 def integration_create(*, site, **fields: Any) -> Integration:
@@ -142,12 +147,14 @@ def publishing_target(*, site_id: int) -> tuple[Integration, PublishingClient]:
     except ValueError as exc:  # the password was encrypted with another FIELD_ENCRYPTION_KEY
         raise PublishError(
             f"WordPress integration {integration.pk} of site {site_id}: {exc}; enter the application password "
-            f"again at /api/v1/integrations/{integration.pk}/", permanent=True,
+            f"again at /api/v1/integrations/{integration.pk}/",
+            permanent=True,
         ) from exc
 
 
-def content_publish(*, content: Content, integration: Integration, client: PublishingClient,
-                    options: PublishOptions) -> Published:
+def content_publish(
+    *, content: Content, integration: Integration, client: PublishingClient, options: PublishOptions
+) -> Published:
     """Create or update the content's WordPress post; mark the content published. Raises PublishError."""
     if not content.title.strip():
         raise PublishError(f"content {content.pk} has no title: add one, then publish it again", permanent=True)
@@ -189,8 +196,12 @@ def _known_post_id(content: Content, integration: Integration) -> int | None:
 
 def _featured_media(content: Content, integration: Integration, client: PublishingClient) -> tuple[int | None, bool]:
     """The media id of the content's featured image, uploaded unless this very file is already there."""
-    image = (content.images.filter(kind=Image.Kind.FEATURED, status=Image.Status.GENERATED)
-             .exclude(file="").order_by("position").first())
+    image = (
+        content.images.filter(kind=Image.Kind.FEATURED, status=Image.Status.GENERATED)
+        .exclude(file="")
+        .order_by("position")
+        .first()
+    )
     if image is None:
         return None, False
     known = UploadedMedia.objects.filter(integration=integration, image=image, file_name=image.file.name).first()
@@ -199,8 +210,9 @@ def _featured_media(content: Content, integration: Integration, client: Publishi
     name = PurePosixPath(image.file.name).name
     mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
     media_id = client.upload_media(_read(image), name, mime, alt_text=content.title)
-    UploadedMedia.objects.update_or_create(integration=integration, image=image,
-                                           defaults={"media_id": media_id, "file_name": image.file.name})
+    UploadedMedia.objects.update_or_create(
+        integration=integration, image=image, defaults={"media_id": media_id, "file_name": image.file.name}
+    )
     return media_id, True
 
 

@@ -1,4 +1,5 @@
 """Mounted at /api/v1/integrations/."""
+
 from rest_framework.routers import SimpleRouter
 
 from backend.integrations.views import IntegrationViewSet

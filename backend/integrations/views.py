@@ -1,4 +1,5 @@
 """Integrations: CRUD (the password is write-only) and a connection test."""
+
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema

@@ -1,4 +1,5 @@
 """Planner domain: keywords are grouped into clusters, clusters give content ideas."""
+
 from __future__ import annotations
 
 from django.core.validators import MaxValueValidator
@@ -9,8 +10,8 @@ from backend.core.models import SiteScopedModel, StatusLifecycle
 
 class Cluster(StatusLifecycle, SiteScopedModel):
     class Status(models.TextChoices):
-        NEW = "new"          # created by clustering, no ideas yet (seed 004 fix)
-        MAPPED = "mapped"    # ideas generated
+        NEW = "new"  # created by clustering, no ideas yet (seed 004 fix)
+        MAPPED = "mapped"  # ideas generated
 
     TRANSITIONS = {"new": {"mapped"}, "mapped": {"new"}}
 
@@ -76,6 +77,3 @@ class ContentIdea(StatusLifecycle, SiteScopedModel):
 
     def __str__(self) -> str:
         return self.title
-
-
-

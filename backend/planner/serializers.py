@@ -105,6 +105,14 @@ class ContentIdeaSerializer(SiteScopedSerializer):
 
     class Meta:
         model = ContentIdea
-        fields = [*SCOPED_FIELDS, "title", "description", "content_type", "content_structure", "target_keywords",
-                  "cluster", "status"]
+        fields = [
+            *SCOPED_FIELDS,
+            "title",
+            "description",
+            "content_type",
+            "content_structure",
+            "target_keywords",
+            "cluster",
+            "status",
+        ]
         read_only_fields = ["id", "created_at", "updated_at"]

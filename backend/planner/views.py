@@ -1,4 +1,5 @@
 """Keywords (with bulk create and CSV import), clusters and content ideas."""
+
 from __future__ import annotations
 
 import csv
@@ -76,8 +77,9 @@ class KeywordViewSet(AccountScopedViewSet):
         ids = _create_keywords(site, rows)
         return Response({"created": len(ids), "ids": ids}, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request={"multipart/form-data": KeywordImportSerializer},
-                   responses={201: KeywordBulkResultSerializer})
+    @extend_schema(
+        request={"multipart/form-data": KeywordImportSerializer}, responses={201: KeywordBulkResultSerializer}
+    )
     @action(detail=False, methods=["post"], parser_classes=[MultiPartParser, FormParser, JSONParser])
     def import_csv(self, request):
         """Import a CSV file; all or nothing (errors keyed by CSV line number, header = line 1)."""

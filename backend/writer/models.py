@@ -1,4 +1,5 @@
 """Writer domain: tasks become content; content gets a featured and in-article images."""
+
 from __future__ import annotations
 
 import re
@@ -33,11 +34,19 @@ class Task(StatusLifecycle, SiteScopedModel):
         COMPLETED = "completed"
         FAILED = "failed"
 
-    TRANSITIONS = {"queued": {"in_progress"}, "in_progress": {"completed", "failed", "queued"},
-                   "failed": {"queued"}, "completed": set()}
+    TRANSITIONS = {
+        "queued": {"in_progress"},
+        "in_progress": {"completed", "failed", "queued"},
+        "failed": {"queued"},
+        "completed": set(),
+    }
 
-    idea = models.ForeignKey("planner.ContentIdea", on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks")
-    cluster = models.ForeignKey("planner.Cluster", on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks")
+    idea = models.ForeignKey(
+        "planner.ContentIdea", on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks"
+    )
+    cluster = models.ForeignKey(
+        "planner.Cluster", on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks"
+    )
     title = models.CharField(max_length=255)
     target_word_count = models.PositiveIntegerField(default=1200)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
@@ -57,8 +66,12 @@ class Content(StatusLifecycle, SiteScopedModel):
         APPROVED = "approved"
         PUBLISHED = "published"
 
-    TRANSITIONS = {"draft": {"review"}, "review": {"approved", "draft"}, "approved": {"published", "review"},
-                   "published": {"approved"}}
+    TRANSITIONS = {
+        "draft": {"review"},
+        "review": {"approved", "draft"},
+        "approved": {"published", "review"},
+        "published": {"approved"},
+    }
 
     task = models.OneToOneField(Task, on_delete=models.SET_NULL, null=True, blank=True, related_name="content")
     title = models.CharField(max_length=255)

@@ -32,11 +32,36 @@ class ContentSerializer(SiteScopedSerializer):
 
     class Meta:
         model = Content
-        fields = [*SCOPED_FIELDS, "task", "title", "slug", "html_content", "excerpt", "meta_title",
-                  "meta_description", "primary_keyword", "tags", "categories", "word_count", "seo_score", "status",
-                  "external_id", "external_url", "published_at", "images_count"]
-        read_only_fields = ["id", "created_at", "updated_at", "word_count", "seo_score", "external_id",
-                            "external_url", "published_at"]
+        fields = [
+            *SCOPED_FIELDS,
+            "task",
+            "title",
+            "slug",
+            "html_content",
+            "excerpt",
+            "meta_title",
+            "meta_description",
+            "primary_keyword",
+            "tags",
+            "categories",
+            "word_count",
+            "seo_score",
+            "status",
+            "external_id",
+            "external_url",
+            "published_at",
+            "images_count",
+        ]
+        read_only_fields = [
+            "id",
+            "created_at",
+            "updated_at",
+            "word_count",
+            "seo_score",
+            "external_id",
+            "external_url",
+            "published_at",
+        ]
 
     def get_images_count(self, obj: Content) -> int:
         annotated = getattr(obj, "images_total", None)
@@ -73,6 +98,7 @@ class ImageSerializer(SiteScopedSerializer):
         if self.instance is not None:
             clash = clash.exclude(pk=self.instance.pk)
         if content is not None and clash.exists():
-            raise serializers.ValidationError({"position": [f"Content {content.pk} already has a {kind} image at "
-                                                            f"position {position}."]})
+            raise serializers.ValidationError(
+                {"position": [f"Content {content.pk} already has a {kind} image at position {position}."]}
+            )
         return attrs

@@ -1,4 +1,5 @@
 """Tasks, content (with approve / bulk approve for the review gate) and images."""
+
 from __future__ import annotations
 
 from django.db import transaction
@@ -22,8 +23,12 @@ class TaskViewSet(AccountScopedViewSet):
     ordering_fields = ["id", "title", "created_at"]
 
 
-BulkApproveRequest = inline_serializer("BulkApproveRequest", {"ids": serializers.ListField(child=serializers.IntegerField())})
-BulkApproveResponse = inline_serializer("BulkApproveResponse", {"approved": serializers.ListField(child=serializers.IntegerField())})
+BulkApproveRequest = inline_serializer(
+    "BulkApproveRequest", {"ids": serializers.ListField(child=serializers.IntegerField())}
+)
+BulkApproveResponse = inline_serializer(
+    "BulkApproveResponse", {"approved": serializers.ListField(child=serializers.IntegerField())}
+)
 
 
 class ContentViewSet(AccountScopedViewSet):

@@ -8,8 +8,9 @@ from rules.services import rule_execute
 
 
 def test_it_stops_a_run_at_the_rules_budget(make_rule, eager):
-    rule = make_rule(budget_per_run=Decimal("3"),
-                     actions=[{"type": "test_charge", "params": {"items": 5, "cost": 1, "estimate": 1}}])
+    rule = make_rule(
+        budget_per_run=Decimal("3"), actions=[{"type": "test_charge", "params": {"items": 5, "cost": 1, "estimate": 1}}]
+    )
     run = AutomationRun.objects.get(pk=rule_execute(rule=rule).pk)
     step = run.steps.get()
     assert run.status == "failed" and run.total_credits_used == Decimal("3")

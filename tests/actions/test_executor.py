@@ -1,4 +1,5 @@
 """The step executor (tasks inline): order, retries, on_error, pause/resume, cancel, retry, credits."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -22,8 +23,9 @@ def reload(run: AutomationRun) -> AutomationRun:
 
 
 def test_it_runs_steps_in_order_and_records_them(make_rule, eager):
-    _, run = run_of(make_rule, [{"type": "log", "params": {"message": "one"}},
-                                {"type": "log", "params": {"message": "two"}}])
+    _, run = run_of(
+        make_rule, [{"type": "log", "params": {"message": "one"}}, {"type": "log", "params": {"message": "two"}}]
+    )
     run = reload(run)
     assert run.status == "completed" and run.completed_at >= run.started_at
     steps = list(run.steps.all())
@@ -34,17 +36,22 @@ def test_it_runs_steps_in_order_and_records_them(make_rule, eager):
 
 
 def test_it_retries_a_transient_error_then_succeeds(make_rule, eager):
-    _, run = run_of(make_rule, [{"type": "test_flaky", "params": {"succeed_on_attempt": 3},
-                                 "retry": {"max": 3, "backoff": 0}}])
+    _, run = run_of(
+        make_rule, [{"type": "test_flaky", "params": {"succeed_on_attempt": 3}, "retry": {"max": 3, "backoff": 0}}]
+    )
     step = reload(run).steps.get()
     assert (step.status, step.attempts, step.result["attempt"]) == ("completed", 3, 3)
     assert reload(run).logs.filter(message__contains="retrying").count() == 2
 
 
 def test_it_fails_after_the_retry_limit_with_the_error_kind(make_rule, eager):
-    _, run = run_of(make_rule, [{"type": "test_flaky", "params": {"succeed_on_attempt": 9},
-                                 "retry": {"max": 2, "backoff": 0}},
-                                {"type": "log", "params": {"message": "never"}}])
+    _, run = run_of(
+        make_rule,
+        [
+            {"type": "test_flaky", "params": {"succeed_on_attempt": 9}, "retry": {"max": 2, "backoff": 0}},
+            {"type": "log", "params": {"message": "never"}},
+        ],
+    )
     run = reload(run)
     first, second = run.steps.all()
     assert (first.status, first.attempts, first.error_kind) == ("failed", 3, "transient")
@@ -60,8 +67,13 @@ def test_it_fails_a_permanent_error_at_once(make_rule, eager):
 
 
 def test_it_continues_after_a_failed_step_when_asked(make_rule, eager):
-    _, run = run_of(make_rule, [{"type": "test_flaky", "params": {"permanent": True}, "on_error": "continue"},
-                                {"type": "log", "params": {"message": "still here"}}])
+    _, run = run_of(
+        make_rule,
+        [
+            {"type": "test_flaky", "params": {"permanent": True}, "on_error": "continue"},
+            {"type": "log", "params": {"message": "still here"}},
+        ],
+    )
     run = reload(run)
     assert [s.status for s in run.steps.all()] == ["failed", "completed"] and run.status == "completed"
 
@@ -84,8 +96,13 @@ def test_it_ignores_a_delivery_while_another_holds_the_lease(make_rule, settings
 
 
 def test_it_pauses_between_batches_and_resumes_without_repeating_items(alice, make_rule, eager):
-    _, run = run_of(make_rule, [{"type": "test_charge", "params": {"items": 4, "cost": 1, "pause_run_after": 2}},
-                                {"type": "log", "params": {"message": "after"}}])
+    _, run = run_of(
+        make_rule,
+        [
+            {"type": "test_charge", "params": {"items": 4, "cost": 1, "pause_run_after": 2}},
+            {"type": "log", "params": {"message": "after"}},
+        ],
+    )
     run = reload(run)
     step = run.steps.get(index=0)
     assert (run.status, step.status, step.result["produced"]) == ("paused", "pending", 2)
@@ -105,13 +122,19 @@ def test_it_reserves_the_estimate_and_settles_the_difference(alice, make_rule, e
     account = Account.objects.get(pk=alice.account.pk)
     assert (account.credits, account.credits_reserved) == (Decimal("994"), Decimal("0"))
     kinds = list(CreditTransaction.objects.filter(run_id=run.run_id).order_by("id").values_list("kind", "amount"))
-    assert kinds == [("reservation", Decimal("10")), ("debit", 2), ("debit", 2), ("debit", 2),
-                     ("release", Decimal("4"))]
+    assert kinds == [
+        ("reservation", Decimal("10")),
+        ("debit", 2),
+        ("debit", 2),
+        ("debit", 2),
+        ("release", Decimal("4")),
+    ]
 
 
 def test_it_refuses_a_run_the_account_cannot_afford(charlie, make_rule, eager):
-    rule = make_rule(account_id=charlie.account.pk,
-                     actions=[{"type": "test_charge", "params": {"items": 1, "estimate": 500}}])
+    rule = make_rule(
+        account_id=charlie.account.pk, actions=[{"type": "test_charge", "params": {"items": 1, "estimate": 500}}]
+    )
     run = rule_execute(rule=rule)
     assert run.status == "failed" and run.refused.needed == Decimal("500")
     assert "needed 500" in run.error_message and "available 50" in run.error_message
@@ -131,8 +154,10 @@ def test_it_cancels_and_marks_the_rest_cancelled(make_rule, django_capture_on_co
 
 
 def test_it_retries_a_failed_run_from_the_failed_step(make_rule, eager):
-    rule, run = run_of(make_rule, [{"type": "log", "params": {"message": "first"}},
-                                   {"type": "test_flaky", "params": {"succeed_on_attempt": 2}}])
+    rule, run = run_of(
+        make_rule,
+        [{"type": "log", "params": {"message": "first"}}, {"type": "test_flaky", "params": {"succeed_on_attempt": 2}}],
+    )
     run = reload(run)
     assert run.status == "failed"
     executor.run_retry(run)
@@ -144,8 +169,10 @@ def test_it_retries_a_failed_run_from_the_failed_step(make_rule, eager):
 
 
 def test_it_retries_from_the_start_when_asked(make_rule, eager):
-    _, run = run_of(make_rule, [{"type": "log", "params": {"message": "first"}},
-                                {"type": "test_flaky", "params": {"permanent": True}}])
+    _, run = run_of(
+        make_rule,
+        [{"type": "log", "params": {"message": "first"}}, {"type": "test_flaky", "params": {"permanent": True}}],
+    )
     executor.run_retry(reload(run), from_start=True)
     run = reload(run)
     assert run.attempt == 2 and run.steps.get(index=0).attempts == 2
@@ -163,8 +190,11 @@ def test_it_waits_without_holding_a_worker(make_rule, eager, monkeypatch):
 
 
 def test_it_emits_run_completed_for_other_rules(alice, make_rule, eager):
-    watcher = make_rule(name="watcher", trigger={"type": "event", "event": "run.completed"},
-                        conditions={"==": [{"var": "object.trigger_type"}, "manual"]})
+    watcher = make_rule(
+        name="watcher",
+        trigger={"type": "event", "event": "run.completed"},
+        conditions={"==": [{"var": "object.trigger_type"}, "manual"]},
+    )
     _, run = run_of(make_rule, [{"type": "log", "params": {"message": "x"}}])
     child = AutomationRun.objects.get(rule=watcher)
     assert child.parent_run_id == run.pk and child.causation["depth"] == 1

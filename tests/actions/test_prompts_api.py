@@ -22,8 +22,11 @@ def test_it_rejects_an_unknown_placeholder_naming_the_field(api):
 def test_it_uses_the_override_in_the_provider_request_and_falls_back_after_delete(api, alice, settings, eager):
     Keyword.objects.create(site=alice.site, text="coffee beans")
     api.put("/api/v1/prompts/cluster_keywords/", {"template": "MARKER-7 group: $keywords"}, format="json")
-    rule = api.post("/api/v1/automation/rules/", {"name": "c", "site": alice.site.pk, "trigger": {"type": "manual"},
-                                                  "actions": [{"type": "cluster_keywords"}]}, format="json").json()
+    rule = api.post(
+        "/api/v1/automation/rules/",
+        {"name": "c", "site": alice.site.pk, "trigger": {"type": "manual"}, "actions": [{"type": "cluster_keywords"}]},
+        format="json",
+    ).json()
     with FakeOpenAI() as server:
         settings.AI_PROVIDER, settings.OPENAI_BASE_URL, settings.OPENAI_API_KEY = "openai", server.base_url, "sk"
         api.post(f"/api/v1/automation/rules/{rule['id']}/execute/", {}, format="json")

@@ -1,4 +1,5 @@
 """publish_to_wordpress against a real WordPress: create, then update (never duplicate), and bad input per item."""
+
 from __future__ import annotations
 
 import io
@@ -59,9 +60,13 @@ def png(color: tuple[int, int, int]) -> bytes:
 
 def approved_content(site, token: str, *, title: str | None = None, image: bool = True) -> Content:
     content = Content.objects.create(
-        site=site, title=f"Travel guide {token}" if title is None else title, status="approved",
-        html_content=f"<h2>Intro</h2><p>All about {token}.</p>", excerpt=f"About {token}",
-        categories=[f"Guides {token}"], tags=[f"Travel {token}", f"Tips {token}"],
+        site=site,
+        title=f"Travel guide {token}" if title is None else title,
+        status="approved",
+        html_content=f"<h2>Intro</h2><p>All about {token}.</p>",
+        excerpt=f"About {token}",
+        categories=[f"Guides {token}"],
+        tags=[f"Travel {token}", f"Tips {token}"],
     )
     if image:
         featured = Image(site=site, content=content, kind="featured", status="generated", prompt="a beach")
@@ -84,7 +89,8 @@ def no_debits(account) -> bool:
 
 
 def test_it_publishes_a_post_with_its_featured_image_categories_and_tags(
-        alice, integration, make_rule, eager, token, wordpress: WordPressSite):  # noqa: F811
+    alice, integration, make_rule, eager, token, wordpress: WordPressSite
+):  # noqa: F811
     content = approved_content(alice.site, token)
 
     run = publish(make_rule, alice.site, status="publish", categories=[f"News {token}"], tags=[f"Extra {token}"])
@@ -104,7 +110,8 @@ def test_it_publishes_a_post_with_its_featured_image_categories_and_tags(
 
 
 def test_it_updates_the_same_post_when_published_again(
-        alice, integration, make_rule, eager, token, wordpress: WordPressSite):  # noqa: F811
+    alice, integration, make_rule, eager, token, wordpress: WordPressSite
+):  # noqa: F811
     content = approved_content(alice.site, token)
     publish(make_rule, alice.site)
     content.refresh_from_db()
@@ -121,7 +128,8 @@ def test_it_updates_the_same_post_when_published_again(
     assert (content.external_id, content.status, content.published_at) == (first_post, "published", first_published_at)
     posts = rest(wordpress, "wp/v2/posts", search=token, status="any")
     assert [(p["id"], p["title"]["raw"], p["status"]) for p in posts] == [
-        (int(first_post), f"Better travel guide {token}", "draft")]
+        (int(first_post), f"Better travel guide {token}", "draft")
+    ]
     assert posts[0]["featured_media"] == first_media
     assert len(rest(wordpress, "wp/v2/media", search=f"cover-{token}")) == 1, "the image is uploaded once"
     for taxonomy, expected in (("categories", 1), ("tags", 2)):
@@ -130,13 +138,18 @@ def test_it_updates_the_same_post_when_published_again(
 
 
 def test_it_uploads_the_image_again_when_it_was_deleted_in_wordpress(
-        alice, integration, make_rule, eager, token, wordpress: WordPressSite):  # noqa: F811
+    alice, integration, make_rule, eager, token, wordpress: WordPressSite
+):  # noqa: F811
     content = approved_content(alice.site, token)
     publish(make_rule, alice.site)
     content.refresh_from_db()
     gone = UploadedMedia.objects.get(integration=integration).media_id
-    requests.delete(f"{wordpress.url}/", params={"rest_route": f"/wp/v2/media/{gone}", "force": "true"},
-                    auth=(wordpress.username, wordpress.application_password), timeout=30).raise_for_status()
+    requests.delete(
+        f"{wordpress.url}/",
+        params={"rest_route": f"/wp/v2/media/{gone}", "force": "true"},
+        auth=(wordpress.username, wordpress.application_password),
+        timeout=30,
+    ).raise_for_status()
 
     run = publish(make_rule, alice.site, ids=[content.pk])
 
@@ -155,7 +168,10 @@ def test_it_fails_the_item_when_the_site_has_no_integration(alice, make_rule, ea
     step = run.steps.get()
     message = f"site {alice.site.pk} has no active WordPress integration: add one at /api/v1/integrations/"
     assert (step.status, step.output_count, sorted(step.result["failed_ids"])) == (
-        "completed", 0, sorted([content.pk, other.pk]))
+        "completed",
+        0,
+        sorted([content.pk, other.pk]),
+    )
     assert step.result["errors"] == [f"content {content.pk}: {message}", f"content {other.pk}: {message}"]
     assert run.logs.filter(level="warning", message__contains=message).count() == 2
     for item in (content, other):
@@ -165,7 +181,8 @@ def test_it_fails_the_item_when_the_site_has_no_integration(alice, make_rule, ea
 
 
 def test_it_fails_the_item_with_the_401_message_when_the_password_is_wrong(
-        alice, make_rule, eager, token, wordpress: WordPressSite):  # noqa: F811
+    alice, make_rule, eager, token, wordpress: WordPressSite
+):  # noqa: F811
     connect(alice.site, wordpress, application_password="wrong pass word")
     content = approved_content(alice.site, token)
 
@@ -181,7 +198,8 @@ def test_it_fails_the_item_with_the_401_message_when_the_password_is_wrong(
 
 
 def test_it_publishes_the_good_item_and_fails_the_untitled_one(
-        alice, integration, make_rule, eager, token, wordpress: WordPressSite):  # noqa: F811
+    alice, integration, make_rule, eager, token, wordpress: WordPressSite
+):  # noqa: F811
     good = approved_content(alice.site, token)
     untitled = approved_content(alice.site, f"{token}x", title="  ", image=False)
 
@@ -189,8 +207,9 @@ def test_it_publishes_the_good_item_and_fails_the_untitled_one(
 
     step = run.steps.get()
     assert (step.status, step.output_count, step.result["failed_ids"]) == ("completed", 1, [untitled.pk])
-    assert step.result["errors"] == [f"content {untitled.pk}: content {untitled.pk} has no title: add one, "
-                                     "then publish it again"]
+    assert step.result["errors"] == [
+        f"content {untitled.pk}: content {untitled.pk} has no title: add one, then publish it again"
+    ]
     good.refresh_from_db()
     untitled.refresh_from_db()
     assert (good.status, untitled.status, untitled.external_id) == ("published", "approved", "")
@@ -203,8 +222,7 @@ def test_it_retries_the_step_when_wordpress_is_unreachable(alice, make_rule, eag
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    Integration.objects.create(site=alice.site, url=f"http://127.0.0.1:{port}", username="a",
-                               application_password="x")
+    Integration.objects.create(site=alice.site, url=f"http://127.0.0.1:{port}", username="a", application_password="x")
     content = approved_content(alice.site, token)
 
     run = publish(make_rule, alice.site)
@@ -217,7 +235,8 @@ def test_it_retries_the_step_when_wordpress_is_unreachable(alice, make_rule, eag
 
 
 def test_it_never_updates_a_post_id_that_belongs_to_another_wordpress(
-        alice, integration, make_rule, eager, token, wordpress: WordPressSite):  # noqa: F811
+    alice, integration, make_rule, eager, token, wordpress: WordPressSite
+):  # noqa: F811
     content = approved_content(alice.site, token, image=False)
     publish(make_rule, alice.site)
     content.refresh_from_db()

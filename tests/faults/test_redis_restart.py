@@ -1,4 +1,5 @@
 """Redis restarted (empty) while a step message waits in it: recovery finishes the run, nothing stays stuck."""
+
 from __future__ import annotations
 
 import os
@@ -18,9 +19,23 @@ LEASE = 3
 
 
 def start_redis(port: int, folder) -> subprocess.Popen:
-    proc = subprocess.Popen([redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no", "--dir", str(folder)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            redis_server_binary(),
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(folder),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     wait_for_port(port)
     return proc
 
@@ -37,17 +52,27 @@ def wait_for(predicate, timeout: float, interval: float = 0.2):
 def test_it_recovers_runs_whose_queued_step_was_lost_with_redis(alice, make_rule, tmp_path):
     port = free_port()
     redis = start_redis(port, tmp_path)
-    env = {"REDIS_URL": f"redis://127.0.0.1:{port}/0", "AUTOMATION_LEASE_SECONDS": str(LEASE),
-           "AUTOMATION_RECOVERY_SECONDS": "1"}
+    env = {
+        "REDIS_URL": f"redis://127.0.0.1:{port}/0",
+        "AUTOMATION_LEASE_SECONDS": str(LEASE),
+        "AUTOMATION_RECOVERY_SECONDS": "1",
+    }
     busy = make_rule(name="busy", actions=[{"type": "test_sleep", "params": {"seconds": 4}}])
     waiting = make_rule(name="waiting", actions=[{"type": "log", "params": {"message": "made it"}}])
     worker = WorkerProcess(name="one-slot", concurrency=1, env=env).start()
-    beat = subprocess.Popen([sys.executable, "-m", "celery", "-A", "backend", "beat",
-                             f"--schedule={tmp_path / 'beat'}"], cwd=ROOT, env=worker.env,
-                            stdout=(tmp_path / "beat.log").open("w"), stderr=subprocess.STDOUT, start_new_session=True)
+    beat = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "backend", "beat", f"--schedule={tmp_path / 'beat'}"],
+        cwd=ROOT,
+        env=worker.env,
+        stdout=(tmp_path / "beat.log").open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
-        script = ("from rules.models import AutomationRule as R; from rules.services import rule_execute as x; "
-                  f"x(rule=R.objects.get(pk={busy.pk})); x(rule=R.objects.get(pk={waiting.pk}))")
+        script = (
+            "from rules.models import AutomationRule as R; from rules.services import rule_execute as x; "
+            f"x(rule=R.objects.get(pk={busy.pk})); x(rule=R.objects.get(pk={waiting.pk}))"
+        )
         subprocess.run([sys.executable, "manage.py", "shell", "-c", script], cwd=ROOT, env=worker.env, check=True)
         wait_for(lambda: RunLog.objects.filter(run__rule=busy, message="sleeping").exists(), timeout=20)
         assert AutomationRun.objects.get(rule=waiting).steps.get().status == "pending"  # its message waits in Redis

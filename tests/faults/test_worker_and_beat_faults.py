@@ -1,4 +1,5 @@
 """Faults with real processes: a worker killed mid-stage, two schedulers at once, 50 run_now at once."""
+
 from __future__ import annotations
 
 import os
@@ -24,8 +25,16 @@ from tests.support.celery_worker import ROOT, WorkerProcess, purge_queues
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 
-KEYWORDS = ["cold brew coffee recipe", "best coffee grinder", "french press coffee ratio", "pour over coffee guide",
-            "running shoes for flat feet", "couch to 5k plan", "marathon training schedule", "trail running shoes"]
+KEYWORDS = [
+    "cold brew coffee recipe",
+    "best coffee grinder",
+    "french press coffee ratio",
+    "pour over coffee guide",
+    "running shoes for flat feet",
+    "couch to 5k plan",
+    "marathon training schedule",
+    "trail running shoes",
+]
 
 
 def wait_for(predicate, timeout: float = 60.0, interval: float = 0.2):
@@ -61,8 +70,11 @@ def test_it_finishes_stage_4_after_a_worker_is_killed_charging_each_item_once(al
     replacement = WorkerProcess(name="replacement").start()
     try:
         # What celery beat does every AUTOMATION_RECOVERY_SECONDS: find the stale run, enqueue its step again.
-        wait_for(lambda: recover.delay() and AutomationRun.objects.get(pk=run.pk).steps.get(index=3).attempts >= 2,
-                 timeout=30, interval=1.0)
+        wait_for(
+            lambda: recover.delay() and AutomationRun.objects.get(pk=run.pk).steps.get(index=3).attempts >= 2,
+            timeout=30,
+            interval=1.0,
+        )
         wait_for(lambda: AutomationRun.objects.get(pk=run.pk).status == "completed", timeout=120)
     finally:
         replacement.stop()
@@ -76,15 +88,32 @@ def test_it_finishes_stage_4_after_a_worker_is_killed_charging_each_item_once(al
 
 
 def _beat(name: str, tmp: Path, env: dict) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "celery", "-A", "backend", "beat", "--loglevel=INFO",
-                             f"--schedule={tmp / f'beat-{name}'}"], cwd=ROOT, env=env,
-                            stdout=(tmp / f"beat-{name}.log").open("w"), stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "backend",
+            "beat",
+            "--loglevel=INFO",
+            f"--schedule={tmp / f'beat-{name}'}",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=(tmp / f"beat-{name}.log").open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
 
 def test_it_fires_each_due_schedule_once_with_two_beat_processes(alice, make_rule, tmp_path):
-    rules = [make_rule(name=f"yearly {i}", mode="parallel",
-                       trigger={"type": "schedule", "cron": "0 0 1 1 *", "timezone": "UTC"}) for i in range(3)]
+    rules = [
+        make_rule(
+            name=f"yearly {i}", mode="parallel", trigger={"type": "schedule", "cron": "0 0 1 1 *", "timezone": "UTC"}
+        )
+        for i in range(3)
+    ]
     # Due since the last New Year (the cron's previous fire time); the next one is a year away.
     new_year = timezone.now().replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
     AutomationRule.objects.filter(pk__in=[r.pk for r in rules]).update(next_run_at=new_year)
@@ -100,7 +129,8 @@ def test_it_fires_each_due_schedule_once_with_two_beat_processes(alice, make_rul
             beat.wait(timeout=10)
         worker.stop()
     assert sorted(AutomationRun.objects.filter(rule__in=rules).values_list("rule_id", flat=True)) == sorted(
-        r.pk for r in rules)
+        r.pk for r in rules
+    )
     ticks = sum((tmp_path / f"beat-{n}.log").read_text().count("rules.schedule_tick") for n in ("a", "b"))
     assert ticks >= 4  # both beats really ticked, several times
 

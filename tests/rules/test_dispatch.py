@@ -1,4 +1,5 @@
 """Event triggers end to end (tasks inline): conditions, watched fields, loop guard, modes."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,11 +16,18 @@ def sink():
 
 
 def big_keywords(make_rule, alice, url, **extra):
-    return make_rule(name="Big keywords", site=alice.site, mode="queued",
-                     trigger={"type": "event", "event": "keyword.created"},
-                     conditions={">": [{"var": "object.volume"}, 1000]},
-                     actions=[{"type": "log", "params": {"message": "big keyword {object.text}"}},
-                              {"type": "webhook", "params": {"url": url}, "on_error": "continue"}], **extra)
+    return make_rule(
+        name="Big keywords",
+        site=alice.site,
+        mode="queued",
+        trigger={"type": "event", "event": "keyword.created"},
+        conditions={">": [{"var": "object.volume"}, 1000]},
+        actions=[
+            {"type": "log", "params": {"message": "big keyword {object.text}"}},
+            {"type": "webhook", "params": {"url": url}, "on_error": "continue"},
+        ],
+        **extra,
+    )
 
 
 def test_it_fires_for_a_big_keyword_and_not_for_a_small_one(alice, make_rule, eager, sink):
@@ -57,8 +65,10 @@ def test_it_only_fires_for_watched_fields(alice, make_rule, eager):
 
 
 def test_it_passes_old_and_new_status_to_status_changed_rules(alice, make_rule, eager):
-    make_rule(trigger={"type": "event", "event": "keyword.status_changed"},
-              conditions={"==": [{"var": "event.changes.status.new"}, "mapped"]})
+    make_rule(
+        trigger={"type": "event", "event": "keyword.status_changed"},
+        conditions={"==": [{"var": "event.changes.status.new"}, "mapped"]},
+    )
     keyword = Keyword.objects.create(site=alice.site, text="a")
     keyword.status = "mapped"
     keyword.save()
@@ -72,8 +82,10 @@ def test_it_ignores_another_accounts_events(alice, charlie, make_rule, eager):
 
 
 def test_it_stops_a_self_triggering_rule_at_the_loop_guard(alice, make_rule, eager):
-    rule = make_rule(trigger={"type": "event", "event": "keyword.updated"},
-                     actions=[{"type": "update_fields", "params": {"fields": {"difficulty": 99}}}])
+    rule = make_rule(
+        trigger={"type": "event", "event": "keyword.updated"},
+        actions=[{"type": "update_fields", "params": {"fields": {"difficulty": 99}}}],
+    )
     keyword = Keyword.objects.create(site=alice.site, text="a")
     keyword.volume = 10
     keyword.save()
@@ -85,8 +97,12 @@ def test_it_stops_a_self_triggering_rule_at_the_loop_guard(alice, make_rule, eag
 
 def test_it_stops_a_chain_at_the_maximum_depth(alice, make_rule, eager, settings):
     settings.AUTOMATION_MAX_DEPTH = 3
-    make_rule(trigger={"type": "event", "event": "custom.ping"}, allow_self_trigger=True, mode="queued",
-              actions=[{"type": "emit_event", "params": {"name": "ping"}}])
+    make_rule(
+        trigger={"type": "event", "event": "custom.ping"},
+        allow_self_trigger=True,
+        mode="queued",
+        actions=[{"type": "emit_event", "params": {"name": "ping"}}],
+    )
     rule2 = make_rule(trigger={"type": "manual"}, actions=[{"type": "emit_event", "params": {"name": "ping"}}])
     from rules.services import rule_execute
 
@@ -98,14 +114,18 @@ def test_it_stops_a_chain_at_the_maximum_depth(alice, make_rule, eager, settings
     assert deepest.causation["depth"] == 3 and deepest.parent_run is not None
 
 
-@pytest.mark.parametrize("mode,expected_runs,expected_records", [
-    ("single", 1, {"started": 1, "dropped_mode": 4}),
-    ("queued", 5, {"started": 1, "queued": 4}),
-    ("parallel", 2, {"started": 2, "dropped_mode": 3}),
-    ("restart", 5, {"started": 5}),
-])
-def test_it_applies_the_mode_to_a_burst(alice, make_rule, mode, expected_runs, expected_records,
-                                        django_capture_on_commit_callbacks):
+@pytest.mark.parametrize(
+    "mode,expected_runs,expected_records",
+    [
+        ("single", 1, {"started": 1, "dropped_mode": 4}),
+        ("queued", 5, {"started": 1, "queued": 4}),
+        ("parallel", 2, {"started": 2, "dropped_mode": 3}),
+        ("restart", 5, {"started": 5}),
+    ],
+)
+def test_it_applies_the_mode_to_a_burst(
+    alice, make_rule, mode, expected_runs, expected_records, django_capture_on_commit_callbacks
+):
     """Five triggers while the first run is still active (tasks not executed yet)."""
     from rules.services import rule_execute
 

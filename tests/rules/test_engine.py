@@ -5,17 +5,20 @@ import pytest
 from rules.engine import Causation, check_loop, decide_mode
 
 
-@pytest.mark.parametrize("mode,running,queued,expected", [
-    ("single", [], 0, "start"),
-    ("single", ["r1"], 0, "drop"),
-    ("queued", [], 0, "start"),
-    ("queued", ["r1"], 0, "queue"),
-    ("queued", [], 2, "queue"),
-    ("parallel", ["r1"], 0, "start"),
-    ("parallel", ["r1", "r2"], 0, "drop"),
-    ("restart", [], 0, "start"),
-    ("restart", ["r1"], 0, "restart"),
-])
+@pytest.mark.parametrize(
+    "mode,running,queued,expected",
+    [
+        ("single", [], 0, "start"),
+        ("single", ["r1"], 0, "drop"),
+        ("queued", [], 0, "start"),
+        ("queued", ["r1"], 0, "queue"),
+        ("queued", [], 2, "queue"),
+        ("parallel", ["r1"], 0, "start"),
+        ("parallel", ["r1", "r2"], 0, "drop"),
+        ("restart", [], 0, "start"),
+        ("restart", ["r1"], 0, "restart"),
+    ],
+)
 def test_it_decides_by_mode(mode, running, queued, expected):
     decision = decide_mode(mode, max_runs=2, running=running, queued=queued)
     assert decision.action == expected

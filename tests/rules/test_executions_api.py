@@ -62,7 +62,6 @@ def test_it_hides_another_accounts_runs(api, charlie, django_capture_on_commit_c
     with django_capture_on_commit_callbacks(execute=False):
         run_id = api.post(f"/api/v1/automation/rules/{rule['id']}/execute/", {}, format="json").json()["run_id"]
     client = charlie.client()
-    for suffix, method in [("", "get"), ("logs/", "get"), ("cancel/", "post"), ("pause/", "post"),
-                           ("retry/", "post")]:
+    for suffix, method in [("", "get"), ("logs/", "get"), ("cancel/", "post"), ("pause/", "post"), ("retry/", "post")]:
         assert getattr(client, method)(f"/api/v1/automation/executions/{run_id}/{suffix}").status_code == 404
     assert AutomationRun.objects.get(run_id=run_id).status == "running"

@@ -1,4 +1,5 @@
 """The rules API: create, validate, version, catalogs, test endpoint, tenancy."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,11 +8,15 @@ from backend.planner.models import Keyword
 from rules.models import AutomationRule
 
 BIG_KEYWORDS = {
-    "name": "Big keywords", "is_active": True, "mode": "queued",
+    "name": "Big keywords",
+    "is_active": True,
+    "mode": "queued",
     "trigger": {"type": "event", "event": "keyword.created"},
     "conditions": {">": [{"var": "object.volume"}, 1000]},
-    "actions": [{"type": "log", "params": {"message": "big keyword"}},
-                {"type": "webhook", "params": {"url": "http://127.0.0.1:9000/hook"}, "on_error": "continue"}],
+    "actions": [
+        {"type": "log", "params": {"message": "big keyword"}},
+        {"type": "webhook", "params": {"url": "http://127.0.0.1:9000/hook"}, "on_error": "continue"},
+    ],
 }
 
 
@@ -26,30 +31,47 @@ def test_it_creates_the_rule_of_the_issue(alice, api):
 
 
 def test_it_stores_the_seed_list_form_as_jsonlogic(alice, api):
-    rule = {**BIG_KEYWORDS, "conditions": [{"field": "object.volume", "operator": "greater_than", "value": 1000},
-                                           {"field": "object.intent", "operator": "in",
-                                            "value": ["commercial", "transactional"]}]}
+    rule = {
+        **BIG_KEYWORDS,
+        "conditions": [
+            {"field": "object.volume", "operator": "greater_than", "value": 1000},
+            {"field": "object.intent", "operator": "in", "value": ["commercial", "transactional"]},
+        ],
+    }
     body = api.post("/api/v1/automation/rules/", rule, format="json").json()
-    assert body["conditions"] == {"and": [{">": [{"var": "object.volume"}, 1000]},
-                                          {"in": [{"var": "object.intent"}, ["commercial", "transactional"]]}]}
+    assert body["conditions"] == {
+        "and": [
+            {">": [{"var": "object.volume"}, 1000]},
+            {"in": [{"var": "object.intent"}, ["commercial", "transactional"]]},
+        ]
+    }
 
 
-@pytest.mark.parametrize("change,path,fragment", [
-    ({"actions": [{"type": "teleport", "params": {}}]}, "actions.0.type", "unknown action type 'teleport'"),
-    ({"actions": [{"type": "webhook", "params": {"url": 5}}]}, "actions.0.params.url", "is not of type 'string'"),
-    ({"actions": [{"type": "log", "params": {"message": "x", "colour": "red"}}]}, "actions.0.params",
-     "Additional properties"),
-    ({"actions": [{"type": "log", "params": {"message": "x"}, "retry": {"max": 99}}]}, "actions.0.retry.max",
-     "0 to 10"),
-    ({"conditions": {"frobnicate": [1, 2]}}, "conditions", "conditions/frobnicate"),
-    ({"conditions": {">": [1]}}, "conditions", "conditions/>"),
-    ({"trigger": {"type": "schedule", "cron": "0 2 * *", "timezone": "UTC"}}, "trigger.cron", "5 fields"),
-    ({"trigger": {"type": "schedule", "cron": "0 2 * * *", "timezone": "Mars/Base"}}, "trigger.timezone", "Mars"),
-    ({"trigger": {"type": "event", "event": "keyword.exploded"}}, "trigger.event", "unknown event"),
-    ({"trigger": {"type": "event", "event": "keyword.updated", "fields": ["colour"]}}, "trigger.fields", "colour"),
-    ({"trigger": {"type": "sometimes"}}, "trigger.type", "must be one of"),
-    ({"mode": "whenever"}, "mode", ""),
-])
+@pytest.mark.parametrize(
+    "change,path,fragment",
+    [
+        ({"actions": [{"type": "teleport", "params": {}}]}, "actions.0.type", "unknown action type 'teleport'"),
+        ({"actions": [{"type": "webhook", "params": {"url": 5}}]}, "actions.0.params.url", "is not of type 'string'"),
+        (
+            {"actions": [{"type": "log", "params": {"message": "x", "colour": "red"}}]},
+            "actions.0.params",
+            "Additional properties",
+        ),
+        (
+            {"actions": [{"type": "log", "params": {"message": "x"}, "retry": {"max": 99}}]},
+            "actions.0.retry.max",
+            "0 to 10",
+        ),
+        ({"conditions": {"frobnicate": [1, 2]}}, "conditions", "conditions/frobnicate"),
+        ({"conditions": {">": [1]}}, "conditions", "conditions/>"),
+        ({"trigger": {"type": "schedule", "cron": "0 2 * *", "timezone": "UTC"}}, "trigger.cron", "5 fields"),
+        ({"trigger": {"type": "schedule", "cron": "0 2 * * *", "timezone": "Mars/Base"}}, "trigger.timezone", "Mars"),
+        ({"trigger": {"type": "event", "event": "keyword.exploded"}}, "trigger.event", "unknown event"),
+        ({"trigger": {"type": "event", "event": "keyword.updated", "fields": ["colour"]}}, "trigger.fields", "colour"),
+        ({"trigger": {"type": "sometimes"}}, "trigger.type", "must be one of"),
+        ({"mode": "whenever"}, "mode", ""),
+    ],
+)
 def test_it_rejects_bad_rules_naming_the_path_and_saves_nothing(api, change, path, fragment):
     response = api.post("/api/v1/automation/rules/", {**BIG_KEYWORDS, **change}, format="json")
     assert response.status_code == 400
@@ -82,8 +104,7 @@ def test_it_describes_a_schedule_with_the_next_five_fire_times(api):
 
 
 def test_it_shows_the_webhook_secret_once(api):
-    body = api.post("/api/v1/automation/rules/", {**BIG_KEYWORDS, "trigger": {"type": "webhook"}},
-                    format="json").json()
+    body = api.post("/api/v1/automation/rules/", {**BIG_KEYWORDS, "trigger": {"type": "webhook"}}, format="json").json()
     rule = AutomationRule.objects.get(pk=body["id"])
     assert body["webhook_url"].endswith(f"/api/v1/automation/hooks/{rule.webhook_token}/")
     assert len(body["webhook_secret"]) > 30
@@ -129,8 +150,15 @@ def test_it_tests_conditions_against_a_real_object(alice, api):
 def test_it_hides_another_accounts_rules(alice, api, charlie):
     rule = api.post("/api/v1/automation/rules/", BIG_KEYWORDS, format="json").json()
     client = charlie.client()
-    for method, suffix in [("get", ""), ("patch", ""), ("delete", ""), ("post", "execute/"), ("post", "test/"),
-                           ("get", "versions/"), ("post", "duplicate/")]:
+    for method, suffix in [
+        ("get", ""),
+        ("patch", ""),
+        ("delete", ""),
+        ("post", "execute/"),
+        ("post", "test/"),
+        ("get", "versions/"),
+        ("post", "duplicate/"),
+    ]:
         response = getattr(client, method)(f"/api/v1/automation/rules/{rule['id']}/{suffix}", {}, format="json")
         assert response.status_code == 404, (method, suffix)
     listed = client.get("/api/v1/automation/rules/").json()["results"]

@@ -50,8 +50,10 @@ def test_it_skips_missed_times_with_catch_up_none(make_rule, django_capture_on_c
 def test_it_fires_each_due_schedule_once_with_two_schedulers(make_rule):
     if connection.vendor == "sqlite":
         pytest.skip("concurrent schedulers need PostgreSQL row locking")
-    rules = [make_rule(name=f"r{i}", trigger={"type": "schedule", "cron": "* * * * *", "timezone": "UTC"},
-                       mode="parallel") for i in range(10)]
+    rules = [
+        make_rule(name=f"r{i}", trigger={"type": "schedule", "cron": "* * * * *", "timezone": "UTC"}, mode="parallel")
+        for i in range(10)
+    ]
     for rule in rules:
         _due(rule, 1)
     barrier = threading.Barrier(2)

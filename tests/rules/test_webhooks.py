@@ -10,17 +10,28 @@ from rules.views import sign
 
 
 def _hook(api):
-    body = api.post("/api/v1/automation/rules/", {"name": "hook", "trigger": {"type": "webhook"},
-                                                  "actions": [{"type": "log", "params": {"message": "{payload.x}"}}]},
-                    format="json").json()
+    body = api.post(
+        "/api/v1/automation/rules/",
+        {
+            "name": "hook",
+            "trigger": {"type": "webhook"},
+            "actions": [{"type": "log", "params": {"message": "{payload.x}"}}],
+        },
+        format="json",
+    ).json()
     return body["webhook_url"].split("testserver")[1], body["webhook_secret"]
 
 
 def _post(url, secret, payload, *, timestamp=None, signature=None):
     raw = json.dumps(payload).encode()
     ts = str(int(timestamp if timestamp is not None else time.time()))
-    return APIClient().post(url, data=raw, content_type="application/json", HTTP_X_IGNY8_TIMESTAMP=ts,
-                            HTTP_X_IGNY8_SIGNATURE=signature or sign(secret, ts, raw))
+    return APIClient().post(
+        url,
+        data=raw,
+        content_type="application/json",
+        HTTP_X_IGNY8_TIMESTAMP=ts,
+        HTTP_X_IGNY8_SIGNATURE=signature or sign(secret, ts, raw),
+    )
 
 
 def test_it_runs_a_webhook_rule_with_the_body_as_payload(api, django_capture_on_commit_callbacks):

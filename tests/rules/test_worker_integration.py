@@ -1,11 +1,11 @@
 """The engine on real Celery workers (separate processes) sharing the test database and Redis."""
+
 from __future__ import annotations
 
 import time
 
 import pytest
 
-from backend.planner.models import Keyword
 from rules.models import AutomationRun, RunLog
 from tests.support.celery_worker import WorkerProcess, purge_queues
 from tests.support.http_sink import HttpSink
@@ -33,18 +33,28 @@ def worker():
 
 def test_it_fires_the_big_keywords_rule_through_the_api_within_seconds(alice, api, worker):
     with HttpSink() as sink:
-        rule = api.post("/api/v1/automation/rules/", {
-            "name": "Big keywords", "site": alice.site.pk, "is_active": True, "mode": "queued",
-            "trigger": {"type": "event", "event": "keyword.created"},
-            "conditions": {">": [{"var": "object.volume"}, 1000]},
-            "actions": [{"type": "log", "params": {"message": "big keyword"}},
-                        {"type": "webhook", "params": {"url": sink.url}, "on_error": "continue"}]},
-            format="json").json()
+        rule = api.post(
+            "/api/v1/automation/rules/",
+            {
+                "name": "Big keywords",
+                "site": alice.site.pk,
+                "is_active": True,
+                "mode": "queued",
+                "trigger": {"type": "event", "event": "keyword.created"},
+                "conditions": {">": [{"var": "object.volume"}, 1000]},
+                "actions": [
+                    {"type": "log", "params": {"message": "big keyword"}},
+                    {"type": "webhook", "params": {"url": sink.url}, "on_error": "continue"},
+                ],
+            },
+            format="json",
+        ).json()
         started = time.monotonic()
         api.post("/api/v1/keywords/", {"site": alice.site.pk, "text": "cold brew", "volume": 2000}, format="json")
         api.post("/api/v1/keywords/", {"site": alice.site.pk, "text": "tiny", "volume": 10}, format="json")
-        runs = wait_for(lambda: api.get(f"/api/v1/automation/executions/?rule={rule['id']}&status=completed")
-                        .json()["results"])
+        runs = wait_for(
+            lambda: api.get(f"/api/v1/automation/executions/?rule={rule['id']}&status=completed").json()["results"]
+        )
         elapsed = time.monotonic() - started
         detail = api.get(f"/api/v1/automation/executions/{runs[0]['run_id']}/").json()
         assert [s["status"] for s in detail["steps"]] == ["completed", "completed"]
@@ -55,9 +65,13 @@ def test_it_fires_the_big_keywords_rule_through_the_api_within_seconds(alice, ap
 def test_it_finishes_a_run_after_its_worker_is_killed_without_repeating_steps(alice, make_rule, worker):
     from rules.services import rule_execute
 
-    rule = make_rule(actions=[{"type": "log", "params": {"message": "step one"}},
-                              {"type": "test_sleep", "params": {"seconds": 4}},
-                              {"type": "log", "params": {"message": "step three"}}])
+    rule = make_rule(
+        actions=[
+            {"type": "log", "params": {"message": "step one"}},
+            {"type": "test_sleep", "params": {"seconds": 4}},
+            {"type": "log", "params": {"message": "step three"}},
+        ]
+    )
     run = rule_execute(rule=rule)
     wait_for(lambda: RunLog.objects.filter(run=run, message="sleeping").exists())
     worker.kill()
@@ -67,8 +81,11 @@ def test_it_finishes_a_run_after_its_worker_is_killed_without_repeating_steps(al
         from rules.tasks import recover
 
         # What celery beat does every 30 s: once the dead worker's lease expires, enqueue its step again.
-        wait_for(lambda: recover.delay() and AutomationRun.objects.get(pk=run.pk).steps.get(index=1).attempts == 2,
-                 timeout=30, interval=1.0)
+        wait_for(
+            lambda: recover.delay() and AutomationRun.objects.get(pk=run.pk).steps.get(index=1).attempts == 2,
+            timeout=30,
+            interval=1.0,
+        )
         wait_for(lambda: AutomationRun.objects.get(pk=run.pk).status == "completed", timeout=30)
     finally:
         replacement.stop()

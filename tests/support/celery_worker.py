@@ -1,4 +1,5 @@
 """Real Celery worker processes for integration tests, sharing the test database and the test Redis."""
+
 from __future__ import annotations
 
 import os
@@ -27,9 +28,15 @@ class WorkerProcess:
 
     def __init__(self, *, name: str = "test", concurrency: int = 2, env: dict | None = None) -> None:
         self.name, self.concurrency = name, concurrency
-        self.env = {**os.environ, "DATABASE_URL": database_url(), "REDIS_URL": settings.REDIS_URL,
-                    "AUTOMATION_EXTRA_ACTION_MODULES": TEST_ACTIONS, "AUTOMATION_LEASE_SECONDS": "3",
-                    "PYTHONUNBUFFERED": "1", **(env or {})}
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": database_url(),
+            "REDIS_URL": settings.REDIS_URL,
+            "AUTOMATION_EXTRA_ACTION_MODULES": TEST_ACTIONS,
+            "AUTOMATION_LEASE_SECONDS": "3",
+            "PYTHONUNBUFFERED": "1",
+            **(env or {}),
+        }
         self.proc: subprocess.Popen | None = None
         self.log_path = Path(settings.VAR_DIR) / f"worker-{name}-{os.getpid()}.log"
 
@@ -37,10 +44,29 @@ class WorkerProcess:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("w")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "backend", "worker", "-P", "threads", "-c", str(self.concurrency),
-             "--without-gossip", "--without-mingle", "--without-heartbeat", f"--hostname={self.name}@%h",
-             "--loglevel=INFO"],
-            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "backend",
+                "worker",
+                "-P",
+                "threads",
+                "-c",
+                str(self.concurrency),
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                f"--hostname={self.name}@%h",
+                "--loglevel=INFO",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + timeout
         while "ready." not in self.log_path.read_text():
             if self.proc.poll() is not None or time.monotonic() > deadline:

@@ -1,4 +1,5 @@
 """A loopback HTTP server that records what is POSTed to it and answers with scripted statuses."""
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """Actions that exist only in tests (loaded with AUTOMATION_EXTRA_ACTION_MODULES), to drive the engine."""
+
 from __future__ import annotations
 
 import time
@@ -15,8 +16,12 @@ class SleepAction(Action):
     key = "test_sleep"
     name = "Sleep (tests)"
     description = "Sleeps in the worker, heartbeating, then logs."
-    params_schema = {"type": "object", "properties": {"seconds": {"type": "number"}}, "required": ["seconds"],
-                     "additionalProperties": False}
+    params_schema = {
+        "type": "object",
+        "properties": {"seconds": {"type": "number"}},
+        "required": ["seconds"],
+        "additionalProperties": False,
+    }
 
     def run(self, ctx, params):
         ctx.log("sleeping")

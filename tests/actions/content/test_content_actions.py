@@ -1,4 +1,5 @@
 """Each content action run alone through rules/{id}/execute/ with the local provider."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -67,13 +68,20 @@ def test_it_writes_content_with_the_real_word_count_and_charges_by_words(alice, 
 
 
 def test_it_writes_image_prompts_from_the_article(alice, execute, eager):
-    Content.objects.create(site=alice.site, title="Cold brew guide", primary_keyword="cold brew",
-                           html_content="<p>Intro</p><h2>Choosing beans</h2><p>x</p><h2>Steeping time</h2><p>y</p>"
-                                        "<h2>Serving ideas</h2><p>z</p>")
+    Content.objects.create(
+        site=alice.site,
+        title="Cold brew guide",
+        primary_keyword="cold brew",
+        html_content="<p>Intro</p><h2>Choosing beans</h2><p>x</p><h2>Steeping time</h2><p>y</p>"
+        "<h2>Serving ideas</h2><p>z</p>",
+    )
     run = execute("generate_image_prompts", {"in_article_count": 2})
     images = list(Image.objects.order_by("kind", "position"))
     assert [(i.kind, i.position, i.status) for i in images] == [
-        ("featured", 0, "pending"), ("in_article", 1, "pending"), ("in_article", 2, "pending")]
+        ("featured", 0, "pending"),
+        ("in_article", 1, "pending"),
+        ("in_article", 2, "pending"),
+    ]
     assert "Cold brew guide" in images[0].prompt or "cold brew" in images[0].prompt.lower()
     assert debits(run["run_id"]) == Decimal("1.5")
 
@@ -91,9 +99,13 @@ def test_it_renders_pending_images_to_png_files(alice, execute, eager):
 
 def test_it_scores_content_and_fixes_meta_lengths(alice, execute, eager):
     content = Content.objects.create(
-        site=alice.site, title="Cold brew coffee at home", primary_keyword="cold brew", meta_title="x" * 90,
-        html_content="<p>Cold brew is easy.</p>" + "".join(f"<h2>Cold brew step {i}</h2><p>{'word ' * 150}</p>"
-                                                           for i in range(4)))
+        site=alice.site,
+        title="Cold brew coffee at home",
+        primary_keyword="cold brew",
+        meta_title="x" * 90,
+        html_content="<p>Cold brew is easy.</p>"
+        + "".join(f"<h2>Cold brew step {i}</h2><p>{'word ' * 150}</p>" for i in range(4)),
+    )
     run = execute("optimize_content")
     content.refresh_from_db()
     assert len(content.meta_title) <= 60 and 120 <= len(content.meta_description) <= 160
@@ -112,7 +124,13 @@ def test_it_charges_nothing_for_a_failed_item_and_goes_on(alice, execute, eager)
 
 
 def test_it_refuses_unknown_params_when_the_rule_is_saved(api):
-    response = api.post("/api/v1/automation/rules/", {
-        "name": "x", "trigger": {"type": "manual"},
-        "actions": [{"type": "cluster_keywords", "params": {"batch_size": 50}}]}, format="json")
+    response = api.post(
+        "/api/v1/automation/rules/",
+        {
+            "name": "x",
+            "trigger": {"type": "manual"},
+            "actions": [{"type": "cluster_keywords", "params": {"batch_size": 50}}],
+        },
+        format="json",
+    )
     assert response.status_code == 400 and "actions.0.params.batch_size" in response.json()

@@ -1,4 +1,5 @@
 """The same actions through the official SDK against an OpenAI-compatible server on loopback."""
+
 from __future__ import annotations
 
 import pytest

@@ -47,14 +47,16 @@ def test_it_logs_in_with_a_session_and_enforces_csrf(alice):
     csrf = client.get("/api/v1/auth/csrf/").json()["csrfToken"]
     refused = client.post("/api/v1/auth/login/", {"username": "alice", "password": "alice-pass-123"}, format="json")
     assert refused.status_code == 403  # no CSRF header
-    ok = client.post("/api/v1/auth/login/", {"username": "alice", "password": "alice-pass-123"}, format="json",
-                     HTTP_X_CSRFTOKEN=csrf)
+    ok = client.post(
+        "/api/v1/auth/login/", {"username": "alice", "password": "alice-pass-123"}, format="json", HTTP_X_CSRFTOKEN=csrf
+    )
     assert ok.status_code == 200
     assert client.get("/api/v1/auth/me/").json()["username"] == "alice"
     csrf = client.cookies["csrftoken"].value
     assert client.post("/api/v1/sites/", {"name": "x", "domain": "x.example.com"}, format="json").status_code == 403
-    created = client.post("/api/v1/sites/", {"name": "x", "domain": "x.example.com"}, format="json",
-                          HTTP_X_CSRFTOKEN=csrf)
+    created = client.post(
+        "/api/v1/sites/", {"name": "x", "domain": "x.example.com"}, format="json", HTTP_X_CSRFTOKEN=csrf
+    )
     assert created.status_code == 201
     client.post("/api/v1/auth/logout/", HTTP_X_CSRFTOKEN=csrf)
     assert client.get("/api/v1/auth/me/").status_code in (401, 403)

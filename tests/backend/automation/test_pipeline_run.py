@@ -1,4 +1,5 @@
 """A whole seven-stage run on the demo keywords with the local provider (tasks inline)."""
+
 from __future__ import annotations
 
 import json
@@ -95,8 +96,10 @@ def test_it_shows_history_overview_and_logs_in_the_seed_shapes(alice, api, few_k
     assert logs["lines"] == 5 and "run completed" in logs["log"]
     overview = api.get(f"/api/v1/automation/pipeline_overview/?site_id={alice.site.pk}").json()
     assert [s["pending"] for s in overview["stages"]] == [0] * 7
-    assert api.get(f"/api/v1/automation/current_run/?site_id={alice.site.pk}").json() == {"run": None,
-                                                                                           "activity_log": []}
+    assert api.get(f"/api/v1/automation/current_run/?site_id={alice.site.pk}").json() == {
+        "run": None,
+        "activity_log": [],
+    }
 
 
 def test_it_records_an_empty_stage_as_skipped(alice, api, eager):
@@ -119,8 +122,9 @@ def test_it_halts_at_the_handover_naming_the_stage_and_count(alice, api, eager):
 
 
 def test_it_refuses_to_start_when_credits_are_short(charlie, eager):
-    Keyword.objects.bulk_create([Keyword(site=charlie.site, account=charlie.account, text=f"kw {i}")
-                                 for i in range(40)])
+    Keyword.objects.bulk_create(
+        [Keyword(site=charlie.site, account=charlie.account, text=f"kw {i}") for i in range(40)]
+    )
     response = charlie.client().post(f"/api/v1/automation/run_now/?site_id={charlie.site.pk}")
     assert response.status_code == 402 and float(response.json()["needed"]) > 50
 

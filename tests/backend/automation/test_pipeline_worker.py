@@ -1,4 +1,5 @@
 """The pipeline on real Celery workers: one run per site under a burst; pause and resume lose and repeat nothing."""
+
 from __future__ import annotations
 
 import threading
@@ -18,10 +19,22 @@ from tests.support.celery_worker import WorkerProcess, purge_queues
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 
-TOPICS = {"coffee": ["cold brew coffee recipe", "best coffee grinder", "french press coffee ratio",
-                     "pour over coffee guide", "coffee beans for espresso"],
-          "running": ["running shoes for flat feet", "couch to 5k plan", "marathon training schedule",
-                      "trail running shoes", "how to start running"]}
+TOPICS = {
+    "coffee": [
+        "cold brew coffee recipe",
+        "best coffee grinder",
+        "french press coffee ratio",
+        "pour over coffee guide",
+        "coffee beans for espresso",
+    ],
+    "running": [
+        "running shoes for flat feet",
+        "couch to 5k plan",
+        "marathon training schedule",
+        "trail running shoes",
+        "how to start running",
+    ],
+}
 
 
 def wait_for(predicate, timeout: float = 60.0, interval: float = 0.2):

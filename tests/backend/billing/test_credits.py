@@ -17,11 +17,20 @@ def _account(persona) -> Account:
 
 
 def test_it_records_every_balance_change_in_the_ledger(alice):
-    credits_debit(account_id=alice.account.pk, amount="2.5", operation="generate_content",
-                  reference=Reference(run_id="run_x", step_index=3, object_type="content", object_id=7))
+    credits_debit(
+        account_id=alice.account.pk,
+        amount="2.5",
+        operation="generate_content",
+        reference=Reference(run_id="run_x", step_index=3, object_type="content", object_id=7),
+    )
     row = CreditTransaction.objects.filter(kind="debit").get()
     assert (row.amount, row.balance_after, row.run_id, row.step_index, row.object_id) == (
-        Decimal("2.5"), Decimal("997.5"), "run_x", 3, 7)
+        Decimal("2.5"),
+        Decimal("997.5"),
+        "run_x",
+        3,
+        7,
+    )
     assert _account(alice).credits == Decimal("997.5")
 
 

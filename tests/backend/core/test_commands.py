@@ -34,7 +34,9 @@ def test_it_seeds_the_demo_account_idempotently(db):
 
 def test_it_creates_another_account_that_sees_nothing_of_the_demo(db):
     _call("seed_demo")
-    out = _call("create_account", "--name", "acme", "--username", "acme", "--password", "acme-pass-1", "--credits", "25")
+    out = _call(
+        "create_account", "--name", "acme", "--username", "acme", "--password", "acme-pass-1", "--credits", "25"
+    )
     account = Account.objects.get(slug="acme")
     assert account.credits == 25 and Site.objects.filter(account=account, domain="acme.example.com").exists()
     client = APIClient()

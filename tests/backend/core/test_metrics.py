@@ -15,8 +15,12 @@ def _scrape(**headers) -> str:
 
 
 def test_it_exposes_runs_steps_durations_credits_and_provider_calls(alice, make_rule, eager):
-    rule = make_rule(actions=[{"type": "test_charge", "params": {"items": 2, "cost": 1.5}},
-                              {"type": "test_flaky", "params": {"permanent": True}}])
+    rule = make_rule(
+        actions=[
+            {"type": "test_charge", "params": {"items": 2, "cost": 1.5}},
+            {"type": "test_flaky", "params": {"permanent": True}},
+        ]
+    )
     rule_execute(rule=rule)
     AICall.objects.create(account=alice.account, provider="local", function="generate_content", total_tokens=900)
     AICall.objects.create(account=alice.account, provider="local", function="generate_content", ok=False)

@@ -1,4 +1,5 @@
 """Every resource is scoped to the caller's account: another account's object is a 404."""
+
 from __future__ import annotations
 
 import pytest
@@ -16,8 +17,15 @@ def alices_objects(alice):
     task = Task.objects.create(site=site, title="Cold brew guide", idea=idea, cluster=cluster)
     content = Content.objects.create(site=site, title="Cold brew", task=task, html_content="<p>hi</p>")
     image = Image.objects.create(site=site, content=content, kind="featured", prompt="a cup")
-    return {"sites": site, "keywords": keyword, "clusters": cluster, "ideas": idea, "tasks": task,
-            "content": content, "images": image}
+    return {
+        "sites": site,
+        "keywords": keyword,
+        "clusters": cluster,
+        "ideas": idea,
+        "tasks": task,
+        "content": content,
+        "images": image,
+    }
 
 
 RESOURCES = ["sites", "keywords", "clusters", "ideas", "tasks", "content", "images"]
@@ -55,7 +63,8 @@ def test_it_refuses_to_write_into_another_accounts_site(alice, charlie):
 
 
 def test_it_refuses_a_relation_to_another_accounts_object(alices_objects, charlie):
-    response = charlie.client().post("/api/v1/keywords/", {
-        "site": charlie.site.pk, "text": "sneaky", "cluster": alices_objects["clusters"].pk})
+    response = charlie.client().post(
+        "/api/v1/keywords/", {"site": charlie.site.pk, "text": "sneaky", "cluster": alices_objects["clusters"].pk}
+    )
     assert response.status_code == 400
     assert "cluster" in response.json()

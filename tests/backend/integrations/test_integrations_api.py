@@ -1,4 +1,5 @@
 """The integrations API: write-only encrypted password, one active integration per site, connection test."""
+
 from __future__ import annotations
 
 import json
@@ -17,8 +18,14 @@ SECRET = "abcd EFGH ijkl MNOP qrst UVWX"
 
 
 def payload(site, **overrides):
-    return {"site": site.pk, "kind": "wordpress", "url": "https://blog.example.com/", "username": "editor",
-            "application_password": SECRET, **overrides}
+    return {
+        "site": site.pk,
+        "kind": "wordpress",
+        "url": "https://blog.example.com/",
+        "username": "editor",
+        "application_password": SECRET,
+        **overrides,
+    }
 
 
 def closed_port() -> int:
@@ -29,8 +36,9 @@ def closed_port() -> int:
 
 @pytest.fixture
 def integration(alice) -> Integration:
-    return Integration.objects.create(site=alice.site, url="https://blog.example.com", username="editor",
-                                      application_password=SECRET)
+    return Integration.objects.create(
+        site=alice.site, url="https://blog.example.com", username="editor", application_password=SECRET
+    )
 
 
 def test_it_creates_an_integration_and_never_returns_the_password(api, alice):
@@ -40,10 +48,19 @@ def test_it_creates_an_integration_and_never_returns_the_password(api, alice):
     body = created.json()
     assert "application_password" not in body and body["has_password"] is True
     assert (body["url"], body["username"], body["is_active"], body["last_check_ok"]) == (
-        "https://blog.example.com", "editor", True, None)
+        "https://blog.example.com",
+        "editor",
+        True,
+        None,
+    )
     detail = f"{URL}{body['id']}/"
-    responses = [created, api.get(URL), api.get(detail), api.patch(detail, {"username": "chief"}, format="json"),
-                 api.put(detail, payload(alice.site, username="chief"), format="json")]
+    responses = [
+        created,
+        api.get(URL),
+        api.get(detail),
+        api.patch(detail, {"username": "chief"}, format="json"),
+        api.put(detail, payload(alice.site, username="chief"), format="json"),
+    ]
     assert [r.status_code for r in responses] == [201, 200, 200, 200, 200]
     for response in responses:
         assert SECRET not in response.content.decode() and "application_password" not in response.content.decode()
@@ -61,14 +78,14 @@ def test_it_stores_the_password_encrypted(api, alice):
 
 
 def test_it_requires_a_password_on_create(api, alice):
-    response = api.post(URL, {k: v for k, v in payload(alice.site).items() if k != "application_password"},
-                        format="json")
+    response = api.post(
+        URL, {k: v for k, v in payload(alice.site).items() if k != "application_password"}, format="json"
+    )
 
     assert response.status_code == 400 and set(response.data) == {"application_password"}
 
 
-def test_it_keeps_the_password_when_an_update_omits_it_and_forgets_the_last_check_on_new_credentials(
-        api, integration):
+def test_it_keeps_the_password_when_an_update_omits_it_and_forgets_the_last_check_on_new_credentials(api, integration):
     Integration.objects.filter(pk=integration.pk).update(last_check_ok=True, last_check_error="")
     detail = f"{URL}{integration.pk}/"
 
@@ -81,18 +98,32 @@ def test_it_keeps_the_password_when_an_update_omits_it_and_forgets_the_last_chec
     assert Integration.objects.get(pk=integration.pk).application_password == "new pass word"
 
 
-@pytest.mark.parametrize("url", ["ftp://blog.example.com", "blog.example.com", "https://", "javascript:alert(1)",
-                                 "http://user:pw@blog.example.com", "http://blog.example.com/?page=1",
-                                 "http://blog.example.com:99999"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ftp://blog.example.com",
+        "blog.example.com",
+        "https://",
+        "javascript:alert(1)",
+        "http://user:pw@blog.example.com",
+        "http://blog.example.com/?page=1",
+        "http://blog.example.com:99999",
+    ],
+)
 def test_it_rejects_an_address_that_is_not_an_http_site(api, alice, url):
     response = api.post(URL, payload(alice.site, url=url), format="json")
 
     assert response.status_code == 400 and set(response.data) == {"url"}, response.data
 
 
-@pytest.mark.parametrize(("url", "stored"), [("http://wordpress", "http://wordpress"),
-                                             ("http://127.0.0.1:8080/blog/", "http://127.0.0.1:8080/blog"),
-                                             ("HTTPS://Blog.Example.com", "HTTPS://Blog.Example.com")])
+@pytest.mark.parametrize(
+    ("url", "stored"),
+    [
+        ("http://wordpress", "http://wordpress"),
+        ("http://127.0.0.1:8080/blog/", "http://127.0.0.1:8080/blog"),
+        ("HTTPS://Blog.Example.com", "HTTPS://Blog.Example.com"),
+    ],
+)
 def test_it_accepts_http_and_https_addresses(api, alice, url, stored):
     response = api.post(URL, payload(alice.site, url=url), format="json")
 
@@ -123,16 +154,21 @@ def test_it_allows_one_active_wordpress_integration_per_site(api, alice, integra
 
 
 def test_it_filters_by_site_and_hides_other_accounts(api, alice, charlie, integration):
-    theirs = Integration.objects.create(site=charlie.site, url="https://charlie.example", username="c",
-                                        application_password="c-secret")
+    theirs = Integration.objects.create(
+        site=charlie.site, url="https://charlie.example", username="c", application_password="c-secret"
+    )
 
     assert [i["id"] for i in api.get(URL, {"site": alice.site.pk}).data["results"]] == [integration.pk]
     assert api.get(URL, {"site": charlie.site.pk}).data["results"] == []
     assert [i["id"] for i in charlie.client().get(URL).data["results"]] == [theirs.pk]
     other = charlie.client()
     detail = f"{URL}{integration.pk}/"
-    assert [other.get(detail).status_code, other.patch(detail, {"username": "x"}, format="json").status_code,
-            other.post(f"{detail}test/").status_code, other.delete(detail).status_code] == [404, 404, 404, 404]
+    assert [
+        other.get(detail).status_code,
+        other.patch(detail, {"username": "x"}, format="json").status_code,
+        other.post(f"{detail}test/").status_code,
+        other.delete(detail).status_code,
+    ] == [404, 404, 404, 404]
     stolen = other.post(URL, payload(alice.site), format="json")
     assert stolen.status_code == 400 and set(stolen.data) == {"site"}
     assert Integration.objects.get(pk=integration.pk).username == "editor"
@@ -145,13 +181,25 @@ def test_it_deletes_an_integration(api, integration):
 
 @pytest.mark.wordpress
 def test_it_reports_a_working_connection(api, alice, wordpress: WordPressSite):  # noqa: F811
-    created = api.post(URL, payload(alice.site, url=wordpress.url, username=wordpress.username,
-                                    application_password=wordpress.application_password), format="json").data
+    created = api.post(
+        URL,
+        payload(
+            alice.site,
+            url=wordpress.url,
+            username=wordpress.username,
+            application_password=wordpress.application_password,
+        ),
+        format="json",
+    ).data
 
     response = api.post(f"{URL}{created['id']}/test/")
 
-    me = requests.get(f"{wordpress.url}/", params={"rest_route": "/wp/v2/users/me"}, timeout=30,
-                      auth=(wordpress.username, wordpress.application_password)).json()
+    me = requests.get(
+        f"{wordpress.url}/",
+        params={"rest_route": "/wp/v2/users/me"},
+        timeout=30,
+        auth=(wordpress.username, wordpress.application_password),
+    ).json()
     assert response.status_code == 200
     body = response.json()
     assert (body["ok"], body["user"], body["error"]) == (True, me["name"], None)
@@ -164,8 +212,11 @@ def test_it_reports_a_working_connection(api, alice, wordpress: WordPressSite): 
 
 @pytest.mark.wordpress
 def test_it_reports_wrong_credentials_without_failing(api, alice, wordpress: WordPressSite):  # noqa: F811
-    created = api.post(URL, payload(alice.site, url=wordpress.url, username=wordpress.username,
-                                    application_password="wrong pass word"), format="json").data
+    created = api.post(
+        URL,
+        payload(alice.site, url=wordpress.url, username=wordpress.username, application_password="wrong pass word"),
+        format="json",
+    ).data
 
     response = api.post(f"{URL}{created['id']}/test/")
 

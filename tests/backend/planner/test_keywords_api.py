@@ -66,8 +66,9 @@ def test_it_rejects_a_csv_with_bad_rows_naming_line_and_field(alice, api):
 
 
 def test_it_rejects_a_csv_without_a_keyword_column(alice, api):
-    response = api.post("/api/v1/keywords/import_csv/", {"site": alice.site.pk, "file": _csv("volume\n3\n")},
-                        format="multipart")
+    response = api.post(
+        "/api/v1/keywords/import_csv/", {"site": alice.site.pk, "file": _csv("volume\n3\n")}, format="multipart"
+    )
     assert response.status_code == 400 and "file" in response.json()
 
 

@@ -9,8 +9,10 @@ def test_it_counts_words_of_the_visible_text():
 
 
 def test_it_computes_word_count_and_slug_on_save(alice, api):
-    response = api.post("/api/v1/content/", {"site": alice.site.pk, "title": "Cold Brew Guide",
-                                             "html_content": "<p>one two three</p>", "word_count": 999})
+    response = api.post(
+        "/api/v1/content/",
+        {"site": alice.site.pk, "title": "Cold Brew Guide", "html_content": "<p>one two three</p>", "word_count": 999},
+    )
     assert response.status_code == 201, response.json()
     body = response.json()
     assert (body["word_count"], body["slug"], body["status"]) == (3, "cold-brew-guide", "draft")

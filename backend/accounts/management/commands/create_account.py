@@ -1,4 +1,5 @@
 """Create an account with a user and a site NAME.example.com; print the user's API token."""
+
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
@@ -32,6 +33,8 @@ class Command(BaseCommand):
         if User.objects.filter(username=username).exists():
             raise CommandError(f"A user named '{username}' already exists.")
         account, user, site, token = account_create(name=name, username=username, password=password, credits=credits)
-        self.stdout.write(f"Account '{account.name}' (id {account.id}, credits {account.credits}), user "
-                          f"'{user.username}', site {site.domain} (id {site.id}).")
+        self.stdout.write(
+            f"Account '{account.name}' (id {account.id}, credits {account.credits}), user "
+            f"'{user.username}', site {site.domain} (id {site.id})."
+        )
         self.stdout.write(f"API token: {token}")

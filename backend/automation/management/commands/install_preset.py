@@ -1,4 +1,5 @@
 """(Re)install a preset rule on a site: `python manage.py install_preset seven_stage --site DOMAIN`."""
+
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
@@ -22,5 +23,7 @@ class Command(BaseCommand):
         if len(sites) > 1:
             raise CommandError(f"{len(sites)} accounts have a site {site!r}; this command needs a unique domain")
         rule = preset_install(sites[0])
-        self.stdout.write(f"installed {preset} on {site}: rule {rule.id} v{rule.version} "
-                          f"({len(rule.actions)} steps, schedule {rule.trigger['cron']} {rule.trigger['timezone']})")
+        self.stdout.write(
+            f"installed {preset} on {site}: rule {rule.id} v{rule.version} "
+            f"({len(rule.actions)} steps, schedule {rule.trigger['cron']} {rule.trigger['timezone']})"
+        )

@@ -1,4 +1,5 @@
 """Run a site's seven-stage pipeline from the command line; `--wait` prints the run summary as JSON."""
+
 from __future__ import annotations
 
 import json
@@ -20,8 +21,9 @@ class Command(BaseCommand):
         parser.add_argument("--site", required=True, help="the site's domain")
         parser.add_argument("--wait", action="store_true", help="wait for the run to end and print its summary")
         parser.add_argument("--timeout", type=float, default=3600, help="seconds to wait at most")
-        parser.add_argument("--inline", action="store_true",
-                            help="execute the steps in this process instead of on Celery workers")
+        parser.add_argument(
+            "--inline", action="store_true", help="execute the steps in this process instead of on Celery workers"
+        )
 
     def handle(self, *args, site, wait, timeout, inline, **options):
         target = Site.objects.filter(domain=site).first()

@@ -1,4 +1,5 @@
 """Create (or complete) the demo account, user, site and keywords; print the user's API token."""
+
 from __future__ import annotations
 
 import json
@@ -15,8 +16,7 @@ from backend.planner.models import Keyword
 
 DEMO_USERNAME, DEMO_PASSWORD = "demo", "demo-pass-123"
 DEMO_CREDITS = Decimal("10000")
-DEMO_PIPELINE = {"within_stage_delay": 0, "between_stage_delay": 2, "stage_4_concurrency": 2,
-                 "stage_6_concurrency": 2}
+DEMO_PIPELINE = {"within_stage_delay": 0, "between_stage_delay": 2, "stage_4_concurrency": 2, "stage_6_concurrency": 2}
 
 
 class Command(BaseCommand):
@@ -28,8 +28,10 @@ class Command(BaseCommand):
             account, site, user = self._ensure_account(data["site"])
             added = self._ensure_keywords(site, data["keywords"])
         token = token_issue(user=user, name="seed_demo")
-        self.stdout.write(f"Demo account '{account.name}' (credits {account.credits}), site {site.domain} "
-                          f"(id {site.id}), {added} keywords added.")
+        self.stdout.write(
+            f"Demo account '{account.name}' (credits {account.credits}), site {site.domain} "
+            f"(id {site.id}), {added} keywords added."
+        )
         self.stdout.write(f"Login: {DEMO_USERNAME} / {DEMO_PASSWORD}")
         self.stdout.write(f"API token: {token}")
 
@@ -48,8 +50,12 @@ class Command(BaseCommand):
             from backend.accounts.services import site_create
             from backend.automation.services import config_for, config_update
 
-            site = site_create(account=account, name=site_data["name"], domain=site_data["domain"],
-                               timezone=site_data.get("timezone", "UTC"))
+            site = site_create(
+                account=account,
+                name=site_data["name"],
+                domain=site_data["domain"],
+                timezone=site_data.get("timezone", "UTC"),
+            )
             # The offline provider needs no pacing: short delays keep the demo run to about a minute.
             config_update(config=config_for(site), **DEMO_PIPELINE)
         return account, site, user
@@ -60,7 +66,13 @@ class Command(BaseCommand):
         for row in rows:
             if row["text"] in existing:
                 continue
-            Keyword.objects.create(site=site, account_id=site.account_id, text=row["text"], volume=row["volume"],
-                                   difficulty=row["difficulty"], intent=row["intent"])
+            Keyword.objects.create(
+                site=site,
+                account_id=site.account_id,
+                text=row["text"],
+                volume=row["volume"],
+                difficulty=row["difficulty"],
+                intent=row["intent"],
+            )
             added += 1
         return added
