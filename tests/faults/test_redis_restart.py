@@ -13,6 +13,7 @@ import pytest
 from rules.models import AutomationRun, RunLog
 from scripts.services import free_port, redis_server_binary, wait_for_port
 from tests.support.celery_worker import ROOT, WorkerProcess
+from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 LEASE = 3
@@ -38,15 +39,6 @@ def start_redis(port: int, folder) -> subprocess.Popen:
     )
     wait_for_port(port)
     return proc
-
-
-def wait_for(predicate, timeout: float, interval: float = 0.2):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout}s")
 
 
 def test_it_recovers_runs_whose_queued_step_was_lost_with_redis(alice, make_rule, tmp_path):

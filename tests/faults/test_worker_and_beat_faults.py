@@ -22,6 +22,7 @@ from backend.planner.models import Keyword
 from backend.writer.models import Content, Task
 from rules.models import AutomationRule, AutomationRun
 from tests.support.celery_worker import ROOT, WorkerProcess, purge_queues
+from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 
@@ -35,16 +36,6 @@ KEYWORDS = [
     "marathon training schedule",
     "trail running shoes",
 ]
-
-
-def wait_for(predicate, timeout: float = 60.0, interval: float = 0.2):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout}s")
 
 
 @pytest.fixture

@@ -9,18 +9,9 @@ import pytest
 from rules.models import AutomationRun, RunLog
 from tests.support.celery_worker import WorkerProcess, purge_queues
 from tests.support.http_sink import HttpSink
+from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
-
-
-def wait_for(predicate, timeout: float = 20.0, interval: float = 0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout}s")
 
 
 @pytest.fixture
