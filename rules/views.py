@@ -72,6 +72,7 @@ def _last_dropped_reason(rule: AutomationRule) -> str:
 
 class RuleViewSet(AccountScopedViewSet):
     serializer_class = RuleSerializer
+    filter_model = AutomationRule
     filter_params = ("site", "is_active", "trigger_type")
     search_fields = ["name", "description"]
     ordering = ("id",)

@@ -71,6 +71,8 @@ class FilterByQueryParams(filters.BaseFilterBackend):
             if value in (None, ""):
                 continue
             field = queryset.model._meta.get_field(param)
+            if isinstance(field, models.BooleanField):
+                value = {"true": "True", "false": "False"}.get(value.lower(), value)
             try:
                 lookup_value = field.target_field.to_python(value) if field.is_relation else field.to_python(value)
                 if field.choices and value not in {str(c[0]) for c in field.choices}:
@@ -83,16 +85,27 @@ class FilterByQueryParams(filters.BaseFilterBackend):
         return queryset
 
     def get_schema_operation_parameters(self, view):
+        queryset = getattr(view, "queryset", None)
+        model = queryset.model if queryset is not None else getattr(view, "filter_model", None)
         return [
-            {
-                "name": p,
-                "required": False,
-                "in": "query",
-                "schema": {"type": "string"},
-                "description": f"Filter by {p}.",
-            }
+            {"name": p, "required": False, "in": "query", "schema": _param_schema(model, p),
+             "description": f"Filter by {p}."}
             for p in getattr(view, "filter_params", ())
         ]
+
+
+def _param_schema(model, name: str) -> dict:
+    """The OpenAPI type of a filter: an id for relations, the choices as an enum, booleans, integers."""
+    if model is None:
+        return {"type": "string"}
+    field = model._meta.get_field(name)
+    if field.is_relation or isinstance(field, (models.IntegerField, models.AutoField)):
+        return {"type": "integer"}
+    if isinstance(field, models.BooleanField):
+        return {"type": "boolean"}
+    if field.choices:
+        return {"type": "string", "enum": [str(c[0]) for c in field.choices]}
+    return {"type": "string"}
 
 
 class AccountScopedViewSet(viewsets.ModelViewSet):

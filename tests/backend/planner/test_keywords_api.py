@@ -99,3 +99,10 @@ def test_it_refuses_to_move_an_object_to_another_site(alice, api):
     keyword = Keyword.objects.create(site=alice.site, text="a")
     response = api.patch(f"/api/v1/keywords/{keyword.pk}/", {"site": other["id"]})
     assert response.status_code == 400 and "site" in response.json()
+
+
+def test_it_filters_booleans_written_either_way(alice, api):
+    Keyword.objects.create(site=alice.site, text="off", disabled=True)
+    Keyword.objects.create(site=alice.site, text="on")
+    for value, expected in (("true", ["off"]), ("True", ["off"]), ("0", ["on"]), ("false", ["on"])):
+        assert [k["text"] for k in api.get(f"/api/v1/keywords/?disabled={value}").json()["results"]] == expected
