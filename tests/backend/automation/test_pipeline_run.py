@@ -145,3 +145,15 @@ def test_it_notifies_by_email_when_a_run_ends(alice, api, few_keywords, eager, m
     assert message.to == ["alice@example.com"] and "completed" in message.subject
     assert f"/automation/runs/{run_id}" in message.body
     assert AutomationConfig.objects.get(site=alice.site).last_run_at is not None
+
+
+def test_it_posts_the_run_summary_to_the_notification_webhook(alice, api, few_keywords, eager):
+    from tests.support.http_sink import HttpSink
+
+    with HttpSink() as sink:
+        api.put(f"/api/v1/automation/config/?site_id={alice.site.pk}", {"notify_webhook_url": sink.url},
+                format="json")
+        run_id = api.post(f"/api/v1/automation/run_now/?site_id={alice.site.pk}").json()["run_id"]
+    body = sink.received[0]["json"]
+    assert body["event"] == "run.completed" and body["run_id"] == run_id
+    assert body["url"].endswith(f"/automation/runs/{run_id}") and body["summary"]["content_created"] > 0
