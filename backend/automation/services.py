@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 import requests
 from django.conf import settings
 from django.core.mail import send_mail
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
 from backend.accounts.models import Site
@@ -93,9 +95,9 @@ def notify_run_finished(run: AutomationRun) -> None:
                 fail_silently=True,
             )
     if config.notify_webhook_url:
+        payload = json.dumps({**row, "url": link, "event": f"run.{run.status}"}, cls=DjangoJSONEncoder)
         try:
-            requests.post(
-                config.notify_webhook_url, json={**row, "url": link, "event": f"run.{run.status}"}, timeout=10
-            )
+            requests.post(config.notify_webhook_url, data=payload, timeout=10,
+                          headers={"Content-Type": "application/json"})
         except requests.RequestException as exc:
             log.warning("run notification webhook %s failed: %s", config.notify_webhook_url, exc)
