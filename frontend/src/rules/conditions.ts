@@ -10,7 +10,7 @@
  * - API paths (`conditions/and/1/>`) map to query paths (`[1]`) so errors and test results show on
  *   the rule they name.
  */
-import type { Field, FullOption, RuleGroupType, RuleType } from "react-querybuilder";
+import type { FullField, FullOption, RuleGroupType, RuleType } from "react-querybuilder";
 import { formatQuery } from "react-querybuilder/formatQuery";
 import { parseJsonLogic } from "react-querybuilder/parseJsonLogic";
 
@@ -79,9 +79,9 @@ const OPERATORS: Record<FieldKind, FullOption<string>[]> = {
 };
 
 /** A builder field for a context path. */
-export function makeField(path: string): Field {
+export function makeField(path: string): FullField {
   const kind = fieldKind(path);
-  const base: Field = { name: path, value: path, label: path, operators: OPERATORS[kind] };
+  const base: FullField = { name: path, value: path, label: path, operators: OPERATORS[kind] };
   if (kind === "number") return { ...base, inputType: "number", defaultValue: 0 };
   if (kind === "boolean") return { ...base, valueEditorType: "checkbox", defaultValue: true, defaultOperator: "=" };
   return base;
@@ -95,7 +95,7 @@ const COMMON_PATHS = ["site.id", "site.domain", "account.id", "now"];
  * `event.name`, …; `event.changes` is split into old/new per watched field), the common context
  * for other triggers, plus every path the current conditions already use.
  */
-export function fieldsFor(trigger: Trigger, events: readonly EventType[], logic: unknown, extra: readonly string[] = []): Field[] {
+export function fieldsFor(trigger: Trigger, events: readonly EventType[], logic: unknown, extra: readonly string[] = []): FullField[] {
   const paths: string[] = [];
   const event = trigger.type === "event" ? events.find((e) => e.name === trigger.event) : undefined;
   if (event) {
@@ -136,13 +136,13 @@ export function collectVars(logic: unknown): string[] {
 export const EMPTY_QUERY: RuleGroupType = { combinator: "and", rules: [] };
 
 /** JSONLogic → builder query (null / `{}` → an empty group). */
-export function logicToQuery(logic: unknown, fields: Field[]): RuleGroupType {
+export function logicToQuery(logic: unknown, fields: FullField[]): RuleGroupType {
   if (logic === null || logic === undefined || isEmptyObject(logic)) return { ...EMPTY_QUERY, rules: [] };
   return parseJsonLogic(logic as Parameters<typeof parseJsonLogic>[0], { fields });
 }
 
 /** Builder query → JSONLogic (an empty query → null: the rule always fires). */
-export function queryToLogic(query: RuleGroupType, fields: Field[]): JsonLogic | null {
+export function queryToLogic(query: RuleGroupType, fields: FullField[]): JsonLogic | null {
   const out = formatQuery(query, { format: "jsonlogic", fields, parseNumbers: "strict-limited" }) as unknown;
   if (out === false || out === null || out === undefined || isEmptyObject(out)) return null;
   const logic = out as JsonLogic;
@@ -162,7 +162,7 @@ export interface VisualSupport {
 }
 
 /** Whether the builder can show `logic` exactly (it round-trips unchanged), and the query if so. */
-export function visualSupport(logic: unknown, fields: Field[]): VisualSupport {
+export function visualSupport(logic: unknown, fields: FullField[]): VisualSupport {
   if (logic === null || logic === undefined || isEmptyObject(logic)) return { ok: true, query: { ...EMPTY_QUERY, rules: [] } };
   if (!isObject(logic)) return { ok: false, query: EMPTY_QUERY, reason: "The conditions are not a JSONLogic object." };
   let query: RuleGroupType;
@@ -257,7 +257,7 @@ export function nodeAt(query: RuleGroupType, path: number[]): RuleType | RuleGro
   let node: RuleType | RuleGroupType = query;
   for (const index of path) {
     if (!("rules" in node)) return null;
-    const next = node.rules[index];
+    const next: RuleType | RuleGroupType | string | undefined = node.rules[index];
     if (next === undefined || typeof next === "string") return null;
     node = next;
   }

@@ -39,6 +39,7 @@ export interface RuleErrors {
 }
 
 const GENERAL_KEYS = new Set(["detail", "non_field_errors"]);
+const REQUIRED = /^'([^']+)' is a required property$/;
 
 export function emptyRuleErrors(): RuleErrors {
   return { fields: {}, conditions: [], actions: [], steps: {}, other: [], count: 0 };
@@ -86,7 +87,12 @@ export function mapRuleErrors(errors: FieldErrors): RuleErrors {
       const rest = step[2] ?? "";
       const target = (out.steps[index] ??= { fields: {}, params: {} });
       if (rest === "params" || rest.startsWith("params.")) {
-        addToSchema(target.params, rest === "params" ? [] : rest.slice("params.".length).split("."), messages);
+        const path = rest === "params" ? [] : rest.slice("params.".length).split(".");
+        for (const message of messages) {
+          // JSON Schema reports a missing property at its parent; show it at the property's own input.
+          const required = path.length === 0 ? REQUIRED.exec(message) : null;
+          addToSchema(target.params, required ? [required[1] as string] : path, [message]);
+        }
         (target.fields.params ??= []).push(...messages);
       } else {
         (target.fields[rest] ??= []).push(...messages);

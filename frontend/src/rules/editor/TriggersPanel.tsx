@@ -1,0 +1,149 @@
+/** "Why didn't it fire": the rule's recent triggers that were dropped (conditions, mode, loop guard, condition errors), with the reason. */
+import { useState } from "react";
+import { Link } from "react-router";
+
+import { ErrorBanner } from "../../shell/ErrorBanner";
+import { withSite } from "../../shell/site";
+import { Loading } from "../../shell/states";
+import { useRuleTriggers } from "../api";
+import type { TriggerRecord } from "../types";
+import { exactTime, StatusBadge, When } from "../ui";
+
+const EXPLAIN: Record<string, string> = {
+  dropped_conditions: "The conditions were false for this trigger.",
+  dropped_mode: "A run was already active and the rule's mode dropped this one.",
+  dropped_loop: "The loop guard stopped it: the rule would re-trigger itself, or the causation chain is too deep.",
+  condition_error: "The conditions could not be evaluated (a missing field or a wrong type). Fix the conditions, or test them with this object.",
+};
+
+interface Props {
+  ruleId: number;
+  siteId: number | null;
+  /** Open the test panel with this object (for condition drops and errors). */
+  onTestObject: (objectId: number) => void;
+}
+
+export function TriggersPanel({ ruleId, siteId, onTestObject }: Props) {
+  const [outcome, setOutcome] = useState<"dropped" | "all">("dropped");
+  const [page, setPage] = useState(1);
+  const records = useRuleTriggers(ruleId, outcome, page);
+  const data = records.data;
+
+  return (
+    <div className="rl-why">
+      <div className="rl-why-head">
+        <p className="muted">
+          Every trigger of this rule is recorded with its outcome. When a rule didn't run, the reason is here.
+        </p>
+        <div className="rl-segmented" role="group" aria-label="Which triggers">
+          <button
+            type="button"
+            aria-pressed={outcome === "dropped"}
+            onClick={() => {
+              setOutcome("dropped");
+              setPage(1);
+            }}
+          >
+            Dropped
+          </button>
+          <button
+            type="button"
+            aria-pressed={outcome === "all"}
+            onClick={() => {
+              setOutcome("all");
+              setPage(1);
+            }}
+          >
+            All triggers
+          </button>
+        </div>
+      </div>
+      {records.isPending ? (
+        <Loading label="Loading triggers…" />
+      ) : records.isError ? (
+        <ErrorBanner title="Could not load the triggers" error={records.error} onRetry={() => void records.refetch()} />
+      ) : !data || data.results.length === 0 ? (
+        <div className="rl-why-empty">
+          <strong>{outcome === "dropped" ? "Nothing was dropped." : "No triggers yet."}</strong>
+          <p className="muted small">
+            {outcome === "dropped"
+              ? "Every recorded trigger of this rule started (or queued) a run."
+              : "When the rule's trigger happens, it shows up here, whether it ran or not."}
+          </p>
+        </div>
+      ) : (
+        <>
+          <table className="rl-mini-table rl-why-table" aria-label={outcome === "dropped" ? "Dropped triggers" : "Triggers"}>
+            <thead>
+              <tr>
+                <th scope="col">When</th>
+                <th scope="col">Trigger</th>
+                <th scope="col">Outcome</th>
+                <th scope="col">Reason</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.results.map((record) => (
+                <Row key={record.id} record={record} siteId={siteId} onTestObject={onTestObject} />
+              ))}
+            </tbody>
+          </table>
+          {(data.next || data.previous) && (
+            <div className="rl-pager">
+              <button type="button" className="btn btn-small" disabled={!data.previous} onClick={() => setPage(page - 1)}>
+                Newer
+              </button>
+              <span className="muted small">Page {page}</span>
+              <button type="button" className="btn btn-small" disabled={!data.next} onClick={() => setPage(page + 1)}>
+                Older
+              </button>
+            </div>
+          )}
+        </>
+      )}
+    </div>
+  );
+}
+
+function Row({ record, siteId, onTestObject }: { record: TriggerRecord; siteId: number | null; onTestObject: (id: number) => void }) {
+  const dropped = !["started", "queued"].includes(record.outcome);
+  const chain = record.causation?.rule_path?.length ? `via rules ${record.causation.rule_path.join(" → ")}` : "";
+  return (
+    <tr data-testid="trigger-record" className={dropped ? "rl-why-dropped" : undefined}>
+      <td title={exactTime(record.at)}>
+        <When iso={record.at} />
+      </td>
+      <td>
+        <span className="rl-mono small">{record.event || record.trigger_type}</span>
+        {record.object_type && (
+          <span className="muted small rl-block">
+            {record.object_type} #{record.object_id}
+          </span>
+        )}
+        {chain && <span className="muted small rl-block">{chain}</span>}
+      </td>
+      <td>
+        <StatusBadge status={record.outcome} size="small" />
+      </td>
+      <td className="rl-why-reason">
+        <span>{record.reason || (dropped ? "" : "Started a run.")}</span>
+        {EXPLAIN[record.outcome] && <span className="muted small rl-block">{EXPLAIN[record.outcome]}</span>}
+      </td>
+      <td className="rl-nowrap">
+        {record.run_id && (
+          <Link to={withSite(`/runs/${record.run_id}`, siteId)} className="btn btn-small btn-ghost">
+            Open run
+          </Link>
+        )}
+        {(record.outcome === "dropped_conditions" || record.outcome === "condition_error") && record.object_id !== null && (
+          <button type="button" className="btn btn-small" onClick={() => onTestObject(record.object_id as number)}>
+            Test with this {record.object_type || "object"}
+          </button>
+        )}
+      </td>
+    </tr>
+  );
+}

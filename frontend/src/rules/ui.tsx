@@ -1,0 +1,265 @@
+/** Small building blocks shared by the rules and runs screens: badges, dialogs, tabs, JSON, times. */
+import { useEffect, useId, useRef, useState, type ReactNode } from "react";
+
+import "./rules.css";
+
+// --- status --------------------------------------------------------------------------------------
+
+const STATUS_LABELS: Record<string, string> = {
+  queued: "Queued",
+  running: "Running",
+  paused: "Paused",
+  completed: "Completed",
+  failed: "Failed",
+  cancelled: "Cancelled",
+  pending: "Pending",
+  skipped: "Skipped",
+  started: "Started",
+  dropped_conditions: "Conditions false",
+  dropped_mode: "Dropped by mode",
+  dropped_loop: "Loop guard",
+  condition_error: "Condition error",
+};
+
+export function statusLabel(status: string): string {
+  return STATUS_LABELS[status] ?? status.replace(/_/g, " ");
+}
+
+/** A coloured pill for a run, step or trigger outcome. */
+export function StatusBadge({ status, size }: { status: string; size?: "small" }) {
+  return (
+    <span className={`rl-badge rl-badge-${status}${size === "small" ? " rl-badge-small" : ""}`} data-status={status}>
+      <span className="rl-badge-dot" aria-hidden="true" />
+      {statusLabel(status)}
+    </span>
+  );
+}
+
+// --- formatting ----------------------------------------------------------------------------------
+
+export function formatDuration(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined) return "–";
+  if (seconds < 1) return `${Math.round(seconds * 1000)} ms`;
+  if (seconds < 60) return `${seconds < 10 ? seconds.toFixed(1) : Math.round(seconds)} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min ${Math.round(seconds % 60)} s`;
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
+const relative = new Intl.RelativeTimeFormat("en", { numeric: "auto" });
+const dateTime = new Intl.DateTimeFormat("en-US", { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit" });
+
+export function timeAgo(iso: string | null | undefined, now = Date.now()): string {
+  if (!iso) return "–";
+  const then = new Date(iso).getTime();
+  if (Number.isNaN(then)) return iso;
+  const diff = (then - now) / 1000;
+  const abs = Math.abs(diff);
+  if (abs < 45) return diff <= 0 ? "just now" : "in a few seconds";
+  if (abs < 3600) return relative.format(Math.round(diff / 60), "minute");
+  if (abs < 86400) return relative.format(Math.round(diff / 3600), "hour");
+  return relative.format(Math.round(diff / 86400), "day");
+}
+
+/** A time with the exact value on hover. */
+export function When({ iso }: { iso: string | null | undefined }) {
+  if (!iso) return <span className="muted">–</span>;
+  return (
+    <time dateTime={iso} title={dateTime.format(new Date(iso))}>
+      {timeAgo(iso)}
+    </time>
+  );
+}
+
+export function exactTime(iso: string | null | undefined): string {
+  return iso ? dateTime.format(new Date(iso)) : "–";
+}
+
+export function formatCreditsShort(value: string | number | null | undefined): string {
+  const n = Number(value ?? 0);
+  if (!Number.isFinite(n) || n === 0) return "0";
+  return n % 1 === 0 ? String(n) : n.toFixed(2);
+}
+
+// --- JSON ----------------------------------------------------------------------------------------
+
+export function JsonBlock({ value, label, maxHeight }: { value: unknown; label?: string; maxHeight?: number }) {
+  const text = value === undefined ? "" : JSON.stringify(value, null, 2);
+  return (
+    <pre className="rl-json" aria-label={label} style={maxHeight ? { maxHeight } : undefined} tabIndex={0}>
+      {text}
+    </pre>
+  );
+}
+
+// --- dialog --------------------------------------------------------------------------------------
+
+interface DialogProps {
+  open: boolean;
+  title: string;
+  children: ReactNode;
+  onClose: () => void;
+  actions: ReactNode;
+  tone?: "danger";
+}
+
+/** A modal on the native <dialog> (focus is trapped and Escape closes it). */
+export function Dialog({ open, title, children, onClose, actions, tone }: DialogProps) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
+  useEffect(() => {
+    const dialog = ref.current;
+    if (!dialog) return;
+    if (open && !dialog.open) {
+      if (typeof dialog.showModal === "function") dialog.showModal();
+      else dialog.setAttribute("open", "");
+    } else if (!open && dialog.open) {
+      if (typeof dialog.close === "function") dialog.close();
+      else dialog.removeAttribute("open");
+    }
+  }, [open]);
+  return (
+    <dialog
+      ref={ref}
+      className={`rl-dialog${tone === "danger" ? " rl-dialog-danger" : ""}`}
+      aria-labelledby={titleId}
+      onCancel={(event) => {
+        event.preventDefault();
+        onClose();
+      }}
+    >
+      {open && (
+        <>
+          <h2 id={titleId}>{title}</h2>
+          <div className="rl-dialog-body">{children}</div>
+          <div className="rl-dialog-actions">{actions}</div>
+        </>
+      )}
+    </dialog>
+  );
+}
+
+// --- tabs ----------------------------------------------------------------------------------------
+
+export interface TabDef<T extends string> {
+  id: T;
+  label: ReactNode;
+  badge?: ReactNode;
+}
+
+/** An accessible tab list (arrow keys move between tabs). Panels use `tabPanelProps`. */
+export function TabList<T extends string>({
+  tabs,
+  value,
+  onChange,
+  label,
+  idBase,
+}: {
+  tabs: TabDef<T>[];
+  value: T;
+  onChange: (id: T) => void;
+  label: string;
+  idBase: string;
+}) {
+  const refs = useRef<Record<string, HTMLButtonElement | null>>({});
+  const move = (delta: number) => {
+    const index = tabs.findIndex((t) => t.id === value);
+    const next = tabs[(index + delta + tabs.length) % tabs.length];
+    if (next) {
+      onChange(next.id);
+      refs.current[next.id]?.focus();
+    }
+  };
+  return (
+    <div className="rl-tabs" role="tablist" aria-label={label}>
+      {tabs.map((tab) => (
+        <button
+          key={tab.id}
+          ref={(el) => {
+            refs.current[tab.id] = el;
+          }}
+          type="button"
+          role="tab"
+          id={`${idBase}-tab-${tab.id}`}
+          aria-controls={`${idBase}-panel-${tab.id}`}
+          aria-selected={tab.id === value}
+          tabIndex={tab.id === value ? 0 : -1}
+          className="rl-tab"
+          onClick={() => onChange(tab.id)}
+          onKeyDown={(event) => {
+            if (event.key === "ArrowRight") move(1);
+            else if (event.key === "ArrowLeft") move(-1);
+          }}
+        >
+          {tab.label}
+          {tab.badge !== undefined && tab.badge !== null && tab.badge !== false && <span className="rl-tab-badge">{tab.badge}</span>}
+        </button>
+      ))}
+    </div>
+  );
+}
+
+export function tabPanelProps(idBase: string, id: string) {
+  return { role: "tabpanel", id: `${idBase}-panel-${id}`, "aria-labelledby": `${idBase}-tab-${id}`, tabIndex: 0 } as const;
+}
+
+// --- notices -------------------------------------------------------------------------------------
+
+/** A success notice that announces itself; `onDismiss` adds a close button. */
+export function Notice({ children, onDismiss, tone = "success" }: { children: ReactNode; onDismiss?: () => void; tone?: "success" | "info" | "warning" }) {
+  return (
+    <div className={`rl-notice rl-notice-${tone}`} role="status">
+      <div className="rl-notice-body">{children}</div>
+      {onDismiss && (
+        <button type="button" className="btn btn-small btn-ghost" onClick={onDismiss} aria-label="Dismiss">
+          ✕
+        </button>
+      )}
+    </div>
+  );
+}
+
+/** Copy text to the clipboard, with a short "Copied" state. */
+export function CopyButton({ text, label = "Copy" }: { text: string; label?: string }) {
+  const [copied, setCopied] = useState(false);
+  return (
+    <button
+      type="button"
+      className="btn btn-small"
+      onClick={() => {
+        void navigator.clipboard?.writeText(text).then(
+          () => {
+            setCopied(true);
+            window.setTimeout(() => setCopied(false), 1500);
+          },
+          () => setCopied(false),
+        );
+      }}
+    >
+      {copied ? "Copied" : label}
+    </button>
+  );
+}
+
+/** A field error line tied to its input with `aria-describedby`. */
+export function FieldError({ id, message }: { id: string; message: string | undefined }) {
+  if (!message) return null;
+  return (
+    <p className="rl-field-error" id={id} role="alert">
+      {message}
+    </p>
+  );
+}
+
+/** Progress of a run: completed steps of all steps. */
+export function StepProgress({ done, total, status }: { done: number; total: number; status: string }) {
+  const pct = total ? Math.round((done / total) * 100) : status === "completed" ? 100 : 0;
+  return (
+    <div className="rl-progress" title={`${done} of ${total} steps`}>
+      <div className={`rl-progress-bar rl-progress-${status}`} style={{ width: `${pct}%` }} />
+      <span className="rl-progress-label">
+        {done}/{total}
+      </span>
+    </div>
+  );
+}
