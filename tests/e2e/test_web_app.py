@@ -67,11 +67,11 @@ def test_it_signs_in_and_bulk_approves_content_in_review(page, api: Api, demo_si
     assert statuses == {"approved"}
 
 
-def test_it_navigates_the_shell_by_keyboard_and_shows_the_coming_screens(page, demo_site: dict):
+def test_it_navigates_the_shell_by_keyboard_and_shows_the_coming_screens(page, console, demo_site: dict):
     sign_in(page)
     expect(page).to_have_url(re.compile(rf"/automation\?site={demo_site['id']}$"))
-    expect(page.get_by_role("heading", name="Automation")).to_be_visible()
-    expect(page.get_by_role("heading", name="Coming soon")).to_be_visible()
+    expect(page.get_by_role("heading", name="Automation", exact=True)).to_be_visible()
+    expect(page.get_by_test_id("stage-grid")).to_be_visible()
     screenshot(page, "02-automation")
 
     page.keyboard.press("Tab")
@@ -88,7 +88,8 @@ def test_it_navigates_the_shell_by_keyboard_and_shows_the_coming_screens(page, d
     screenshot(page, "07-runs")
 
     page.goto(f"/automation/runs/42?site={demo_site['id']}")
-    expect(page.get_by_role("heading", name="Run 42")).to_be_visible()
+    expect(page.get_by_role("heading", name="Run not found")).to_be_visible()
+    console.expect("404")
 
     page.get_by_role("button", name="Sign out").click()
     expect(page).to_have_url(re.compile(r"/login$"))
@@ -155,7 +156,7 @@ def test_it_works_at_phone_width(phone_page, api: Api, other_site: dict):
     assert api.get(f"/content/{item['id']}/")["status"] == "approved"
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Automation").click()
-    expect(page.get_by_role("heading", name="Coming soon")).to_be_visible()
+    expect(page.get_by_test_id("stage-grid")).to_be_visible()
     screenshot(page, "11-phone-automation")
 
 

@@ -2,7 +2,7 @@
 import { keepPreviousData, QueryClient, useMutation, useQueries, useQuery, useQueryClient } from "@tanstack/react-query";
 
 import { api, ApiError } from "./client";
-import { hasSessionHint, setSessionHint } from "./session";
+import { fetchSession } from "./session";
 import { CONTENT_STATUSES, type ContentStatus, type Me } from "./types";
 
 export const queryKeys = {
@@ -25,10 +25,7 @@ export function createQueryClient(): QueryClient {
     },
   });
   const onAuthError = (error: unknown) => {
-    if (error instanceof ApiError && error.isAuthError) {
-      setSessionHint(false);
-      client.setQueryData(queryKeys.me, null);
-    }
+    if (error instanceof ApiError && error.isAuthError) client.setQueryData(queryKeys.me, null);
   };
   client.getQueryCache().subscribe((event) => {
     if (event.type === "updated" && event.action.type === "error" && event.query.queryKey[0] !== "me") {
@@ -43,24 +40,11 @@ export function createQueryClient(): QueryClient {
 
 // --- session --------------------------------------------------------------------------------------
 
-/** The signed-in user with account and sites; `null` when nobody is signed in. */
+/** The signed-in user with account and sites; `null` when nobody is signed in (`/auth/session/`). */
 export function useMe() {
   return useQuery({
     queryKey: queryKeys.me,
-    queryFn: async ({ signal }): Promise<Me | null> => {
-      if (!hasSessionHint()) return null;
-      try {
-        const me = await api.get("/api/v1/auth/me/", { signal });
-        setSessionHint(true);
-        return me;
-      } catch (error) {
-        if (error instanceof ApiError && error.isAuthError) {
-          setSessionHint(false);
-          return null;
-        }
-        throw error;
-      }
-    },
+    queryFn: ({ signal }): Promise<Me | null> => fetchSession(signal),
     staleTime: 60_000,
   });
 }
@@ -70,7 +54,6 @@ export function useLogin() {
   return useMutation({
     mutationFn: (body: { username: string; password: string }) => api.post("/api/v1/auth/login/", { body }),
     onSuccess: (me) => {
-      setSessionHint(true);
       client.removeQueries({ predicate: (query) => query.queryKey[0] !== "me" });
       client.setQueryData(queryKeys.me, me);
     },
@@ -82,7 +65,6 @@ export function useLogout() {
   return useMutation({
     mutationFn: () => api.post("/api/v1/auth/logout/"),
     onSuccess: () => {
-      setSessionHint(false);
       window.location.assign("/login");
     },
   });

@@ -1,24 +1,13 @@
 /**
- * Whether this browser believes it has a session (localStorage, not a secret: the session cookie is
- * HttpOnly). Without the hint the app shows the login page without asking `/auth/me/`, whose 403 for
- * anonymous callers would otherwise put a red "Failed to load resource" line in the console on
- * every first visit. A stale hint costs one 403 and is then cleared.
+ * Who is signed in, from `GET /api/v1/auth/session/`. It answers 200 either way
+ * (`{"authenticated": false, "user": null}` for anonymous visitors), so a first visit asks the server
+ * without putting a failed request in the browser console, and no client-side hint is needed.
  */
-const KEY = "igny8.signedIn";
+import { api } from "./client";
+import type { Me } from "./types";
 
-export function hasSessionHint(): boolean {
-  try {
-    return window.localStorage.getItem(KEY) === "1";
-  } catch {
-    return true; // No storage: always ask the server.
-  }
-}
-
-export function setSessionHint(signedIn: boolean): void {
-  try {
-    if (signedIn) window.localStorage.setItem(KEY, "1");
-    else window.localStorage.removeItem(KEY);
-  } catch {
-    // Storage disabled: hasSessionHint() answers true and the server decides.
-  }
+/** The signed-in user (with account and sites), or null when nobody is signed in. */
+export async function fetchSession(signal?: AbortSignal): Promise<Me | null> {
+  const state = await api.get("/api/v1/auth/session/", { signal });
+  return state.authenticated && state.user ? state.user : null;
 }

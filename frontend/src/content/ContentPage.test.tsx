@@ -3,7 +3,6 @@ import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it } from "vitest";
 
 import type { Content } from "../api/types";
-import { setSessionHint } from "../api/session";
 import { AppRoutes } from "../App";
 import { type Call, content, json, me, renderApp, routerLocation, stubApi } from "../test/utils";
 import { parsePage, parseStatus } from "./ContentPage";
@@ -45,7 +44,6 @@ function fakeContentApi(items: Content[], overrides: Record<string, (call: Call)
 }
 
 beforeEach(() => {
-  setSessionHint(true);
   document.cookie = "csrftoken=tok";
 });
 

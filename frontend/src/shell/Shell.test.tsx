@@ -1,9 +1,9 @@
 /** The app shell end to end in jsdom: auth gate, site choice in URL + localStorage, credits, theme. */
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
-import { setSessionHint } from "../api/session";
+import { createQueryClient } from "../api/queries";
 import { AppRoutes } from "../App";
 import { json, me, page, renderApp, routerLocation, stubApi } from "../test/utils";
 import { SITE_STORAGE_KEY } from "./site";
@@ -16,25 +16,31 @@ const signedIn = {
 };
 
 describe("auth gate", () => {
-  it("shows the login page without asking the server when this browser never signed in", async () => {
-    const { calls } = stubApi(signedIn);
+  it("asks /auth/session/ (200 either way) and shows the login page to a visitor who is not signed in", async () => {
+    const { calls } = stubApi({ "GET /api/v1/auth/session/": () => json({ authenticated: false, user: null }) });
     renderApp(<AppRoutes />, { route: "/content?status=review" });
     expect(await screen.findByRole("heading", { name: "Sign in" })).toBeInTheDocument();
     expect(routerLocation()).toBe(`/login?next=${encodeURIComponent("/content?status=review")}`);
-    expect(calls).toEqual([]);
+    expect(calls.map((call) => `${call.method} ${call.path}`)).toEqual(["GET /api/v1/auth/session/"]);
   });
 
-  it("sends an expired session to login and forgets the hint", async () => {
-    setSessionHint(true);
-    stubApi({ "GET /api/v1/auth/me/": () => json({ detail: "Authentication credentials were not provided." }, 403) });
-    renderApp(<AppRoutes />, { route: "/automation" });
+  it("sends the app to login when a session expires mid-use (a 403 from any query)", async () => {
+    stubApi({
+      "GET /api/v1/auth/session/": () => json({ authenticated: true, user: me }),
+      "GET /api/v1/credits/": () => json({ balance: "1", reserved: "0", available: "1", transactions: [] }),
+      "GET /api/v1/content/": () => json({ detail: "Authentication credentials were not provided." }, 403),
+    });
+    renderApp(<AppRoutes />, { route: "/content", client: createQueryClient() });
     expect(await screen.findByRole("heading", { name: "Sign in" })).toBeInTheDocument();
-    expect(window.localStorage.getItem("igny8.signedIn")).toBeNull();
   });
 
   it("signs in with CSRF and lands on the page asked for", async () => {
     document.cookie = "csrftoken=tok";
-    const { calls } = stubApi({ ...signedIn, "POST /api/v1/auth/login/": () => json(me) });
+    const { calls } = stubApi({
+      ...signedIn,
+      "GET /api/v1/auth/session/": () => json({ authenticated: false, user: null }),
+      "POST /api/v1/auth/login/": () => json(me),
+    });
     renderApp(<AppRoutes />, { route: "/login?next=%2Fcontent" });
     await userEvent.type(await screen.findByLabelText("Username"), "demo");
     await userEvent.type(screen.getByLabelText("Password"), "demo-pass-123");
@@ -60,7 +66,6 @@ describe("auth gate", () => {
   });
 
   it("shows a clear error with a retry when the API is down", async () => {
-    setSessionHint(true);
     let up = false;
     stubApi({ ...signedIn, "GET /api/v1/auth/me/": () => (up ? json(me) : json({ detail: "Server Error" }, 500)) });
     renderApp(<AppRoutes />, { route: "/automation" });
@@ -73,8 +78,6 @@ describe("auth gate", () => {
 });
 
 describe("shell", () => {
-  beforeEach(() => setSessionHint(true));
-
   it("puts the first site in the URL and localStorage, and shows credits and navigation", async () => {
     stubApi(signedIn);
     renderApp(<AppRoutes />, { route: "/" });
@@ -106,11 +109,11 @@ describe("shell", () => {
     await waitFor(() => expect(routerLocation()).toBe("/rules?site=2"));
   });
 
-  it("shows coming-soon placeholders (no made-up data) for the next phase's screens", async () => {
+  it("says plainly when a run does not exist (no made-up data)", async () => {
     stubApi(signedIn);
     renderApp(<AppRoutes />, { route: "/automation/runs/17?site=1" });
-    expect(await screen.findByRole("heading", { name: "Run 17" })).toBeInTheDocument();
-    expect(screen.getByRole("heading", { name: "Coming soon" })).toBeInTheDocument();
+    expect(await screen.findByRole("heading", { name: "Run not found" })).toBeInTheDocument();
+    expect(screen.getByRole("heading", { name: "No such run" })).toBeInTheDocument();
   });
 
   it("toggles dark mode and remembers it", async () => {

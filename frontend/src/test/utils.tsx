@@ -22,7 +22,26 @@ export function json(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
 }
 
-/** Stub global fetch: `routes["GET /api/v1/auth/me/"] = () => json(me)`; unknown routes answer 404. */
+const SESSION = "GET /api/v1/auth/session/";
+const ME = "GET /api/v1/auth/me/";
+
+/**
+ * `GET /auth/session/` as the server answers it, from a test's `GET /auth/me/` route: 200 with the
+ * profile when that route answers 2xx, `{"authenticated": false}` for 401/403 or no route at all;
+ * other failures (500) pass through.
+ */
+async function sessionFromMe(me: Handler | undefined, call: Call): Promise<Response> {
+  if (!me) return json({ authenticated: false, user: null });
+  const response = await me({ ...call, path: "/api/v1/auth/me/" });
+  if (response.ok) return json({ authenticated: true, user: await response.json() });
+  if (response.status === 401 || response.status === 403) return json({ authenticated: false, user: null });
+  return response;
+}
+
+/**
+ * Stub global fetch: `routes["GET /api/v1/auth/me/"] = () => json(me)`; unknown routes answer 404.
+ * Without a `GET /api/v1/auth/session/` route, the session is derived from the `/auth/me/` route.
+ */
 export function stubApi(routes: Record<string, Handler>) {
   const calls: Call[] = [];
   const fetchMock = vi.fn(async (input: RequestInfo | URL, init: RequestInit = {}) => {
@@ -35,7 +54,9 @@ export function stubApi(routes: Record<string, Handler>) {
       headers: (init.headers ?? {}) as Record<string, string>,
     };
     calls.push(call);
-    const handler = routes[`${call.method} ${call.path}`];
+    const key = `${call.method} ${call.path}`;
+    const handler = routes[key];
+    if (!handler && key === SESSION) return sessionFromMe(routes[ME], call);
     return handler ? handler(call) : json({ detail: "Not found." }, 404);
   });
   vi.stubGlobal("fetch", fetchMock);
