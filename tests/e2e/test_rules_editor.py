@@ -295,3 +295,41 @@ def test_rules_webhook_trigger_shows_url_secret_once_and_signing(page: Page, api
     expect(page.get_by_test_id("webhook-url")).to_be_visible()
     expect(page.get_by_test_id("webhook-secret")).to_have_count(0)
     expect(page.get_by_role("button", name="Rotate the secret")).to_be_visible()
+
+
+def test_rules_reorder_steps_by_keyboard_and_by_drag(page: Page, api: Api, demo_site: dict):
+    rule = api.post(
+        "/automation/rules/",
+        {
+            "name": "Three steps",
+            "site": demo_site["id"],
+            "trigger": {"type": "manual"},
+            "actions": [{"type": "log", "name": name, "params": {"message": name}} for name in ("alpha", "beta", "gamma")],
+        },
+    )
+    sign_in(page, f"/rules/{rule['id']}")
+    names = page.get_by_test_id("step").locator(".rl-step-name")
+    expect(names).to_have_text(["alpha", "beta", "gamma"])
+
+    # Keyboard: focus the handle, Space picks the step up, arrows move it, Space drops it.
+    # (dnd-kit measures between key presses, so give each one a frame or two.)
+    page.get_by_role("button", name="Reorder step 1 (alpha)").focus()
+    for key in ("Space", "ArrowDown", "ArrowDown", "Space"):
+        page.keyboard.press(key)
+        page.wait_for_timeout(200)
+    expect(names).to_have_text(["beta", "gamma", "alpha"])
+    expect(page.locator("[aria-live]").filter(has_text="dropped at position 3")).to_have_count(1)
+
+    # Pointer: drag gamma above beta.
+    handle = page.get_by_role("button", name="Reorder step 2 (gamma)").bounding_box()
+    target = page.get_by_role("button", name="Reorder step 1 (beta)").bounding_box()
+    page.mouse.move(handle["x"] + handle["width"] / 2, handle["y"] + handle["height"] / 2)
+    page.mouse.down()
+    for step in range(1, 11):
+        page.mouse.move(handle["x"] + handle["width"] / 2, handle["y"] + (target["y"] - handle["y"] - 10) * step / 10)
+    page.mouse.up()
+    expect(names).to_have_text(["gamma", "beta", "alpha"])
+
+    page.get_by_role("button", name="Save", exact=True).first.click()
+    expect(page.get_by_role("status").filter(has_text="Saved as v2.")).to_be_visible()
+    assert [step["name"] for step in api.get(f"/automation/rules/{rule['id']}/")["actions"]] == ["gamma", "beta", "alpha"]

@@ -128,7 +128,7 @@ def test_rules_monitor_runs_live_with_pause_resume_retry_and_causation(page: Pag
     expect(details.get_by_test_id("step-log")).to_contain_text("could not reach")
     screenshot(page, "rules-14-run-failed-step-details")
     page.get_by_role("button", name="Retry from start").click()
-    expect(page.get_by_text("attempt 3")).to_be_visible(timeout=RUN_TIMEOUT)
+    expect(page.locator(".rl-editor-title .rl-chip").filter(has_text="attempt 3")).to_be_visible(timeout=RUN_TIMEOUT)
     again = wait_for_run(api, started["run_id"], {"failed"})
     assert [s["attempts"] for s in again["steps"]][:2] == [2, 3]
 

@@ -3,7 +3,7 @@
  * step states on the action nodes; clicking a node opens its details (params; in a run: result,
  * error and the step's log lines). Lazily loaded by the editor's Workflow tab and the run page.
  */
-import { Background, Controls, Handle, MarkerType, Position, ReactFlow, useReactFlow, type Edge, type Node, type NodeProps } from "@xyflow/react";
+import { Background, Controls, Handle, MarkerType, Position, ReactFlow, useReactFlow, useStore, type Edge, type Node, type NodeProps } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
 import { memo, useEffect, useMemo, type ReactNode } from "react";
 
@@ -107,10 +107,11 @@ const FIT_OPTIONS = { padding: 0.08, maxZoom: 1 };
 /** Fit the graph again when its box changes width (the details panel opens or closes) or the graph changes. */
 function FitView({ watch }: { watch: string }) {
   const flow = useReactFlow();
+  const width = useStore((state) => state.width);
   useEffect(() => {
     const frame = window.requestAnimationFrame(() => void flow.fitView(FIT_OPTIONS));
     return () => window.cancelAnimationFrame(frame);
-  }, [watch, flow]);
+  }, [watch, width, flow]);
   return null;
 }
 
@@ -175,10 +176,7 @@ const ActionNode = memo(function ActionNode({ data, id }: NodeProps<Node<FlowDat
       {data.facts.length > 0 && <span className="rl-node-facts">{data.facts.join(" · ")}</span>}
       {o && (
         <span className="rl-node-run" data-testid={`node-${id}-run`}>
-          <span title="Attempts">
-            ↻ {o.attempts}
-            {o.maxRetries ? `/${o.maxRetries + 1}` : ""}
-          </span>
+          <span title={`Attempts (${o.maxRetries} retries allowed)`}>↻ {o.attempts}</span>
           <span title="Duration">⏱ {formatDuration(o.durationSeconds)}</span>
           <span title="Credits">◎ {formatCreditsShort(o.credits)}</span>
           <span title="Items in → out">
@@ -255,7 +253,10 @@ function NodeDetails({ node, id, rule, run, onClose }: { node: FlowNodeData; id:
                 </dd>
                 <dt>Attempts</dt>
                 <dd>
-                  {step.attempts} of {step.max_retries + 1}
+                  {step.attempts}{" "}
+                  <span className="muted small">
+                    ({step.max_retries} retr{step.max_retries === 1 ? "y" : "ies"} allowed)
+                  </span>
                 </dd>
                 <dt>Started</dt>
                 <dd>{exactTime(step.started_at)}</dd>
@@ -284,7 +285,12 @@ function NodeDetails({ node, id, rule, run, onClose }: { node: FlowNodeData; id:
           )}
           <h4>Parameters</h4>
           <JsonBlock value={params ?? {}} maxHeight={200} label="Step parameters" />
-          {run && node.index !== undefined && <StepLog runId={run.run_id} step={node.index} live={step?.status === "running" || run.status === "running"} />}
+          {run && node.index !== undefined && <StepLog
+              runId={run.run_id}
+              step={node.index}
+              live={step?.status === "running" || run.status === "running"}
+              version={`${run.status}:${run.attempt}:${step?.status}:${step?.attempts}`}
+            />}
           {!run && <p className="muted small">Run the rule to see this step's status, result and log here.</p>}
         </>
       )}
@@ -293,8 +299,12 @@ function NodeDetails({ node, id, rule, run, onClose }: { node: FlowNodeData; id:
   );
 }
 
-function StepLog({ runId, step, live }: { runId: string; step: number; live: boolean }) {
+function StepLog({ runId, step, live, version }: { runId: string; step: number; live: boolean; version: string }) {
   const logs = useRunLogs(runId, step, live);
+  const { refetch } = logs;
+  useEffect(() => {
+    void refetch();
+  }, [version, refetch]);
   return (
     <>
       <h4>Log</h4>

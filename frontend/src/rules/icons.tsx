@@ -46,6 +46,12 @@ export const RetryIcon = (p: P) => (
     <path d="M3 21v-5h5" />
   </Icon>
 );
+export const RestartIcon = (p: P) => (
+  <Icon {...p}>
+    <path d="M19 20 9 12l10-8z" />
+    <path d="M5 19V5" />
+  </Icon>
+);
 export const EditIcon = (p: P) => (
   <Icon {...p}>
     <path d="M12 20h9" />

@@ -1,5 +1,5 @@
 /** One run: the workflow with live step states, the steps, the log, and the causation chain (parent and child runs). */
-import { lazy, Suspense, useMemo, useState } from "react";
+import { lazy, Suspense, useEffect, useMemo, useState } from "react";
 import { Link, useParams } from "react-router";
 
 import { ApiError } from "../api/client";
@@ -136,22 +136,22 @@ function Execution({ run, siteId }: { run: RunDetail; siteId: number | null }) {
         </div>
       </dl>
 
+      <section className="rl-card" aria-labelledby="workflow-title">
+        <header className="rl-card-head">
+          <h2 id="workflow-title">Workflow</h2>
+          <p className="muted small">Click a step for its result, error and log.</p>
+        </header>
+        {graphReady ? (
+          <Suspense fallback={<Loading label="Loading the graph…" />}>
+            <WorkflowView rule={graphRule} run={run} catalog={catalog.data ?? []} selected={selected} onSelect={setSelected} />
+          </Suspense>
+        ) : (
+          <Loading label="Loading the graph…" />
+        )}
+      </section>
+
       <div className="rl-run-grid">
         <div className="rl-run-main">
-          <section className="rl-card" aria-labelledby="workflow-title">
-            <header className="rl-card-head">
-              <h2 id="workflow-title">Workflow</h2>
-              <p className="muted small">Click a step for its result, error and log.</p>
-            </header>
-            {graphReady ? (
-              <Suspense fallback={<Loading label="Loading the graph…" />}>
-                <WorkflowView rule={graphRule} run={run} catalog={catalog.data ?? []} selected={selected} onSelect={setSelected} />
-              </Suspense>
-            ) : (
-              <Loading label="Loading the graph…" />
-            )}
-          </section>
-
           <section className="rl-card" aria-labelledby="steps-title">
             <header className="rl-card-head">
               <h2 id="steps-title">Steps</h2>
@@ -182,7 +182,14 @@ function Execution({ run, siteId }: { run: RunDetail; siteId: number | null }) {
                     <tr key={step.index} className={`rl-step-row-${step.status}${selected === `step-${step.index}` ? " rl-selected" : ""}`} data-testid="step-row">
                       <td>{step.index + 1}</td>
                       <td>
-                        <button type="button" className="btn-link" onClick={() => setSelected(`step-${step.index}`)}>
+                        <button
+                          type="button"
+                          className="btn-link"
+                          onClick={() => {
+                            setSelected(`step-${step.index}`);
+                            document.getElementById("workflow-title")?.scrollIntoView({ block: "start", behavior: "smooth" });
+                          }}
+                        >
                           {step.name || step.action_type}
                         </button>
                         <span className="rl-mono muted small rl-block">{step.action_type}</span>
@@ -191,8 +198,8 @@ function Execution({ run, siteId }: { run: RunDetail; siteId: number | null }) {
                       <td>
                         <StatusBadge status={step.status} size="small" />
                       </td>
-                      <td className="num">
-                        {step.attempts}/{step.max_retries + 1}
+                      <td className="num" title={`${step.max_retries} retr${step.max_retries === 1 ? "y" : "ies"} allowed per run attempt`}>
+                        {step.attempts}
                       </td>
                       <td className="num">{formatDuration(step.duration_seconds)}</td>
                       <td className="num">
@@ -236,7 +243,7 @@ function Causation({ run, siteId, ruleNames }: { run: RunDetail; siteId: number 
       <ol className="rl-chain">
         <li>
           <span className="rl-chain-kind">Root event</span>
-          <span className="rl-mono">{c.root_event || run.trigger_type}</span>
+          <span className="rl-mono">{describeRoot(c.root_event, run.trigger_type)}</span>
         </li>
         {path.map((ruleId, index) => (
           <li key={`${ruleId}-${index}`}>
@@ -294,6 +301,11 @@ function RunLogPanel({ run, live }: { run: RunDetail; live: boolean }) {
   const [step, setStep] = useState<string>("");
   const [level, setLevel] = useState<string>("");
   const logs = useRunLogs(run.run_id, step === "" ? null : Number(step), live);
+  // The last lines land as the run changes state (and polling stops once it is over): fetch them then.
+  const { refetch } = logs;
+  useEffect(() => {
+    void refetch();
+  }, [run.status, run.current_step, run.attempt, refetch]);
   const lines: RunLog[] = (logs.data ?? []).filter((line) => !level || line.level === level);
   const stepName = (index: number | null) => {
     if (index === null) return "run";
@@ -348,4 +360,13 @@ function RunLogPanel({ run, live }: { run: RunDetail; live: boolean }) {
       )}
     </section>
   );
+}
+
+/** `manual:5` → "Run now (rule #5)"; event names stay as they are. */
+export function describeRoot(root: string | undefined, triggerType: string): string {
+  if (!root) return triggerType;
+  const match = /^(manual|webhook|schedule|scheduled):(\d+)$/.exec(root);
+  if (!match) return root;
+  const kind = match[1] === "manual" ? "Run now" : match[1] === "webhook" ? "Webhook call" : "Schedule";
+  return `${kind} (rule #${match[2]})`;
 }

@@ -2,7 +2,7 @@
 import type { JSX } from "react";
 
 import { useRunControl, type RunControl } from "../rules/api";
-import { PauseIcon, PlayIcon, RetryIcon, StopIcon } from "../rules/icons";
+import { PauseIcon, PlayIcon, RestartIcon, RetryIcon, StopIcon } from "../rules/icons";
 
 export function controlsFor(status: string): RunControl[] {
   switch (status) {
@@ -33,7 +33,7 @@ const ICONS: Record<RunControl, () => JSX.Element> = {
   resume: () => <PlayIcon size={14} />,
   cancel: () => <StopIcon size={14} />,
   retry: () => <RetryIcon size={14} />,
-  "retry-from-start": () => <RetryIcon size={14} />,
+  "retry-from-start": () => <RestartIcon size={14} />,
 };
 
 interface Props {
@@ -54,12 +54,12 @@ export function RunControls({ runId, status, compact, onError, onDone }: Props) 
     <div className="rl-row-actions" role="group" aria-label={`Controls for ${runId}`}>
       {controls.map((name) => {
         const Icon = ICONS[name];
-        const label = compact && name === "retry" ? "Retry" : compact && name === "retry-from-start" ? "From start" : LABELS[name];
+        const label = LABELS[name];
         return (
           <button
             key={name}
             type="button"
-            className={`btn btn-small${name === "cancel" ? " rl-danger" : ""}${compact ? " btn-ghost" : ""}`}
+            className={`btn btn-small${name === "cancel" ? " rl-danger" : ""}${compact ? " btn-ghost btn-icon-sm" : ""}`}
             disabled={busy}
             aria-label={compact ? `${LABELS[name]}: ${runId}` : undefined}
             title={LABELS[name]}
@@ -70,7 +70,8 @@ export function RunControls({ runId, status, compact, onError, onDone }: Props) 
               )
             }
           >
-            <Icon /> {busy && control.variables?.control === name ? `${label}…` : label}
+            <Icon />
+            {!compact && (busy && control.variables?.control === name ? ` ${label}…` : ` ${label}`)}
           </button>
         );
       })}
