@@ -32,8 +32,13 @@ test: install install-system
 	@if [ -f frontend/package.json ]; then cd frontend && npm run test; fi
 	$(PY) scripts/services.py run -- $(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
 
+# The pure, typed core (rules engine decisions, conditions, schedule, providers) is checked with mypy --strict.
+TYPED := rules/engine.py rules/conditions.py rules/schedule.py rules/causation.py actions/providers \
+	backend/integrations/wordpress_client.py actions/costs.py actions/ratelimit.py actions/claims.py backend/core/logs.py
+
 lint: install-python
-	$(VENV)/bin/ruff check backend rules actions tests scripts
+	$(VENV)/bin/ruff check backend rules actions tests scripts bench
+	$(VENV)/bin/mypy --strict $(TYPED)
 
 bench: install-python
 	$(PY) scripts/services.py run -- $(PY) -m bench

@@ -14,6 +14,10 @@ from backend.core.redis import get_redis
 DEFAULT_TTL_SECONDS = 600
 
 
+def _text(value: bytes | str | None) -> str | None:
+    return value.decode() if isinstance(value, bytes) else value
+
+
 def _key(kind: str, item_id: int) -> str:
     return f"igny8:claim:{kind}:{item_id}"
 
@@ -30,7 +34,7 @@ def claim(kind: str, ids: Iterable[int], *, owner: str, ttl: int = DEFAULT_TTL_S
     if len(mine) < len(ids):  # a claim of ours from an earlier delivery of the same step is ours again
         others = [i for i in ids if i not in set(mine)]
         owners = client.mget([_key(kind, i) for i in others])
-        mine += [i for i, who in zip(others, owners, strict=True) if who and who.decode() == owner]
+        mine += [i for i, who in zip(others, owners, strict=True) if _text(who) == owner]
     return sorted(mine)
 
 
@@ -41,6 +45,6 @@ def release(kind: str, ids: Iterable[int], *, owner: str) -> None:
     if not ids:
         return
     owners = client.mget([_key(kind, i) for i in ids])
-    mine = [_key(kind, i) for i, who in zip(ids, owners, strict=True) if who and who.decode() == owner]
+    mine = [_key(kind, i) for i, who in zip(ids, owners, strict=True) if _text(who) == owner]
     if mine:
         client.delete(*mine)

@@ -31,7 +31,7 @@ def image_cost(size: str = "1024x1024", quality: str = "standard") -> Decimal:
     return Decimal(4 if large and hd else 2 if large or hd else 1)
 
 
-def cost_table() -> list[dict]:
+def cost_table() -> list[dict[str, str]]:
     """The table as the API shows it."""
     return [
         {"action": "cluster_keywords", "unit": "keyword", "credits": "0.2", "note": "1 per 5 keywords"},

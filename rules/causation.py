@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -15,7 +16,7 @@ def current_causation() -> Causation | None:
 
 
 @contextmanager
-def causing(causation: Causation):
+def causing(causation: Causation) -> Iterator[Causation]:
     """Every domain change made inside this block carries `causation`."""
     token = _current.set(causation)
     try:

@@ -6,6 +6,7 @@ Plain values in, result objects out; no ORM, no Celery (the callers in rules/dis
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 DEFAULT_MAX_DEPTH = 5
 
@@ -56,7 +57,7 @@ class Causation:
     run_id: str = ""
     event: str = ""
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "root_event": self.root_event,
             "event": self.event,
@@ -66,7 +67,7 @@ class Causation:
         }
 
     @classmethod
-    def from_dict(cls, data: dict | None) -> Causation:
+    def from_dict(cls, data: dict[str, Any] | None) -> Causation:
         data = data or {}
         return cls(
             root_event=data.get("root_event", ""),

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from typing import Any
 
-_step: ContextVar[dict | None] = ContextVar("igny8_log_step", default=None)
+_step: ContextVar[dict[str, Any] | None] = ContextVar("igny8_log_step", default=None)
 
 
 @contextmanager
-def logging_step(*, run_id: str, step: int, action: str):
+def logging_step(*, run_id: str, step: int, action: str) -> Iterator[None]:
     """Every log line inside this block carries run_id, step and action."""
     token = _step.set({"run_id": run_id, "step": step, "action": action})
     try:
