@@ -96,8 +96,11 @@ function Dashboard({ site }: { site: Site }) {
   const lastDetail = useRunDetail(lastRunId);
   const finished = useMemo(() => {
     if (live) return null;
-    if (lastDetail.data && lastDetail.data.run.run_id === lastRunId) return snapshotFromRunDetail(lastDetail.data);
-    return watched && watched.runId === lastRunId ? watched : null;
+    const detail = lastDetail.data?.run.run_id === lastRunId ? lastDetail.data : undefined;
+    // A cached run_detail/ from while the run was still going is older than what this page watched.
+    if (detail && !isActiveRun(detail.run.status)) return snapshotFromRunDetail(detail);
+    if (watched && watched.runId === lastRunId) return watched;
+    return detail ? snapshotFromRunDetail(detail) : null;
   }, [live, lastDetail.data, lastRunId, watched]);
   const shown = liveSnapshot ?? finished;
 

@@ -80,6 +80,16 @@ describe("stage card numbers during a run", () => {
     expect(card.badge.label).toBe("Waiting");
   });
 
+  it("shows the stage the run is on as running while it waits out the delay before it starts", () => {
+    const run = snapshotFromCurrentRun(
+      currentRun(2, { stage_2_result: null, stage_statuses: ["completed", "pending", "pending", "pending", "pending", "pending", "pending"] }),
+    );
+    expect(stageCard(2, { run, pending: [0, 10, 0, 0, 0, 0, 0] })).toMatchObject({ status: "running", total: 10, processed: 0 });
+    expect(stageCard(3, { run, pending: [0, 10, 0, 0, 0, 0, 0] }).status).toBe("waiting");
+    const queued = snapshotFromCurrentRun(currentRun(1, { status: "queued", stage_1_result: null, stage_statuses: [] }));
+    expect(stageCard(1, { run: queued }).status).toBe("waiting");
+  });
+
   it("shows the paused stage as paused", () => {
     const run = snapshotFromCurrentRun(currentRun(1, { status: "paused" }));
     expect(stageCard(1, { run, pending: [31, 0, 0, 0, 0, 0, 0] })).toMatchObject({ status: "paused", processed: 40, remaining: 31 });

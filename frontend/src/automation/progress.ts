@@ -213,8 +213,11 @@ export function stageCard(number: number, { run, pending, enabled }: StageCardIn
     remaining = total;
   } else if (run && active) {
     const expected = (run.initial[`stage_${number}_initial`] ?? 0) + handedOver(run, number);
+    // The stage the run is on counts as in progress even while its step waits out the delay
+    // before it starts (the step reads "pending" then), so a card never falls back to "waiting".
     const inProgress =
-      stepStatus === "running" || (run.status === "paused" && number === run.currentStage && !isTerminalStep(stepStatus));
+      stepStatus === "running" ||
+      (run.status !== "queued" && number === run.currentStage && !isTerminalStep(stepStatus));
     if (inProgress) {
       // Stage results count items when the stage ends; meanwhile the live queue shows what is left.
       const done = result?.input_count ?? 0;

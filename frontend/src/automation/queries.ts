@@ -42,6 +42,7 @@ export const automationKeys = {
   counts: (site: number) => ["automation", site, "counts"] as const,
   count: (site: number, kind: CountKind, status: string) => ["automation", site, "counts", kind, status] as const,
   logs: (runId: string, lines: number) => ["automation", "logs", runId, lines] as const,
+  runs: ["automation", "run"] as const,
   runDetail: (runId: string) => ["automation", "run", runId] as const,
   runLog: (runId: string) => ["automation", "run", runId, "log"] as const,
 };
@@ -208,6 +209,7 @@ export function useRefreshAutomation(site: number) {
   const client = useQueryClient();
   return useCallback(() => {
     void client.invalidateQueries({ queryKey: automationKeys.site(site) });
+    void client.invalidateQueries({ queryKey: automationKeys.runs });
     void client.invalidateQueries({ queryKey: queryKeys.credits });
   }, [client, site]);
 }
