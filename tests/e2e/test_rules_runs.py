@@ -203,3 +203,36 @@ def test_rules_run_now_explains_a_run_dropped_by_the_mode(page: Page, api: Api, 
     expect(row.locator(".rl-badge")).to_have_text("Running")
     screenshot(page, "rules-17-run-dropped-by-mode")
     console.expect("409")
+
+
+def test_rules_screens_at_phone_width_and_in_dark_mode(phone_page: Page, browser, stack, console, api: Api, demo_site: dict):
+    from tests.e2e.test_web_app import WIDEST_OVERFLOW
+
+    rule = make_rule(api, demo_site, "Phone check", [{"type": "log", "params": {"message": "from a phone"}}])
+    run = api.post(f"/automation/rules/{rule['id']}/execute/", {})
+    wait_for_run(api, run["run_id"], {"completed"})
+
+    page = phone_page
+    sign_in(page, "/rules")
+    expect(page.get_by_test_id("rule-row").filter(has_text="Phone check")).to_be_visible()
+    assert page.evaluate(WIDEST_OVERFLOW) == [], "rules list wider than the phone"
+    screenshot(page, "rules-18-phone-rules")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Runs").click()
+    expect(page.locator(f'[data-run-id="{run["run_id"]}"]')).to_be_visible()
+    assert page.evaluate(WIDEST_OVERFLOW) == [], "runs list wider than the phone"
+    screenshot(page, "rules-19-phone-runs")
+
+    dark = browser.new_context(base_url=stack.base_url, viewport={"width": 1280, "height": 800}, color_scheme="dark")
+    try:
+        dark_page = dark.new_page()
+        console.watch(dark_page)
+        sign_in(dark_page, f"/rules/{rule['id']}")
+        expect(dark_page.locator("html")).to_have_attribute("data-theme", "dark")
+        dark_page.get_by_role("tab", name="Workflow").click()
+        expect(dark_page.get_by_test_id("node-step-0")).to_have_attribute("data-status", "completed")
+        screenshot(dark_page, "rules-20-dark-workflow")
+        dark_page.goto(f"/runs/{run['run_id']}?site={demo_site['id']}")
+        expect(dark_page.get_by_role("heading", name="Phone check")).to_be_visible()
+        screenshot(dark_page, "rules-21-dark-run")
+    finally:
+        dark.close()

@@ -229,7 +229,7 @@ export default function RulesPage() {
           {search ? `No rule name or description contains “${search}”.` : "Create a rule, or import one from a JSON file."}
         </EmptyState>
       ) : (
-        <div className="table-wrap rl-table-wrap">
+        <div className="table-wrap rl-table-wrap rl-list-wrap">
           <table className="table rl-table">
             <caption className="visually-hidden">Rules</caption>
             <thead>
@@ -275,7 +275,7 @@ export default function RulesPage() {
                       <span className="muted small">v{rule.version}</span>
                     </span>
                   </td>
-                  <td className="rl-col-trigger">
+                  <td className="rl-col-trigger" data-label="Trigger">
                     <span className="rl-trigger">
                       <span className={`rl-trigger-icon rl-trigger-${rule.trigger.type}`}>
                         <TriggerIcon type={rule.trigger.type} />
@@ -290,7 +290,7 @@ export default function RulesPage() {
                       </span>
                     </span>
                   </td>
-                  <td className="rl-col-last">
+                  <td className="rl-col-last" data-label="Last run">
                     {rule.last_run ? (
                       <Link to={withSite(`/runs/${rule.last_run.run_id}`, siteId)} className="rl-last-run" aria-label={`Last run of ${rule.name}: ${rule.last_run.status}`}>
                         <StatusBadge status={rule.last_run.status} size="small" />
@@ -300,7 +300,7 @@ export default function RulesPage() {
                       <span className="muted small">never ran</span>
                     )}
                   </td>
-                  <td className="num">{formatInteger(rule.execution_count)}</td>
+                  <td className="num" data-label="Runs">{formatInteger(rule.execution_count)}</td>
                   <td className="col-action">
                     <div className="rl-row-actions">
                       <button

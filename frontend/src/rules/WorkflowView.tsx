@@ -10,7 +10,7 @@ import { memo, useEffect, useMemo, type ReactNode } from "react";
 import { useThemeContext } from "../shell/theme";
 import { useRunLogs } from "./api";
 import { buildGraph, layoutGraph, type FlowNodeData, type RuleShape } from "./graph";
-import { TriggerIcon, XIcon } from "./icons";
+import { ClockIcon, CoinsIcon, RetryIcon, TriggerIcon, XIcon } from "./icons";
 import type { ActionType, RunDetail } from "./types";
 import { exactTime, formatCreditsShort, formatDuration, JsonBlock, StatusBadge, statusLabel } from "./ui";
 
@@ -176,9 +176,15 @@ const ActionNode = memo(function ActionNode({ data, id }: NodeProps<Node<FlowDat
       {data.facts.length > 0 && <span className="rl-node-facts">{data.facts.join(" · ")}</span>}
       {o && (
         <span className="rl-node-run" data-testid={`node-${id}-run`}>
-          <span title={`Attempts (${o.maxRetries} retries allowed)`}>↻ {o.attempts}</span>
-          <span title="Duration">⏱ {formatDuration(o.durationSeconds)}</span>
-          <span title="Credits">◎ {formatCreditsShort(o.credits)}</span>
+          <span title={`Attempts (${o.maxRetries} retries allowed)`}>
+            <RetryIcon size={11} /> {o.attempts}
+          </span>
+          <span title="Duration">
+            <ClockIcon size={11} /> {formatDuration(o.durationSeconds)}
+          </span>
+          <span title="Credits used">
+            <CoinsIcon size={11} /> {formatCreditsShort(o.credits)}
+          </span>
           <span title="Items in → out">
             {o.inputCount}→{o.outputCount}
           </span>

@@ -137,7 +137,7 @@ function edgeStatus(run: RunDetail | null | undefined, overlay: StepOverlay | un
   if (!run || !overlay) return "idle";
   if (overlay.status === "running") return "active";
   if (overlay.status === "failed") return "failed";
-  if (overlay.status === "completed" || overlay.status === "skipped") return "done";
+  if (overlay.status === "completed") return "done";
   return "idle";
 }
 

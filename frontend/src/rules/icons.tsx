@@ -105,6 +105,12 @@ export const ClockIcon = (p: P) => (
     <path d="M12 7v5l3 2" />
   </Icon>
 );
+export const CoinsIcon = (p: P) => (
+  <Icon {...p}>
+    <circle cx="12" cy="12" r="9" />
+    <path d="M9 9.5h4.5a1.75 1.75 0 0 1 0 3.5h-3a1.75 1.75 0 0 0 0 3.5H15M12 7v2M12 16.5v2" />
+  </Icon>
+);
 export const ZapIcon = (p: P) => (
   <Icon {...p}>
     <path d="M13 2 3 14h9l-1 8 10-12h-9l1-8z" />

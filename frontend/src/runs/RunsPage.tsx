@@ -142,7 +142,7 @@ export default function RunsPage() {
         </EmptyState>
       ) : (
         <>
-          <div className="table-wrap rl-table-wrap" aria-busy={runs.isFetching && !live}>
+          <div className="table-wrap rl-table-wrap rl-list-wrap" aria-busy={runs.isFetching && !live}>
             <table className="table rl-table rl-runs-table">
               <caption className="visually-hidden">Runs{filtered ? " (filtered)" : ""}</caption>
               <thead>
@@ -220,7 +220,7 @@ function RunRow({
         </span>
         {run.error_message && <span className="rl-run-error small">{run.error_message}</span>}
       </td>
-      <td>
+      <td data-label="Trigger">
         <span className="rl-trigger">
           <span className={`rl-trigger-icon rl-trigger-${run.trigger_type}`}>
             <TriggerIcon type={run.trigger_type} />
@@ -229,22 +229,22 @@ function RunRow({
             <span>{run.trigger_type}</span>
             {started && <span className="muted small rl-block rl-mono">{started}</span>}
             {run.parent_run_id && (
-              <Link className="small rl-block" to={withSite(`/runs/${run.parent_run_id}`, siteId)}>
-                ↖ caused by {run.parent_run_id}
+              <Link className="small rl-block" to={withSite(`/runs/${run.parent_run_id}`, siteId)} title={run.parent_run_id} aria-label={`Caused by run ${run.parent_run_id}`}>
+                ↖ caused by a run
               </Link>
             )}
           </span>
         </span>
       </td>
-      <td className="rl-col-progress">
+      <td className="rl-col-progress" data-label="Progress">
         <StepProgress done={run.steps_completed} total={run.steps_total} status={run.status} />
         {isActive(run.status) && run.steps_total > 0 && <span className="muted small">step {Math.min(run.current_step + 1, run.steps_total)}</span>}
       </td>
-      <td>
+      <td data-label="Started">
         <When iso={run.started_at ?? run.created_at} />
       </td>
-      <td className="num">{formatDuration(run.duration_seconds)}</td>
-      <td className="num">{formatCreditsShort(run.total_credits_used)}</td>
+      <td className="num" data-label="Duration">{formatDuration(run.duration_seconds)}</td>
+      <td className="num" data-label="Credits">{formatCreditsShort(run.total_credits_used)}</td>
       <td className="col-action">
         <RunControls runId={run.run_id} status={run.status} compact onError={onError} />
       </td>

@@ -15,7 +15,7 @@ import {
 } from "@dnd-kit/core";
 import { arrayMove, SortableContext, sortableKeyboardCoordinates, useSortable, verticalListSortingStrategy } from "@dnd-kit/sortable";
 import { CSS } from "@dnd-kit/utilities";
-import { useId, useMemo, useState } from "react";
+import { lazy, Suspense, useId, useMemo, useState } from "react";
 
 import { stepFieldError, stepHasErrors, type RuleErrors } from "../errors";
 import { newKey, type StepDraft } from "../draft";
@@ -23,7 +23,9 @@ import { paramFacts } from "../graph";
 import { ArrowDownIcon, ArrowUpIcon, ChevronIcon, GripIcon, PlusIcon, TrashIcon } from "../icons";
 import type { ActionType } from "../types";
 import { FieldError } from "../ui";
-import { ParamsForm } from "./ParamsForm";
+
+// The params forms (@rjsf + ajv) load with the first opened step, not with the editor.
+const ParamsForm = lazy(() => import("./ParamsForm"));
 
 interface Props {
   steps: StepDraft[];
@@ -286,13 +288,15 @@ function SortableStep({ step, index, count, action, catalog, open, onToggle, onU
           <fieldset className="rl-params-fieldset">
             <legend>Parameters</legend>
             {action ? (
-              <ParamsForm
-                schema={action.params_schema}
-                value={step.params}
-                onChange={(params) => onUpdate({ params })}
-                errors={paramsErrors}
-                idPrefix={`${step.key}-params`}
-              />
+              <Suspense fallback={<p className="muted small">Loading the form…</p>}>
+                <ParamsForm
+                  schema={action.params_schema}
+                  value={step.params}
+                  onChange={(params) => onUpdate({ params })}
+                  errors={paramsErrors}
+                  idPrefix={`${step.key}-params`}
+                />
+              </Suspense>
             ) : (
               <p className="muted small">Choose a known action to edit its parameters.</p>
             )}

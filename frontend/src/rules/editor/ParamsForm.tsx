@@ -96,7 +96,7 @@ function JsonObjectField(props: FieldProps) {
 
 const FIELDS = { jsonObject: JsonObjectField };
 
-export const ParamsForm = memo(function ParamsForm({ schema, value, onChange, errors, idPrefix }: Props) {
+const ParamsForm = memo(function ParamsForm({ schema, value, onChange, errors, idPrefix }: Props) {
   const prepared = useMemo(() => prepareSchema(schema), [schema]);
   const hasFields = Object.keys(schema.properties ?? {}).length > 0;
   if (!hasFields) return <p className="muted small">This action takes no parameters.</p>;
@@ -118,3 +118,5 @@ export const ParamsForm = memo(function ParamsForm({ schema, value, onChange, er
     </div>
   );
 });
+
+export default ParamsForm;
