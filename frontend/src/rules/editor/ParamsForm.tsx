@@ -4,11 +4,12 @@
  * `actions.N.params.*` come in as `extraErrors` and show at their input.
  */
 import Form from "@rjsf/core";
-import type { FieldProps, RJSFSchema, UiSchema } from "@rjsf/utils";
+import { getDefaultFormState, type FieldProps, type RJSFSchema, type UiSchema } from "@rjsf/utils";
 import validator from "@rjsf/validator-ajv8";
 import { memo, useMemo, useState } from "react";
 
 import type { ErrorSchema } from "../errors";
+import { deepEqual } from "../json";
 import type { JsonSchema } from "../types";
 
 interface Props {
@@ -96,6 +97,7 @@ function JsonObjectField(props: FieldProps) {
 
 const FIELDS = { jsonObject: JsonObjectField };
 
+
 const ParamsForm = memo(function ParamsForm({ schema, value, onChange, errors, idPrefix }: Props) {
   const prepared = useMemo(() => prepareSchema(schema), [schema]);
   const hasFields = Object.keys(schema.properties ?? {}).length > 0;
@@ -113,7 +115,13 @@ const ParamsForm = memo(function ParamsForm({ schema, value, onChange, errors, i
         extraErrors={errors as never}
         showErrorList={false}
         noHtml5Validate
-        onChange={(event) => onChange((event.formData ?? {}) as Record<string, unknown>)}
+        onChange={(event) => {
+          const next = (event.formData ?? {}) as Record<string, unknown>;
+          // The form fills schema defaults into its state when it mounts and reports that as a
+          // change; that alone is not an edit (it would mark the rule unsaved just by opening a step).
+          if (deepEqual(next, getDefaultFormState(validator, prepared.schema, value))) return;
+          onChange(next);
+        }}
       />
     </div>
   );
