@@ -17,7 +17,8 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-BENCHMARKS: tuple[str, ...] = ("save_overhead", "dispatch_throughput", "conditions")
+BENCHMARKS: tuple[str, ...] = ("save_overhead", "dispatch_throughput", "conditions", "pipeline",
+                               "stage4_concurrency", "engine_overhead", "api_latency")
 
 
 def load(name: str) -> ModuleType:

@@ -31,7 +31,7 @@ def main(argv: list[str]) -> int:
         print("\n".join(f"{key:>9}: {value}" for key, value in machine.items()), end="\n\n", flush=True)
         sections = [_run(module, reps=args.reps) for module in modules]
     machine["load"] = (f"1-minute load average {load_before:.2f} before the run, {os.getloadavg()[0]:.2f} after "
-                       f"(the bench itself keeps about one core busy)")
+                       f"(the bench keeps about one core busy, two while a worker of its own runs steps)")
     date = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     if write_docs:
         print(f"wrote {write(sections, machine=machine, command=command, date=date)}")

@@ -1,0 +1,207 @@
+"""The seven-stage pipeline end to end on 1,000 and 10,000 keywords, on a real Celery worker."""
+from __future__ import annotations
+
+import os
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+from bench.report import Table, fmt, median, progress
+
+NAME = "pipeline"
+TITLE = "Seven-stage pipeline on 1,000 and 10,000 keywords"
+NEEDS_DB = True
+SIZES = (1000, 10_000)
+ALL_STAGES = (1, 2, 3, 4, 5, 6, 7)
+# 10,000 keywords run stages 1-3 unless BENCH_PIPELINE_FULL=1 (all seven take minutes more; see ABOUT).
+FULL = os.environ.get("BENCH_PIPELINE_FULL", "") not in ("", "0")
+STAGES_FOR = {1000: ALL_STAGES, 10_000: ALL_STAGES if FULL else (1, 2, 3)}
+TIMEOUT = 900  # seconds for one run
+
+ABOUT = f"""\
+One site's seven-stage preset run (`backend.automation.services.run_now`, the code path of the
+`run_now/` endpoint) on a site holding {SIZES[0]:,} or {SIZES[1]:,} new keywords, with the `local`
+provider (`AI_PROVIDER=local`, `AI_LOCAL_LATENCY=0`: no simulated network wait, so the provider's own
+CPU work is in the figures: TF-IDF clustering, article writing, PNG rendering). The site's
+`AutomationConfig` is changed through `config_update` (which rewrites the preset rule):
+**within_stage_delay = 0 and between_stage_delay = 0** (the defaults, 3 s and 5 s, would add sleep,
+not work); everything else is the default (batch sizes 20/1/20/1/1/1, concurrency 1, 3 ideas per
+cluster, 1 featured + 3 in-article images per article).
+
+The keywords are generated (`bench/keywords.py`): the demo's six topics with 30 subjects each and 60
+search modifiers ("best {{s}}", "{{s}} for beginners", …), sampled and shuffled, so a clustering batch
+mixes topics as a real import does; the local provider groups the variants of a subject and reuses
+existing cluster names across batches.
+
+The steps run on **one real Celery worker process** (`-P threads -c 1`, started by the bench through
+`bench/worker.py`, consuming the bench's own Redis queues); the bench starts the run and polls the
+run's status. A fresh worker serves each run. **Each size is run once** (a run takes minutes; the
+stage table shows where the time goes, and the load average of the machine is recorded above).
+
+**With 10,000 keywords only stages 1–3 run** (stages 4–7 switched off in the site's config, so they
+are recorded as skipped): keywords → clusters → ideas → tasks is where 10,000 keywords mean ten times
+the work; the clustering folds them into a few hundred articles at either size (the notes give the
+counts), so stages 4–7 would repeat the 1,000-keyword run's work at a similar size and add several
+minutes to `make bench`. `BENCH_PIPELINE_FULL=1 python -m bench pipeline` runs all seven stages for
+both sizes.
+
+- **wall time**: from `run_now` to the run's status `completed`, seen by polling every 0.1 s.
+- **items**: the sum over the seven steps of the items each took in (keywords, clusters, ideas,
+  tasks, articles, image prompts, articles at the review gate); *queries per item* divides every SQL
+  statement of the run (counted in the worker process, all its threads, by a wrapper on each database
+  connection, plus the bench process's own for `run_now`) by that sum. BEGIN/COMMIT are not counted
+  (savepoints are).
+- **peak RSS**: `ru_maxrss` of the worker process at the end of the run (it starts at the figure in
+  the note: Django, Celery, numpy/scipy/scikit-learn and Pillow loaded).
+- **provider s**: time inside the provider calls (`AICall.duration_ms`), the rest of a stage is the
+  engine, the database and the action's own code.
+"""
+
+
+@dataclass
+class StageFigures:
+    number: int
+    action: str
+    status: str
+    items_in: int
+    items_out: int
+    seconds: float
+    provider_seconds: float
+    provider_calls: int
+    queries: int
+    clusters_created: int = 0
+
+
+@dataclass
+class RunFigures:
+    keywords: int
+    stages_run: tuple[int, ...]
+    status: str
+    error: str
+    wall: float
+    queries: int
+    items: int
+    peak_rss_mb: float
+    ready_rss_mb: float
+    stages: list[StageFigures] = field(default_factory=list)
+    kinds: Counter[str] = field(default_factory=Counter)
+    in_review: int = 0
+    credits: float = 0.0
+
+
+def run(*, reps: int) -> list[Table]:
+    results: dict[int, list[RunFigures]] = {}
+    for size in SIZES:
+        repeats = 1  # minutes per run: one each keeps `make bench` near ten minutes (`reps` is not used)
+        for rep in range(repeats):
+            progress(f"pipeline: {size:,} keywords, run {rep + 1} of {repeats}")
+            results.setdefault(size, []).append(_one_run(size, rep, STAGES_FOR[size]))
+    return _tables(results)
+
+
+def _one_run(size: int, rep: int, stages: tuple[int, ...]) -> RunFigures:
+    from django.db.models import Count, Sum
+
+    from actions.models import AICall
+    from backend.automation.services import run_now
+    from backend.writer.models import Content
+    from bench.env import counting_queries
+    from bench.keywords import keyword_set, keywords_insert
+    from bench.runs import only_stages, pipeline_site, seconds, wait_finished
+    from bench.worker import BenchWorker, stats_delta
+
+    site, _config = pipeline_site(f"pipeline-{size}-{rep}", within_stage_delay=0, between_stage_delay=0,
+                                  **only_stages(*stages))
+    keywords_insert(site, keyword_set(size))
+    with BenchWorker(name=f"pipeline{size}r{rep}", concurrency=1) as worker:
+        before = worker.stats()
+        started = time.perf_counter()
+        with counting_queries() as bench_queries:
+            run_ = run_now(site=site)
+        try:
+            run_ = wait_finished(run_, timeout=TIMEOUT)
+        except TimeoutError as exc:
+            raise RuntimeError(f"{exc}\n{worker.log_tail()}") from exc
+        wall = time.perf_counter() - started
+        delta = stats_delta(worker.idle_stats(), before)
+        if run_.status != "completed":
+            progress(f"pipeline: run {run_.status}: {run_.error_message}\n{worker.log_tail()}")
+    calls = {row["step_index"]: row for row in AICall.objects.filter(run_id=run_.run_id).values("step_index")
+             .annotate(n=Count("id"), ms=Sum("duration_ms"))}
+    figures = RunFigures(keywords=size, stages_run=stages, status=run_.status, error=run_.error_message, wall=wall,
+                         queries=bench_queries.count + delta["queries"], items=0,
+                         peak_rss_mb=delta["maxrss_kb"] / 1024, ready_rss_mb=delta["ready_rss_kb"] / 1024,
+                         kinds=Counter(delta["kinds"]) + bench_queries.kinds,
+                         in_review=Content.objects.filter(site=site, status="review").count(),
+                         credits=float(run_.total_credits_used))
+    for step in run_.steps.order_by("index"):
+        call = calls.get(step.index, {"n": 0, "ms": 0})
+        figures.stages.append(StageFigures(
+            number=step.index + 1, action=step.action_type, status=step.status, items_in=step.input_count,
+            items_out=step.output_count, seconds=seconds(step.started_at, step.finished_at),
+            provider_seconds=(call["ms"] or 0) / 1000, provider_calls=call["n"],
+            queries=delta["queries_by_step"].get(step.index, 0),
+            clusters_created=int(step.result.get("clusters_created", 0))))
+    figures.items = sum(s.items_in for s in figures.stages)
+    progress(f"pipeline: {size:,} keywords {run_.status} in {wall:.0f} s, {figures.items:,} items, "
+             f"{figures.queries:,} queries")
+    return figures
+
+
+def _tables(results: dict[int, list[RunFigures]]) -> list[Table]:
+    summary = Table("Whole run, one worker, one run per size",
+                    ["keywords", "runs", "status", "wall time", "items processed", "DB queries", "queries / item",
+                     "items / s", "worker peak RSS"])
+    for size, runs in results.items():
+        stages = runs[0].stages_run
+        label = f"{size:,}" + ("" if stages == ALL_STAGES else f" (stages {stages[0]}–{stages[-1]})")
+        summary.add(label, len(runs), ", ".join(sorted({r.status for r in runs})),
+                    f"{fmt(median([r.wall for r in runs]))} s", f"{median([r.items for r in runs]):,.0f}",
+                    f"{median([r.queries for r in runs]):,.0f}", fmt(median([r.queries / r.items for r in runs])),
+                    fmt(median([r.items / r.wall for r in runs])), f"{fmt(median([r.peak_rss_mb for r in runs]))} MB")
+    for size, runs in results.items():
+        walls = [r.wall for r in runs]
+        last = runs[-1]
+        made = [f"{last.stages[0].items_out:,} keywords mapped into {last.stages[0].clusters_created:,} new clusters",
+                f"{_created(last, 2)} ideas", f"{_created(last, 3)} tasks"]
+        if 4 in last.stages_run:
+            made += [f"{_created(last, 4)} articles", f"{_created(last, 6)} images",
+                     f"{last.in_review} articles in review"]
+        summary.notes.append(
+            f"{size:,} keywords: {len(runs)} run(s), wall time {', '.join(fmt(w) + ' s' for w in walls)}; "
+            f"{', '.join(made)}; {fmt(last.credits)} credits charged."
+            + ("" if last.stages_run == ALL_STAGES else " Stages 4–7 were switched off (recorded as skipped)."))
+        for r in runs:
+            if r.status != "completed":
+                summary.notes.append(f"{size:,} keywords: the run ended {r.status}: {r.error}")
+    ready = [r.ready_rss_mb for runs in results.values() for r in runs]
+    summary.notes.append(f"The worker's RSS once ready, before any task: {fmt(median(ready))} MB.")
+    tables = [summary]
+    for size, runs in results.items():
+        typical = sorted(runs, key=lambda r: r.wall)[len(runs) // 2]
+        table = Table(f"{size:,} keywords, stage by stage" + (" (the median run)" if len(runs) > 1 else ""),
+                      ["stage", "items in", "items out", "seconds", "provider s", "provider calls", "queries",
+                       "queries / item in"])
+        for s in typical.stages:
+            if s.number not in typical.stages_run:
+                continue
+            table.add(f"{s.number} {s.action}" + ("" if s.status == "completed" else f" ({s.status})"),
+                      f"{s.items_in:,}", f"{s.items_out:,}", fmt(s.seconds), fmt(s.provider_seconds),
+                      f"{s.provider_calls:,}", f"{s.queries:,}", fmt(s.queries / s.items_in) if s.items_in else "–")
+        outside = typical.queries - sum(s.queries for s in typical.stages)
+        table.notes.append(f"Outside the step tasks (creating and starting the run in `run_now`, ending it): "
+                           f"{outside:,} queries; time between stages (task hand-over): "
+                           f"{fmt(max(0.0, typical.wall - sum(s.seconds for s in typical.stages)))} s in all.")
+        tables.append(table)
+    base = sorted(results[SIZES[0]], key=lambda r: r.wall)[len(results[SIZES[0]]) // 2]
+    kinds = Table(f"Queries per item by statement, {SIZES[0]:,} keywords (the 15 most frequent)",
+                  ["statement", "count", "per item"])
+    for kind, count in base.kinds.most_common(15):
+        kinds.add(f"`{kind}`", f"{count:,}", fmt(count / base.items))
+    kinds.notes.append(f"{len(base.kinds)} statement kinds in all; {base.items:,} items.")
+    tables.append(kinds)
+    return tables
+
+
+def _created(figures: RunFigures, stage: int) -> str:
+    return f"{figures.stages[stage - 1].items_out:,}"
