@@ -19,7 +19,8 @@ Redis as the broker, all on this machine.
 
 - **Bare Celery round trip**: the bench publishes a trivial task (`bench.ping`, registered by the
   bench's worker) and blocks on a Redis list until the task, running in the worker, pushes to it:
-  publish → broker → worker → task body → reply. {PINGS} round trips one after the other.
+  publish → broker → worker → task body → reply. {PINGS} round trips one after the other before the
+  runs and {PINGS // 3} after them, all counted.
 - **One `log` step**: a manual rule with {STEPS} `log` steps (the built-in action: render the message,
   insert one `RunLog` row) is started with `rule_execute` (as the `execute` endpoint does). Each step
   is one Celery task: take the step's lease, mark it running, log its start, run the action, record the
