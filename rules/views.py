@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import time
 
 from django.db.models import Count, OuterRef, Q, Subquery
@@ -21,6 +20,7 @@ from rest_framework.views import APIView
 from actions import executor
 from actions.registry import registry
 from backend.core.api import AccountScopedViewSet
+from backend.core.input import loads_without_nul, parse_id
 from backend.core.throttles import ExecuteThrottle, WebhookThrottle
 from rules import services
 from rules.conditions import ConditionError, compile_conditions, normalize_conditions
@@ -220,6 +220,10 @@ class RuleViewSet(AccountScopedViewSet):
         if outcome == "dropped":
             records = records.exclude(outcome__in=["started", "queued"])
         elif outcome:
+            if outcome not in TriggerRecord.Outcome.values:
+                raise ValidationError(
+                    {"outcome": [f"must be 'dropped' or one of {', '.join(TriggerRecord.Outcome.values)}"]}
+                )
             records = records.filter(outcome=outcome)
         page = self.paginate_queryset(records)
         return self.get_paginated_response(TriggerRecordSerializer(page, many=True).data)
@@ -270,6 +274,38 @@ class RuleViewSet(AccountScopedViewSet):
         return ExecutionViewSet.as_view({"get": "list"})(request._request)
 
 
+RUN_CHOICE_FILTERS = {"status": AutomationRun.Status.values, "trigger_type": AutomationRun.TriggerType.values}
+
+
+def _filter_runs(runs, params, action: str):
+    """Apply the executions filters; a bad value is a 400 naming the parameter."""
+    for name in ("rule", "site"):
+        if params.get(name):
+            try:
+                runs = runs.filter(**{name: parse_id(params[name])})
+            except ValueError as exc:
+                raise ValidationError({name: [f"'{params[name]}' is not a valid id."]}) from exc
+    for name, choices in RUN_CHOICE_FILTERS.items():
+        if params.get(name):
+            if params[name] not in choices:
+                raise ValidationError({name: [f"must be one of {', '.join(choices)}"]})
+            runs = runs.filter(**{name: params[name]})
+    for name, lookup in (("created_after", "created_at__gte"), ("created_before", "created_at__lte")):
+        if params.get(name):
+            try:
+                when = parse_datetime(params[name])
+            except ValueError:
+                when = None
+            if when is None:
+                raise ValidationError({name: ["must be an ISO 8601 date-time"]})
+            runs = runs.filter(**{lookup: when})
+    if action == "list":
+        return runs.annotate(
+            steps_total=Count("steps"), steps_completed=Count("steps", filter=Q(steps__status="completed"))
+        ).order_by("-created_at", "-id")
+    return runs.prefetch_related("steps")
+
+
 class ExecutionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Runs (executions) of the caller's rules, with controls."""
 
@@ -280,23 +316,7 @@ class ExecutionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         if getattr(self, "swagger_fake_view", False):
             return AutomationRun.objects.none()
         runs = AutomationRun.objects.filter(account_id=self.request.user.account_id).select_related("parent_run")
-        params = self.request.query_params
-        for name in ("rule", "status", "site", "trigger_type"):
-            if params.get(name):
-                runs = runs.filter(**{name: params[name]})
-        for name, lookup in (("created_after", "created_at__gte"), ("created_before", "created_at__lte")):
-            if params.get(name):
-                when = parse_datetime(params[name])
-                if when is None:
-                    raise ValidationError({name: ["must be an ISO 8601 date-time"]})
-                runs = runs.filter(**{lookup: when})
-        if self.action == "list":
-            runs = runs.annotate(
-                steps_total=Count("steps"), steps_completed=Count("steps", filter=Q(steps__status="completed"))
-            ).order_by("-created_at", "-id")
-        else:
-            runs = runs.prefetch_related("steps")
-        return runs
+        return _filter_runs(runs, self.request.query_params, self.action)
 
     def get_serializer_class(self):
         return RunSerializer if self.action == "list" else RunDetailSerializer
@@ -386,9 +406,11 @@ class HookView(APIView):
         if problem:
             return Response({"detail": problem}, status=status.HTTP_401_UNAUTHORIZED)
         try:
-            payload = json.loads(body or b"{}")
-        except ValueError:
-            return Response({"body": ["must be JSON"]}, status=status.HTTP_400_BAD_REQUEST)
+            payload = loads_without_nul(body)
+        except ValueError as exc:
+            return Response(
+                {"body": [f"must be JSON without NUL characters ({exc})"]}, status=status.HTTP_400_BAD_REQUEST
+            )
         if not isinstance(payload, dict):
             return Response({"body": ["must be a JSON object"]}, status=status.HTTP_400_BAD_REQUEST)
         run = services.rule_execute(rule=rule, payload=payload, trigger_type="webhook")

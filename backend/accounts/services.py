@@ -32,9 +32,9 @@ def account_create(
     return account, user, site, token_issue(user=user, name="created with the account")
 
 
-def site_create(*, account: Account, name: str, domain: str, timezone: str = "UTC") -> Site:
+def site_create(*, account: Account, name: str, domain: str, timezone: str = "UTC", is_active: bool = True) -> Site:
     """Create a site (validated) for an account."""
-    site = Site(account=account, name=name, domain=domain, timezone=timezone)
+    site = Site(account=account, name=name, domain=domain, timezone=timezone, is_active=is_active)
     site.full_clean()
     site.save()
     return site

@@ -12,6 +12,8 @@ from django.db import models
 from rest_framework import filters, serializers, viewsets
 from rest_framework.exceptions import ValidationError
 
+from backend.core.input import parse_id
+
 
 class StrictSerializerMixin:
     """Reject keys the serializer does not know instead of silently ignoring them."""
@@ -74,6 +76,8 @@ class FilterByQueryParams(filters.BaseFilterBackend):
             if isinstance(field, models.BooleanField):
                 value = {"true": "True", "false": "False"}.get(value.lower(), value)
             try:
+                if field.is_relation or isinstance(field, models.IntegerField | models.AutoField):
+                    parse_id(value) if field.is_relation else int(value)  # SQLite cannot hold more than 64 bits
                 lookup_value = field.target_field.to_python(value) if field.is_relation else field.to_python(value)
                 if field.choices and value not in {str(c[0]) for c in field.choices}:
                     raise DjangoValidationError(
@@ -81,6 +85,8 @@ class FilterByQueryParams(filters.BaseFilterBackend):
                     )
             except DjangoValidationError as exc:
                 raise ValidationError({param: exc.messages}) from exc
+            except ValueError as exc:
+                raise ValidationError({param: [f"'{value}' is not a valid id."]}) from exc
             queryset = queryset.filter(**{param: lookup_value})
         return queryset
 
@@ -88,8 +94,13 @@ class FilterByQueryParams(filters.BaseFilterBackend):
         queryset = getattr(view, "queryset", None)
         model = queryset.model if queryset is not None else getattr(view, "filter_model", None)
         return [
-            {"name": p, "required": False, "in": "query", "schema": _param_schema(model, p),
-             "description": f"Filter by {p}."}
+            {
+                "name": p,
+                "required": False,
+                "in": "query",
+                "schema": _param_schema(model, p),
+                "description": f"Filter by {p}.",
+            }
             for p in getattr(view, "filter_params", ())
         ]
 

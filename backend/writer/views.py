@@ -11,6 +11,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from backend.core.api import AccountScopedViewSet
+from backend.core.input import MAX_ID
 from backend.writer.models import Content, Image, Task
 from backend.writer.serializers import ContentSerializer, ImageSerializer, TaskSerializer
 
@@ -51,7 +52,11 @@ class ContentViewSet(AccountScopedViewSet):
     def bulk_approve(self, request):
         """Approve many items in review at once; all or nothing."""
         ids = request.data.get("ids") if isinstance(request.data, dict) else None
-        if not isinstance(ids, list) or not ids or not all(isinstance(i, int) for i in ids):
+        if (
+            not isinstance(ids, list)
+            or not ids
+            or not all(isinstance(i, int) and not isinstance(i, bool) and 0 < i <= MAX_ID for i in ids)
+        ):
             raise ValidationError({"ids": ["A non-empty list of content ids is required."]})
         items = list(self.get_queryset().filter(pk__in=ids))
         missing = sorted(set(ids) - {c.pk for c in items})
