@@ -133,7 +133,8 @@ class ItemAction(Action):
         ctx.log(f"handover check: {previous.name} queue is empty")
 
     def _run_batches(self, ctx, params) -> StepResult:
-        batch_size = params.get("batch_size", self.default_batch_size)
+        # With concurrency N a batch holds at least N items, so N are really in flight at once.
+        batch_size = max(params.get("batch_size", self.default_batch_size), params.get("concurrency", 1))
         owner = f"{ctx.run.run_id}:{ctx.step.index}"
         total, tried = StepResult(), set(ctx.step.result.get("failed_ids", []))
         remaining = None if params.get("drain") else params.get("limit", self.default_limit)

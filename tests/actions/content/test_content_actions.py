@@ -134,3 +134,21 @@ def test_it_refuses_unknown_params_when_the_rule_is_saved(api):
         format="json",
     )
     assert response.status_code == 400 and "actions.0.params.batch_size" in response.json()
+
+
+def test_it_writes_several_articles_at_once_with_concurrency(alice, execute, eager, settings):
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        import pytest
+
+        pytest.skip("items run one at a time on SQLite (one writer)")
+    import actions.providers.local  # noqa: F401  (loaded before timing: its first import is slow)
+
+    settings.AI_LOCAL_LATENCY = 0.4
+    for i in range(4):
+        idea = ContentIdea.objects.create(site=alice.site, title=f"Guide {i}", status="queued")
+        Task.objects.create(site=alice.site, idea=idea, title=idea.title, target_word_count=300)
+    step = execute("generate_content", {"drain": True, "concurrency": 4})["steps"][0]
+    assert step["output_count"] == 4 and Content.objects.count() == 4
+    assert step["duration_seconds"] < 1.2  # four 0.4 s provider calls overlapped (one after another: 1.6 s)
