@@ -11,7 +11,18 @@ class PromptTemplateAdmin(admin.ModelAdmin):
 
 @admin.register(AICall)
 class AICallAdmin(admin.ModelAdmin):
-    list_display = ["id", "account", "run_id", "provider", "function", "model", "total_tokens", "attempts", "ok",
-                    "duration_ms", "created_at"]
+    list_display = [
+        "id",
+        "account",
+        "run_id",
+        "provider",
+        "function",
+        "model",
+        "total_tokens",
+        "attempts",
+        "ok",
+        "duration_ms",
+        "created_at",
+    ]
     list_filter = ["provider", "function", "ok"]
     search_fields = ["run_id"]

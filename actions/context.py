@@ -63,6 +63,16 @@ class ActionContext:
         status = AutomationRun.objects.filter(pk=self.run.pk).values_list("status", flat=True).first()
         return status if status in (AutomationRun.Status.PAUSED, AutomationRun.Status.CANCELLED) else None
 
+    def report_progress(self, so_far) -> None:
+        """Show the batches done so far in this execution while the step is still running."""
+        progress = {
+            "input_count": so_far.input_count,
+            "output_count": so_far.output_count,
+            **{k: v for k, v in so_far.result.items() if isinstance(v, int | float)},
+        }
+        result = {**self.step.result, "progress": progress}
+        RunStep.objects.filter(pk=self.step.pk).update(result=result)
+
     def heartbeat(self) -> None:
         AutomationRun.objects.filter(pk=self.run.pk).update(heartbeat_at=timezone.now())
 

@@ -203,6 +203,11 @@ def execute_step(run_pk: int, index: int) -> None:
     if token is None:
         return  # another delivery holds it
     step.refresh_from_db()
+    if "progress" in step.result:  # batches a dead execution finished: count them before going on
+        _accumulate(
+            step,
+            StepResult(step.result["progress"].get("input_count", 0), step.result["progress"].get("output_count", 0)),
+        )
     step.status, step.attempts = StepStatus.RUNNING, step.attempts + 1
     step.started_at = step.started_at or timezone.now()
     step.save(update_fields=["status", "attempts", "started_at"])
@@ -299,6 +304,7 @@ def record_partial(step: RunStep, result: StepResult) -> None:
 
 
 def _accumulate(step: RunStep, result: StepResult) -> None:
+    step.result.pop("progress", None)  # live counts of the finished execution, now added for good
     step.input_count += result.input_count
     step.output_count += result.output_count
     merged = dict(step.result)
@@ -316,7 +322,7 @@ def _accumulate(step: RunStep, result: StepResult) -> None:
 def _step_succeeded(run: AutomationRun, step: RunStep, result: StepResult) -> None:
     _accumulate(step, result)
     if result.defer_seconds:
-        step.status = StepStatus.PENDING
+        step.status, step.attempts = StepStatus.PENDING, max(0, step.attempts - 1)  # waiting is no attempt
         step.save()
         # Not stale while it sleeps: recovery looks at the heartbeat.
         AutomationRun.objects.filter(pk=run.pk).update(

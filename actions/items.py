@@ -164,6 +164,7 @@ class ItemAction(Action):
             tried.update(item_id for item_id, _ in outcome.failed)
             self._add(total, outcome, ctx)
             ctx.heartbeat()
+            ctx.report_progress(total)
             if remaining is not None:
                 remaining -= len(items)
             if params.get("ids"):

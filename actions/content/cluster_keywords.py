@@ -76,7 +76,7 @@ class ClusterKeywords(ItemAction):
         ctx.log(f"clustered {mapped} keywords into {len(groups)} clusters ({created} new)")
         return BatchOutcome(
             consumed=len(items),
-            produced=mapped,
+            produced=created,
             failed=unmapped,
             result={
                 "keywords_processed": len(items),

@@ -36,10 +36,15 @@ def stage_result(step: RunStep) -> dict:
     """A step as the seeds' stage_N_result: processed/created counts, batches, credits, time, errors."""
     stage = BY_NUMBER.get(step.index + 1)
     elapsed = duration(step.started_at, step.finished_at) if step.started_at else 0.0
+    counts = (
+        live_counts(step)
+        if step.status == "running"
+        else {"input_count": step.input_count, "output_count": step.output_count}
+    )
     result = {
         "status": step.status,
-        "input_count": step.input_count,
-        "output_count": step.output_count,
+        "input_count": counts["input_count"],
+        "output_count": counts["output_count"],
         "batches": step.result.get("batches", 0),
         "credits_used": float(step.credits_used),
         "time_elapsed": hms(elapsed),
@@ -52,8 +57,11 @@ def stage_result(step: RunStep) -> dict:
         "skip_reason": step.result.get("skip_reason"),
     }
     if stage is not None:
-        result[stage.processed_key] = step.input_count
-        result[stage.created_key] = step.result.get(stage.created_key, step.output_count)
+        live = step.result.get("progress") or {} if step.status == "running" else {}
+        result[stage.processed_key] = counts["input_count"]
+        result[stage.created_key] = step.result.get(stage.created_key, step.output_count) + live.get(
+            stage.created_key, live.get("output_count", 0)
+        )
     if "words" in step.result:
         result["total_words"] = step.result["words"]
     if "keywords_mapped" in step.result:
@@ -95,20 +103,38 @@ def run_payload(run: AutomationRun, steps: list[RunStep]) -> dict:
 
 
 def progress_percent(run: AutomationRun, steps: list[RunStep]) -> float:
-    """Share of the initial items plus items created so far that have been processed."""
+    """Each stage an equal share; the running stage counts by the items it has done of those it sees."""
     if run.status == "completed":
         return 100.0
-    done = sum(s.input_count for s in steps)
-    expected = max(
-        done,
-        sum(s.input_count for s in steps if s.status != "pending")
-        + sum(
-            v
-            for k, v in run.initial_snapshot.items()
-            if k != "total_initial_items" and int(k.split("_")[1]) - 1 >= run.current_step
-        ),
-    )
-    return round(100.0 * done / expected, 1) if expected else 0.0
+    if not steps:
+        return 0.0
+    finished = sum(s.status in ("completed", "skipped", "failed", "cancelled") for s in steps)
+    current = next((s for s in steps if s.status in ("running", "pending") and s.index == run.current_step), None)
+    fraction = 0.0
+    if current is not None and current.status == "running" and run.site_id:
+        done = live_counts(current)["input_count"]
+        waiting = _pending(current, run.site_id)
+        fraction = done / (done + waiting) if done + waiting else 0.0
+    return round(100.0 * (finished + fraction) / len(steps), 1)
+
+
+def _pending(step: RunStep, site_id: int) -> int:
+    from actions.registry import UnknownAction, registry
+
+    try:
+        action = registry.get(step.action_type)
+    except UnknownAction:
+        return 0
+    return action.pending_count(site_id) if hasattr(action, "pending_count") else 0
+
+
+def live_counts(step: RunStep) -> dict:
+    """A step's counts, including the batches a running step has finished so far."""
+    live = step.result.get("progress") or {}
+    return {
+        "input_count": step.input_count + live.get("input_count", 0),
+        "output_count": step.output_count + live.get("output_count", 0),
+    }
 
 
 def current_run(site: Site) -> dict:
@@ -162,7 +188,8 @@ def history_row(run: AutomationRun, number: int, site: Site) -> dict:
             "content_created": getattr(by_action.get("generate_content"), "output_count", 0),
             "images_generated": getattr(by_action.get("generate_images"), "output_count", 0),
         },
-        "stage_statuses": [s.status for s in sorted(steps, key=lambda s: s.index)],
+        "stage_statuses": [s.status for s in sorted(steps, key=lambda s: s.index)]
+        + ["pending"] * (len(STAGES) - len(steps)),
     }
 
 
@@ -197,6 +224,7 @@ def overview_stats(site: Site, config: AutomationConfig) -> dict:
         total=Count("id"),
         completed=Count("id", filter=Q(status="completed")),
         failed=Count("id", filter=Q(status="failed")),
+        finished=Count("id", filter=Q(status__in=AutomationRun.FINISHED)),
     )
     avg_credits, avg_duration = _window_stats(recent)
     week_credits, week_duration = _window_stats(this_week)
@@ -212,7 +240,7 @@ def overview_stats(site: Site, config: AutomationConfig) -> dict:
             "total_runs": runs.count(),
             "completed_runs": counts["completed"],
             "failed_runs": counts["failed"],
-            "success_rate": round(100.0 * counts["completed"] / counts["total"], 1) if counts["total"] else 0,
+            "success_rate": round(100.0 * counts["completed"] / counts["finished"], 1) if counts["finished"] else 0,
             "avg_duration_seconds": round(avg_duration, 1),
             "avg_credits_per_run": float(round(avg_credits, 1)),
             "runs_this_week": this_week.count(),
@@ -249,7 +277,7 @@ def run_detail(run: AutomationRun) -> dict:
     steps = list(run.steps.all())
     number = run_numbers(site).get(run.pk, 0)
     config = AutomationConfig.objects.filter(site=site).first() or AutomationConfig(site=site)
-    averages = _per_run_stage_averages(site)
+    averages = _per_run_stage_averages(site, excluding=run)
     stages = [
         _stage_detail(stage, next((s for s in steps if s.index == stage.number - 1), None), averages, config)
         for stage in STAGES
@@ -292,19 +320,21 @@ def run_detail(run: AutomationRun) -> dict:
     }
 
 
-def _per_run_stage_averages(site: Site) -> dict[int, dict[str, float]]:
-    """Average credits and outputs per stage over the site's last 10 completed runs (for comparison)."""
-    run_ids = list(completed_preset_runs(site).order_by("-completed_at").values_list("pk", flat=True)[:10])
+def _per_run_stage_averages(site: Site, *, excluding: AutomationRun) -> dict[int, dict[str, float]]:
+    """Average credits and outputs per stage over the site's last 10 other completed runs, counting only
+    the runs in which the stage had work (a skipped stage is no measure of its cost)."""
+    runs = completed_preset_runs(site).exclude(pk=excluding.pk).order_by("-completed_at")
+    run_ids = list(runs.values_list("pk", flat=True)[:10])
     rows = (
-        RunStep.objects.filter(run_id__in=run_ids)
+        RunStep.objects.filter(run_id__in=run_ids, input_count__gt=0)
         .values("index")
-        .annotate(credits=Avg("credits_used"), output=Avg("output_count"))
+        .annotate(credits=Avg("credits_used"), output=Avg("output_count"), runs=Count("id"))
     )
     return {
         row["index"] + 1: {
             "credits": float(row["credits"] or 0),
             "output": float(row["output"] or 0),
-            "runs": len(run_ids),
+            "runs": row["runs"],
         }
         for row in rows
     }

@@ -97,7 +97,8 @@ def notify_run_finished(run: AutomationRun) -> None:
     if config.notify_webhook_url:
         payload = json.dumps({**row, "url": link, "event": f"run.{run.status}"}, cls=DjangoJSONEncoder)
         try:
-            requests.post(config.notify_webhook_url, data=payload, timeout=10,
-                          headers={"Content-Type": "application/json"})
+            requests.post(
+                config.notify_webhook_url, data=payload, timeout=10, headers={"Content-Type": "application/json"}
+            )
         except requests.RequestException as exc:
             log.warning("run notification webhook %s failed: %s", config.notify_webhook_url, exc)

@@ -22,7 +22,9 @@ def test_it_clusters_up_to_twenty_keywords_by_meaning(demo_keywords, execute, ea
     assert mapped.count() == 20 and not mapped.filter(cluster__isnull=True).exists()
     clusters = Cluster.objects.all()
     assert 2 <= clusters.count() < 20 and set(clusters.values_list("status", flat=True)) == {"new"}
-    assert run["steps"][0]["output_count"] == 20 and run["steps"][0]["result"]["keywords_mapped"] == 20
+    step = run["steps"][0]
+    assert step["input_count"] == 20 and step["result"]["keywords_mapped"] == 20
+    assert step["output_count"] == step["result"]["clusters_created"] == clusters.count()  # stage 1 makes clusters
     assert debits(run["run_id"]) == Decimal("4.00")  # 1 per 5 keywords
 
 
