@@ -15,7 +15,9 @@ def trigger_summary(trigger: dict) -> str:
         return f"{describe_cron(trigger['cron'])} ({trigger['timezone']})"
     if kind == "event":
         fields = trigger.get("fields")
-        return f"on {trigger['event']}" + (f" when {', '.join(fields)} change" if fields else "")
+        return f"on {trigger['event']}" + (
+            f" when {' or '.join(fields)} change{'s' if len(fields) == 1 else ''}" if fields else ""
+        )
     return {"manual": "manual", "webhook": "webhook"}.get(kind, kind)
 
 
@@ -67,6 +69,19 @@ class RuleSerializer(StrictSerializerMixin, serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
+
+    def to_internal_value(self, data):
+        """Field errors and trigger/conditions/actions errors come back together, in one 400."""
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            errors = dict(exc.detail) if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+            if isinstance(data, dict):
+                try:
+                    validate_rule({k: data[k] for k in ("trigger", "conditions", "actions") if k in data})
+                except RuleValidationError as rule_errors:
+                    errors.update(rule_errors.errors)
+            raise serializers.ValidationError(errors) from exc
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
@@ -155,8 +170,8 @@ class RunLogSerializer(serializers.ModelSerializer):
 
 class RunSerializer(serializers.ModelSerializer):
     duration_seconds = serializers.SerializerMethodField()
-    steps_total = serializers.IntegerField(read_only=True, default=0)
-    steps_completed = serializers.IntegerField(read_only=True, default=0)
+    steps_total = serializers.SerializerMethodField()
+    steps_completed = serializers.SerializerMethodField()
     parent_run_id = serializers.CharField(source="parent_run.run_id", read_only=True, allow_null=True, default=None)
 
     class Meta:
@@ -188,6 +203,15 @@ class RunSerializer(serializers.ModelSerializer):
             "steps_completed",
         ]
         read_only_fields = fields
+
+    def get_steps_total(self, run: AutomationRun) -> int:
+        """Set on the runs of a list page; counted from the (prefetched) steps elsewhere."""
+        return run.steps_total if hasattr(run, "steps_total") else len(run.steps.all())
+
+    def get_steps_completed(self, run: AutomationRun) -> int:
+        if hasattr(run, "steps_completed"):
+            return run.steps_completed
+        return sum(step.status == "completed" for step in run.steps.all())
 
     def get_duration_seconds(self, run: AutomationRun) -> float | None:
         if not run.started_at:

@@ -26,7 +26,7 @@ from rules import services
 from rules.conditions import ConditionError, compile_conditions, normalize_conditions
 from rules.dispatch import condition_context
 from rules.events import CATALOG, DOMAIN_MODELS
-from rules.models import AutomationRule, AutomationRun, RunLog, TriggerRecord
+from rules.models import AutomationRule, AutomationRun, RunLog, RunStep, TriggerRecord
 from rules.serializers import (
     ExecuteSerializer,
     RestoreSerializer,
@@ -162,7 +162,7 @@ class RuleViewSet(AccountScopedViewSet):
         event_data = {"name": event, "changes": {}, "object": values, "site_id": obj.site_id}
         return condition_context(account_id=rule.account_id, site_id=obj.site_id, event=event_data)
 
-    @extend_schema(responses=RunDetailSerializer)
+    @extend_schema(responses={200: RunDetailSerializer, 204: None})
     @action(detail=True, methods=["get"])
     def progress(self, request, pk=None):
         """The rule's active run (or its latest) with per-step progress."""
@@ -170,11 +170,11 @@ class RuleViewSet(AccountScopedViewSet):
         runs = AutomationRun.objects.filter(rule=rule).prefetch_related("steps")
         run = runs.filter(status__in=AutomationRun.ACTIVE).first() or runs.first()
         if run is None:
-            return Response({"detail": "this rule has not run yet"}, status=status.HTTP_404_NOT_FOUND)
+            return Response(status=status.HTTP_204_NO_CONTENT)  # never ran: no run, and not an error
         return Response(RunDetailSerializer(run).data)
 
-    @extend_schema(responses=RuleVersionSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @extend_schema(responses=RuleVersionSerializer(many=True), parameters=[])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def versions(self, request, pk=None):
         """Every saved version of the rule, newest first."""
         return Response(RuleVersionSerializer(self.get_object().versions.all(), many=True).data)
@@ -210,8 +210,18 @@ class RuleViewSet(AccountScopedViewSet):
             raise ValidationError({"trigger": ["only webhook rules have a secret"]})
         return Response({"webhook_secret": services.rule_rotate_secret(rule=rule)})
 
-    @extend_schema(responses=TriggerRecordSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @extend_schema(
+        responses=TriggerRecordSerializer(many=True),
+        parameters=[
+            OpenApiParameter(
+                "outcome",
+                str,
+                enum=["dropped", *TriggerRecord.Outcome.values],
+                description="'dropped' for every trigger that did not start a run",
+            )
+        ],
+    )
+    @action(detail=True, methods=["get"], filter_backends=[])
     def triggers(self, request, pk=None):
         """Recent triggers of the rule with their outcome: why it did or didn't fire."""
         rule = self.get_object()
@@ -262,7 +272,7 @@ class RuleViewSet(AccountScopedViewSet):
         return Response(
             {
                 "trigger_types": ["manual", "schedule", "event", "webhook"],
-                "events": [e.to_dict() for e in CATALOG.values()],
+                "events": [{**e.to_dict(), "field_types": event_field_types(e.name)} for e in CATALOG.values()],
                 "custom_events": "any name starting with 'custom.' (emitted by the emit_event action)",
             }
         )
@@ -300,10 +310,53 @@ def _filter_runs(runs, params, action: str):
                 raise ValidationError({name: ["must be an ISO 8601 date-time"]})
             runs = runs.filter(**{lookup: when})
     if action == "list":
-        return runs.annotate(
-            steps_total=Count("steps"), steps_completed=Count("steps", filter=Q(steps__status="completed"))
-        ).order_by("-created_at", "-id")
+        return runs.order_by("-created_at", "-id")  # step counts are added for the page only (see list)
     return runs.prefetch_related("steps")
+
+
+CONTEXT_FIELD_TYPES = {
+    "event.name": "string",
+    "event.changes": "object",
+    "site.id": "integer",
+    "site.domain": "string",
+    "account.id": "integer",
+    "now": "string",
+}
+RUN_FIELD_TYPES = {
+    "run_id": "string",
+    "rule": "integer",
+    "site": "integer",
+    "status": "string",
+    "trigger_type": "string",
+    "total_credits_used": "number",
+    "error_message": "string",
+}
+
+
+def _json_type(field) -> str:
+    from django.db import models
+
+    if field.is_relation or isinstance(field, models.IntegerField | models.AutoField):
+        return "integer"
+    if isinstance(field, models.DecimalField | models.FloatField):
+        return "number"
+    if isinstance(field, models.BooleanField):
+        return "boolean"
+    return "string"
+
+
+def event_field_types(name: str) -> dict[str, str]:
+    """JSON types of the fields an event carries (the condition builder types its inputs with them)."""
+    prefix = name.split(".")[0]
+    label = next((label for label, (p, _) in DOMAIN_MODELS.items() if p == prefix), None)
+    if label is not None:
+        from django.apps import apps
+
+        model = apps.get_model(label)
+        fields = {f"object.{f}": _json_type(model._meta.get_field(f)) for f in DOMAIN_MODELS[label][1]}
+    else:
+        fields = {f"object.{f}": t for f, t in RUN_FIELD_TYPES.items()} if prefix == "run" else {}
+    return {**fields, **CONTEXT_FIELD_TYPES}
 
 
 class ExecutionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -328,7 +381,17 @@ class ExecutionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         ]
     )
     def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
+        page = self.paginate_queryset(self.get_queryset())
+        counts = {
+            row["run_id"]: row
+            for row in RunStep.objects.filter(run_id__in=[run.pk for run in page])
+            .values("run_id")
+            .annotate(total=Count("id"), completed=Count("id", filter=Q(status="completed")))
+        }
+        for run in page:
+            run.steps_total = counts.get(run.pk, {}).get("total", 0)
+            run.steps_completed = counts.get(run.pk, {}).get("completed", 0)
+        return self.get_paginated_response(RunSerializer(page, many=True).data)
 
     def _control(self, operation) -> Response:
         run = self.get_object()

@@ -59,10 +59,10 @@ def pending_by_stage(site: Site) -> dict[int, int]:
     return {s.number: registry.get(s.action).pending_count(site.id) for s in STAGES}
 
 
-def projection(site: Site, config: AutomationConfig) -> dict:
+def projection(site: Site, config: AutomationConfig, history: tuple | None = None) -> dict:
     """Stage by stage: items waiting now, items the stage would take (including what earlier stages make),
     estimated credits and outputs; totals. Disabled stages take and make nothing."""
-    averages, runs_used = historical_averages(site, config)
+    averages, runs_used = history or historical_averages(site, config)
     pending = pending_by_stage(site)
     stages, incoming, total = [], 0, Decimal("0")
     for stage in STAGES:

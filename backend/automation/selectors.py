@@ -69,10 +69,11 @@ def stage_result(step: RunStep) -> dict:
     return result
 
 
-def run_numbers(site: Site) -> dict[int, int]:
-    """Sequential run number per site, by start order."""
-    ids = pipeline_runs(site).order_by("created_at", "id").values_list("pk", flat=True)
-    return {pk: n for n, pk in enumerate(ids, start=1)}
+def run_number(run: AutomationRun) -> int:
+    """The run's sequential number among its site's pipeline runs (by start order), in one count."""
+    earlier = pipeline_runs(run.site).filter(Q(created_at__lt=run.created_at) | Q(created_at=run.created_at,
+                                                                                  pk__lte=run.pk))
+    return earlier.count()
 
 
 def run_payload(run: AutomationRun, steps: list[RunStep]) -> dict:
@@ -151,10 +152,10 @@ def current_run(site: Site) -> dict:
 def history(site: Site, *, page: int, page_size: int) -> dict:
     runs = pipeline_runs(site).order_by("-created_at", "-id")
     total = runs.count()
-    numbers = run_numbers(site)
-    rows = list(runs.prefetch_related("steps")[(page - 1) * page_size : page * page_size])
+    offset = (page - 1) * page_size
+    rows = list(runs.prefetch_related("steps")[offset : offset + page_size])
     return {
-        "runs": [history_row(run, numbers[run.pk], site) for run in rows],
+        "runs": [history_row(run, total - offset - i, site) for i, run in enumerate(rows)],
         "pagination": {
             "page": page,
             "page_size": page_size,
@@ -229,12 +230,13 @@ def overview_stats(site: Site, config: AutomationConfig) -> dict:
     avg_credits, avg_duration = _window_stats(recent)
     week_credits, week_duration = _window_stats(this_week)
     prev_credits, prev_duration = _window_stats(last_week)
-    plan = projection(site, config)
+    history = historical_averages(site, config)
+    plan = projection(site, config, history)
     total = Decimal(str(plan["total_estimated_credits"]))
     buffer = (total * Decimal("1.2")).quantize(Decimal("0.01"))
     balance = site.account.credits_available
     outputs = {s["output_type"]: s["estimated_output"] for s in plan["stages"] if s["stage"] in (1, 2, 4, 6)}
-    averages, used = historical_averages(site, config)
+    averages, used = history
     return {
         "run_statistics": {
             "total_runs": runs.count(),
@@ -275,7 +277,7 @@ def _trend(current: Decimal, previous: Decimal) -> float:
 def run_detail(run: AutomationRun) -> dict:
     site = run.site
     steps = list(run.steps.all())
-    number = run_numbers(site).get(run.pk, 0)
+    number = run_number(run)
     config = AutomationConfig.objects.filter(site=site).first() or AutomationConfig(site=site)
     averages = _per_run_stage_averages(site, excluding=run)
     stages = [

@@ -66,14 +66,14 @@ def run_now(*, site: Site, trigger_type: str = "manual") -> AutomationRun:
 
 def notify_run_finished(run: AutomationRun) -> None:
     """Email the account's users (and POST the optional webhook) with the run's summary and a link."""
-    from backend.automation.selectors import history_row, run_numbers
+    from backend.automation.selectors import history_row, run_number
 
     site = run.site
     config = AutomationConfig.objects.filter(site=site).first()
     AutomationConfig.objects.filter(site=site).update(last_run_at=run.completed_at or run.started_at)
     if config is None or run.status not in ("completed", "failed"):
         return
-    row = history_row(run, run_numbers(site).get(run.pk, 0), site)
+    row = history_row(run, run_number(run), site)
     link = f"{settings.PUBLIC_URL.rstrip('/')}/automation/runs/{run.run_id}"
     summary = row["summary"]
     text = (

@@ -163,3 +163,25 @@ def test_it_hides_another_accounts_rules(alice, api, charlie):
         assert response.status_code == 404, (method, suffix)
     listed = client.get("/api/v1/automation/rules/").json()["results"]
     assert [r["preset_key"] for r in listed] == ["seven_stage"]  # only Charlie's own preset
+
+
+def test_it_reports_field_and_rule_errors_in_one_answer(api):
+    response = api.post(
+        "/api/v1/automation/rules/",
+        {**BIG_KEYWORDS, "name": "", "trigger": {"type": "schedule", "cron": "61 * * * *"}},
+        format="json",
+    )
+    assert response.status_code == 400 and {"name", "trigger.cron"} <= set(response.json())
+
+
+def test_it_types_the_fields_each_event_carries(api):
+    events = {e["name"]: e for e in api.get("/api/v1/automation/rules/trigger-types/").json()["events"]}
+    types = events["keyword.created"]["field_types"]
+    assert (types["object.volume"], types["object.text"], types["object.disabled"]) == ("integer", "string", "boolean")
+    assert events["run.failed"]["field_types"]["object.total_credits_used"] == "number"
+
+
+def test_it_answers_no_content_for_the_progress_of_a_rule_that_never_ran(api):
+    rule = api.post("/api/v1/automation/rules/", BIG_KEYWORDS, format="json").json()
+    response = api.get(f"/api/v1/automation/rules/{rule['id']}/progress/")
+    assert response.status_code == 204 and not response.content
