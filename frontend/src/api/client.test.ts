@@ -56,7 +56,7 @@ describe("request", () => {
 
   it("fills path parameters and drops empty query values", async () => {
     const { calls } = stubApi({ "GET /api/v1/content/": () => json({ count: 0, results: [] }) });
-    await api.get("/api/v1/content/", { query: { site: "3", status: "review", search: "" } });
+    await api.get("/api/v1/content/", { query: { site: 3, status: "review", search: "" } });
     expect(calls[0]?.query.toString()).toBe("site=3&status=review");
     document.cookie = "csrftoken=t";
     stubApi({ "POST /api/v1/content/42/approve/": () => json({ id: 42 }) });

@@ -94,7 +94,7 @@ export function useContentList(params: ContentListParams) {
     queryKey: queryKeys.contentList(params),
     queryFn: ({ signal }) =>
       api.get("/api/v1/content/", {
-        query: { site: String(params.site), status: params.status, page: params.page, page_size: params.pageSize },
+        query: { site: params.site, status: params.status, page: params.page, page_size: params.pageSize },
         signal,
       }),
     placeholderData: keepPreviousData,
@@ -107,7 +107,7 @@ export function useContentCounts(site: number): Partial<Record<ContentStatus, nu
     queries: CONTENT_STATUSES.map((status) => ({
       queryKey: queryKeys.contentCount(site, status),
       queryFn: ({ signal }: { signal: AbortSignal }) =>
-        api.get("/api/v1/content/", { query: { site: String(site), status, page_size: 1 }, signal }),
+        api.get("/api/v1/content/", { query: { site, status, page_size: 1 }, signal }),
     })),
   });
   const counts: Partial<Record<ContentStatus, number>> = {};

@@ -11,7 +11,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description `{"status": "ok", "database": "ok", "broker": "ok"}`, or 503 naming the failing part. */
+        /**
+         * @description `{"status": "ok", "database": "ok", "broker": "ok", "workers": "ok (N workers)"}`, or 503 naming
+         *     the failing part. Worker liveness is only asked when the broker is up.
+         */
         get: operations["health_retrieve"];
         put?: never;
         post?: never;
@@ -114,7 +117,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Exchange a username and password for the user's API token (`Authorization: Token …`). */
+        /**
+         * @description Exchange a username and password for a new API token (`Authorization: Token …`).
+         *
+         *     Tokens are stored hashed, so each call issues a new one; earlier tokens stay valid.
+         */
         post: operations["v1_auth_token_create"];
         delete?: never;
         options?: never;
@@ -1487,6 +1494,7 @@ export interface components {
             status: string;
             database: string;
             broker: string;
+            workers: string;
         };
         /**
          * @description * `new` - New
@@ -1776,21 +1784,6 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["Rule"][];
-        };
-        PaginatedRuleVersionList: {
-            /** @example 123 */
-            count: number;
-            /**
-             * Format: uri
-             * @example http://api.example.org/accounts/?page=4
-             */
-            next?: string | null;
-            /**
-             * Format: uri
-             * @example http://api.example.org/accounts/?page=2
-             */
-            previous?: string | null;
-            results: components["schemas"]["RuleVersion"][];
         };
         PaginatedRunList: {
             /** @example 123 */
@@ -2097,9 +2090,8 @@ export interface components {
             readonly error_message: string;
             readonly causation: unknown;
             readonly parent_run_id: string | null;
-            /** @default 0 */
+            /** @description Set on the runs of a list page; counted from the (prefetched) steps elsewhere. */
             readonly steps_total: number;
-            /** @default 0 */
             readonly steps_completed: number;
         };
         RunDetail: {
@@ -2134,9 +2126,8 @@ export interface components {
             readonly error_message: string;
             readonly causation: unknown;
             readonly parent_run_id: string | null;
-            /** @default 0 */
+            /** @description Set on the runs of a list page; counted from the (prefetched) steps elsewhere. */
             readonly steps_total: number;
-            /** @default 0 */
             readonly steps_completed: number;
             readonly trigger_payload: unknown;
             readonly steps: components["schemas"]["RunStep"][];
@@ -2857,6 +2848,13 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description No response body */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     v1_automation_logs_retrieve: {
@@ -2984,7 +2982,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Filter by is_active. */
-                is_active?: string;
+                is_active?: boolean;
                 /** @description Which field to use when ordering the results. */
                 ordering?: string;
                 /** @description A page number within the paginated result set. */
@@ -2994,7 +2992,7 @@ export interface operations {
                 /** @description A search term. */
                 search?: string;
                 /** @description Filter by site. */
-                site?: string;
+                site?: number;
                 /** @description Filter by trigger_type. */
                 trigger_type?: string;
             };
@@ -3200,6 +3198,13 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description No response body */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     v1_automation_rules_progress_retrieve: {
@@ -3221,6 +3226,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["RunDetail"];
                 };
+            };
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -3305,20 +3317,12 @@ export interface operations {
     v1_automation_rules_triggers_list: {
         parameters: {
             query?: {
-                /** @description Filter by is_active. */
-                is_active?: string;
-                /** @description Which field to use when ordering the results. */
-                ordering?: string;
+                /** @description 'dropped' for every trigger that did not start a run */
+                outcome?: "condition_error" | "dropped" | "dropped_conditions" | "dropped_loop" | "dropped_mode" | "queued" | "started";
                 /** @description A page number within the paginated result set. */
                 page?: number;
                 /** @description Number of results to return per page. */
                 page_size?: number;
-                /** @description A search term. */
-                search?: string;
-                /** @description Filter by site. */
-                site?: string;
-                /** @description Filter by trigger_type. */
-                trigger_type?: string;
             };
             header?: never;
             path: {
@@ -3341,22 +3345,7 @@ export interface operations {
     };
     v1_automation_rules_versions_list: {
         parameters: {
-            query?: {
-                /** @description Filter by is_active. */
-                is_active?: string;
-                /** @description Which field to use when ordering the results. */
-                ordering?: string;
-                /** @description A page number within the paginated result set. */
-                page?: number;
-                /** @description Number of results to return per page. */
-                page_size?: number;
-                /** @description A search term. */
-                search?: string;
-                /** @description Filter by site. */
-                site?: string;
-                /** @description Filter by trigger_type. */
-                trigger_type?: string;
-            };
+            query?: never;
             header?: never;
             path: {
                 /** @description A unique integer value identifying this automation rule. */
@@ -3371,7 +3360,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PaginatedRuleVersionList"];
+                    "application/json": components["schemas"]["RuleVersion"][];
                 };
             };
         };
@@ -3380,13 +3369,13 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Filter by is_active. */
-                is_active?: string;
+                is_active?: boolean;
                 /** @description Which field to use when ordering the results. */
                 ordering?: string;
                 /** @description A search term. */
                 search?: string;
                 /** @description Filter by site. */
-                site?: string;
+                site?: number;
                 /** @description Filter by trigger_type. */
                 trigger_type?: string;
             };
@@ -3410,7 +3399,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Filter by is_active. */
-                is_active?: string;
+                is_active?: boolean;
                 /** @description Which field to use when ordering the results. */
                 ordering?: string;
                 /** @description A page number within the paginated result set. */
@@ -3420,7 +3409,7 @@ export interface operations {
                 /** @description A search term. */
                 search?: string;
                 /** @description Filter by site. */
-                site?: string;
+                site?: number;
                 /** @description Filter by trigger_type. */
                 trigger_type?: string;
             };
@@ -3617,9 +3606,9 @@ export interface operations {
                 /** @description A search term. */
                 search?: string;
                 /** @description Filter by site. */
-                site?: string;
+                site?: number;
                 /** @description Filter by status. */
-                status?: string;
+                status?: "new" | "mapped";
             };
             header?: never;
             path?: never;
@@ -3773,11 +3762,11 @@ export interface operations {
                 /** @description A search term. */
                 search?: string;
                 /** @description Filter by site. */
-                site?: string;
+                site?: number;
                 /** @description Filter by status. */
-                status?: string;
+                status?: "draft" | "review" | "approved" | "published";
                 /** @description Filter by task. */
-                task?: string;
+                task?: number;
             };
             header?: never;
             path?: never;
@@ -4011,7 +4000,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Filter by cluster. */
-                cluster?: string;
+                cluster?: number;
                 /** @description Which field to use when ordering the results. */
                 ordering?: string;
                 /** @description A page number within the paginated result set. */
@@ -4021,9 +4010,9 @@ export interface operations {
                 /** @description A search term. */
                 search?: string;
                 /** @description Filter by site. */
-                site?: string;
+                site?: number;
                 /** @description Filter by status. */
-                status?: string;
+                status?: "new" | "queued" | "completed";
             };
             header?: never;
             path?: never;
@@ -4169,9 +4158,9 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Filter by content. */
-                content?: string;
+                content?: number;
                 /** @description Filter by kind. */
-                kind?: string;
+                kind?: "featured" | "in_article";
                 /** @description Which field to use when ordering the results. */
                 ordering?: string;
                 /** @description A page number within the paginated result set. */
@@ -4181,9 +4170,9 @@ export interface operations {
                 /** @description A search term. */
                 search?: string;
                 /** @description Filter by site. */
-                site?: string;
+                site?: number;
                 /** @description Filter by status. */
-                status?: string;
+                status?: "pending" | "generated" | "failed";
             };
             header?: never;
             path?: never;
@@ -4329,9 +4318,9 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Filter by is_active. */
-                is_active?: string;
+                is_active?: boolean;
                 /** @description Filter by kind. */
-                kind?: string;
+                kind?: "wordpress";
                 /** @description Which field to use when ordering the results. */
                 ordering?: string;
                 /** @description A page number within the paginated result set. */
@@ -4341,7 +4330,7 @@ export interface operations {
                 /** @description A search term. */
                 search?: string;
                 /** @description Filter by site. */
-                site?: string;
+                site?: number;
             };
             header?: never;
             path?: never;
@@ -4509,11 +4498,11 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Filter by cluster. */
-                cluster?: string;
+                cluster?: number;
                 /** @description Filter by disabled. */
-                disabled?: string;
+                disabled?: boolean;
                 /** @description Filter by intent. */
-                intent?: string;
+                intent?: "informational" | "navigational" | "commercial" | "transactional";
                 /** @description Which field to use when ordering the results. */
                 ordering?: string;
                 /** @description A page number within the paginated result set. */
@@ -4523,9 +4512,9 @@ export interface operations {
                 /** @description A search term. */
                 search?: string;
                 /** @description Filter by site. */
-                site?: string;
+                site?: number;
                 /** @description Filter by status. */
-                status?: string;
+                status?: "new" | "mapped";
             };
             header?: never;
             path?: never;
@@ -4814,7 +4803,7 @@ export interface operations {
                 /** @description A search term. */
                 search?: string;
                 /** @description Filter by site. */
-                site?: string;
+                site?: number;
             };
             header?: never;
             path?: never;
@@ -5112,9 +5101,9 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Filter by cluster. */
-                cluster?: string;
+                cluster?: number;
                 /** @description Filter by idea. */
-                idea?: string;
+                idea?: number;
                 /** @description Which field to use when ordering the results. */
                 ordering?: string;
                 /** @description A page number within the paginated result set. */
@@ -5124,9 +5113,9 @@ export interface operations {
                 /** @description A search term. */
                 search?: string;
                 /** @description Filter by site. */
-                site?: string;
+                site?: number;
                 /** @description Filter by status. */
-                status?: string;
+                status?: "queued" | "in_progress" | "completed" | "failed";
             };
             header?: never;
             path?: never;

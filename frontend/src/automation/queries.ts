@@ -186,7 +186,8 @@ export function useContentCounts(site: number, live: boolean): { counts: Counts;
       queryKey: automationKeys.count(site, kind, status),
       queryFn: ({ signal }: { signal: AbortSignal }) =>
         request("get", COUNT_PATHS[kind], {
-          query: { site: String(site), page_size: 1, ...(status ? { status } : {}) },
+          // one generic call over five list endpoints: each status above is valid for its own path
+          query: { site, page_size: 1, ...(status ? { status: status as never } : {}) },
           signal,
         }),
       refetchInterval: live ? LIVE_POLL_MS : (false as const),
