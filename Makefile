@@ -28,7 +28,7 @@ install-system:
 run: install
 	$(PY) scripts/run_dev.py
 
-test: install install-system
+test: install install-system lint
 	@if [ -f frontend/package.json ]; then cd frontend && npm run test; fi
 	$(PY) scripts/services.py run -- $(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
 

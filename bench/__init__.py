@@ -12,13 +12,21 @@ A benchmark is one module here, listed in BENCHMARKS, with:
 
 Add a benchmark: write `bench/<name>.py` with those four attributes and `run`, add the name here.
 """
+
 from __future__ import annotations
 
 import importlib
 from types import ModuleType
 
-BENCHMARKS: tuple[str, ...] = ("save_overhead", "dispatch_throughput", "conditions", "pipeline",
-                               "stage4_concurrency", "engine_overhead", "api_latency")
+BENCHMARKS: tuple[str, ...] = (
+    "save_overhead",
+    "dispatch_throughput",
+    "conditions",
+    "pipeline",
+    "stage4_concurrency",
+    "engine_overhead",
+    "api_latency",
+)
 
 
 def load(name: str) -> ModuleType:

@@ -1,4 +1,5 @@
 """`python -m bench [names...]`: run benchmarks, print their tables, write docs/PERFORMANCE.md."""
+
 from __future__ import annotations
 
 import argparse
@@ -30,8 +31,10 @@ def main(argv: list[str]) -> int:
         machine = machine_info(database=needs_db)
         print("\n".join(f"{key:>9}: {value}" for key, value in machine.items()), end="\n\n", flush=True)
         sections = [_run(module, reps=args.reps) for module in modules]
-    machine["load"] = (f"1-minute load average {load_before:.2f} before the run, {os.getloadavg()[0]:.2f} after "
-                       f"(the bench keeps about one core busy, two while a worker of its own runs steps)")
+    machine["load"] = (
+        f"1-minute load average {load_before:.2f} before the run, {os.getloadavg()[0]:.2f} after "
+        f"(the bench keeps about one core busy, two while a worker of its own runs steps)"
+    )
     date = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     if write_docs:
         print(f"wrote {write(sections, machine=machine, command=command, date=date)}")
@@ -41,11 +44,16 @@ def main(argv: list[str]) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("names", nargs="*", metavar="NAME", help=f"benchmarks to run (all by default): "
-                                                                 f"{', '.join(BENCHMARKS)}")
+    parser.add_argument(
+        "names", nargs="*", metavar="NAME", help=f"benchmarks to run (all by default): {', '.join(BENCHMARKS)}"
+    )
     parser.add_argument("--reps", type=int, default=5, help="repetitions per figure; medians are reported")
-    parser.add_argument("--write-docs", action=argparse.BooleanOptionalAction, default=None,
-                        help="write docs/PERFORMANCE.md (default: yes for a full run, no for a subset)")
+    parser.add_argument(
+        "--write-docs",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="write docs/PERFORMANCE.md (default: yes for a full run, no for a subset)",
+    )
     return parser
 
 

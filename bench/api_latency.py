@@ -1,4 +1,5 @@
 """Latency and query counts of the run-history endpoints with 10,000 runs stored for one site."""
+
 from __future__ import annotations
 
 import random
@@ -60,11 +61,13 @@ def run(*, reps: int) -> list[Table]:
         site, token, run_ids = _site_with_runs(count)
         clients[count] = Client(HTTP_AUTHORIZATION=f"Token {token}")
         picks = random.Random(count).sample(run_ids, min(len(run_ids), 50))
-        specs = [("history/ (page 1)", [f"/api/v1/automation/history/?site_id={site.pk}"]),
-                 ("history/ (middle page)", [f"/api/v1/automation/history/?site_id={site.pk}&page={count // 40}"]),
-                 ("overview_stats/", [f"/api/v1/automation/overview_stats/?site_id={site.pk}"]),
-                 ("run_detail/", [f"/api/v1/automation/run_detail/?run_id={r}" for r in picks]),
-                 ("executions/", ["/api/v1/automation/executions/"])]
+        specs = [
+            ("history/ (page 1)", [f"/api/v1/automation/history/?site_id={site.pk}"]),
+            ("history/ (middle page)", [f"/api/v1/automation/history/?site_id={site.pk}&page={count // 40}"]),
+            ("overview_stats/", [f"/api/v1/automation/overview_stats/?site_id={site.pk}"]),
+            ("run_detail/", [f"/api/v1/automation/run_detail/?run_id={r}" for r in picks]),
+            ("executions/", ["/api/v1/automation/executions/"]),
+        ]
         for label, urls in specs:
             endpoints.setdefault(label, Endpoint(label)).urls[count] = urls
     for endpoint in endpoints.values():
@@ -125,17 +128,32 @@ def _site_with_runs(count: int):
         seconds = [max(1, int(c[0] * rng.uniform(0.05, 1.5))) for c in counts]
         trigger = "scheduled" if rng.random() < 0.9 else "manual"
         credits = sum(c[2] for c in counts[:stop_at])
-        duration = sum(seconds[:stop_at + 1])
-        runs.append(AutomationRun(
-            run_id=f"run_{started:%Y%m%d_%H%M%S}_{trigger}_{count}_{n}", account_id=site.account_id, site=site,
-            rule=rule, rule_version=rule.version, rule_name=rule.name, trigger_type=trigger, status=status,
-            concurrency_key=f"rule:{rule.pk}:site:{site.pk}", current_step=min(stop_at, 6), started_at=started,
-            heartbeat_at=started + timedelta(seconds=duration), completed_at=started + timedelta(seconds=duration),
-            cancelled_at=started + timedelta(seconds=duration) if status == "cancelled" else None,
-            total_credits_used=credits, credits_reserved=credits + Decimal("50"),
-            error_message="step 3 (generate_content) failed: AI provider: timeout" if status == "failed" else "",
-            initial_snapshot={**{f"stage_{s.number}_initial": (keywords if s.number == 1 else 0) for s in STAGES},
-                              "total_initial_items": keywords}))
+        duration = sum(seconds[: stop_at + 1])
+        runs.append(
+            AutomationRun(
+                run_id=f"run_{started:%Y%m%d_%H%M%S}_{trigger}_{count}_{n}",
+                account_id=site.account_id,
+                site=site,
+                rule=rule,
+                rule_version=rule.version,
+                rule_name=rule.name,
+                trigger_type=trigger,
+                status=status,
+                concurrency_key=f"rule:{rule.pk}:site:{site.pk}",
+                current_step=min(stop_at, 6),
+                started_at=started,
+                heartbeat_at=started + timedelta(seconds=duration),
+                completed_at=started + timedelta(seconds=duration),
+                cancelled_at=started + timedelta(seconds=duration) if status == "cancelled" else None,
+                total_credits_used=credits,
+                credits_reserved=credits + Decimal("50"),
+                error_message="step 3 (generate_content) failed: AI provider: timeout" if status == "failed" else "",
+                initial_snapshot={
+                    **{f"stage_{s.number}_initial": (keywords if s.number == 1 else 0) for s in STAGES},
+                    "total_initial_items": keywords,
+                },
+            )
+        )
         plans.append((counts, seconds, stop_at, status, started))
     AutomationRun.objects.bulk_create(runs, batch_size=1000)
     steps = []
@@ -151,14 +169,27 @@ def _site_with_runs(count: int):
             else:
                 state, end = ("skipped" if status == "failed" else "cancelled"), None
             done = state in ("completed", "failed", "cancelled") and end is not None
-            steps.append(RunStep(
-                run=run_, index=index, action_type=spec["type"], name=spec.get("name", ""), params=spec["params"],
-                max_retries=3, retry_backoff=5, status=state, attempts=1 if done else 0,
-                started_at=at if done else None, finished_at=end, input_count=items_in if done else 0,
-                output_count=items_out if done else 0, credits_used=credits if done else 0,
-                result={"batches": max(1, items_in // 20), stage.created_key: items_out} if done else {},
-                error="AI provider: timeout" if state == "failed" else "",
-                error_kind="transient" if state == "failed" else ""))
+            steps.append(
+                RunStep(
+                    run=run_,
+                    index=index,
+                    action_type=spec["type"],
+                    name=spec.get("name", ""),
+                    params=spec["params"],
+                    max_retries=3,
+                    retry_backoff=5,
+                    status=state,
+                    attempts=1 if done else 0,
+                    started_at=at if done else None,
+                    finished_at=end,
+                    input_count=items_in if done else 0,
+                    output_count=items_out if done else 0,
+                    credits_used=credits if done else 0,
+                    result={"batches": max(1, items_in // 20), stage.created_key: items_out} if done else {},
+                    error="AI provider: timeout" if state == "failed" else "",
+                    error_kind="transient" if state == "failed" else "",
+                )
+            )
             at = end or at
     RunStep.objects.bulk_create(steps, batch_size=2000)
     AutomationRun.objects.filter(site=site).update(created_at=F("started_at"))  # auto_now_add set it to now
@@ -181,9 +212,15 @@ def _stage_counts(keywords: int, rng: random.Random) -> list[tuple[int, int, Dec
     clusters = max(1, keywords // rng.randint(4, 8))
     ideas = clusters * 3
     images = ideas * 4
-    return [(keywords, keywords, Decimal(keywords) * Decimal("0.2")), (clusters, ideas, Decimal(clusters * 2)),
-            (ideas, ideas, Decimal(0)), (ideas, ideas, Decimal(ideas * 3)), (ideas, images, Decimal(images) / 2),
-            (images, images, Decimal(images)), (ideas, ideas, Decimal(0))]
+    return [
+        (keywords, keywords, Decimal(keywords) * Decimal("0.2")),
+        (clusters, ideas, Decimal(clusters * 2)),
+        (ideas, ideas, Decimal(0)),
+        (ideas, ideas, Decimal(ideas * 3)),
+        (ideas, images, Decimal(images) / 2),
+        (images, images, Decimal(images)),
+        (ideas, ideas, Decimal(0)),
+    ]
 
 
 def _tables(endpoints: dict[str, Endpoint], requests: int) -> list[Table]:
@@ -192,16 +229,26 @@ def _tables(endpoints: dict[str, Endpoint], requests: int) -> list[Table]:
     def p95(values: list[float]) -> float:
         return statistics.quantiles(values, n=20)[-1]
 
-    table = Table(f"GET latency (ms) and queries per request, {large:,} runs stored",
-                  ["endpoint", "p50", "p95", f"p50 with {small:,} runs", "growth", "queries",
-                   f"queries with {small:,}"])
+    table = Table(
+        f"GET latency (ms) and queries per request, {large:,} runs stored",
+        ["endpoint", "p50", "p95", f"p50 with {small:,} runs", "growth", "queries", f"queries with {small:,}"],
+    )
     for e in endpoints.values():
         p50_large, p50_small = median(e.times[large]), median(e.times[small])
-        table.add(f"`{e.label}`", fmt(p50_large), fmt(p95(e.times[large])), fmt(p50_small),
-                  f"{p50_large / p50_small:.1f}×", fmt(median(e.queries[large])), fmt(median(e.queries[small])))
-    table.notes.append(f"{requests} requests per endpoint and size, after 3 warm-up requests. *Growth* is the p50 "
-                       f"with {large:,} runs over the p50 with {small:,}: near 1× means the cost does not depend on "
-                       f"how many runs are stored; near 10× means the request does work proportional to them.")
+        table.add(
+            f"`{e.label}`",
+            fmt(p50_large),
+            fmt(p95(e.times[large])),
+            fmt(p50_small),
+            f"{p50_large / p50_small:.1f}×",
+            fmt(median(e.queries[large])),
+            fmt(median(e.queries[small])),
+        )
+    table.notes.append(
+        f"{requests} requests per endpoint and size, after 3 warm-up requests. *Growth* is the p50 "
+        f"with {large:,} runs over the p50 with {small:,}: near 1× means the cost does not depend on "
+        f"how many runs are stored; near 10× means the request does work proportional to them."
+    )
     kinds = Table(f"Queries per request by statement, {large:,} runs", ["endpoint", "statements"])
     for e in endpoints.values():
         total = len(e.queries[large])

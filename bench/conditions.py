@@ -1,4 +1,5 @@
 """Condition evaluations per second: datalogic-py (compiled) against pure-Python json-logic-qubit."""
+
 from __future__ import annotations
 
 import os
@@ -29,22 +30,40 @@ RULES: tuple[Any, ...] = (
     {"and": [{"==": [{"var": "event.name"}, "keyword.created"]}, {"!=": [{"var": "object.status"}, "mapped"]}]},
     {"<": [100, {"var": "object.volume"}, 10000]},
     {"==": [{"var": "site.timezone"}, "UTC"]},
-    {"if": [{">": [{"var": "object.volume"}, 1000]}, {"<": [{"var": "object.difficulty"}, 60]},
-            {"<": [{"var": "object.difficulty"}, 20]}]},
-    [{"field": "object.status", "operator": "equals", "value": "new"},
-     {"field": "object.volume", "operator": "greater_than", "value": 200},
-     {"field": "object.difficulty", "operator": "less_than", "value": 70}],
+    {
+        "if": [
+            {">": [{"var": "object.volume"}, 1000]},
+            {"<": [{"var": "object.difficulty"}, 60]},
+            {"<": [{"var": "object.difficulty"}, 20]},
+        ]
+    },
+    [
+        {"field": "object.status", "operator": "equals", "value": "new"},
+        {"field": "object.volume", "operator": "greater_than", "value": 200},
+        {"field": "object.difficulty", "operator": "less_than", "value": 70},
+    ],
     {"!=": [{"var": "object.cluster"}, None]},
-    {"and": [{">": [{"var": "object.volume"}, 100]}, {"<": [{"var": "object.volume"}, 100000]},
-             {"in": [{"var": "object.intent"}, ["informational", "commercial"]]},
-             {"==": [{"var": "object.disabled"}, False]}]},
-    [{"field": "object.intent", "operator": "not_in", "value": ["navigational"]},
-     {"field": "object.text", "operator": "not_equals", "value": ""}],
+    {
+        "and": [
+            {">": [{"var": "object.volume"}, 100]},
+            {"<": [{"var": "object.volume"}, 100000]},
+            {"in": [{"var": "object.intent"}, ["informational", "commercial"]]},
+            {"==": [{"var": "object.disabled"}, False]},
+        ]
+    },
+    [
+        {"field": "object.intent", "operator": "not_in", "value": ["navigational"]},
+        {"field": "object.text", "operator": "not_equals", "value": ""},
+    ],
     {"or": [{"in": ["how to", {"var": "object.text"}]}, {"in": [" vs ", {"var": "object.text"}]}]},
     {">=": [{"+": [{"var": "object.volume"}, {"*": [{"var": "object.difficulty"}, 10]}]}, 2000]},
     {"==": [{"var": "object.site"}, {"var": "site.id"}]},
-    {"and": [{"==": [{"var": "event.name"}, "keyword.updated"]},
-             {">": [{"var": "event.changes.volume.new"}, {"var": "event.changes.volume.old"}]}]},
+    {
+        "and": [
+            {"==": [{"var": "event.name"}, "keyword.updated"]},
+            {">": [{"var": "event.changes.volume.new"}, {"var": "event.changes.volume.old"}]},
+        ]
+    },
     {"!!": [{"var": "object.text"}]},
 )
 
@@ -93,20 +112,29 @@ def _contexts(count: int) -> list[dict[str, Any]]:
     for i in range(count):
         text = " ".join(rng.sample(words, rng.randint(1, 4)))
         volume = int(10 ** rng.uniform(1, 4.8))
-        obj = {"id": 1000 + i, "site": rng.choice([7, 7, 7, 8]), "text": text, "volume": volume,
-               "difficulty": rng.randint(0, 100), "status": rng.choice(["new", "new", "mapped"]),
-               "intent": rng.choice(["informational", "navigational", "commercial", "transactional"]),
-               "cluster": rng.choice([None, 3, 4]), "disabled": rng.random() < 0.1}
+        obj = {
+            "id": 1000 + i,
+            "site": rng.choice([7, 7, 7, 8]),
+            "text": text,
+            "volume": volume,
+            "difficulty": rng.randint(0, 100),
+            "status": rng.choice(["new", "new", "mapped"]),
+            "intent": rng.choice(["informational", "navigational", "commercial", "transactional"]),
+            "cluster": rng.choice([None, 3, 4]),
+            "disabled": rng.random() < 0.1,
+        }
         updated = rng.random() < 0.5
         changes = {"volume": {"old": volume // 2, "new": volume}} if updated else {}
-        contexts.append({
-            "event": {"name": "keyword.updated" if updated else "keyword.created", "changes": changes},
-            "object": obj,
-            "site": {"id": 7, "name": "Coffee Co", "domain": "coffee.example.com", "timezone": "UTC"},
-            "account": {"id": 3},
-            "now": f"2026-11-{1 + i % 28:02d}T10:00:00+00:00",
-            "payload": {},
-        })
+        contexts.append(
+            {
+                "event": {"name": "keyword.updated" if updated else "keyword.created", "changes": changes},
+                "object": obj,
+                "site": {"id": 7, "name": "Coffee Co", "domain": "coffee.example.com", "timezone": "UTC"},
+                "account": {"id": 3},
+                "now": f"2026-11-{1 + i % 28:02d}T10:00:00+00:00",
+                "payload": {},
+            }
+        )
     return contexts
 
 
@@ -120,28 +148,43 @@ def _engines(rules: list[Any], compile_conditions) -> list[tuple[str, Evaluate]]
     ours = [compile_conditions(rule) for rule in rules]
     compiled = [engine.compile(rule) for rule in rules]
     engines: list[tuple[str, Evaluate]] = [
-        ("IGNY8 CompiledCondition.evaluate",
-         lambda contexts: [c.evaluate(ctx).triggered for ctx in contexts for c in ours]),
-        ("datalogic-py Rule.evaluate (compiled)",
-         lambda contexts: [bool(r.evaluate(ctx)) for ctx in contexts for r in compiled]),
-        ("datalogic-py Rule.evaluate_data (DataHandle per context)",
-         lambda contexts: [bool(r.evaluate_data(handle)) for ctx in contexts
-                           for handle in (datalogic_py.DataHandle(ctx),) for r in compiled]),
-        ("datalogic-py Engine.eval (compile every call)",
-         lambda contexts: [bool(engine.eval(rule, ctx)) for ctx in contexts for rule in rules]),
+        (
+            "IGNY8 CompiledCondition.evaluate",
+            lambda contexts: [c.evaluate(ctx).triggered for ctx in contexts for c in ours],
+        ),
+        (
+            "datalogic-py Rule.evaluate (compiled)",
+            lambda contexts: [bool(r.evaluate(ctx)) for ctx in contexts for r in compiled],
+        ),
+        (
+            "datalogic-py Rule.evaluate_data (DataHandle per context)",
+            lambda contexts: [
+                bool(r.evaluate_data(handle))
+                for ctx in contexts
+                for handle in (datalogic_py.DataHandle(ctx),)
+                for r in compiled
+            ],
+        ),
+        (
+            "datalogic-py Engine.eval (compile every call)",
+            lambda contexts: [bool(engine.eval(rule, ctx)) for ctx in contexts for rule in rules],
+        ),
     ]
     try:
         from json_logic import jsonLogic
     except ImportError:
         progress(f"{NAME}: json-logic-qubit is not installed (pip install -r requirements-dev.txt); skipped")
     else:
-        engines.append(("json-logic-qubit jsonLogic (pure Python)",
-                        lambda contexts: [bool(jsonLogic(rule, ctx)) for ctx in contexts for rule in rules]))
+        engines.append(
+            (
+                "json-logic-qubit jsonLogic (pure Python)",
+                lambda contexts: [bool(jsonLogic(rule, ctx)) for ctx in contexts for rule in rules],
+            )
+        )
     return engines
 
 
-def _time_engines(engines: list[tuple[str, Evaluate]], contexts: list[dict[str, Any]],
-                  reps: int) -> list[list[float]]:
+def _time_engines(engines: list[tuple[str, Evaluate]], contexts: list[dict[str, Any]], reps: int) -> list[list[float]]:
     passes = []
     for _label, evaluate in engines:
         started = time.perf_counter()
@@ -160,8 +203,9 @@ def _time_engines(engines: list[tuple[str, Evaluate]], contexts: list[dict[str, 
 
 
 def _rates_table(engines: list[tuple[str, Evaluate]], rates: list[list[float]], reps: int, true_count: int) -> Table:
-    table = Table("Evaluations per second, one core", ["engine", "evaluations / s", "µs / evaluation",
-                                                       "vs json-logic-qubit"])
+    table = Table(
+        "Evaluations per second, one core", ["engine", "evaluations / s", "µs / evaluation", "vs json-logic-qubit"]
+    )
     qubit = median(rates[-1]) if engines[-1][0].startswith("json-logic-qubit") else None
     for (label, _evaluate), values in zip(engines, rates, strict=True):
         rate = median(values)
@@ -181,10 +225,11 @@ def _compile_table(rules: list[Any], compile_conditions, reps: int) -> Table:
     import datalogic_py
 
     engine = datalogic_py.Engine()
-    candidates = [("IGNY8 compile_conditions (validate + compile)", compile_conditions),
-                  ("datalogic-py Engine.compile", engine.compile)]
-    table = Table("Preparing a rule (once per rule version, or on a compile-cache miss)",
-                  ["step", "µs / rule"])
+    candidates = [
+        ("IGNY8 compile_conditions (validate + compile)", compile_conditions),
+        ("datalogic-py Engine.compile", engine.compile),
+    ]
+    table = Table("Preparing a rule (once per rule version, or on a compile-cache miss)", ["step", "µs / rule"])
     for label, compile_rule in candidates:
         samples = []
         for _ in range(reps):

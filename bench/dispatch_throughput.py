@@ -1,4 +1,5 @@
 """Dispatch throughput: events to runs enqueued, with 10,000 active event rules."""
+
 from __future__ import annotations
 
 import itertools
@@ -79,10 +80,14 @@ def run(*, reps: int) -> list[Table]:
 
 def _prepare() -> list:
     progress(f"{NAME}: {ACCOUNTS} accounts × {RULES_PER_ACCOUNT} rules")
-    specs = [env.event_rule("keyword.created", {"and": [{">=": [{"var": "object.volume"}, 100 * (j + 1)]},
-                                                       {"!=": [{"var": "object.status"}, "mapped"]}]},
-                            name=f"volume at least {100 * (j + 1)}")
-             for j in range(RULES_PER_ACCOUNT)]
+    specs = [
+        env.event_rule(
+            "keyword.created",
+            {"and": [{">=": [{"var": "object.volume"}, 100 * (j + 1)]}, {"!=": [{"var": "object.status"}, "mapped"]}]},
+            name=f"volume at least {100 * (j + 1)}",
+        )
+        for j in range(RULES_PER_ACCOUNT)
+    ]
     sites = []
     for index in range(ACCOUNTS):
         account, site = env.account_make(f"dispatch-{index}")
@@ -121,13 +126,27 @@ def _measure(figures: Figures, turns, events: int) -> None:
 
 
 def _table(figures: Figures, per_batch: int, in_redis: int) -> Table:
-    table = Table(f"{ACCOUNTS * RULES_PER_ACCOUNT:,} rules, {RULES_PER_ACCOUNT} per event, "
-                  f"{MATCHING_PER_ACCOUNT / RULES_PER_ACCOUNT:.0%} matching",
-                  ["events / s", "rules evaluated / s", "runs enqueued / s", "step tasks published / s",
-                   "queries / event", "condition compiles / event"])
+    table = Table(
+        f"{ACCOUNTS * RULES_PER_ACCOUNT:,} rules, {RULES_PER_ACCOUNT} per event, "
+        f"{MATCHING_PER_ACCOUNT / RULES_PER_ACCOUNT:.0%} matching",
+        [
+            "events / s",
+            "rules evaluated / s",
+            "runs enqueued / s",
+            "step tasks published / s",
+            "queries / event",
+            "condition compiles / event",
+        ],
+    )
     events_per_s = median(figures.events_per_s)
-    table.add(fmt(events_per_s), fmt(events_per_s * RULES_PER_ACCOUNT), fmt(median(figures.runs_per_s)),
-              fmt(median(figures.tasks_per_s)), fmt(median(figures.queries)), fmt(median(figures.compiles)))
+    table.add(
+        fmt(events_per_s),
+        fmt(events_per_s * RULES_PER_ACCOUNT),
+        fmt(median(figures.runs_per_s)),
+        fmt(median(figures.tasks_per_s)),
+        fmt(median(figures.queries)),
+        fmt(median(figures.compiles)),
+    )
     table.notes += [
         f"{len(figures.events_per_s)} repetitions of {per_batch} events; events/s ranged "
         f"{fmt(min(figures.events_per_s))}–{fmt(max(figures.events_per_s))} "
@@ -147,6 +166,8 @@ def _queries_table(figures: Figures) -> Table:
     rare = sum(count for count in figures.query_kinds.values() if count / figures.events < 0.5)
     if rare:
         table.add("others", fmt(rare / figures.events))
-    table.notes.append(f"With {RULES_PER_ACCOUNT} rules listening and {MATCHING_PER_ACCOUNT} matching per event; "
-                       "BEGIN and COMMIT are not counted (savepoints are).")
+    table.notes.append(
+        f"With {RULES_PER_ACCOUNT} rules listening and {MATCHING_PER_ACCOUNT} matching per event; "
+        "BEGIN and COMMIT are not counted (savepoints are)."
+    )
     return table

@@ -3,6 +3,7 @@
 Each section sits between `<!-- bench:NAME -->` markers and names its own command and date, so
 running a subset with `--write-docs` replaces only those sections and keeps the others.
 """
+
 from __future__ import annotations
 
 import re

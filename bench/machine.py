@@ -1,4 +1,5 @@
 """What the figures were measured on: CPU, cores, RAM, Python, database, Redis, library versions."""
+
 from __future__ import annotations
 
 import os
@@ -57,8 +58,9 @@ def _version(package: str) -> str:
 def _commit() -> str:
     try:
         head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True,
-                               text=True, check=True)
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True, check=True
+        )
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return head.stdout.strip() + (" plus uncommitted changes in the working tree" if dirty.stdout.strip() else "")
@@ -69,8 +71,10 @@ def _database() -> str:
 
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT current_setting('server_version'), current_setting('fsync'), "
-                           "current_setting('synchronous_commit')")
+            cursor.execute(
+                "SELECT current_setting('server_version'), current_setting('fsync'), "
+                "current_setting('synchronous_commit')"
+            )
             version, fsync, sync_commit = cursor.fetchone()
         return f"PostgreSQL {version} on loopback TCP (fsync={fsync}, synchronous_commit={sync_commit})"
     if connection.vendor == "sqlite":

@@ -1,4 +1,5 @@
 """The seven-stage pipeline end to end on 1,000 and 10,000 keywords, on a real Celery worker."""
+
 from __future__ import annotations
 
 import os
@@ -110,8 +111,9 @@ def _one_run(size: int, rep: int, stages: tuple[int, ...]) -> RunFigures:
     from bench.runs import only_stages, pipeline_site, seconds, wait_finished
     from bench.worker import BenchWorker, stats_delta
 
-    site, _config = pipeline_site(f"pipeline-{size}-{rep}", within_stage_delay=0, between_stage_delay=0,
-                                  **only_stages(*stages))
+    site, _config = pipeline_site(
+        f"pipeline-{size}-{rep}", within_stage_delay=0, between_stage_delay=0, **only_stages(*stages)
+    )
     keywords_insert(site, keyword_set(size))
     with BenchWorker(name=f"pipeline{size}r{rep}", concurrency=1) as worker:
         before = worker.stats()
@@ -126,51 +128,98 @@ def _one_run(size: int, rep: int, stages: tuple[int, ...]) -> RunFigures:
         delta = stats_delta(worker.idle_stats(), before)
         if run_.status != "completed":
             progress(f"pipeline: run {run_.status}: {run_.error_message}\n{worker.log_tail()}")
-    calls = {row["step_index"]: row for row in AICall.objects.filter(run_id=run_.run_id).values("step_index")
-             .annotate(n=Count("id"), ms=Sum("duration_ms"))}
-    figures = RunFigures(keywords=size, stages_run=stages, status=run_.status, error=run_.error_message, wall=wall,
-                         queries=bench_queries.count + delta["queries"], items=0,
-                         peak_rss_mb=delta["maxrss_kb"] / 1024, ready_rss_mb=delta["ready_rss_kb"] / 1024,
-                         kinds=Counter(delta["kinds"]) + bench_queries.kinds,
-                         in_review=Content.objects.filter(site=site, status="review").count(),
-                         credits=float(run_.total_credits_used))
+    calls = {
+        row["step_index"]: row
+        for row in AICall.objects.filter(run_id=run_.run_id)
+        .values("step_index")
+        .annotate(n=Count("id"), ms=Sum("duration_ms"))
+    }
+    figures = RunFigures(
+        keywords=size,
+        stages_run=stages,
+        status=run_.status,
+        error=run_.error_message,
+        wall=wall,
+        queries=bench_queries.count + delta["queries"],
+        items=0,
+        peak_rss_mb=delta["maxrss_kb"] / 1024,
+        ready_rss_mb=delta["ready_rss_kb"] / 1024,
+        kinds=Counter(delta["kinds"]) + bench_queries.kinds,
+        in_review=Content.objects.filter(site=site, status="review").count(),
+        credits=float(run_.total_credits_used),
+    )
     for step in run_.steps.order_by("index"):
         call = calls.get(step.index, {"n": 0, "ms": 0})
-        figures.stages.append(StageFigures(
-            number=step.index + 1, action=step.action_type, status=step.status, items_in=step.input_count,
-            items_out=step.output_count, seconds=seconds(step.started_at, step.finished_at),
-            provider_seconds=(call["ms"] or 0) / 1000, provider_calls=call["n"],
-            queries=delta["queries_by_step"].get(step.index, 0),
-            clusters_created=int(step.result.get("clusters_created", 0))))
+        figures.stages.append(
+            StageFigures(
+                number=step.index + 1,
+                action=step.action_type,
+                status=step.status,
+                items_in=step.input_count,
+                items_out=step.output_count,
+                seconds=seconds(step.started_at, step.finished_at),
+                provider_seconds=(call["ms"] or 0) / 1000,
+                provider_calls=call["n"],
+                queries=delta["queries_by_step"].get(step.index, 0),
+                clusters_created=int(step.result.get("clusters_created", 0)),
+            )
+        )
     figures.items = sum(s.items_in for s in figures.stages)
-    progress(f"pipeline: {size:,} keywords {run_.status} in {wall:.0f} s, {figures.items:,} items, "
-             f"{figures.queries:,} queries")
+    progress(
+        f"pipeline: {size:,} keywords {run_.status} in {wall:.0f} s, {figures.items:,} items, "
+        f"{figures.queries:,} queries"
+    )
     return figures
 
 
 def _tables(results: dict[int, list[RunFigures]]) -> list[Table]:
-    summary = Table("Whole run, one worker, one run per size",
-                    ["keywords", "runs", "status", "wall time", "items processed", "DB queries", "queries / item",
-                     "items / s", "worker peak RSS"])
+    summary = Table(
+        "Whole run, one worker, one run per size",
+        [
+            "keywords",
+            "runs",
+            "status",
+            "wall time",
+            "items processed",
+            "DB queries",
+            "queries / item",
+            "items / s",
+            "worker peak RSS",
+        ],
+    )
     for size, runs in results.items():
         stages = runs[0].stages_run
         label = f"{size:,}" + ("" if stages == ALL_STAGES else f" (stages {stages[0]}–{stages[-1]})")
-        summary.add(label, len(runs), ", ".join(sorted({r.status for r in runs})),
-                    f"{fmt(median([r.wall for r in runs]))} s", f"{median([r.items for r in runs]):,.0f}",
-                    f"{median([r.queries for r in runs]):,.0f}", fmt(median([r.queries / r.items for r in runs])),
-                    fmt(median([r.items / r.wall for r in runs])), f"{fmt(median([r.peak_rss_mb for r in runs]))} MB")
+        summary.add(
+            label,
+            len(runs),
+            ", ".join(sorted({r.status for r in runs})),
+            f"{fmt(median([r.wall for r in runs]))} s",
+            f"{median([r.items for r in runs]):,.0f}",
+            f"{median([r.queries for r in runs]):,.0f}",
+            fmt(median([r.queries / r.items for r in runs])),
+            fmt(median([r.items / r.wall for r in runs])),
+            f"{fmt(median([r.peak_rss_mb for r in runs]))} MB",
+        )
     for size, runs in results.items():
         walls = [r.wall for r in runs]
         last = runs[-1]
-        made = [f"{last.stages[0].items_out:,} keywords mapped into {last.stages[0].clusters_created:,} new clusters",
-                f"{_created(last, 2)} ideas", f"{_created(last, 3)} tasks"]
+        made = [
+            f"{last.stages[0].items_out:,} keywords mapped into {last.stages[0].clusters_created:,} new clusters",
+            f"{_created(last, 2)} ideas",
+            f"{_created(last, 3)} tasks",
+        ]
         if 4 in last.stages_run:
-            made += [f"{_created(last, 4)} articles", f"{_created(last, 6)} images",
-                     f"{last.in_review} articles in review"]
+            made += [
+                f"{_created(last, 4)} articles",
+                f"{_created(last, 6)} images",
+                f"{last.in_review} articles in review",
+            ]
         summary.notes.append(
             f"{size:,} keywords: {len(runs)} run(s), wall time {', '.join(fmt(w) + ' s' for w in walls)}; "
             f"{', '.join(made)}; {fmt(last.credits)} credits charged."
-            + ("" if last.stages_run == ALL_STAGES else " Stages 4–7 were switched off (recorded as skipped)."))
+            + ("" if last.stages_run == ALL_STAGES else " Stages 4–7 were switched off (recorded as skipped).")
+        )
         for r in runs:
             if r.status != "completed":
                 summary.notes.append(f"{size:,} keywords: the run ended {r.status}: {r.error}")
@@ -179,23 +228,44 @@ def _tables(results: dict[int, list[RunFigures]]) -> list[Table]:
     tables = [summary]
     for size, runs in results.items():
         typical = sorted(runs, key=lambda r: r.wall)[len(runs) // 2]
-        table = Table(f"{size:,} keywords, stage by stage" + (" (the median run)" if len(runs) > 1 else ""),
-                      ["stage", "items in", "items out", "seconds", "provider s", "provider calls", "queries",
-                       "queries / item in"])
+        table = Table(
+            f"{size:,} keywords, stage by stage" + (" (the median run)" if len(runs) > 1 else ""),
+            [
+                "stage",
+                "items in",
+                "items out",
+                "seconds",
+                "provider s",
+                "provider calls",
+                "queries",
+                "queries / item in",
+            ],
+        )
         for s in typical.stages:
             if s.number not in typical.stages_run:
                 continue
-            table.add(f"{s.number} {s.action}" + ("" if s.status == "completed" else f" ({s.status})"),
-                      f"{s.items_in:,}", f"{s.items_out:,}", fmt(s.seconds), fmt(s.provider_seconds),
-                      f"{s.provider_calls:,}", f"{s.queries:,}", fmt(s.queries / s.items_in) if s.items_in else "–")
+            table.add(
+                f"{s.number} {s.action}" + ("" if s.status == "completed" else f" ({s.status})"),
+                f"{s.items_in:,}",
+                f"{s.items_out:,}",
+                fmt(s.seconds),
+                fmt(s.provider_seconds),
+                f"{s.provider_calls:,}",
+                f"{s.queries:,}",
+                fmt(s.queries / s.items_in) if s.items_in else "–",
+            )
         outside = typical.queries - sum(s.queries for s in typical.stages)
-        table.notes.append(f"Outside the step tasks (creating and starting the run in `run_now`, ending it): "
-                           f"{outside:,} queries; time between stages (task hand-over): "
-                           f"{fmt(max(0.0, typical.wall - sum(s.seconds for s in typical.stages)))} s in all.")
+        table.notes.append(
+            f"Outside the step tasks (creating and starting the run in `run_now`, ending it): "
+            f"{outside:,} queries; time between stages (task hand-over): "
+            f"{fmt(max(0.0, typical.wall - sum(s.seconds for s in typical.stages)))} s in all."
+        )
         tables.append(table)
     base = sorted(results[SIZES[0]], key=lambda r: r.wall)[len(results[SIZES[0]]) // 2]
-    kinds = Table(f"Queries per item by statement, {SIZES[0]:,} keywords (the 15 most frequent)",
-                  ["statement", "count", "per item"])
+    kinds = Table(
+        f"Queries per item by statement, {SIZES[0]:,} keywords (the 15 most frequent)",
+        ["statement", "count", "per item"],
+    )
     for kind, count in base.kinds.most_common(15):
         kinds.add(f"`{kind}`", f"{count:,}", fmt(count / base.items))
     kinds.notes.append(f"{len(base.kinds)} statement kinds in all; {base.items:,} items.")

@@ -1,4 +1,5 @@
 """Figures as tables: one shape for the terminal and for docs/PERFORMANCE.md."""
+
 from __future__ import annotations
 
 import statistics
@@ -33,8 +34,12 @@ class Table:
 
     def markdown(self) -> str:
         """A GitHub-flavoured markdown table with its title and notes."""
-        out = [f"**{self.title}**", "", "| " + " | ".join(self.columns) + " |",
-               "|" + "|".join([":---"] + ["---:"] * (len(self.columns) - 1)) + "|"]
+        out = [
+            f"**{self.title}**",
+            "",
+            "| " + " | ".join(self.columns) + " |",
+            "|" + "|".join([":---"] + ["---:"] * (len(self.columns) - 1)) + "|",
+        ]
         out += ["| " + " | ".join(row) + " |" for row in self.rows]
         if self.notes:
             out += [""] + [f"- {note}" for note in self.notes]

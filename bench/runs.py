@@ -1,4 +1,5 @@
 """Helpers of the benchmarks that run the pipeline: a site ready to run, waiting for a run to end."""
+
 from __future__ import annotations
 
 import time

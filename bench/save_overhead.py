@@ -1,4 +1,5 @@
 """What active event rules add to a model save(): Keyword creation with 0, 100 and 1,000 rules."""
+
 from __future__ import annotations
 
 import itertools
@@ -39,9 +40,18 @@ Three figures per scenario:
 Medians of the repetitions; Δ is the difference to the account with 0 rules."""
 
 KEYWORD_VOLUME = 500
-OTHER_EVENTS = ("keyword.updated", "keyword.deleted", "keyword.status_changed", "cluster.created",
-                "idea.created", "task.created", "content.status_changed", "image.created", "run.completed",
-                "run.failed")
+OTHER_EVENTS = (
+    "keyword.updated",
+    "keyword.deleted",
+    "keyword.status_changed",
+    "cluster.created",
+    "idea.created",
+    "task.created",
+    "content.status_changed",
+    "image.created",
+    "run.completed",
+    "run.failed",
+)
 HOOK_CALLS = 2000
 SAVES_IN_TRANSACTION = 200
 COMMIT_BUDGET_SECONDS = 0.5  # per scenario and repetition; sets how many committed saves are timed
@@ -100,13 +110,20 @@ def run(*, reps: int) -> list[Table]:
 
 def _prepare(index: int, scenario: Scenario) -> Subject:
     account, site = env.account_make(f"save-overhead-{index}")
-    specs = [env.event_rule(OTHER_EVENTS[i % len(OTHER_EVENTS)], {">": [{"var": "object.volume"}, i]})
-             for i in range(scenario.other_events)]
-    specs += [env.event_rule("keyword.created", {"and": [{">": [{"var": "object.volume"}, 100_000 + i]},
-                                                         {"==": [{"var": "object.intent"}, "commercial"]}]})
-              for i in range(scenario.none_matching)]
-    specs += [env.event_rule("keyword.created", {">": [{"var": "object.volume"}, 100 + i]})
-              for i in range(scenario.matching)]
+    specs = [
+        env.event_rule(OTHER_EVENTS[i % len(OTHER_EVENTS)], {">": [{"var": "object.volume"}, i]})
+        for i in range(scenario.other_events)
+    ]
+    specs += [
+        env.event_rule(
+            "keyword.created",
+            {"and": [{">": [{"var": "object.volume"}, 100_000 + i]}, {"==": [{"var": "object.intent"}, "commercial"]}]},
+        )
+        for i in range(scenario.none_matching)
+    ]
+    specs += [
+        env.event_rule("keyword.created", {">": [{"var": "object.volume"}, 100 + i]}) for i in range(scenario.matching)
+    ]
     if specs:
         env.rules_make(account_id=account.id, site_id=site.id, specs=specs)
     subject = Subject(scenario, account, site)
@@ -121,8 +138,9 @@ def _prepare(index: int, scenario: Scenario) -> Subject:
 def _keyword(subject: Subject):
     from backend.planner.models import Keyword
 
-    return Keyword(account=subject.account, site=subject.site, text=next(_texts), volume=KEYWORD_VOLUME,
-                   intent="informational")
+    return Keyword(
+        account=subject.account, site=subject.site, text=next(_texts), volume=KEYWORD_VOLUME, intent="informational"
+    )
 
 
 def _save_committed(subject: Subject) -> None:
@@ -139,8 +157,9 @@ def _measure(subject: Subject) -> None:
     from rules.models import AutomationRun
 
     def hooks() -> None:
-        post_save.send(Keyword, instance=_keyword(subject), created=True, update_fields=None, raw=False,
-                       using="default")
+        post_save.send(
+            Keyword, instance=_keyword(subject), created=True, update_fields=None, raw=False, using="default"
+        )
 
     subject.hooks.append(_rolled_back(hooks, HOOK_CALLS))
     subject.in_transaction.append(_rolled_back(lambda: _keyword(subject).save(), SAVES_IN_TRANSACTION))
@@ -175,15 +194,27 @@ def _rolled_back(call, calls: int, batch: int = 50) -> float:
 def _table(subjects: list[Subject], reps: int) -> Table:
     table = Table(
         "Keyword creation, µs per save: median (Δ to 0 rules)",
-        ["rules of the account", "listening", "signal hooks only", "save() in a transaction",
-         "save() + commit + dispatch", "queries / save", "runs / save"],
+        [
+            "rules of the account",
+            "listening",
+            "signal hooks only",
+            "save() in a transaction",
+            "save() + commit + dispatch",
+            "queries / save",
+            "runs / save",
+        ],
     )
     figures = ("hooks", "in_transaction", "committed")
     base = {name: median(getattr(subjects[0], name)) for name in figures}
     for subject in subjects:
         cells = [_cell(getattr(subject, name), base[name]) for name in figures]
-        table.add(subject.scenario.label, subject.scenario.listening, *cells,
-                  fmt(median(subject.queries)), fmt(median(subject.runs)))
+        table.add(
+            subject.scenario.label,
+            subject.scenario.listening,
+            *cells,
+            fmt(median(subject.queries)),
+            fmt(median(subject.runs)),
+        )
     spreads = {name: max(relative_spread(getattr(s, name)) for s in subjects) for name in figures}
     commits = sorted(s.commit_saves for s in subjects)
     table.notes += [
@@ -191,8 +222,11 @@ def _table(subjects: list[Subject], reps: int) -> Table:
         f"hook calls and {SAVES_IN_TRANSACTION} saves (in rolled-back transactions of 50 each), then "
         f"{commits[0]}–{commits[-1]} committed saves (fewer for the slower scenarios).",
         "Largest spread (max − min) / median over the repetitions: "
-        + ", ".join(f"{label} {spreads[name]:.0%}" for name, label in
-                    zip(figures, ("hooks", "in a transaction", "committed"), strict=True)) + ".",
+        + ", ".join(
+            f"{label} {spreads[name]:.0%}"
+            for name, label in zip(figures, ("hooks", "in a transaction", "committed"), strict=True)
+        )
+        + ".",
     ]
     return table
 

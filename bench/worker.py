@@ -15,6 +15,7 @@ the project's settings and tasks), started through this module so that it also:
 `BenchWorker` starts one (DATABASE_URL and REDIS_URL are the bench's own, from bench.env), waits until
 it is ready and stops it with SIGTERM (warm shutdown), killing it if it does not stop.
 """
+
 from __future__ import annotations
 
 import json
@@ -44,9 +45,15 @@ class BenchWorker:
         self.folder = Path(tempfile.mkdtemp(prefix=f"igny8-bench-worker-{name}-"))
         self.stats_path = self.folder / "stats.json"
         self.log_path = self.folder / "worker.log"
-        self.env = {**os.environ, "BENCH_BROKER_PREFIX": BROKER_PREFIX, "BENCH_WORKER_STATS": str(self.stats_path),
-                    "MEDIA_ROOT": str(self.folder / "media"), "PYTHONUNBUFFERED": "1",
-                    "LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "WARNING"), **(env or {})}
+        self.env = {
+            **os.environ,
+            "BENCH_BROKER_PREFIX": BROKER_PREFIX,
+            "BENCH_WORKER_STATS": str(self.stats_path),
+            "MEDIA_ROOT": str(self.folder / "media"),
+            "PYTHONUNBUFFERED": "1",
+            "LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
+            **(env or {}),
+        }
         self.proc: subprocess.Popen | None = None
 
     def __enter__(self) -> BenchWorker:
@@ -59,7 +66,12 @@ class BenchWorker:
         with self.log_path.open("w") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "bench.worker", "--concurrency", str(self.concurrency), "--name", self.name],
-                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + timeout
         while not self.stats().get("ready"):
             if self.proc.poll() is not None or time.monotonic() > deadline:
@@ -109,13 +121,18 @@ def stats_delta(after: dict[str, Any], before: dict[str, Any]) -> dict[str, Any]
     kinds.subtract(before.get("kinds", {}))
     steps = Counter({int(k): v for k, v in after.get("queries_by_step", {}).items()})
     steps.subtract({int(k): v for k, v in before.get("queries_by_step", {}).items()})
-    return {"queries": after.get("queries", 0) - before.get("queries", 0),
-            "tasks": after.get("tasks", 0) - before.get("tasks", 0),
-            "kinds": {k: v for k, v in kinds.items() if v}, "queries_by_step": {k: v for k, v in steps.items() if v},
-            "maxrss_kb": after.get("maxrss_kb", 0), "ready_rss_kb": after.get("ready_rss_kb", 0)}
+    return {
+        "queries": after.get("queries", 0) - before.get("queries", 0),
+        "tasks": after.get("tasks", 0) - before.get("tasks", 0),
+        "kinds": {k: v for k, v in kinds.items() if v},
+        "queries_by_step": {k: v for k, v in steps.items() if v},
+        "maxrss_kb": after.get("maxrss_kb", 0),
+        "ready_rss_kb": after.get("ready_rss_kb", 0),
+    }
 
 
 # --- inside the worker process ---------------------------------------------------------------
+
 
 class _Stats:
     def __init__(self, path: str) -> None:
@@ -141,10 +158,16 @@ class _Stats:
         import resource
 
         with self.lock:
-            data = {"ready": self.ready, "queries": self.queries, "kinds": dict(self.kinds),
-                    "queries_by_step": {str(k): v for k, v in self.by_step.items()}, "tasks": self.tasks,
-                    "active": self.active, "ready_rss_kb": self.ready_rss_kb,
-                    "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
+            data = {
+                "ready": self.ready,
+                "queries": self.queries,
+                "kinds": dict(self.kinds),
+                "queries_by_step": {str(k): v for k, v in self.by_step.items()},
+                "tasks": self.tasks,
+                "active": self.active,
+                "ready_rss_kb": self.ready_rss_kb,
+                "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+            }
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(json.dumps(data))
         tmp.replace(self.path)
@@ -217,9 +240,22 @@ def _worker_main(argv: list[str]) -> None:
     def ping(reply_key: str) -> None:
         get_redis().rpush(reply_key, repr(time.time()))
 
-    app.worker_main(["worker", "-P", "threads", "-c", str(args.concurrency), "-Q", ",".join(QUEUES),
-                     "--without-gossip", "--without-mingle", "--without-heartbeat", f"--hostname={args.name}@%h",
-                     f"--loglevel={os.environ.get('LOG_LEVEL', 'WARNING')}"])
+    app.worker_main(
+        [
+            "worker",
+            "-P",
+            "threads",
+            "-c",
+            str(args.concurrency),
+            "-Q",
+            ",".join(QUEUES),
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            f"--hostname={args.name}@%h",
+            f"--loglevel={os.environ.get('LOG_LEVEL', 'WARNING')}",
+        ]
+    )
 
 
 if __name__ == "__main__":

@@ -100,7 +100,9 @@ def test_rules_build_test_save_and_watch_a_rule_run(page: Page, api: Api, demo_s
     assert saved["trigger"] == {"type": "event", "event": "keyword.created", "fields": []}
     assert saved["conditions"] == {">": [{"var": "object.volume"}, 1000]}  # a number, not "1000"
     # the params form fills schema defaults (level "info")
-    assert saved["actions"] == [{"type": "log", "params": {"message": "big keyword {object.text}", "level": "info"}, "on_error": "stop"}]
+    assert saved["actions"] == [
+        {"type": "log", "params": {"message": "big keyword {object.text}", "level": "info"}, "on_error": "stop"}
+    ]
     assert saved["site"] == demo_site["id"] and saved["is_active"] is True
 
     # Watch the run appear and complete in the visualizer.
@@ -162,7 +164,9 @@ def test_rules_show_api_validation_errors_at_their_fields(page: Page, api: Api, 
     expect(page.get_by_label("Cron expression")).to_have_attribute("aria-invalid", "true")
     expect(hook.locator(".text-danger")).to_contain_text("'not a url' does not match")
     expect(hook).to_contain_text("needs attention")
-    expect(log.locator(".text-danger")).to_contain_text(re.compile(r"'message' is a required property|should be non-empty"))
+    expect(log.locator(".text-danger")).to_contain_text(
+        re.compile(r"'message' is a required property|should be non-empty")
+    )
     expect(log.get_by_role("alert").filter(has_text="must be a whole number from 0 to 10")).to_be_visible()
     expect(page).to_have_url(re.compile(r"/rules/new"))
     screenshot(page, "rules-05-validation-errors")
@@ -206,7 +210,7 @@ def test_rules_open_the_seven_stage_preset_as_a_readable_graph(page: Page, api: 
 
     # Readable: every node is on screen at a legible size, in order, without overlaps.
     boxes = [page.get_by_test_id(f"node-{i}").bounding_box() for i in ["trigger"] + [f"step-{n}" for n in range(7)]]
-    for above, below in zip(boxes, boxes[1:]):
+    for above, below in zip(boxes, boxes[1:], strict=False):
         assert below["y"] >= above["y"] + above["height"], (above, below)
     assert min(box["width"] for box in boxes) >= 240, boxes
     screenshot(page, "rules-06-seven-stage-graph")
@@ -254,7 +258,9 @@ def test_rules_versions_diff_restore_and_the_unsaved_changes_guard(page: Page, a
     diff = page.locator(".rl-diff")
     expect(diff.locator(".rl-diff-del").filter(has_text='"message": "first"')).to_have_count(1)
     expect(diff.locator(".rl-diff-add").filter(has_text='"message": "second"')).to_have_count(1)
-    expect(diff.locator(".rl-diff-del").filter(has_text='"name": "Versioned"')).to_have_count(0)  # v2 → v3 kept the name
+    expect(diff.locator(".rl-diff-del").filter(has_text='"name": "Versioned"')).to_have_count(
+        0
+    )  # v2 → v3 kept the name
     page.get_by_label("Compare from v1").check()
     expect(diff.locator(".rl-diff-del").filter(has_text='"name": "Versioned"')).to_have_count(1)
     expect(diff.locator(".rl-diff-add").filter(has_text='"name": "Versioned rule"')).to_have_count(1)
@@ -304,7 +310,9 @@ def test_rules_reorder_steps_by_keyboard_and_by_drag(page: Page, api: Api, demo_
             "name": "Three steps",
             "site": demo_site["id"],
             "trigger": {"type": "manual"},
-            "actions": [{"type": "log", "name": name, "params": {"message": name}} for name in ("alpha", "beta", "gamma")],
+            "actions": [
+                {"type": "log", "name": name, "params": {"message": name}} for name in ("alpha", "beta", "gamma")
+            ],
         },
     )
     sign_in(page, f"/rules/{rule['id']}")
@@ -332,4 +340,8 @@ def test_rules_reorder_steps_by_keyboard_and_by_drag(page: Page, api: Api, demo_
 
     page.get_by_role("button", name="Save", exact=True).first.click()
     expect(page.get_by_role("status").filter(has_text="Saved as v2.")).to_be_visible()
-    assert [step["name"] for step in api.get(f"/automation/rules/{rule['id']}/")["actions"]] == ["gamma", "beta", "alpha"]
+    assert [step["name"] for step in api.get(f"/automation/rules/{rule['id']}/")["actions"]] == [
+        "gamma",
+        "beta",
+        "alpha",
+    ]

@@ -46,7 +46,10 @@ def test_rules_monitor_runs_live_with_pause_resume_retry_and_causation(page: Pag
         api,
         demo_site,
         "Slow publisher",
-        [{"type": "delay", "name": "Let the cache settle", "params": {"seconds": 4}}, {"type": "log", "params": {"message": "published"}}],
+        [
+            {"type": "delay", "name": "Let the cache settle", "params": {"seconds": 4}},
+            {"type": "log", "params": {"message": "published"}},
+        ],
     )
     follower = api.post(
         "/automation/rules/",
@@ -133,7 +136,12 @@ def test_rules_monitor_runs_live_with_pause_resume_retry_and_causation(page: Pag
     assert [s["attempts"] for s in again["steps"]][:2] == [2, 3]
 
     # Cancel a running one.
-    long = make_rule(api, demo_site, "Long wait", [{"type": "delay", "params": {"seconds": 60}}, {"type": "log", "params": {"message": "x"}}])
+    long = make_rule(
+        api,
+        demo_site,
+        "Long wait",
+        [{"type": "delay", "params": {"seconds": 60}}, {"type": "log", "params": {"message": "x"}}],
+    )
     run = api.post(f"/automation/rules/{long['id']}/execute/", {})
     page.goto(f"/runs/{run['run_id']}?site={demo_site['id']}")
     page.get_by_role("button", name="Cancel").click()
@@ -142,7 +150,9 @@ def test_rules_monitor_runs_live_with_pause_resume_retry_and_causation(page: Pag
     del follower
 
 
-def test_rules_list_toggles_duplicates_exports_imports_and_deletes(page: Page, api: Api, demo_site: dict, tmp_path, console):
+def test_rules_list_toggles_duplicates_exports_imports_and_deletes(
+    page: Page, api: Api, demo_site: dict, tmp_path, console
+):
     rule = make_rule(api, demo_site, "Export me", [{"type": "log", "params": {"message": "exported"}}], mode="queued")
     sign_in(page, "/rules")
     row = page.get_by_test_id("rule-row").filter(has_text="Export me")
@@ -205,7 +215,9 @@ def test_rules_run_now_explains_a_run_dropped_by_the_mode(page: Page, api: Api, 
     console.expect("409")
 
 
-def test_rules_screens_at_phone_width_and_in_dark_mode(phone_page: Page, browser, stack, console, api: Api, demo_site: dict):
+def test_rules_screens_at_phone_width_and_in_dark_mode(
+    phone_page: Page, browser, stack, console, api: Api, demo_site: dict
+):
     from tests.e2e.test_web_app import WIDEST_OVERFLOW
 
     rule = make_rule(api, demo_site, "Phone check", [{"type": "log", "params": {"message": "from a phone"}}])

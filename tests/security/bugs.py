@@ -1,4 +1,5 @@
 """Known, reported server errors: strict xfails, so a fix shows up as a failure asking to drop the mark."""
+
 from __future__ import annotations
 
 import pytest

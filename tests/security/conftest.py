@@ -1,4 +1,5 @@
 """Fast password hashing: these tests create the three personas hundreds of times."""
+
 from __future__ import annotations
 
 import pytest

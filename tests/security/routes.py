@@ -8,6 +8,7 @@ Every pattern under /api/v1/ lands in exactly one kind:
 - ``no_id``: a route about the caller only (auth, credits, catalogs), listed by name in ``NO_OBJECT_ID``;
 - ``None``: unknown, which ``test_it_knows_how_to_fill_every_route`` turns into a failure.
 """
+
 from __future__ import annotations
 
 import re
@@ -28,17 +29,32 @@ METHODS = ("get", "put", "patch", "post", "delete")
 # Path parameters that are not an account's object id; each has a test of its own in test_isolation.py.
 NOT_ACCOUNT_SCOPED = {
     "automation-hook": "a webhook token, unauthenticated by design: "
-                       "test_it_answers_a_hook_only_with_its_token_and_signature",
+    "test_it_answers_a_hook_only_with_its_token_and_signature",
     "prompt-detail": "an AI function name, per account: test_it_keeps_prompt_overrides_per_account",
 }
 # Routes with no object id at all: they answer about the caller (test_it_shows_charlie_nothing_of_alice_without_ids).
-NO_OBJECT_ID = {"auth-token", "auth-csrf", "auth-login", "auth-logout", "auth-me", "auth-session", "credits",
-                "credit-costs", "prompts", "api-root"}
+NO_OBJECT_ID = {
+    "auth-token",
+    "auth-csrf",
+    "auth-login",
+    "auth-logout",
+    "auth-me",
+    "auth-session",
+    "credits",
+    "credit-costs",
+    "prompts",
+    "api-root",
+}
 # Viewset actions without an id, and how test_isolation.py covers each.
 COLLECTION_ACTIONS = {
-    "list": "listed", "execution_history": "listed",
-    "create": "body", "bulk_create": "body", "import_csv": "body", "bulk_approve": "body",
-    "action_types": "catalog", "trigger_types": "catalog",
+    "list": "listed",
+    "execution_history": "listed",
+    "create": "body",
+    "bulk_create": "body",
+    "import_csv": "body",
+    "bulk_approve": "body",
+    "action_types": "catalog",
+    "trigger_types": "catalog",
 }
 
 
@@ -161,7 +177,11 @@ def api_routes() -> list[Route]:
 def format_twin(route: Route) -> Route | None:
     """The `<…>.json` twin of a route (same view, same parameters plus the format suffix), if there is one."""
     for other in _walk(get_resolver().url_patterns):
-        if (other.callback is route.callback and "format" in other.all_params and other.params == route.params
-                and other.text.startswith(API_PREFIX)):
+        if (
+            other.callback is route.callback
+            and "format" in other.all_params
+            and other.params == route.params
+            and other.text.startswith(API_PREFIX)
+        ):
             return other
     return None

@@ -1,6 +1,7 @@
 """Bad input answers 4xx, never 5xx: the exact requests the fuzzing (and reading the views) turned up,
 plus out-of-range and NUL values put into every id of every route (PostgreSQL refuses NUL in text and
 jsonb, SQLite refuses integers beyond 64 bits)."""
+
 from __future__ import annotations
 
 import json
@@ -14,11 +15,17 @@ from tests.security.routes import api_routes
 
 HUGE = "99999999999999999999"  # beyond a 64-bit integer
 ROUTES = api_routes()
-DETAIL_GETS = [pytest.param(r, value, id=f"GET {r.label} {name}")
-               for r in ROUTES if r.kind == "path" and "get" in r.methods and r.name != "automation-hook"
-               for name, value in (("huge", HUGE), ("NUL", "%00"))]
-SITE_FILTERS = [pytest.param(r, id=f"GET {r.label}?site={HUGE}")
-                for r in ROUTES if r.kind == "collection" and r.actions.get("get") == "list"]  # sites: no such filter
+DETAIL_GETS = [
+    pytest.param(r, value, id=f"GET {r.label} {name}")
+    for r in ROUTES
+    if r.kind == "path" and "get" in r.methods and r.name != "automation-hook"
+    for name, value in (("huge", HUGE), ("NUL", "%00"))
+]
+SITE_FILTERS = [
+    pytest.param(r, id=f"GET {r.label}?site={HUGE}")
+    for r in ROUTES
+    if r.kind == "collection" and r.actions.get("get") == "list"
+]  # sites: no such filter
 
 QUERIES = [
     pytest.param("/api/v1/automation/executions/?rule=abc"),
@@ -93,20 +100,34 @@ def test_it_refuses_or_keeps_a_nul_inside_a_json_body(field, api, make_rule, dja
 
 
 def test_it_refuses_or_keeps_a_nul_inside_a_rule(api):
-    body = {"name": "nul", "trigger": {"type": "manual"},
-            "actions": [{"type": "log", "params": {"message": "a\u0000"}}]}
+    body = {
+        "name": "nul",
+        "trigger": {"type": "manual"},
+        "actions": [{"type": "log", "params": {"message": "a\u0000"}}],
+    }
     response = _answer(api, "post", "/api/v1/automation/rules/", body)
     assert response.status_code < 500, _shown("post", "/api/v1/automation/rules/", body, response)
 
 
 def test_it_refuses_or_keeps_a_nul_inside_a_signed_webhook_body(api, django_capture_on_commit_callbacks):
-    created = api.post("/api/v1/automation/rules/", {
-        "name": "hook", "trigger": {"type": "webhook"}, "mode": "parallel",
-        "actions": [{"type": "log", "params": {"message": "x"}}]}, format="json").json()
+    created = api.post(
+        "/api/v1/automation/rules/",
+        {
+            "name": "hook",
+            "trigger": {"type": "webhook"},
+            "mode": "parallel",
+            "actions": [{"type": "log", "params": {"message": "x"}}],
+        },
+        format="json",
+    ).json()
     url = created["webhook_url"].split("testserver")[1]
     raw, now = json.dumps({"text": "a\u0000b"}).encode(), str(int(time.time()))
     with django_capture_on_commit_callbacks(execute=False):
         response = APIClient(raise_request_exception=False).post(
-            url, raw, content_type="application/json", HTTP_X_IGNY8_TIMESTAMP=now,
-            HTTP_X_IGNY8_SIGNATURE=sign(created["webhook_secret"], now, raw))
+            url,
+            raw,
+            content_type="application/json",
+            HTTP_X_IGNY8_TIMESTAMP=now,
+            HTTP_X_IGNY8_SIGNATURE=sign(created["webhook_secret"], now, raw),
+        )
     assert response.status_code < 500, f"POST {url} body={raw!r} (signed) -> {response.status_code}"

@@ -6,6 +6,7 @@ each of its methods. A new route this module cannot fill with one of Alice's obj
 coverage cannot shrink silently; the few parameters that are not an account's id (a webhook token,
 an AI function name) are listed in routes.NOT_ACCOUNT_SCOPED and have tests of their own.
 """
+
 from __future__ import annotations
 
 import io
@@ -39,24 +40,44 @@ def _with_twin(route: Route) -> list[Route | None]:
 
 
 # (route, method, twin): each of Alice's ids through each route and method (and through a `.json` twin).
-ID_CASES = [pytest.param(r, m, twin, id=f"{m.upper()} {(twin or r).label}")
-            for r in ID_ROUTES for twin in _with_twin(r) for m in r.methods]
-LIST_CASES = [pytest.param(r, id=r.label) for r in ROUTES if r.kind == "collection"
-              and COLLECTION_ACTIONS.get(r.actions.get("get", "")) == "listed"]
+ID_CASES = [
+    pytest.param(r, m, twin, id=f"{m.upper()} {(twin or r).label}")
+    for r in ID_ROUTES
+    for twin in _with_twin(r)
+    for m in r.methods
+]
+LIST_CASES = [
+    pytest.param(r, id=r.label)
+    for r in ROUTES
+    if r.kind == "collection" and COLLECTION_ACTIONS.get(r.actions.get("get", "")) == "listed"
+]
 BODY_CASES = [pytest.param(r, id=f"POST {r.label}") for r in ROUTES if r.kind == "collection" and "post" in r.actions]
-NO_ID_GETS = [pytest.param(r, twin, id=f"GET {(twin or r).label}") for r in ROUTES
-              if "get" in r.methods and r.kind in ("no_id", "collection", "site_query", "run_query")
-              for twin in (_with_twin(r) if r.kind == "collection" else [None])]
+NO_ID_GETS = [
+    pytest.param(r, twin, id=f"GET {(twin or r).label}")
+    for r in ROUTES
+    if "get" in r.methods and r.kind in ("no_id", "collection", "site_query", "run_query")
+    for twin in (_with_twin(r) if r.kind == "collection" else [None])
+]
 
 # Bodies for the POST actions (valid for the owner, so a missing ownership check would show as a change).
-ACTION_BODIES = {"execute": {"payload": {"who": "charlie"}}, "test": {"sample": {}}, "restore": {"version": 1},
-                 "retry": {"from_start": False}}
+ACTION_BODIES = {
+    "execute": {"payload": {"who": "charlie"}},
+    "test": {"sample": {}},
+    "restore": {"version": 1},
+    "retry": {"from_start": False},
+}
 QUERY_BODIES = {method: {"is_enabled": True, "ideas_per_cluster": 7} for method in ("put", "post")}
 NO_RELATIONS = {"site-list"}  # create routes whose body names no other object
 # Query parameters that name another object in list filters.
-FILTERS = {"site": "accounts.Site", "sector": "accounts.Sector", "cluster": "planner.Cluster",
-           "idea": "planner.ContentIdea", "task": "writer.Task", "content": "writer.Content",
-           "rule": "rules.AutomationRule"}
+FILTERS = {
+    "site": "accounts.Site",
+    "sector": "accounts.Sector",
+    "cluster": "planner.Cluster",
+    "idea": "planner.ContentIdea",
+    "task": "writer.Task",
+    "content": "writer.Content",
+    "rule": "rules.AutomationRule",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -97,23 +118,37 @@ class World:
         keyword = Keyword.objects.create(site=site, sector=sector, text=f"keyword {MARKER}", cluster=cluster)
         idea = ContentIdea.objects.create(site=site, title=f"idea {MARKER}", cluster=cluster)
         task = Task.objects.create(site=site, title=f"task {MARKER}", idea=idea, cluster=cluster)
-        content = Content.objects.create(site=site, title=f"content {MARKER}", task=task, html_content="<p>hi</p>",
-                                         status=Content.Status.REVIEW)
+        content = Content.objects.create(
+            site=site, title=f"content {MARKER}", task=task, html_content="<p>hi</p>", status=Content.Status.REVIEW
+        )
         image = Image.objects.create(site=site, content=content, kind="featured", prompt=f"image {MARKER}")
-        integration = integration_create(site=site, kind="wordpress", url="http://127.0.0.1:9", username=MARKER,
-                                         application_password="abcd efgh ijkl mnop")
+        integration = integration_create(
+            site=site,
+            kind="wordpress",
+            url="http://127.0.0.1:9",
+            username=MARKER,
+            application_password="abcd efgh ijkl mnop",
+        )
 
         def rule(**fields):
             fields.update(validate_rule({k: fields[k] for k in ("trigger", "actions")}))
             return rule_create(account_id=alice.account.id, user=alice.user, **fields)
 
-        self.rule, _ = rule(name=f"rule {MARKER}", trigger={"type": "manual"}, mode="parallel",
-                            actions=[{"type": "log", "params": {"message": "one"}},
-                                     {"type": "log", "params": {"message": "two"}}])
-        self.hook_rule, self.hook_secret = rule(name=f"hook {MARKER}", trigger={"type": "webhook"}, mode="parallel",
-                                                actions=[{"type": "log", "params": {"message": "hook"}}])
-        self.prompt = PromptTemplate.objects.create(account=alice.account, function="generate_ideas",
-                                                    template=f"{MARKER} {{cluster_name}}")
+        self.rule, _ = rule(
+            name=f"rule {MARKER}",
+            trigger={"type": "manual"},
+            mode="parallel",
+            actions=[{"type": "log", "params": {"message": "one"}}, {"type": "log", "params": {"message": "two"}}],
+        )
+        self.hook_rule, self.hook_secret = rule(
+            name=f"hook {MARKER}",
+            trigger={"type": "webhook"},
+            mode="parallel",
+            actions=[{"type": "log", "params": {"message": "hook"}}],
+        )
+        self.prompt = PromptTemplate.objects.create(
+            account=alice.account, function="generate_ideas", template=f"{MARKER} {{cluster_name}}"
+        )
         with capture(execute=False):  # runs are created and started; nothing executes
             self.run = rule_execute(rule=self.rule, payload={"who": MARKER}, site_id=site.id)
             self.pipeline_run = automation.run_now(site=site)
@@ -138,8 +173,10 @@ class World:
             return f"{route.url({})}?{route.kind.removesuffix('_query')}_id={value}"
         model = route.model()
         if route.kind != "path" or model is None:
-            pytest.fail(f"{route.label}: no way to fill {route.params} with one of Alice's ids; teach "
-                        "tests/security/routes.py (or allow-list it in NOT_ACCOUNT_SCOPED with a test of its own)")
+            pytest.fail(
+                f"{route.label}: no way to fill {route.params} with one of Alice's ids; teach "
+                "tests/security/routes.py (or allow-list it in NOT_ACCOUNT_SCOPED with a test of its own)"
+            )
         kwarg, attribute = route.lookup()
         if set(route.params) != {kwarg}:
             pytest.fail(f"{route.label}: parameters {route.params}, but the view looks objects up by {kwarg!r}")
@@ -169,8 +206,12 @@ BOOKKEEPING = {"last_used_at", "last_login"}  # the caller's own token and login
 
 def database() -> dict[str, list[dict]]:
     """Every row of every table: what a refused request must leave exactly as it was."""
-    return {m._meta.label: [{k: v for k, v in row.items() if k not in BOOKKEEPING}
-                            for row in m.objects.order_by("pk").values()] for m in apps.get_models()}
+    return {
+        m._meta.label: [
+            {k: v for k, v in row.items() if k not in BOOKKEEPING} for row in m.objects.order_by("pk").values()
+        ]
+        for m in apps.get_models()
+    }
 
 
 def call(client, method: str, url: str, body: dict | None = None):
@@ -192,8 +233,10 @@ def shown(method: str, url: str, body, response) -> str:
 
 def test_it_knows_how_to_fill_every_route():
     unknown = [f"{r.label} ({r.name})" for r in ROUTES if r.kind is None]
-    assert not unknown, ("routes this module cannot call with another account's id; teach tests/security/routes.py "
-                         f"about them: {unknown}")
+    assert not unknown, (
+        "routes this module cannot call with another account's id; teach tests/security/routes.py "
+        f"about them: {unknown}"
+    )
     names = {r.name for r in ROUTES}
     assert not (set(NOT_ACCOUNT_SCOPED) | NO_OBJECT_ID) - names, "allow-listed routes that no longer exist"
     assert len(ID_CASES) >= 60, f"only {len(ID_CASES)} (route, method) cases: the URLconf walk lost routes"
@@ -210,8 +253,7 @@ def test_it_answers_404_to_another_accounts_id(route, method, twin, world, alice
     assert database() == before, f"{method.upper()} {url} as Charlie changed the database"
     # The control: Bob, on Alice's team, reaches the same object through the same URL and body.
     response = call(bob.client(), method, url, body)
-    assert response.status_code != 404 and response.status_code < 500, "teammate: " + shown(method, url, body,
-                                                                                              response)
+    assert response.status_code != 404 and response.status_code < 500, "teammate: " + shown(method, url, body, response)
 
 
 # --- lists and routes without ids -----------------------------------------------------------------
@@ -259,9 +301,11 @@ def _reference_bodies(route: Route, world: World) -> list[tuple[str, dict]]:
     """(field, body) pairs naming one of Alice's objects, for each relation the route's serializer accepts."""
     action = route.actions["post"]
     site, content = world.site.pk, world.of("writer.Content").pk
-    explicit = {"bulk_create": [("site", {"site": site, "keywords": [{"text": "charlie"}]})],
-                "import_csv": [("site", {"site": site})],
-                "bulk_approve": [("ids", {"ids": [content]})]}
+    explicit = {
+        "bulk_create": [("site", {"site": site, "keywords": [{"text": "charlie"}]})],
+        "import_csv": [("site", {"site": site})],
+        "bulk_approve": [("ids", {"ids": [content]})],
+    }
     if action in explicit:
         return explicit[action]
     assert action == "create", f"{route.label}: add the bodies for POST {action} to _reference_bodies"
@@ -290,8 +334,9 @@ def test_it_refuses_another_accounts_ids_in_a_body(route, world, charlie):
             response = charlie.client().post(route.url({}), body, format="multipart")
         else:
             response = charlie.client().post(route.url({}), body, format="json")
-        assert response.status_code == 400 and field in response.json(), shown("post", route.url({}), str(body),
-                                                                                 response)
+        assert response.status_code == 400 and field in response.json(), shown(
+            "post", route.url({}), str(body), response
+        )
         assert MARKER not in text(response)
         assert database() == before
 
@@ -303,8 +348,9 @@ def test_it_refuses_to_run_charlies_rule_on_alices_site(world, alice, charlie):
     fields = validate_rule({"trigger": {"type": "manual"}, "actions": [{"type": "log", "params": {"message": "x"}}]})
     rule, _ = rule_create(account_id=charlie.account.id, name="charlie's", mode="parallel", **fields)
     before = database()
-    response = charlie.client().post(f"/api/v1/automation/rules/{rule.pk}/execute/", {"site": alice.site.pk},
-                                     format="json")
+    response = charlie.client().post(
+        f"/api/v1/automation/rules/{rule.pk}/execute/", {"site": alice.site.pk}, format="json"
+    )
     assert response.status_code == 400 and "site" in response.json(), text(response)
     assert database() == before
 
@@ -313,12 +359,17 @@ def test_it_refuses_to_test_charlies_rule_against_alices_object(world, charlie):
     from rules.services import rule_create
     from rules.validation import validate_rule
 
-    fields = validate_rule({"trigger": {"type": "event", "event": "keyword.created"},
-                            "actions": [{"type": "log", "params": {"message": "x"}}]})
+    fields = validate_rule(
+        {
+            "trigger": {"type": "event", "event": "keyword.created"},
+            "actions": [{"type": "log", "params": {"message": "x"}}],
+        }
+    )
     rule, _ = rule_create(account_id=charlie.account.id, name="charlie's", mode="parallel", **fields)
     keyword = world.of("planner.Keyword")
-    response = charlie.client().post(f"/api/v1/automation/rules/{rule.pk}/test/", {"object_id": keyword.pk},
-                                     format="json")
+    response = charlie.client().post(
+        f"/api/v1/automation/rules/{rule.pk}/test/", {"object_id": keyword.pk}, format="json"
+    )
     assert response.status_code == 400 and "object_id" in response.json(), text(response)
     assert MARKER not in text(response)
 
@@ -327,8 +378,11 @@ def test_it_refuses_to_move_charlies_objects_onto_alices(world, charlie):
     from backend.planner.models import Keyword
 
     mine = Keyword.objects.create(site=charlie.site, text="charlie's")
-    for field, value in (("cluster", world.of("planner.Cluster").pk), ("sector", world.of("accounts.Sector").pk),
-                         ("site", world.site.pk)):
+    for field, value in (
+        ("cluster", world.of("planner.Cluster").pk),
+        ("sector", world.of("accounts.Sector").pk),
+        ("site", world.site.pk),
+    ):
         response = charlie.client().patch(f"/api/v1/keywords/{mine.pk}/", {field: value}, format="json")
         assert response.status_code == 400 and field in response.json(), text(response)
     mine.refresh_from_db()
@@ -347,11 +401,21 @@ def test_it_answers_a_hook_only_with_its_token_and_signature(world, charlie):
     runs = AutomationRun.objects.count()
     raw, now = b"{}", str(int(time.time()))
     for client in (APIClient(), charlie.client()):  # unauthenticated by design: a token header changes nothing
-        unknown = client.post("/api/v1/automation/hooks/no-such-token/", raw, content_type="application/json",
-                              HTTP_X_IGNY8_TIMESTAMP=now, HTTP_X_IGNY8_SIGNATURE="sha256=" + "0" * 64)
+        unknown = client.post(
+            "/api/v1/automation/hooks/no-such-token/",
+            raw,
+            content_type="application/json",
+            HTTP_X_IGNY8_TIMESTAMP=now,
+            HTTP_X_IGNY8_SIGNATURE="sha256=" + "0" * 64,
+        )
         assert unknown.status_code == 404, text(unknown)
-        bad = client.post(f"/api/v1/automation/hooks/{token}/", raw, content_type="application/json",
-                          HTTP_X_IGNY8_TIMESTAMP=now, HTTP_X_IGNY8_SIGNATURE="sha256=" + "0" * 64)
+        bad = client.post(
+            f"/api/v1/automation/hooks/{token}/",
+            raw,
+            content_type="application/json",
+            HTTP_X_IGNY8_TIMESTAMP=now,
+            HTTP_X_IGNY8_SIGNATURE="sha256=" + "0" * 64,
+        )
         assert bad.status_code == 401, text(bad)
         unsigned = client.post(f"/api/v1/automation/hooks/{token}/", raw, content_type="application/json")
         assert unsigned.status_code == 401, text(unsigned)

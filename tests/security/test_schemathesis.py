@@ -5,6 +5,7 @@ Alice (token header). Celery tasks are recorded and dropped, outbound HTTP is re
 deterministic: a fixed seed, positive boundary cases (the coverage phase) plus a few fuzzed valid and
 invalid examples per operation. Documented responses must also match their schemas.
 """
+
 from __future__ import annotations
 
 from types import SimpleNamespace
@@ -24,11 +25,13 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 set_hypothesis_home_dir(str(django_settings.VAR_DIR / "hypothesis"))  # its caches stay out of the work tree
 EXAMPLES = 6
-CONFIG = schemathesis.Config.from_dict({
-    "seed": 8,
-    "generation": {"mode": "all", "max-examples": EXAMPLES, "deterministic": True},
-    "phases": {"stateful": {"enabled": False}, "coverage": {"generation": {"mode": "positive"}}},
-})
+CONFIG = schemathesis.Config.from_dict(
+    {
+        "seed": 8,
+        "generation": {"mode": "all", "max-examples": EXAMPLES, "deterministic": True},
+        "phases": {"stateful": {"enabled": False}, "coverage": {"generation": {"mode": "positive"}}},
+    }
+)
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application(), config=CONFIG)
 # Operations with a known, reported 5xx (the exact requests are in test_bad_input.py), by "METHOD path".
 KNOWN_SERVER_ERRORS: dict = {}  # none open; add `bug(...)` marks here for a reported, unfixed 5xx
@@ -58,13 +61,23 @@ def test_it_loads_a_schema_with_every_api_route():
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 100, f"only {len(operations)} operations in /api/schema/"
     assert {"/api/v1/automation/executions/{run_id}/retry/", "/api/v1/keywords/import_csv/"} <= {
-        op.path for op in operations}
+        op.path for op in operations
+    }
 
 
 @schema.parametrize()
-@settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                 HealthCheck.filter_too_much, HealthCheck.data_too_large])
+@settings(
+    max_examples=EXAMPLES,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+        HealthCheck.data_too_large,
+    ],
+)
 def test_it_never_answers_a_server_error(case, in_test_transaction, alice):
     headers = {"Authorization": f"Token {alice.token}"}
     if case.path == HEALTH:
