@@ -84,3 +84,21 @@ def test_it_finishes_a_run_after_its_worker_is_killed_without_repeating_steps(al
     assert [s.attempts for s in steps] == [1, 2, 1]
     assert RunLog.objects.filter(run=run, message="step one").count() == 1
     assert RunLog.objects.filter(run=run, message="step three").count() == 1
+
+
+def test_it_fails_a_step_that_outlives_its_timeout(alice, make_rule):
+    """Time limits are Celery's, enforced by the prefork pool (the default of `make run` and compose)."""
+    from rules.services import rule_execute
+
+    purge_queues()
+    worker = WorkerProcess(name="prefork", pool="prefork", concurrency=1).start()
+    try:
+        rule = make_rule(actions=[{"type": "test_sleep", "params": {"seconds": 20}, "timeout": 1},
+                                  {"type": "log", "params": {"message": "never"}}])
+        run = rule_execute(rule=rule)
+        wait_for(lambda: AutomationRun.objects.get(pk=run.pk).status == "failed", timeout=30)
+    finally:
+        worker.stop()
+    step = AutomationRun.objects.get(pk=run.pk).steps.get(index=0)
+    assert step.status == "failed" and step.error == "step timed out after 1 s"
+    assert not RunLog.objects.filter(run=run, message="slept").exists()

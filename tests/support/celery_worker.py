@@ -26,8 +26,9 @@ def database_url() -> str:
 class WorkerProcess:
     """`celery -A backend worker` in a subprocess; start, stop gracefully, or kill -9."""
 
-    def __init__(self, *, name: str = "test", concurrency: int = 2, env: dict | None = None) -> None:
-        self.name, self.concurrency = name, concurrency
+    def __init__(self, *, name: str = "test", concurrency: int = 2, env: dict | None = None,
+                 pool: str = "threads") -> None:
+        self.name, self.concurrency, self.pool = name, concurrency, pool
         self.env = {
             **os.environ,
             "DATABASE_URL": database_url(),
@@ -52,7 +53,7 @@ class WorkerProcess:
                 "backend",
                 "worker",
                 "-P",
-                "threads",
+                self.pool,
                 "-c",
                 str(self.concurrency),
                 "--without-gossip",
