@@ -93,8 +93,12 @@ def test_it_fails_a_step_that_outlives_its_timeout(alice, make_rule):
     purge_queues()
     worker = WorkerProcess(name="prefork", pool="prefork", concurrency=1).start()
     try:
-        rule = make_rule(actions=[{"type": "test_sleep", "params": {"seconds": 20}, "timeout": 1},
-                                  {"type": "log", "params": {"message": "never"}}])
+        rule = make_rule(
+            actions=[
+                {"type": "test_sleep", "params": {"seconds": 20}, "timeout": 1},
+                {"type": "log", "params": {"message": "never"}},
+            ]
+        )
         run = rule_execute(rule=rule)
         wait_for(lambda: AutomationRun.objects.get(pk=run.pk).status == "failed", timeout=30)
     finally:

@@ -26,8 +26,9 @@ def database_url() -> str:
 class WorkerProcess:
     """`celery -A backend worker` in a subprocess; start, stop gracefully, or kill -9."""
 
-    def __init__(self, *, name: str = "test", concurrency: int = 2, env: dict | None = None,
-                 pool: str = "threads") -> None:
+    def __init__(
+        self, *, name: str = "test", concurrency: int = 2, env: dict | None = None, pool: str = "threads"
+    ) -> None:
         self.name, self.concurrency, self.pool = name, concurrency, pool
         self.env = {
             **os.environ,
