@@ -44,4 +44,5 @@ bench: install-python
 	$(PY) scripts/services.py run -- $(PY) -m bench
 
 clean:
-	rm -rf var staticfiles media frontend/dist
+	-@if [ -f var/redis.pid ]; then kill $$(cat var/redis.pid) 2>/dev/null; fi
+	rm -rf var staticfiles media frontend/dist test-artifacts
