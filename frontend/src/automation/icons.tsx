@@ -1,25 +1,8 @@
 /** Stage and status icons of the automation screens (24×24 stroke icons, currentColor, decorative). */
-import type { ReactNode, SVGProps } from "react";
+import type { ReactNode } from "react";
 
-function Icon({ children, size = 18, ...props }: SVGProps<SVGSVGElement> & { children: ReactNode; size?: number }) {
-  return (
-    <svg
-      viewBox="0 0 24 24"
-      width={size}
-      height={size}
-      fill="none"
-      stroke="currentColor"
-      strokeWidth="2"
-      strokeLinecap="round"
-      strokeLinejoin="round"
-      aria-hidden="true"
-      focusable="false"
-      {...props}
-    >
-      {children}
-    </svg>
-  );
-}
+import { Icon } from "../shell/icons";
+
 
 const STAGE_PATHS: Record<number, ReactNode> = {
   // keywords → clusters: a tag

@@ -1,24 +1,9 @@
 /** Stroke icons for the rules and runs screens (24×24, currentColor, decorative). */
-import type { ReactNode, SVGProps } from "react";
+import { Icon as BaseIcon, type IconProps } from "../shell/icons";
 
-function Icon({ children, size = 16, ...props }: SVGProps<SVGSVGElement> & { children: ReactNode; size?: number }) {
-  return (
-    <svg
-      viewBox="0 0 24 24"
-      width={size}
-      height={size}
-      fill="none"
-      stroke="currentColor"
-      strokeWidth="2"
-      strokeLinecap="round"
-      strokeLinejoin="round"
-      aria-hidden="true"
-      focusable="false"
-      {...props}
-    >
-      {children}
-    </svg>
-  );
+/** This set's icons are 16 px unless a size is given. */
+function Icon({ size, ...props }: IconProps) {
+  return <BaseIcon size={size ?? 16} {...props} />;
 }
 
 type P = { size?: number };

@@ -1,12 +1,15 @@
 /** A few inline stroke icons (24×24 viewBox, currentColor); decorative unless given a title. */
 import type { ReactNode, SVGProps } from "react";
 
-function Icon({ children, ...props }: SVGProps<SVGSVGElement> & { children: ReactNode }) {
+export type IconProps = SVGProps<SVGSVGElement> & { children: ReactNode; size?: number };
+
+/** The one SVG wrapper every icon set of the app draws with. */
+export function Icon({ children, size = 18, ...props }: IconProps) {
   return (
     <svg
       viewBox="0 0 24 24"
-      width="18"
-      height="18"
+      width={size}
+      height={size}
       fill="none"
       stroke="currentColor"
       strokeWidth="2"
