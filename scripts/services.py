@@ -101,10 +101,8 @@ def redis_server_binary() -> str:
         return shutil.which("redis-server") or "redis-server"
 
 
-@contextmanager
-def redis(root: Path):
-    """Run a Redis server on a free loopback port; yield its REDIS_URL."""
-    port = free_port()
+def start_redis_server(port: int, folder: Path) -> subprocess.Popen:
+    """A Redis server on 127.0.0.1:`port` without persistence, answering before this returns."""
     proc = subprocess.Popen(
         [
             redis_server_binary(),
@@ -117,13 +115,21 @@ def redis(root: Path):
             "--appendonly",
             "no",
             "--dir",
-            str(root),
+            str(folder),
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    wait_for_port(port)
+    return proc
+
+
+@contextmanager
+def redis(root: Path):
+    """Run a Redis server on a free loopback port; yield its REDIS_URL."""
+    port = free_port()
+    proc = start_redis_server(port, root)
     try:
-        wait_for_port(port)
         yield f"redis://127.0.0.1:{port}/0"
     finally:
         proc.terminate()

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from rules.models import AutomationRun, RunLog
-from scripts.services import free_port, redis_server_binary, wait_for_port
+from scripts.services import free_port, start_redis_server
 from tests.support.celery_worker import ROOT, WorkerProcess
 from tests.support.waiting import wait_for
 
@@ -19,31 +19,9 @@ pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)
 LEASE = 3
 
 
-def start_redis(port: int, folder) -> subprocess.Popen:
-    proc = subprocess.Popen(
-        [
-            redis_server_binary(),
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(folder),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    wait_for_port(port)
-    return proc
-
-
 def test_it_recovers_runs_whose_queued_step_was_lost_with_redis(alice, make_rule, tmp_path):
     port = free_port()
-    redis = start_redis(port, tmp_path)
+    redis = start_redis_server(port, tmp_path)
     env = {
         "REDIS_URL": f"redis://127.0.0.1:{port}/0",
         "AUTOMATION_LEASE_SECONDS": str(LEASE),
@@ -70,7 +48,7 @@ def test_it_recovers_runs_whose_queued_step_was_lost_with_redis(alice, make_rule
         assert AutomationRun.objects.get(rule=waiting).steps.get().status == "pending"  # its message waits in Redis
         redis.kill()
         redis.wait()
-        redis = start_redis(port, tmp_path)  # back, but empty: the waiting step's message is gone
+        redis = start_redis_server(port, tmp_path)  # back, but empty: the waiting step's message is gone
         restarted = time.monotonic()
         wait_for(lambda: not AutomationRun.objects.filter(status__in=AutomationRun.ACTIVE).exists(), timeout=60)
         recovered_in = time.monotonic() - restarted
