@@ -135,10 +135,6 @@ class AutomationRun(models.Model):
     def __str__(self) -> str:
         return self.run_id
 
-    @property
-    def is_active(self) -> bool:
-        return self.status in self.ACTIVE
-
 
 class RunStep(models.Model):
     class Status(models.TextChoices):

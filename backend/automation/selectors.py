@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Avg, Count, F, Q, Sum
+from django.db.models import Avg, Count, F, Q
 from django.utils import timezone
 
 from backend.accounts.models import Site
@@ -71,8 +71,9 @@ def stage_result(step: RunStep) -> dict:
 
 def run_number(run: AutomationRun) -> int:
     """The run's sequential number among its site's pipeline runs (by start order), in one count."""
-    earlier = pipeline_runs(run.site).filter(Q(created_at__lt=run.created_at) | Q(created_at=run.created_at,
-                                                                                  pk__lte=run.pk))
+    earlier = pipeline_runs(run.site).filter(
+        Q(created_at__lt=run.created_at) | Q(created_at=run.created_at, pk__lte=run.pk)
+    )
     return earlier.count()
 
 
@@ -412,9 +413,3 @@ def insights(run: AutomationRun, stages: list[dict]) -> list[str]:
     if run.status == "failed" and run.error_message:
         notes.append(f"The run failed: {run.error_message}")
     return notes
-
-
-def credits_for_run(run: AutomationRun) -> Decimal:
-    from backend.billing.models import CreditTransaction
-
-    return CreditTransaction.objects.filter(run_id=run.run_id, kind="debit").aggregate(t=Sum("amount"))["t"] or 0

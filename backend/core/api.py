@@ -132,8 +132,3 @@ class AccountScopedViewSet(viewsets.ModelViewSet):
     def perform_create(self, serializer):
         site = serializer.validated_data.get("site")
         serializer.save(account_id=site.account_id if site is not None else self.request.user.account_id)
-
-
-def model_field_names(model: type[models.Model]) -> list[str]:
-    """Concrete field names of a model (for serializers that expose everything)."""
-    return [f.name for f in model._meta.concrete_fields]

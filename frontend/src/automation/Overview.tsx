@@ -2,6 +2,7 @@
 import { useState } from "react";
 import { Link } from "react-router";
 
+import { Pagination } from "../content/Pagination";
 import { formatCredits, formatInteger } from "../shell/format";
 import { AlertIcon, CheckIcon } from "../shell/icons";
 import { withSite } from "../shell/site";
@@ -309,24 +310,7 @@ export function RunHistory({ siteId }: { siteId: number }) {
             </table>
           </div>
           {data.pagination.total_pages > 1 && (
-            <nav className="pagination" aria-label="Run history pages">
-              <span className="muted">
-                Page {data.pagination.page} of {data.pagination.total_pages}
-              </span>
-              <div className="pagination-buttons">
-                <button type="button" className="btn btn-small" disabled={page <= 1} onClick={() => setPage(page - 1)}>
-                  Previous
-                </button>
-                <button
-                  type="button"
-                  className="btn btn-small"
-                  disabled={page >= data.pagination.total_pages}
-                  onClick={() => setPage(page + 1)}
-                >
-                  Next
-                </button>
-              </div>
-            </nav>
+            <Pagination page={page} pageSize={HISTORY_PAGE_SIZE} count={data.pagination.total_count} onPage={setPage} />
           )}
         </>
       )}
