@@ -123,6 +123,8 @@ AUTOMATION_RATE_LIMITS = {
     "run_now": os.environ.get("RATE_LIMIT_RUN_NOW", "60/min"),
     "execute": os.environ.get("RATE_LIMIT_EXECUTE", "120/min"),
     "webhook": os.environ.get("RATE_LIMIT_WEBHOOK", "120/min"),
+    "login_ip": os.environ.get("RATE_LIMIT_LOGIN_IP", "30/min"),
+    "login_user": os.environ.get("RATE_LIMIT_LOGIN_USER", "10/min"),
 }
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -209,6 +211,34 @@ AUTOMATION_MAX_DEPTH = int(os.environ.get("AUTOMATION_MAX_DEPTH", "5"))
 AUTOMATION_LEASE_SECONDS = int(os.environ.get("AUTOMATION_LEASE_SECONDS", "60"))
 AUTOMATION_EXTRA_ACTION_MODULES = [m for m in os.environ.get("AUTOMATION_EXTRA_ACTION_MODULES", "").split(",") if m]
 CELERY_TASK_EAGER_PROPAGATES = True
+
+
+def env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+# Bounds on what one tenant can make the engine do (each a 400 naming it, or a recorded drop).
+AUTOMATION_MAX_RUNS_PER_ROOT = env_int("AUTOMATION_MAX_RUNS_PER_ROOT", 50)  # runs descending from one root event
+AUTOMATION_MAX_ACTIVE_RUNS_PER_ACCOUNT = env_int("AUTOMATION_MAX_ACTIVE_RUNS_PER_ACCOUNT", 500)
+AUTOMATION_MAX_RULES_PER_ACCOUNT = env_int("AUTOMATION_MAX_RULES_PER_ACCOUNT", 1000)
+AUTOMATION_MAX_RULE_STEPS = env_int("AUTOMATION_MAX_RULE_STEPS", 50)
+AUTOMATION_MAX_RULE_DEPTH = env_int("AUTOMATION_MAX_RULE_DEPTH", 32)  # JSON nesting of one rule
+AUTOMATION_MAX_RULE_BYTES = env_int("AUTOMATION_MAX_RULE_BYTES", 256 * 1024)
+AUTOMATION_MAX_CONDITION_BYTES = env_int("AUTOMATION_MAX_CONDITION_BYTES", 16 * 1024)
+AUTOMATION_MAX_CONDITION_OPERATIONS = env_int("AUTOMATION_MAX_CONDITION_OPERATIONS", 100_000)
+AUTOMATION_MAX_EVENT_PAYLOAD_BYTES = env_int("AUTOMATION_MAX_EVENT_PAYLOAD_BYTES", 64 * 1024)
+# A task message whose worker dies this many times is dead-lettered (and its run failed) instead of redelivered.
+AUTOMATION_MAX_DELIVERIES = env_int("AUTOMATION_MAX_DELIVERIES", 3)
+# History (runs, steps, logs, trigger records, AI calls) older than this is pruned; the credit ledger never is.
+AUTOMATION_RETENTION_DAYS = env_int("AUTOMATION_RETENTION_DAYS", 30)
+KEYWORD_IMPORT_MAX_ROWS = env_int("KEYWORD_IMPORT_MAX_ROWS", 10_000)
+# Request bodies nested deeper than this are refused before they are parsed.
+MAX_JSON_DEPTH = env_int("MAX_JSON_DEPTH", 64)
+# Outbound calls made for a tenant (webhooks, WordPress, notifications) never reach private networks, except
+# these comma-separated CIDRs and host names that the operator allows (e.g. "10.0.0.0/8,wordpress").
+OUTBOUND_ALLOWED_NETWORKS = os.environ.get("OUTBOUND_ALLOWED_NETWORKS", "")
+# Signed media URLs (file_url) stay valid this long.
+MEDIA_URL_MAX_AGE_SECONDS = env_int("MEDIA_URL_MAX_AGE_SECONDS", 3600)
 
 AI_PROVIDER = os.environ.get("AI_PROVIDER", "local")
 OPENAI_API_KEY = os.environ.get("OPENAI_API_KEY", "")

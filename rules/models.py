@@ -47,6 +47,8 @@ class AutomationRule(TimestampedModel):
     last_fired_at = models.DateTimeField(null=True, blank=True)
     webhook_token = models.CharField(max_length=64, null=True, blank=True, unique=True)
     webhook_secret = EncryptedTextField(blank=True)
+    # Signs the rule's outbound webhook calls (X-Automation-Signature); shown once, stored encrypted.
+    signing_secret = EncryptedTextField(blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -130,6 +132,7 @@ class AutomationRun(models.Model):
             models.Index(fields=["site", "-created_at"]),
             models.Index(fields=["rule", "-created_at"]),
             models.Index(fields=["concurrency_key", "status"]),
+            models.Index(fields=["account", "status"]),
         ]
 
     def __str__(self) -> str:
@@ -172,6 +175,10 @@ class RunStep(models.Model):
     # A lease makes sure only one delivery of the step task executes at a time.
     lease_token = models.CharField(max_length=64, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
+    # A deferred step (a wait, a delay between batches) runs again no earlier than this.
+    wake_at = models.DateTimeField(null=True, blank=True)
+    # Executions that started and never recorded an outcome (their worker died): bounded, then the step fails.
+    lost_executions = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["run_id", "index"]
@@ -205,6 +212,8 @@ class TriggerRecord(models.Model):
         DROPPED_CONDITIONS = "dropped_conditions"
         DROPPED_MODE = "dropped_mode"
         DROPPED_LOOP = "dropped_loop"
+        DROPPED_LIMIT = "dropped_limit"  # an account or fan-out limit on runs
+        REFUSED_CREDITS = "refused_credits"
         CONDITION_ERROR = "condition_error"
 
     rule = models.ForeignKey(AutomationRule, on_delete=models.CASCADE, related_name="trigger_records")
@@ -222,3 +231,42 @@ class TriggerRecord(models.Model):
     class Meta:
         ordering = ["-id"]
         indexes = [models.Index(fields=["rule", "-id"])]
+
+
+class DeadLetter(models.Model):
+    """A task message set aside because its worker died every time it ran it (never redelivered forever)."""
+
+    task = models.CharField(max_length=100)
+    task_id = models.CharField(max_length=100, blank=True)
+    args = models.JSONField(default=list, blank=True)
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    run = models.ForeignKey(AutomationRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    deliveries = models.PositiveSmallIntegerField(default=0)
+    reason = models.TextField()
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+
+class RunTally(models.Model):
+    """What pruned runs leave behind (AUTOMATION_RETENTION_DAYS): counts and sums per rule, so run numbers and
+    statistics over longer windows keep working after the rows are gone."""
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    site = models.ForeignKey("accounts.Site", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    rule = models.ForeignKey(AutomationRule, on_delete=models.CASCADE, null=True, blank=True, related_name="tallies")
+    runs = models.PositiveIntegerField(default=0)
+    completed = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    cancelled = models.PositiveIntegerField(default=0)
+    credits_used = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal("0"))
+    # Per step index: {"<index>": {"runs": n, "inputs": n, "outputs": n, "credits": "x.xx"}} over completed runs.
+    steps = models.JSONField(default=dict, blank=True)
+    newest_pruned_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "site", "rule"], name="run_tally_unique"),
+        ]

@@ -80,6 +80,7 @@ class ApiToken(models.Model):
     prefix = models.CharField(max_length=8)  # to tell tokens apart in lists, never enough to use one
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)  # None: never expires
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
