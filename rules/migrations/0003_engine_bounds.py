@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0004_engine_bounds'),
+        ('accounts', '0004_apitoken_expires_at'),
         ('rules', '0002_automationrule_budget_per_run'),
     ]
 
