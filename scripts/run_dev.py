@@ -27,6 +27,8 @@ def main() -> int:
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     env.setdefault("DEBUG", "1")
     env.setdefault("AI_PROVIDER", "local")
+    # The demo may call webhooks and a WordPress on this machine; production allows no private address.
+    env.setdefault("OUTBOUND_ALLOWED_NETWORKS", "127.0.0.0/8,::1")
     embedded = "REDIS_URL" not in env
     var_dir = Path(env.get("VAR_DIR", ROOT / "var"))
     if embedded:
@@ -66,6 +68,11 @@ def main() -> int:
     print(f"IGNY8 Automation is running at http://{HOST}:{PORT}/")
     print(seed.strip())
     print(f"API docs: http://{HOST}:{PORT}/api/docs/   health: http://{HOST}:{PORT}/api/health/")
+    if env["OUTBOUND_ALLOWED_NETWORKS"]:
+        print(
+            f"Outbound calls (webhooks, WordPress) may reach {env['OUTBOUND_ALLOWED_NETWORKS']} for the demo "
+            "(OUTBOUND_ALLOWED_NETWORKS; empty in production: no private addresses)."
+        )
     print("Press Ctrl-C to stop web, worker, beat" + (" and the embedded Redis." if embedded else "."))
     print("=" * 60 + "\n", flush=True)
     return _supervise(procs, var_dir if embedded else None)

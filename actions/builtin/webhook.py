@@ -1,16 +1,24 @@
 from __future__ import annotations
 
+import json
+
 import requests
+from django.core.serializers.json import DjangoJSONEncoder
 
 from actions.base import Action, ActionError, StepResult
 from actions.registry import registry
+from backend.core.outbound import DestinationRefused, outbound_request, signature_headers
+from rules.services import rule_signing_secret_ensure
 
 
 @registry.register
 class WebhookAction(Action):
     key = "webhook"
     name = "Call a webhook"
-    description = "POSTs the run's context (run, rule, trigger payload) as JSON to a URL."
+    description = (
+        "POSTs the run's context (run, rule, trigger payload) as JSON to a URL, signed with the rule's signing "
+        "secret (X-Automation-Timestamp, X-Automation-Signature). Private network addresses are refused."
+    )
     params_schema = {
         "type": "object",
         "properties": {
@@ -23,16 +31,33 @@ class WebhookAction(Action):
     }
 
     def run(self, ctx, params):
-        body = ctx.describe()
+        url = params["url"]
+        body = json.dumps(ctx.describe(), cls=DjangoJSONEncoder).encode()
+        headers = {
+            "Content-Type": "application/json",
+            **(params.get("headers") or {}),
+            **signature_headers(_signing_secret(ctx), body),  # last: a configured header cannot replace them
+        }
         try:
-            response = requests.post(
-                params["url"], json=body, headers=params.get("headers") or {}, timeout=params.get("timeout", 10)
+            # stream: the answer's body is never read (nor shown): only its status matters
+            response = outbound_request(
+                "POST", url, data=body, headers=headers, timeout=params.get("timeout", 10), stream=True
             )
+        except DestinationRefused as exc:
+            raise ActionError(exc.message, permanent=True) from exc
         except requests.RequestException as exc:
-            raise ActionError(f"could not reach {params['url']}: {exc.__class__.__name__}") from exc
+            raise ActionError(f"could not reach {url}: {exc.__class__.__name__}") from exc
+        response.close()
         if response.status_code == 429 or response.status_code >= 500:
-            raise ActionError(f"{params['url']} answered {response.status_code}; will retry")
+            raise ActionError(f"{url} answered {response.status_code}; will retry")
         if response.status_code >= 400:
-            raise ActionError(f"{params['url']} answered {response.status_code}: {response.text[:200]}", permanent=True)
-        ctx.log(f"webhook {params['url']} answered {response.status_code}")
+            raise ActionError(f"{url} answered {response.status_code}", permanent=True)
+        ctx.log(f"webhook {url} answered {response.status_code}")
         return StepResult(output_count=1, result={"status_code": response.status_code})
+
+
+def _signing_secret(ctx) -> str:
+    rule = ctx.run.rule
+    if rule is None:
+        raise ActionError("the run's rule was deleted, so there is no signing secret to sign the call", permanent=True)
+    return rule.signing_secret or rule_signing_secret_ensure(rule=rule)[0]

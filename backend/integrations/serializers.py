@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from backend.accounts.models import Site
 from backend.core.api import AccountScopedRelatedField, SiteScopedSerializer
+from backend.core.outbound import destination_refusal
 from backend.integrations.models import Integration
 from backend.integrations.services import integration_duplicate_error
 
@@ -45,6 +46,9 @@ class IntegrationSerializer(SiteScopedSerializer):
         return bool(obj.application_password)
 
     def validate_url(self, value: str) -> str:
+        refusal = destination_refusal(value.strip())
+        if refusal:
+            raise serializers.ValidationError(refusal)
         return value.strip().rstrip("/")
 
     def validate_username(self, value: str) -> str:

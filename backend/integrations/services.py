@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from backend.core.outbound import outbound_session
 from backend.integrations.models import Integration, PublishedPost, UploadedMedia
 from backend.integrations.wordpress_client import PostResult, PostStatus, WordPressClient, WordPressError
 from backend.writer.models import Content, Image
@@ -68,8 +69,14 @@ def _save(integration: Integration) -> Integration:
 
 
 def integration_client(*, integration: Integration, timeout: float = 15) -> PublishingClient:
-    """A WordPress client logged in with the integration's credentials."""
-    return PublishingClient(integration.url, integration.username, integration.application_password, timeout=timeout)
+    """A WordPress client logged in with the integration's credentials; it never reaches private networks."""
+    return PublishingClient(
+        integration.url,
+        integration.username,
+        integration.application_password,
+        timeout=timeout,
+        session=outbound_session(),
+    )
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import requests
+from requests_hardened.ip_filter import InvalidIPAddress
 
 RestMode = Literal["pretty", "rest_route"]
 Taxonomy = Literal["categories", "tags"]
@@ -181,6 +182,8 @@ class WordPressClient:
             ) from exc
 
     def _unreachable(self, exc: requests.RequestException) -> WordPressError:
+        if isinstance(exc, InvalidIPAddress):  # a guarded session refused the address: nothing was sent
+            return WordPressError(f"refused to call WordPress at {self.base_url}: {exc}", permanent=True)
         return WordPressError(
             f"could not reach WordPress at {self.base_url}: {exc}; retry later",
             permanent=False,

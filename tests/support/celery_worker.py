@@ -37,6 +37,8 @@ class WorkerProcess:
             "AUTOMATION_EXTRA_ACTION_MODULES": TEST_ACTIONS,
             "AUTOMATION_LEASE_SECONDS": "3",
             "PYTHONUNBUFFERED": "1",
+            # what this test allows (see the allow_loopback_outbound fixture), not what the shell had
+            "OUTBOUND_ALLOWED_NETWORKS": settings.OUTBOUND_ALLOWED_NETWORKS,
             **(env or {}),
         }
         self.proc: subprocess.Popen | None = None

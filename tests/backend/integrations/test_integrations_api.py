@@ -124,7 +124,7 @@ def test_it_rejects_an_address_that_is_not_an_http_site(api, alice, url):
         ("HTTPS://Blog.Example.com", "HTTPS://Blog.Example.com"),
     ],
 )
-def test_it_accepts_http_and_https_addresses(api, alice, url, stored):
+def test_it_accepts_http_and_https_addresses(api, alice, url, stored, allow_loopback_outbound):
     response = api.post(URL, payload(alice.site, url=url), format="json")
 
     assert response.status_code == 201, response.data
@@ -180,7 +180,7 @@ def test_it_deletes_an_integration(api, integration):
 
 
 @pytest.mark.wordpress
-def test_it_reports_a_working_connection(api, alice, wordpress: WordPressSite):  # noqa: F811
+def test_it_reports_a_working_connection(api, alice, wordpress: WordPressSite, allow_loopback_outbound):  # noqa: F811
     created = api.post(
         URL,
         payload(
@@ -211,7 +211,9 @@ def test_it_reports_a_working_connection(api, alice, wordpress: WordPressSite): 
 
 
 @pytest.mark.wordpress
-def test_it_reports_wrong_credentials_without_failing(api, alice, wordpress: WordPressSite):  # noqa: F811
+def test_it_reports_wrong_credentials_without_failing(
+    api, alice, wordpress: WordPressSite, allow_loopback_outbound
+):  # noqa: F811
     created = api.post(
         URL,
         payload(alice.site, url=wordpress.url, username=wordpress.username, application_password="wrong pass word"),
@@ -230,7 +232,7 @@ def test_it_reports_wrong_credentials_without_failing(api, alice, wordpress: Wor
     assert "wrong pass word" not in json.dumps(body)
 
 
-def test_it_reports_an_unreachable_site_without_failing(api, alice):
+def test_it_reports_an_unreachable_site_without_failing(api, alice, allow_loopback_outbound):
     url = f"http://127.0.0.1:{closed_port()}"
     created = api.post(URL, payload(alice.site, url=url), format="json").data
 
@@ -239,3 +241,72 @@ def test_it_reports_an_unreachable_site_without_failing(api, alice):
     assert response.status_code == 200
     assert response.json()["ok"] is False and response.json()["error"].startswith(f"could not reach WordPress at {url}")
     assert Integration.objects.get(pk=created["id"]).last_check_ok is False
+
+
+# --- private destinations (SSRF) -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "ip"),
+    [
+        ("http://127.0.0.1/", "127.0.0.1"),
+        ("http://localhost/", "127.0.0.1"),
+        ("http://2130706433:8080", "127.0.0.1"),
+        ("http://[::1]/blog", "::1"),
+        ("http://169.254.169.254", "169.254.169.254"),
+        ("https://10.0.0.7", "10.0.0.7"),
+    ],
+)
+def test_it_refuses_to_save_an_address_on_a_private_network(api, alice, settings, url, ip):
+    settings.OUTBOUND_ALLOWED_NETWORKS = ""
+
+    response = api.post(URL, payload(alice.site, url=url), format="json")
+
+    assert response.status_code == 400 and set(response.data) == {"url"}, response.data
+    assert str(response.data["url"][0]).startswith(f"destination {ip} is a private address")
+    assert not Integration.objects.exists()
+
+
+def test_it_refuses_to_move_an_integration_onto_a_private_network(api, integration, settings):
+    settings.OUTBOUND_ALLOWED_NETWORKS = ""
+
+    response = api.patch(f"{URL}{integration.pk}/", {"url": "http://localhost:8080"}, format="json")
+
+    assert response.status_code == 400 and set(response.data) == {"url"}
+    assert Integration.objects.get(pk=integration.pk).url == "https://blog.example.com"
+
+
+def test_it_saves_an_address_whose_host_does_not_resolve(api, alice, settings):
+    settings.OUTBOUND_ALLOWED_NETWORKS = ""
+
+    response = api.post(URL, payload(alice.site, url="http://wordpress.invalid"), format="json")
+
+    assert response.status_code == 201, response.data
+
+
+def test_it_saves_a_private_address_the_operator_allows(api, alice, settings):
+    settings.OUTBOUND_ALLOWED_NETWORKS = "localhost"
+
+    assert api.post(URL, payload(alice.site, url="http://localhost:8080"), format="json").status_code == 201
+
+
+def test_it_answers_ok_false_and_sends_nothing_when_the_site_is_on_a_private_network(api, alice, settings):
+    from tests.support.http_sink import HttpSink
+
+    settings.OUTBOUND_ALLOWED_NETWORKS = ""
+    with HttpSink() as sink:
+        # saved while the operator allowed it, or before its name pointed at loopback
+        integration = Integration.objects.create(
+            site=alice.site, url=f"http://localhost:{sink.port}", username="editor", application_password=SECRET
+        )
+
+        response = api.post(f"{URL}{integration.pk}/test/")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["ok"], body["user"], body["rest_mode"]) == (False, None, None)
+    assert f"refused to call WordPress at http://localhost:{sink.port}" in body["error"]
+    assert "destination 127.0.0.1 is a private address" in body["error"]
+    assert sink.received == []
+    stored = Integration.objects.get(pk=integration.pk)
+    assert (stored.last_check_ok, stored.last_check_error) == (False, body["error"])
