@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import secrets
 from html.parser import HTMLParser
 
 from django.db import models
+from django.utils import timezone
 from django.utils.text import slugify
 
 from backend.core.models import SiteScopedModel, StatusLifecycle
@@ -106,6 +108,11 @@ class Content(StatusLifecycle, SiteScopedModel):
         super().save(*args, **kwargs)
 
 
+def image_upload_to(instance: Image, filename: str) -> str:
+    """`images/<year>/<month>/<random token>-<filename>`: a file's name cannot be guessed from its content id."""
+    return f"{timezone.now().strftime('images/%Y/%m')}/{secrets.token_hex(16)}-{filename}"
+
+
 class Image(StatusLifecycle, SiteScopedModel):
     class Kind(models.TextChoices):
         FEATURED = "featured"
@@ -122,7 +129,7 @@ class Image(StatusLifecycle, SiteScopedModel):
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.IN_ARTICLE)
     position = models.PositiveSmallIntegerField(default=0)
     prompt = models.TextField(blank=True)
-    file = models.ImageField(upload_to="images/%Y/%m/", blank=True)
+    file = models.ImageField(upload_to=image_upload_to, blank=True, db_index=True)  # media is looked up by name
     url = models.URLField(max_length=500, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
     error = models.TextField(blank=True)
