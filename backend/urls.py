@@ -1,7 +1,5 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
@@ -13,6 +11,7 @@ from backend.core.metrics import metrics_view
 from backend.core.spa import spa_index
 from backend.planner import views as planner
 from backend.writer import views as writer
+from backend.writer.media import MediaView
 
 router = DefaultRouter()
 router.include_format_suffixes = False  # no `.json` twins of every route
@@ -32,6 +31,16 @@ api_v1 = [
     path("auth/logout/", accounts.SessionLogoutView.as_view(), name="auth-logout"),
     path("auth/me/", accounts.MeView.as_view(), name="auth-me"),
     path("auth/session/", accounts.SessionView.as_view(), name="auth-session"),
+    path(
+        "auth/tokens/",
+        accounts.ApiTokenViewSet.as_view({"get": "list", "post": "create"}, detail=False),
+        name="auth-tokens",
+    ),
+    path(
+        "auth/tokens/<int:pk>/",
+        accounts.ApiTokenViewSet.as_view({"delete": "destroy"}, detail=True),
+        name="auth-token-detail",
+    ),
     path("credits/", CreditsView.as_view(), name="credits"),
     path("automation/", include("backend.automation.urls")),
     path("automation/", include("rules.urls")),
@@ -49,6 +58,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("api/v1/", include(api_v1)),
-    path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
+    path("media/<path:path>", MediaView.as_view(), name="media"),
     re_path(r"^(?!api/|admin/|media/|static/|metrics).*$", spa_index, name="spa"),
 ]

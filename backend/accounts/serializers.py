@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from backend.accounts.models import Account, Sector, Site
+from backend.accounts.models import Account, ApiToken, Sector, Site
 from backend.core.api import AccountScopedRelatedField, StrictSerializerMixin
 
 
@@ -41,9 +41,52 @@ class AccountSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class TokenRequestSerializer(StrictSerializerMixin, serializers.Serializer):
+MAX_TOKEN_DAYS = 3650
+
+
+def _expires_in_days() -> serializers.IntegerField:
+    return serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_TOKEN_DAYS,
+        required=False,
+        allow_null=True,
+        help_text="Days until the token stops working (1 to 3650); omitted or null: it never expires.",
+    )
+
+
+class LoginSerializer(StrictSerializerMixin, serializers.Serializer):
     username = serializers.CharField()
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+
+
+class TokenRequestSerializer(LoginSerializer):
+    expires_in_days = _expires_in_days()
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    current = serializers.SerializerMethodField(help_text="True for the token that authenticates this request.")
+
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "prefix", "created_at", "last_used_at", "expires_at", "current"]
+        read_only_fields = fields
+
+    def get_current(self, obj: ApiToken) -> bool:
+        auth = getattr(self.context.get("request"), "auth", None)
+        return isinstance(auth, ApiToken) and auth.pk == obj.pk
+
+
+class ApiTokenCreateSerializer(StrictSerializerMixin, serializers.Serializer):
+    name = serializers.CharField(max_length=100, help_text="What the token is for, to tell tokens apart.")
+    expires_in_days = _expires_in_days()
+
+
+class ApiTokenCreatedSerializer(ApiTokenSerializer):
+    key = serializers.CharField(help_text="The token (`Authorization: Token <key>`): shown this once, stored hashed.")
+
+    class Meta(ApiTokenSerializer.Meta):
+        fields = [*ApiTokenSerializer.Meta.fields, "key"]
+        read_only_fields = fields
 
 
 class TokenResponseSerializer(serializers.Serializer):

@@ -29,6 +29,7 @@ def account_create(
     site = site_create(account=account, name=name, domain=domain or f"{slug}.example.com", timezone=timezone)
     if credits:
         credits_add(account_id=account.id, amount=Decimal(credits), operation="initial_grant")
+        account.refresh_from_db()  # the grant updated the row through its own copy: show its balance
     return account, user, site, token_issue(user=user, name="created with the account")
 
 

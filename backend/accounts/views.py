@@ -1,4 +1,4 @@
-"""Auth (token and session login for the web app), the caller's profile, sites and sectors."""
+"""Auth (token and session login for the web app, the caller's API tokens), the caller's profile, sites and sectors."""
 
 from __future__ import annotations
 
@@ -7,13 +7,17 @@ from django.middleware.csrf import get_token
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_protect, ensure_csrf_cookie
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers, status
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.accounts.models import Sector, Site
 from backend.accounts.serializers import (
+    ApiTokenCreatedSerializer,
+    ApiTokenCreateSerializer,
+    ApiTokenSerializer,
+    LoginSerializer,
     MeSerializer,
     SectorSerializer,
     SiteSerializer,
@@ -21,32 +25,44 @@ from backend.accounts.serializers import (
     TokenResponseSerializer,
 )
 from backend.accounts.services import site_create
-from backend.accounts.tokens import token_issue
+from backend.accounts.tokens import token_create, token_list, token_revoke
 from backend.core.api import AccountScopedViewSet
+from backend.core.throttles import LoginIPThrottle, LoginThrottle, LoginUserThrottle
+
+LOGIN_THROTTLES = [LoginIPThrottle, LoginUserThrottle]
 
 
-def _authenticate(request):
-    serializer = TokenRequestSerializer(data=request.data)
+def _authenticate(request, view: APIView, serializer_class=LoginSerializer):
+    """The user the body's credentials name, and the validated body; a failure counts against the login limits."""
+    serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
-    user = authenticate(request, **serializer.validated_data)
+    credentials = {name: serializer.validated_data[name] for name in ("username", "password")}
+    user = authenticate(request, **credentials)
     if user is None or not user.is_active:
+        for throttle in view.get_throttles():
+            if isinstance(throttle, LoginThrottle):
+                throttle.record_failure(request, view)
         raise serializers.ValidationError(
             {"non_field_errors": ["Unable to log in with the given username and password."]}
         )
-    return user
+    return user, serializer.validated_data
 
 
 class TokenView(APIView):
     """Exchange a username and password for a new API token (`Authorization: Token …`).
 
-    Tokens are stored hashed, so each call issues a new one; earlier tokens stay valid."""
+    Tokens are stored hashed, so each call issues a new one; earlier tokens stay valid (until
+    `expires_in_days`, when given). Failed attempts are limited per client address and per username (429)."""
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
+    throttle_classes = LOGIN_THROTTLES
 
-    @extend_schema(request=TokenRequestSerializer, responses=TokenResponseSerializer)
+    @extend_schema(request=TokenRequestSerializer, responses={200: TokenResponseSerializer, 429: None})
     def post(self, request):
-        return Response({"token": token_issue(user=_authenticate(request), name="POST /api/v1/auth/token/")})
+        user, body = _authenticate(request, self, TokenRequestSerializer)
+        _, key = token_create(user=user, name="POST /api/v1/auth/token/", expires_in_days=body.get("expires_in_days"))
+        return Response({"token": key})
 
 
 @method_decorator(ensure_csrf_cookie, name="dispatch")
@@ -62,13 +78,15 @@ class CsrfView(APIView):
 
 @method_decorator(csrf_protect, name="dispatch")
 class SessionLoginView(APIView):
-    """Session login for the web app (CSRF protected); answers the caller's profile."""
+    """Session login for the web app (CSRF protected); answers the caller's profile. Failed attempts are
+    limited like the token endpoint's."""
 
     permission_classes = [AllowAny]
+    throttle_classes = LOGIN_THROTTLES
 
-    @extend_schema(request=TokenRequestSerializer, responses=MeSerializer)
+    @extend_schema(request=LoginSerializer, responses={200: MeSerializer, 429: None})
     def post(self, request):
-        user = _authenticate(request)
+        user, _ = _authenticate(request, self)
         login(request, user)
         return Response(_me(user))
 
@@ -116,6 +134,30 @@ def _me(user) -> dict:
         "sites": Site.objects.filter(account_id=user.account_id),
     }
     return MeSerializer(data).data
+
+
+class ApiTokenViewSet(
+    mixins.ListModelMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+):
+    """The caller's own API tokens: list (`current` marks the one in use), create (the key shown once), revoke.
+
+    Tokens belong to a user, not to the account: a teammate's token id is a 404 too."""
+
+    serializer_class = ApiTokenSerializer
+
+    def get_queryset(self):
+        return token_list(user=self.request.user)
+
+    @extend_schema(request=ApiTokenCreateSerializer, responses={201: ApiTokenCreatedSerializer})
+    def create(self, request, *args, **kwargs):
+        body = ApiTokenCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        token, key = token_create(user=request.user, **body.validated_data)
+        data = {**self.get_serializer(token).data, "key": key}
+        return Response(data, status=status.HTTP_201_CREATED)
+
+    def perform_destroy(self, instance):
+        token_revoke(token=instance)
 
 
 class SiteViewSet(AccountScopedViewSet):

@@ -1,18 +1,47 @@
 """Input that databases cannot store is refused at the door with a 400, never a 500.
 
-PostgreSQL rejects NUL characters in text and jsonb; SQLite rejects integers beyond 64 bits.
+PostgreSQL rejects NUL characters in text and jsonb; SQLite rejects integers beyond 64 bits; JSON nested
+deeper than settings.MAX_JSON_DEPTH is refused before any recursive parsing (RecursionError, slow tracebacks).
 """
 
 from __future__ import annotations
 
+import itertools
 import json
+import operator
+import re
 from typing import Any
 
+from django.conf import settings
 from django.http import JsonResponse
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
+from rest_framework.utils import json as drf_json
 
 MAX_ID = 2**63 - 1
+# Column limits shared by every database (SQLite would take 64 bits, PostgreSQL refuses beyond these).
+MAX_POSITIVE_INT = 2**31 - 1  # PositiveIntegerField
+MAX_POSITIVE_SMALLINT = 2**15 - 1  # PositiveSmallIntegerField
+
+# A JSON string, escapes included; an unterminated one runs to the end of the text, so no match attempt
+# fails and restarts (linear time). What is left outside strings is kept only if it is a bracket.
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\\?\Z)', re.DOTALL)
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
+_STEPS = bytes.maketrans(b"[{]}", b"\x02\x02\x00\x00")  # depth after n brackets = sum of steps - n
+
+
+def json_depth_exceeds(text: str, limit: int) -> bool:
+    """True when brackets outside strings nest deeper than `limit`: a linear scan, no recursion.
+
+    A stray closer makes the rest undercounted, harmlessly: the parser stops at it."""
+    brackets = _NOT_BRACKETS.sub("", _JSON_STRING.sub("", text)).encode("ascii").translate(_STEPS)
+    depths = map(operator.sub, itertools.accumulate(brackets), itertools.count(1))
+    return max(depths, default=0) > limit
+
+
+def too_deep_message() -> str:
+    """The 400 message for a body nested beyond the limit (names the limit and its setting)."""
+    return f"JSON nested deeper than {settings.MAX_JSON_DEPTH} levels is refused (the MAX_JSON_DEPTH limit)."
 
 
 def contains_nul(value: Any) -> bool:
@@ -39,18 +68,33 @@ class RefuseNulMiddleware:
 
 
 class StrictJSONParser(JSONParser):
-    """JSON bodies without NUL characters (they cannot be stored)."""
+    """JSON bodies nested at most MAX_JSON_DEPTH levels (checked before parsing), without NUL characters."""
 
     def parse(self, stream, media_type=None, parser_context=None):
-        data = super().parse(stream, media_type, parser_context)
+        raw = stream.read() if stream is not None else b""
+        encoding = (parser_context or {}).get("encoding") or settings.DEFAULT_CHARSET
+        try:
+            text = raw.decode(encoding)  # bytes.decode takes text codecs only (no bz2_codec bombs)
+        except (LookupError, UnicodeError) as exc:
+            raise ParseError(f"JSON parse error - the body is not {encoding} text ({exc})") from exc
+        if json_depth_exceeds(text, settings.MAX_JSON_DEPTH):
+            raise ParseError(too_deep_message())
+        try:
+            data = drf_json.loads(text, parse_constant=drf_json.strict_constant if self.strict else None)
+        except ValueError as exc:
+            raise ParseError(f"JSON parse error - {exc}") from exc
         if contains_nul(data):
             raise ParseError("NUL characters (\\u0000) are not allowed in JSON bodies.")
         return data
 
 
 def loads_without_nul(raw: bytes) -> Any:
-    """json.loads for bodies read directly (webhooks); ValueError for bad JSON or NUL characters."""
-    data = json.loads(raw or b"{}")
+    """json.loads for bodies read directly (webhooks); ValueError for bad JSON, too deep, or NUL characters."""
+    raw = raw or b"{}"
+    text = raw.decode(json.detect_encoding(raw))  # what json.loads does with bytes; UnicodeError is a ValueError
+    if json_depth_exceeds(text, settings.MAX_JSON_DEPTH):
+        raise ValueError(too_deep_message())
+    data = json.loads(text)
     if contains_nul(data):
         raise ValueError("NUL characters (\\u0000) are not allowed")
     return data

@@ -4,7 +4,9 @@ from rest_framework import serializers
 
 from backend.accounts.models import Sector, Site
 from backend.core.api import AccountScopedRelatedField, SiteScopedSerializer
+from backend.core.input import MAX_POSITIVE_INT, MAX_POSITIVE_SMALLINT
 from backend.planner.models import Cluster, ContentIdea
+from backend.writer.media import image_file_url
 from backend.writer.models import Content, Image, Task
 
 SCOPED_FIELDS = ["id", "site", "sector", "created_at", "updated_at"]
@@ -21,6 +23,7 @@ class TaskSerializer(SiteScopedSerializer):
         model = Task
         fields = [*SCOPED_FIELDS, "idea", "cluster", "title", "target_word_count", "status", "error"]
         read_only_fields = ["id", "created_at", "updated_at", "error"]
+        extra_kwargs = {"target_word_count": {"max_value": MAX_POSITIVE_INT}}  # the column's limit everywhere
 
 
 class ContentSerializer(SiteScopedSerializer):
@@ -85,9 +88,15 @@ class ImageSerializer(SiteScopedSerializer):
         fields = [*SCOPED_FIELDS, "content", "kind", "position", "prompt", "url", "file_url", "status", "error"]
         read_only_fields = ["id", "created_at", "updated_at", "file_url", "error"]
         validators: list = []
+        extra_kwargs = {"position": {"max_value": MAX_POSITIVE_SMALLINT}}  # the column's limit everywhere
 
     def get_file_url(self, obj: Image) -> str | None:
-        return obj.file.url if obj.file else None
+        """A signed URL that expires after MEDIA_URL_MAX_AGE_SECONDS: the file is private to the account."""
+        if not obj.file:
+            return None
+        url = image_file_url(image=obj)
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request is not None else url
 
     def validate(self, attrs):
         attrs = super().validate(attrs)

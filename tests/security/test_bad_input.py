@@ -131,3 +131,171 @@ def test_it_refuses_or_keeps_a_nul_inside_a_signed_webhook_body(api, django_capt
             HTTP_X_IGNY8_SIGNATURE=sign(created["webhook_secret"], now, raw),
         )
     assert response.status_code < 500, f"POST {url} body={raw!r} (signed) -> {response.status_code}"
+
+
+# --- nesting, overflowing numbers, absurd pages and timestamps: 400s (401 for a webhook), never 500s ------
+
+DEEP = 500  # levels: beyond MAX_JSON_DEPTH (64) and deep enough to exhaust Python's recursion while parsing
+
+
+def _deep_conditions(levels: int) -> str:
+    return '{"and": [' * levels + "true" + "]}" * levels
+
+
+def _timed(send):
+    started = time.perf_counter()
+    response = send()
+    return response, time.perf_counter() - started
+
+
+def _hook_rule(api) -> tuple[str, str]:
+    created = api.post(
+        "/api/v1/automation/rules/",
+        {
+            "name": "hook",
+            "trigger": {"type": "webhook"},
+            "mode": "parallel",
+            "actions": [{"type": "log", "params": {"message": "x"}}],
+        },
+        format="json",
+    ).json()
+    return created["webhook_url"].split("testserver")[1], created["webhook_secret"]
+
+
+def test_it_refuses_rule_conditions_nested_500_levels_with_a_fast_400(api):
+    from rules.models import AutomationRule
+
+    raw = (
+        '{"name": "deep", "trigger": {"type": "manual"}, "conditions": '
+        + _deep_conditions(DEEP)
+        + ', "actions": [{"type": "log", "params": {"message": "x"}}]}'
+    )
+    api.raise_request_exception = False
+    before = AutomationRule.objects.count()  # the site's preset rule
+    response, seconds = _timed(lambda: api.post("/api/v1/automation/rules/", raw, content_type="application/json"))
+    assert response.status_code == 400, response.content[:300]
+    assert "64 levels" in response.json()["detail"] and seconds < 2
+    assert AutomationRule.objects.count() == before
+
+
+def test_it_refuses_a_keyword_bulk_create_nested_500_levels_with_a_fast_400(api, alice):
+    from backend.planner.models import Keyword
+
+    raw = f'{{"site": {alice.site.pk}, "keywords": [{"[" * DEEP}{{"text": "deep"}}{"]" * DEEP}]}}'
+    api.raise_request_exception = False
+    response, seconds = _timed(lambda: api.post("/api/v1/keywords/bulk_create/", raw, content_type="application/json"))
+    assert response.status_code == 400, response.content[:300]
+    assert "64 levels" in response.json()["detail"] and seconds < 2
+    assert not Keyword.objects.exists()
+
+
+def test_it_refuses_a_signed_webhook_body_nested_500_levels_with_a_fast_400(api):
+    from rules.models import AutomationRun
+
+    url, secret = _hook_rule(api)
+    raw = ('{"x": ' + "[" * DEEP + "]" * DEEP + "}").encode()
+    now = str(int(time.time()))
+    client = APIClient(raise_request_exception=False)
+    response, seconds = _timed(
+        lambda: client.post(
+            url,
+            raw,
+            content_type="application/json",
+            HTTP_X_IGNY8_TIMESTAMP=now,
+            HTTP_X_IGNY8_SIGNATURE=sign(secret, now, raw),
+        )
+    )
+    assert response.status_code == 400, response.content[:300]
+    assert "64 levels" in response.json()["body"][0] and seconds < 2
+    assert not AutomationRun.objects.exists()
+
+
+def test_it_refuses_a_400_digit_webhook_timestamp_with_a_401(api):
+    url, secret = _hook_rule(api)
+    raw, timestamp = b"{}", "9" * 400
+    response = APIClient(raise_request_exception=False).post(
+        url,
+        raw,
+        content_type="application/json",
+        HTTP_X_IGNY8_TIMESTAMP=timestamp,
+        HTTP_X_IGNY8_SIGNATURE=sign(secret, timestamp, raw),
+    )
+    assert response.status_code == 401, response.content[:300]
+    assert "1 to 12 digits" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("field", ["volume", "difficulty"])
+def test_it_refuses_an_overflowing_number_in_a_keyword_bulk_create_at_its_row(field, api, alice):
+    from backend.planner.models import Keyword
+
+    body = {"site": alice.site.pk, "keywords": [{"text": "fine"}, {"text": "huge", field: 10**30}]}
+    response = _answer(api, "post", "/api/v1/keywords/bulk_create/", body)
+    assert response.status_code == 400, _shown("post", "/api/v1/keywords/bulk_create/", body, response)
+    assert list(response.json()["keywords"]["1"]) == [field]
+    assert not Keyword.objects.exists()  # nothing half-saved
+
+
+def test_it_refuses_a_volume_beyond_the_column_in_a_csv_import_at_its_line(api, alice):
+    import io
+
+    from backend.planner.models import Keyword
+
+    upload = io.BytesIO(f"keyword,volume\nfine,10\nhuge,{10**30}\nbig,2147483648\nmax,2147483647\n".encode())
+    upload.name = "keywords.csv"
+    api.raise_request_exception = False
+    response = api.post("/api/v1/keywords/import_csv/", {"site": alice.site.pk, "file": upload}, format="multipart")
+    assert response.status_code == 400, response.content[:300]
+    assert set(response.json()["rows"]) == {"3", "4"}
+    assert all(list(errors) == ["volume"] for errors in response.json()["rows"].values())
+    assert not Keyword.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "field"),
+    [
+        ("/api/v1/keywords/", {"text": "huge", "volume": 10**30}, "volume"),
+        ("/api/v1/keywords/", {"text": "big", "volume": 2**31}, "volume"),
+        ("/api/v1/keywords/", {"text": "hard", "difficulty": 10**30}, "difficulty"),
+        ("/api/v1/tasks/", {"title": "t", "target_word_count": 10**30}, "target_word_count"),
+        ("/api/v1/tasks/", {"title": "t", "target_word_count": 2**31}, "target_word_count"),
+    ],
+)
+def test_it_refuses_an_integer_beyond_its_column_on_create(url, body, field, api, alice):
+    body = {"site": alice.site.pk, **body}
+    response = _answer(api, "post", url, body)
+    assert response.status_code == 400, _shown("post", url, body, response)
+    assert list(response.json()) == [field]
+
+
+def test_it_refuses_an_integer_beyond_its_column_on_update(api, alice):
+    from backend.planner.models import Keyword
+    from backend.writer.models import Content
+
+    keyword = Keyword.objects.create(site=alice.site, text="k")
+    content = Content.objects.create(site=alice.site, title="c", html_content="<p>c</p>")
+    cases = [
+        (f"/api/v1/keywords/{keyword.pk}/", {"volume": 10**30}, "volume"),
+        ("/api/v1/images/", {"site": alice.site.pk, "content": content.pk, "position": 10**30}, "position"),
+        ("/api/v1/images/", {"site": alice.site.pk, "content": content.pk, "position": 2**15}, "position"),
+    ]
+    for url, body, field in cases:
+        method = "patch" if url.endswith(f"{keyword.pk}/") else "post"
+        response = _answer(api, method, url, body)
+        assert response.status_code == 400, _shown(method, url, body, response)
+        assert list(response.json()) == [field]
+    keyword.refresh_from_db()
+    assert keyword.volume == 0
+
+
+@pytest.mark.parametrize("page", [str(10**30), "100001", "0", "abc"])
+def test_it_refuses_an_impossible_history_page_naming_it(page, api, alice):
+    url = f"/api/v1/automation/history/?site_id={alice.site.pk}&page={page}"
+    response = _answer(api, "get", url)
+    assert response.status_code == 400, _shown("get", url, None, response)
+    assert list(response.json()) == ["page"]
+
+
+def test_it_still_answers_the_last_allowed_history_page(api, alice):
+    url = f"/api/v1/automation/history/?site_id={alice.site.pk}&page=100000"
+    response = _answer(api, "get", url)
+    assert response.status_code == 200, _shown("get", url, None, response)

@@ -52,3 +52,13 @@ def test_it_refuses_a_second_account_with_the_same_username(db):
     _call("create_account", "--name", "a", "--username", "same", "--password", "pass-12345")
     with pytest.raises(Exception, match="already exists"):
         _call("create_account", "--name", "b", "--username", "same", "--password", "pass-12345")
+
+
+def test_it_prints_the_balance_the_ledger_holds_after_creating_an_account(db):
+    out = _call(
+        "create_account", "--name", "rich", "--username", "rich", "--password", "rich-pass-1", "--credits", "1000"
+    )
+    account = Account.objects.get(slug="rich")
+    ledger = CreditTransaction.objects.filter(account=account, kind="credit")
+    assert [t.amount for t in ledger] == [1000] and account.credits == 1000
+    assert "credits 1000.00" in out and "credits 0" not in out
