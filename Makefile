@@ -33,7 +33,7 @@ test: install install-system lint
 	$(PY) scripts/services.py run -- $(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
 
 # The pure, typed core (rules engine decisions, conditions, schedule, providers) is checked with mypy --strict.
-TYPED := rules/engine.py rules/conditions.py rules/schedule.py rules/causation.py actions/providers \
+TYPED := rules/engine.py rules/conditions.py rules/condition_cost.py rules/schedule.py rules/causation.py rules/presets.py actions/providers \
 	backend/integrations/wordpress_client.py actions/costs.py actions/ratelimit.py actions/claims.py backend/core/logs.py
 
 lint: install-python

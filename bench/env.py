@@ -217,9 +217,9 @@ def counting_compiles() -> Iterator[list[int]]:
 
     original, counter = conditions.compile_conditions, [0]
 
-    def counted(logic):
+    def counted(logic, **kwargs):
         counter[0] += 1
-        return original(logic)
+        return original(logic, **kwargs)
 
     conditions.compile_conditions = counted  # compiled_for looks the name up at call time
     try:

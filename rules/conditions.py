@@ -27,6 +27,12 @@ normalization and compilation raise ``ConditionError``.
 
 The context must hold JSON values only (str, int, float, bool, None, list, dict with str
 keys): serialize datetimes and Decimals before evaluating.
+
+Limits (no condition can exhaust CPU or memory). Validation refuses a condition nested deeper than
+``MAX_DEPTH``, larger than ``max_bytes`` of compact JSON, or whose worst case (``condition_cost``)
+exceeds ``max_operations`` operations or builds a value larger than ``max_value_size``; the error
+names the limit and the costliest operation's path. The worst case holds for contexts that
+``context_error`` accepts: call it once per context before evaluating (``explain`` does).
 """
 
 from __future__ import annotations
@@ -42,6 +48,19 @@ from typing import Any
 
 import datalogic_py
 
+from rules.condition_cost import (
+    CAP,
+    MAX_CONTEXT_CHARS,
+    MAX_CONTEXT_DEPTH,
+    MAX_CONTEXT_ITEMS,
+    MAX_CONTEXT_SIZE,
+    MAX_DEPTH,
+    MAX_OPERATIONS,
+    MAX_VALUE_SIZE,
+    condition_cost,
+    nesting_path,
+)
+
 __all__ = [
     "ROOT",
     "LIST_OPERATORS",
@@ -54,11 +73,13 @@ __all__ = [
     "compile_conditions",
     "compiled_for",
     "clear_compiled_cache",
+    "context_error",
     "var_paths",
 ]
 
 ROOT = "conditions"
 CONTEXT_ROOT = "context"
+MAX_BYTES = 16_384  # the default of settings.AUTOMATION_MAX_CONDITION_BYTES
 
 _ENGINE = datalogic_py.Engine()
 _JSON_SCALARS = (str, int, float, bool, type(None))
@@ -229,10 +250,18 @@ def _list_operator(name: object, path: str) -> ListOperator:
     return operator
 
 
-def normalize_conditions(raw: object) -> dict[str, Any] | None:
-    """Return validated JSONLogic for ``raw`` (JSONLogic or list form), or None for "always"."""
+def normalize_conditions(
+    raw: object, *, max_operations: int = MAX_OPERATIONS, max_bytes: int | None = MAX_BYTES
+) -> dict[str, Any] | None:
+    """Return validated JSONLogic for ``raw`` (JSONLogic or list form), or None for "always".
+
+    ``max_bytes`` (None: unchecked) bounds the compact JSON of ``raw``; ``max_operations`` its worst-case cost.
+    """
     if raw is None or (isinstance(raw, dict | list) and not raw):
         return None
+    _check_depth(raw)
+    if max_bytes is not None:
+        _check_bytes(raw, max_bytes)
     if isinstance(raw, list):
         logic = {"and": [_translate_item(item, f"{ROOT}/{i}") for i, item in enumerate(raw)]}
     elif isinstance(raw, dict):
@@ -241,22 +270,60 @@ def normalize_conditions(raw: object) -> dict[str, Any] | None:
         raise ConditionError(
             ROOT, f"conditions must be a JSONLogic object or a list of conditions, got {_type_name(raw)}"
         )
-    validate_conditions(logic)
+    validate_conditions(logic, max_operations=max_operations)
     return logic
+
+
+def _check_depth(value: object) -> None:
+    path = nesting_path(value, root=ROOT, max_depth=MAX_DEPTH)
+    if path is not None:
+        raise ConditionError(path, f"conditions are nested more than {MAX_DEPTH} levels deep; the limit is {MAX_DEPTH}")
+
+
+def _check_bytes(raw: object, max_bytes: int) -> None:
+    size = len(json.dumps(raw, separators=(",", ":"), ensure_ascii=False, default=str).encode())
+    if size > max_bytes:
+        raise ConditionError(
+            ROOT, f"conditions take {size:,} bytes of JSON; the limit is {max_bytes:,} (AUTOMATION_MAX_CONDITION_BYTES)"
+        )
 
 
 # ---------------------------------------------------------------- validation
 
 
-def validate_conditions(logic: object) -> None:
-    """Raise ConditionError at the first problem in a JSONLogic rule; return None if it is valid."""
+def validate_conditions(
+    logic: object, *, max_operations: int = MAX_OPERATIONS, max_value_size: int = MAX_VALUE_SIZE
+) -> None:
+    """Raise ConditionError at the first problem in a JSONLogic rule (or its cost above a limit); else None."""
     if not isinstance(logic, dict):
         raise ConditionError(ROOT, f"a JSONLogic rule must be an object, got {_type_name(logic)}")
+    _check_depth(logic)  # before anything below recurses
     _validate_value(logic, ROOT)
     try:
         _ENGINE.compile_checked(logic)
     except datalogic_py.CompileError as exc:
         raise _from_diagnostic(exc.diagnostics[0]) from None
+    _check_cost(logic, max_operations, max_value_size)
+
+
+def _check_cost(logic: dict[str, Any], max_operations: int, max_value_size: int) -> None:
+    cost = condition_cost(logic, root=ROOT)
+    if cost.max_value_size > max_value_size:  # first: building the value is also what makes it slow
+        raise ConditionError(
+            cost.path_of_largest,
+            f"this condition may build a value of {_at_most(cost.max_value_size)} characters; "
+            f"the limit is {max_value_size:,} (MAX_VALUE_SIZE)",
+        )
+    if cost.operations > max_operations:
+        raise ConditionError(
+            cost.path_of_worst,
+            f"this condition may take {_at_most(cost.operations)} operations; "
+            f"the limit is {max_operations:,} (AUTOMATION_MAX_CONDITION_OPERATIONS)",
+        )
+
+
+def _at_most(count: int) -> str:
+    return f"more than {CAP:,}" if count >= CAP else f"up to {count:,}"
 
 
 def _from_diagnostic(diagnostic: datalogic_py.Diagnostic) -> ConditionError:
@@ -399,7 +466,7 @@ class CompiledCondition:
         """Evaluate node by node and return the per-operation trace in evaluation order."""
         if self.logic is None:
             return ConditionResult(True)
-        bad_value = _non_json_path(context, CONTEXT_ROOT)
+        bad_value = context_error(context)
         if bad_value is not None:
             return ConditionResult(False, bad_value)
         walker = _Walker(context)
@@ -414,28 +481,66 @@ class CompiledCondition:
         return ConditionResult(result.triggered, result.error)
 
 
-def compile_conditions(logic: dict[str, Any] | None) -> CompiledCondition:
+def compile_conditions(logic: dict[str, Any] | None, *, max_operations: int = MAX_OPERATIONS) -> CompiledCondition:
     """Validate JSONLogic (or None for "always") and compile it; raise ConditionError if invalid."""
     if logic is None or logic == {}:
         return CompiledCondition(None)
-    validate_conditions(logic)
+    validate_conditions(logic, max_operations=max_operations)
     return CompiledCondition(copy.deepcopy(logic))
 
 
-def _non_json_path(value: object, path: str) -> ConditionError | None:
-    """Return an error for the first value in the context that is not JSON, else None."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if not isinstance(key, str):
-                return ConditionError(path, f"key {key!r} is not a string; the context must be JSON")
-            error = _non_json_path(item, f"{path}/{key}")
-            if error:
-                return error
-    elif isinstance(value, list | tuple):
-        for i, item in enumerate(value):
-            error = _non_json_path(item, f"{path}/{i}")
-            if error:
-                return error
+def context_error(
+    context: object,
+    *,
+    root: str = CONTEXT_ROOT,
+    max_items: int = MAX_CONTEXT_ITEMS,
+    max_chars: int = MAX_CONTEXT_CHARS,
+    max_size: int = MAX_CONTEXT_SIZE,
+    max_depth: int = MAX_CONTEXT_DEPTH,
+) -> ConditionError | None:
+    """Return an error for the first value of a context that is not JSON or is beyond the bounds, else None.
+
+    The bounds are the ones ``condition_cost`` assumes; the walk is iterative, so any nesting is safe.
+    """
+    size = 0
+    stack: list[tuple[object, str, int]] = [(context, root, 1)]
+    while stack:
+        value, path, depth = stack.pop()
+        error = _context_value_error(value, path, depth, max_items, max_chars, max_depth)
+        if error is not None:
+            return error
+        if isinstance(value, dict):
+            size += 2 + sum(len(key) + 4 for key in value)
+            stack.extend((item, f"{path}/{key}", depth + 1) for key, item in reversed(value.items()))
+        elif isinstance(value, list | tuple):
+            size += 2 + len(value)
+            stack.extend((item, f"{path}/{i}", depth + 1) for i, item in reversed(list(enumerate(value))))
+        else:
+            size += len(value) + 2 if isinstance(value, str) else 24
+        if size > max_size:
+            return ConditionError(
+                root, f"the context is more than {max_size:,} characters of JSON; the limit is {max_size:,}"
+            )
+    return None
+
+
+def _context_value_error(
+    value: object, path: str, depth: int, max_items: int, max_chars: int, max_depth: int
+) -> ConditionError | None:
+    if isinstance(value, dict | list | tuple):
+        if depth > max_depth:
+            return ConditionError(path, f"the context is nested more than {max_depth} levels deep")
+        if len(value) > max_items:
+            return ConditionError(
+                path, f"{_type_name(value)} of {len(value):,} items; the limit is {max_items:,} (MAX_CONTEXT_ITEMS)"
+            )
+        keys = [key for key in value if not isinstance(key, str)] if isinstance(value, dict) else []
+        if keys:
+            return ConditionError(path, f"key {keys[0]!r} is not a string; the context must be JSON")
+    elif isinstance(value, str) and len(value) > max_chars:
+        return ConditionError(
+            path, f"a string of {len(value):,} characters; the limit is {max_chars:,} (MAX_CONTEXT_CHARS)"
+        )
     elif not _is_scalar(value):
         return ConditionError(path, f"{type(value).__name__} is not a JSON value; serialize it before evaluating")
     return None
@@ -542,14 +647,21 @@ _cache: OrderedDict[tuple[Hashable, Hashable], CompiledCondition] = OrderedDict(
 _cache_lock = threading.Lock()
 
 
-def compiled_for(rule_id: Hashable, version: Hashable, conditions: object) -> CompiledCondition:
-    """Return the compiled conditions of a rule version, compiling them once (LRU of 1024 versions)."""
+def compiled_for(
+    rule_id: Hashable, version: Hashable, conditions: object, *, max_operations: int = MAX_OPERATIONS
+) -> CompiledCondition:
+    """Return the compiled conditions of a rule version, compiling them once (LRU of 1024 versions).
+
+    A stored condition above ``max_operations`` (one saved before the limit, or under a higher one)
+    raises ConditionError like any invalid one; its byte size is not checked again.
+    """
     key = (rule_id, version)
     with _cache_lock:
         if key in _cache:
             _cache.move_to_end(key)
             return _cache[key]
-    compiled = compile_conditions(normalize_conditions(conditions))
+    logic = normalize_conditions(conditions, max_operations=max_operations, max_bytes=None)
+    compiled = compile_conditions(logic, max_operations=max_operations)
     with _cache_lock:
         compiled = _cache.setdefault(key, compiled)
         while len(_cache) > _CACHE_SIZE:
