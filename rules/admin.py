@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from rules.models import AutomationRule, AutomationRuleVersion, AutomationRun, RunLog, RunStep, TriggerRecord
+from rules.models import (
+    AutomationRule,
+    AutomationRuleVersion,
+    AutomationRun,
+    DeadLetter,
+    RunLog,
+    RunStep,
+    RunTally,
+    TriggerRecord,
+)
 
 
 @admin.register(AutomationRule)
@@ -46,3 +55,28 @@ class RunLogAdmin(admin.ModelAdmin):
 class TriggerRecordAdmin(admin.ModelAdmin):
     list_display = ["rule", "event", "outcome", "reason", "at"]
     list_filter = ["outcome"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records the engine writes; the admin only shows them."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(DeadLetter)
+class DeadLetterAdmin(ReadOnlyAdmin):
+    list_display = ["task", "task_id", "account", "run", "deliveries", "reason", "at"]
+    search_fields = ["task", "task_id"]
+
+
+@admin.register(RunTally)
+class RunTallyAdmin(ReadOnlyAdmin):
+    list_display = ["account", "site", "rule", "runs", "completed", "failed", "cancelled", "credits_used"]
+    list_filter = ["account"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # run numbers and all-time counts of the site's pipeline rest on it
