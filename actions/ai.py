@@ -8,14 +8,16 @@ from typing import Any
 from django.conf import settings
 
 from actions.models import AICall, PromptTemplate
-from actions.providers import Provider, ProviderError, ProviderResult, get_provider
+from actions.providers import PROVIDER_CONFIG_KEYS, Provider, ProviderError, ProviderResult, get_provider
 from actions.ratelimit import wait_for_slot
 
+PROVIDER_NAMES = sorted(PROVIDER_CONFIG_KEYS)  # what a step may name as its `provider`
 
-def provider_for(account_id: int) -> Provider:
-    """The provider named by AI_PROVIDER, with the account's prompt overrides."""
+
+def provider_for(account_id: int, name: str | None = None) -> Provider:
+    """The provider `name` (default: AI_PROVIDER), with the account's prompt overrides."""
     overrides = dict(PromptTemplate.objects.filter(account_id=account_id).values_list("function", "template"))
-    name = settings.AI_PROVIDER
+    name = name or settings.AI_PROVIDER
     config: dict[str, Any] = {"prompt_overrides": overrides or None}
     if name == "openai":
         config.update(
@@ -33,23 +35,26 @@ def provider_for(account_id: int) -> Provider:
 
 def call(ctx, function: str, method, *args, **kwargs) -> ProviderResult:
     """Call a provider method within the shared rate limit; record tokens, time and outcome."""
-    wait_for_slot(settings.AI_PROVIDER, settings.AI_REQUESTS_PER_MINUTE)
+    # The method's provider may be a step's own choice (generate_images' `provider`), not AI_PROVIDER.
+    name = getattr(getattr(method, "__self__", None), "name", None)
+    provider = name if isinstance(name, str) and name else settings.AI_PROVIDER
+    wait_for_slot(provider, settings.AI_REQUESTS_PER_MINUTE)
     started = time.monotonic()
     try:
         result = method(*args, **kwargs)
     except ProviderError as exc:
-        _record(ctx, function, exc.usage, started, error=exc.message)
+        _record(ctx, provider, function, exc.usage, started, error=exc.message)
         raise
-    _record(ctx, function, result.usage, started)
+    _record(ctx, provider, function, result.usage, started)
     return result
 
 
-def _record(ctx, function: str, usage, started: float, error: str = "") -> None:
+def _record(ctx, provider: str, function: str, usage, started: float, error: str = "") -> None:
     AICall.objects.create(
         account_id=ctx.account_id,
         run_id=ctx.run.run_id,
         step_index=ctx.step.index,
-        provider=settings.AI_PROVIDER,
+        provider=provider,
         function=function,
         model=getattr(usage, "model", "") or "",
         prompt_tokens=getattr(usage, "prompt_tokens", 0),

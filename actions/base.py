@@ -43,9 +43,14 @@ class Action:
     params_schema: ClassVar[dict[str, Any]] = {"type": "object", "properties": {}, "additionalProperties": False}
     queue: ClassVar[str] = "local"
     cost_note: ClassVar[str] = "free"
+    # Other names a param is accepted under (the seeds' names), alias -> canonical; rules store the canonical one.
+    param_aliases: ClassVar[dict[str, str]] = {}
+    # Names a client may send that this action refuses with a reason (a 400 naming the param), param -> reason.
+    refused_params: ClassVar[dict[str, str]] = {}
 
-    def estimate(self, params: dict[str, Any], *, site_id: int | None) -> Decimal:
-        """Credits this step is expected to cost (reserved when a run starts)."""
+    def estimate(self, params: dict[str, Any], *, site_id: int | None, account_id: int) -> Decimal:
+        """Credits this step is expected to cost (reserved at start); ids count only if the account's (and site's)."""
+        # Filtering by account is what stops the estimate (402 vs 202) revealing another account's items.
         return Decimal("0")
 
     def run(self, ctx: ActionContext, params: dict[str, Any]) -> StepResult:

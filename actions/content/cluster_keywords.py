@@ -3,11 +3,13 @@ from __future__ import annotations
 from django.db import transaction
 
 from actions import ai
+from actions.base import ActionError
 from actions.content.common import fail_all_or_raise, out_of_credits
 from actions.costs import PER_KEYWORD_CLUSTERED
-from actions.items import BatchOutcome, ItemAction, item_schema
+from actions.items import BatchOutcome, ItemAction, item_schema, named_items
 from actions.providers import KeywordIn, ProviderError
 from actions.registry import registry
+from backend.accounts.models import Sector
 from backend.billing.errors import InsufficientCredits
 from backend.planner.models import Cluster, Keyword
 
@@ -25,18 +27,38 @@ class ClusterKeywords(ItemAction):
     item_kind = "keyword"
     default_batch_size = 20
     default_limit = 20
-    params_schema = item_schema({"batch_size": {"type": "integer", "minimum": 1, "maximum": 20}})
+    params_schema = item_schema(
+        {
+            "batch_size": {"type": "integer", "minimum": 1, "maximum": 20},
+            "sector_id": {
+                "type": "integer",
+                "minimum": 1,
+                "description": "Take only keywords of this sector (one of the account's; the step fails otherwise).",
+            },
+        }
+    )
+    param_aliases = {"keyword_ids": "ids"}
 
     def queryset_for_site(self, site_id):
         return Keyword.objects.filter(site_id=site_id, status="new", cluster__isnull=True, disabled=False)
 
     def input_queryset(self, ctx, params):
         if params.get("ids"):
-            return Keyword.objects.filter(account_id=ctx.account_id, status="new", disabled=False)
-        return self.queryset_for_site(ctx.site_id).order_by("pk")
+            queryset = named_items(Keyword.objects.filter(status="new", disabled=False), ctx)
+        else:
+            queryset = self.queryset_for_site(ctx.site_id).order_by("pk")
+        return queryset.filter(sector_id=params["sector_id"]) if params.get("sector_id") else queryset
 
-    def estimate(self, params, *, site_id):
-        return PER_KEYWORD_CLUSTERED * self.estimate_count(params, site_id=site_id)
+    def estimate(self, params, *, site_id, account_id):
+        return PER_KEYWORD_CLUSTERED * self.estimate_count(params, site_id=site_id, account_id=account_id)
+
+    def run(self, ctx, params):
+        if params.get("sector_id"):
+            sectors = named_items(Sector.objects.filter(pk=params["sector_id"]), ctx)
+            if not sectors.exists():
+                where = f"site {ctx.site_id}" if ctx.site_id else "this account"
+                raise ActionError(f"sector_id {params['sector_id']}: no such sector in {where}", permanent=True)
+        return super().run(ctx, params)
 
     def process_batch(self, ctx, items, params):
         site_id = items[0].site_id

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import transaction
 
 from actions import ai
 from actions.base import ActionError
 from actions.content.common import out_of_credits
 from actions.costs import content_cost
-from actions.items import BatchOutcome, ItemAction, item_schema
+from actions.items import BatchOutcome, ItemAction, item_schema, named_items
 from actions.providers import ContentBrief, ProviderError
 from actions.registry import registry
 from backend.billing.errors import InsufficientCredits
@@ -28,6 +30,7 @@ class GenerateContent(ItemAction):
     default_batch_size = 1
     default_limit = 1
     params_schema = item_schema()
+    param_aliases = {"task_ids": "ids"}
 
     # in_progress too: a task whose worker died mid-call is taken again (its claim belongs to this run's step).
     INPUT_STATES = ("queued", "in_progress")
@@ -37,16 +40,16 @@ class GenerateContent(ItemAction):
 
     def input_queryset(self, ctx, params):
         if params.get("ids"):
-            return Task.objects.filter(account_id=ctx.account_id, status__in=self.INPUT_STATES)
+            return named_items(Task.objects.filter(status__in=self.INPUT_STATES), ctx)
         return self.queryset_for_site(ctx.site_id).order_by("pk")
 
-    def estimate(self, params, *, site_id):
-        tasks = self.queryset_for_site(site_id)
-        if params.get("ids"):
-            tasks = Task.objects.filter(pk__in=params["ids"], status__in=self.INPUT_STATES)
-        elif not params.get("drain"):
-            tasks = tasks.order_by("pk")[: params.get("limit", self.default_limit)]
-        return sum((content_cost(t) for t in tasks.values_list("target_word_count", flat=True)), start=0)
+    def estimate(self, params, *, site_id, account_id):
+        if site_id is None and not params.get("ids"):
+            return Decimal("0")  # run() refuses a step with neither
+        tasks = self.estimate_queryset(params, site_id=site_id, account_id=account_id)
+        if not params.get("ids") and not params.get("drain"):
+            tasks = tasks[: params.get("limit", self.default_limit)]
+        return sum((content_cost(t) for t in tasks.values_list("target_word_count", flat=True)), start=Decimal("0"))
 
     def process_batch(self, ctx, items, params):
         provider = ai.provider_for(ctx.account_id)

@@ -5,7 +5,7 @@ from django.db import transaction
 from actions import ai
 from actions.content.common import fail_all_or_raise, out_of_credits
 from actions.costs import PER_CLUSTER_IDEAS
-from actions.items import BatchOutcome, ItemAction, item_schema
+from actions.items import BatchOutcome, ItemAction, item_schema, named_items
 from actions.providers import ClusterIn, ProviderError
 from actions.registry import registry
 from backend.billing.errors import InsufficientCredits
@@ -26,17 +26,18 @@ class GenerateIdeas(ItemAction):
     default_batch_size = 1
     default_limit = 1
     params_schema = item_schema({"ideas_per_cluster": {"type": "integer", "minimum": 1, "maximum": 10}})
+    param_aliases = {"cluster_ids": "ids"}
 
     def queryset_for_site(self, site_id):
         return Cluster.objects.filter(site_id=site_id, ideas__isnull=True).exclude(status="mapped")
 
     def input_queryset(self, ctx, params):
         if params.get("ids"):
-            return Cluster.objects.filter(account_id=ctx.account_id, ideas__isnull=True)
+            return named_items(Cluster.objects.filter(ideas__isnull=True), ctx)
         return self.queryset_for_site(ctx.site_id).order_by("pk")
 
-    def estimate(self, params, *, site_id):
-        return PER_CLUSTER_IDEAS * self.estimate_count(params, site_id=site_id)
+    def estimate(self, params, *, site_id, account_id):
+        return PER_CLUSTER_IDEAS * self.estimate_count(params, site_id=site_id, account_id=account_id)
 
     def process_batch(self, ctx, items, params):
         provider = ai.provider_for(ctx.account_id)

@@ -5,7 +5,7 @@ from django.db import transaction
 from actions import ai
 from actions.content.common import fail_all_or_raise, out_of_credits
 from actions.costs import PER_IMAGE_PROMPT
-from actions.items import BatchOutcome, ItemAction, item_schema
+from actions.items import BatchOutcome, ItemAction, item_schema, named_items
 from actions.providers import ArticleIn, ProviderError
 from actions.registry import registry
 from backend.billing.errors import InsufficientCredits
@@ -31,12 +31,12 @@ class GenerateImagePrompts(ItemAction):
 
     def input_queryset(self, ctx, params):
         if params.get("ids"):
-            return Content.objects.filter(account_id=ctx.account_id, images__isnull=True)
+            return named_items(Content.objects.filter(images__isnull=True), ctx)
         return self.queryset_for_site(ctx.site_id).order_by("pk")
 
-    def estimate(self, params, *, site_id):
+    def estimate(self, params, *, site_id, account_id):
         per_content = PER_IMAGE_PROMPT * (1 + params.get("in_article_count", DEFAULT_IN_ARTICLE))
-        return per_content * self.estimate_count(params, site_id=site_id)
+        return per_content * self.estimate_count(params, site_id=site_id, account_id=account_id)
 
     def process_batch(self, ctx, items, params):
         provider = ai.provider_for(ctx.account_id)

@@ -7,11 +7,11 @@ from actions import ai
 from actions.base import ActionError
 from actions.content.common import out_of_credits
 from actions.costs import image_cost
-from actions.items import BatchOutcome, ItemAction, item_schema
+from actions.items import BatchOutcome, ItemAction, item_schema, named_items
 from actions.providers import ProviderError
 from actions.registry import registry
 from backend.billing.errors import InsufficientCredits
-from backend.writer.models import Image
+from backend.writer.models import Content, Image
 
 SIZES = ["256x256", "512x512", "1024x1024", "1792x1024", "1024x1792"]
 
@@ -22,29 +22,54 @@ class GenerateImages(ItemAction):
     name = "Generate images"
     description = (
         "Renders pending image prompts into PNG files under MEDIA_ROOT (status `generated`), or marks "
-        "them `failed` with the reason. `concurrency` renders several at once within the rate limit."
+        "them `failed` with the reason. `concurrency` renders several at once within the rate limit. "
+        "`content_id` renders all of one article's pending images; `provider` picks the AI provider."
     )
     queue = "ai"
     cost_note = "1-4 credits per image (size, quality)"
     item_kind = "image"
     default_batch_size = 1
     default_limit = 1
-    params_schema = item_schema({"size": {"enum": SIZES}, "quality": {"enum": ["standard", "hd"]}})
+    params_schema = item_schema(
+        {
+            "size": {"enum": SIZES},
+            "quality": {"enum": ["standard", "hd"]},
+            "content_id": {
+                "type": "integer",
+                "minimum": 1,
+                "description": "Only this content's pending images, all of them unless `limit` is given "
+                "(content of the run's site; the step fails for any other).",
+            },
+            "provider": {
+                "enum": ai.PROVIDER_NAMES,
+                "description": "The AI provider for this step (default: the AI_PROVIDER setting).",
+            },
+        }
+    )
 
     def queryset_for_site(self, site_id):
         return Image.objects.filter(site_id=site_id, status="pending").exclude(prompt="")
 
     def input_queryset(self, ctx, params):
         if params.get("ids"):
-            return Image.objects.filter(account_id=ctx.account_id, status="pending")
-        return self.queryset_for_site(ctx.site_id).order_by("pk")
+            queryset = named_items(Image.objects.filter(status="pending"), ctx)
+        else:
+            queryset = self.queryset_for_site(ctx.site_id).order_by("pk")
+        return queryset.filter(content_id=params["content_id"]) if params.get("content_id") else queryset
 
-    def estimate(self, params, *, site_id):
+    def estimate(self, params, *, site_id, account_id):
         unit = image_cost(params.get("size", "1024x1024"), params.get("quality", "standard"))
-        return unit * self.estimate_count(params, site_id=site_id)
+        return unit * self.estimate_count(_whole_content(params), site_id=site_id, account_id=account_id)
+
+    def run(self, ctx, params):
+        if params.get("content_id"):
+            if not named_items(Content.objects.filter(pk=params["content_id"]), ctx).exists():
+                where = f"site {ctx.site_id}" if ctx.site_id else "this account"
+                raise ActionError(f"content_id {params['content_id']}: no such content in {where}", permanent=True)
+        return super().run(ctx, _whole_content(params))
 
     def process_batch(self, ctx, items, params):
-        provider = ai.provider_for(ctx.account_id)
+        provider = self._provider(ctx, params)
         size, quality = params.get("size", "1024x1024"), params.get("quality", "standard")
         outcome = BatchOutcome(consumed=len(items))
         for image in items:
@@ -62,6 +87,14 @@ class GenerateImages(ItemAction):
         outcome.result["images_failed"] = len(outcome.failed)
         return outcome
 
+    def _provider(self, ctx, params):
+        if not params.get("provider"):
+            return ai.provider_for(ctx.account_id)
+        try:
+            return ai.provider_for(ctx.account_id, params["provider"])
+        except ValueError as exc:  # e.g. `openai` chosen without OPENAI_API_KEY: retrying cannot help
+            raise ActionError(f"AI provider {params['provider']!r}: {exc}", permanent=True) from exc
+
     def _fail(self, image: Image, message: str) -> None:
         image.status, image.error = Image.Status.FAILED, message[:2000]
         image.save(update_fields=["status", "error", "updated_at"])
@@ -77,3 +110,10 @@ class GenerateImages(ItemAction):
                 ctx.charge(cost, operation=self.key, object_type="image", object_id=image.pk)
         except InsufficientCredits as exc:
             raise out_of_credits(exc) from exc
+
+
+def _whole_content(params: dict) -> dict:
+    """`content_id` without `limit` means every pending image of that content (the seeds' meaning)."""
+    if params.get("content_id") and "limit" not in params and not params.get("ids"):
+        return {**params, "drain": True}
+    return params

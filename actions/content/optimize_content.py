@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 
-from actions.items import BatchOutcome, ItemAction, item_schema
+from actions.items import BatchOutcome, ItemAction, item_schema, named_items
 from actions.providers.base import html_h2_headings, html_text
 from actions.registry import registry
 from backend.writer.models import Content
@@ -102,14 +102,20 @@ class OptimizeContent(ItemAction):
     default_batch_size = 20
     default_limit = 20
     params_schema = item_schema({"rescore": {"type": "boolean", "description": "Also content already scored."}})
+    param_aliases = {"content_ids": "ids"}
+    # The seeds list integration_id beside optimize_content, but an SEO pass publishes nothing: say so at save.
+    refused_params = {
+        "integration_id": "optimize_content publishes nothing; choose the integration on publish_to_wordpress"
+    }
 
     def queryset_for_site(self, site_id):
         return Content.objects.filter(site_id=site_id, status__in=["draft", "review"], seo_score__isnull=True)
 
     def input_queryset(self, ctx, params):
-        if params.get("ids") or params.get("rescore"):
-            queryset = Content.objects.filter(account_id=ctx.account_id)
-            return queryset if params.get("ids") else queryset.filter(site_id=ctx.site_id).order_by("pk")
+        if params.get("ids"):
+            return named_items(Content.objects.all(), ctx)
+        if params.get("rescore"):
+            return Content.objects.filter(account_id=ctx.account_id, site_id=ctx.site_id).order_by("pk")
         return self.queryset_for_site(ctx.site_id).order_by("pk")
 
     def process_batch(self, ctx, items, params):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from actions.items import BatchOutcome, ItemAction, item_schema
+from actions.items import BatchOutcome, ItemAction, item_schema, named_items
 from actions.registry import registry
 from backend.planner.models import ContentIdea
 from backend.writer.models import Task
@@ -25,7 +25,7 @@ class QueueToWriter(ItemAction):
 
     def input_queryset(self, ctx, params):
         if params.get("ids"):
-            return ContentIdea.objects.filter(account_id=ctx.account_id, status="new")
+            return named_items(ContentIdea.objects.filter(status="new"), ctx)
         return self.queryset_for_site(ctx.site_id).order_by("pk")
 
     def process_batch(self, ctx, items, params):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Q
 
-from actions.items import BatchOutcome, ItemAction, item_schema
+from actions.items import BatchOutcome, ItemAction, item_schema, named_items
 from actions.registry import registry
 from backend.writer.models import Content
 
@@ -12,27 +12,39 @@ class ReviewGate(ItemAction):
     key = "review_gate"
     name = "Review gate"
     description = (
-        "Moves drafts whose images are all done (none pending) to `review`: the manual review gate. "
-        "Publishing is never automatic here."
+        "Moves drafts whose images are all done (none pending) to `review`: the manual review gate; with "
+        "`require_images` false, every draft. Publishing is never automatic here."
     )
     queue = "local"
     cost_note = "free"
     item_kind = "content"
     default_batch_size = 50
     default_limit = 50
-    params_schema = item_schema()
+    params_schema = item_schema(
+        {
+            "require_images": {
+                "type": "boolean",
+                "default": True,
+                "description": "Only drafts with images, none of them pending (the pipeline turns this off when "
+                "its image stages are off).",
+            }
+        }
+    )
 
-    def queryset_for_site(self, site_id):
-        return (
-            Content.objects.filter(site_id=site_id, status="draft")
-            .annotate(pending_images=Count("images", filter=Q(images__status="pending")), all_images=Count("images"))
-            .filter(pending_images=0, all_images__gt=0)
-        )
+    def queryset_for_site(self, site_id, *, require_images: bool = True):
+        drafts = Content.objects.filter(site_id=site_id, status="draft")
+        if not require_images:
+            return drafts
+        return drafts.annotate(
+            pending_images=Count("images", filter=Q(images__status="pending")), all_images=Count("images")
+        ).filter(pending_images=0, all_images__gt=0)
 
     def input_queryset(self, ctx, params):
+        require_images = params.get("require_images", True)
         if params.get("ids"):
-            return Content.objects.filter(account_id=ctx.account_id, status="draft").exclude(images__status="pending")
-        return self.queryset_for_site(ctx.site_id).order_by("pk")
+            drafts = Content.objects.filter(status="draft")
+            return named_items(drafts.exclude(images__status="pending") if require_images else drafts, ctx)
+        return self.queryset_for_site(ctx.site_id, require_images=require_images).order_by("pk")
 
     def process_batch(self, ctx, items, params):
         for content in items:

@@ -7,7 +7,14 @@ from typing import Any
 from actions.base import ActionError
 from actions.items import BatchOutcome, ItemAction, item_schema
 from actions.registry import registry
-from backend.integrations.services import PublishError, PublishOptions, content_publish, publishing_target
+from backend.integrations.models import Integration
+from backend.integrations.services import (
+    PublishError,
+    PublishOptions,
+    content_publish,
+    integration_client,
+    publishing_target,
+)
 from backend.writer.models import Content
 
 NAMES = {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 200}, "maxItems": 50}
@@ -20,7 +27,8 @@ class PublishToWordPress(ItemAction):
     description = (
         "Create or update a WordPress post (featured image, categories, tags) for each approved "
         "content item of the site, through the site's WordPress integration; the content becomes "
-        "published. With `ids`, published content is published again (its post is updated)."
+        "published. With `ids`, published content is published again (its post is updated). "
+        "`integration_id` publishes every item through that integration instead."
     )
     queue = "publish"
     item_kind = "content"
@@ -38,8 +46,15 @@ class PublishToWordPress(ItemAction):
                 "default": True,
                 "description": "Upload the featured image and set it on the post.",
             },
+            "integration_id": {
+                "type": "integer",
+                "minimum": 1,
+                "description": "Publish through this WordPress integration (an active one of the account; the step "
+                "fails for any other) instead of each content's own site integration.",
+            },
         }
     )
+    param_aliases = {"content_ids": "ids"}
 
     def queryset_for_site(self, site_id):
         return Content.objects.filter(site_id=site_id, status=Content.Status.APPROVED)
@@ -49,6 +64,14 @@ class PublishToWordPress(ItemAction):
         queryset = Content.objects.filter(account_id=ctx.account_id, status__in=states)
         return (queryset.filter(site_id=ctx.site_id) if ctx.site_id is not None else queryset).order_by("pk")
 
+    def run(self, ctx, params: dict[str, Any]):
+        if params.get("integration_id"):
+            try:
+                _chosen_target(account_id=ctx.account_id, integration_id=params["integration_id"])
+            except PublishError as exc:  # checked before any item is claimed
+                raise ActionError(exc.message, permanent=True) from exc
+        return super().run(ctx, params)
+
     def process_batch(self, ctx, items: list, params: dict[str, Any]) -> BatchOutcome:
         options = PublishOptions(
             status=params.get("status", "draft"),
@@ -56,7 +79,8 @@ class PublishToWordPress(ItemAction):
             tags=tuple(params.get("tags", ())),
             include_featured_image=params.get("include_featured_image", True),
         )
-        outcome, transient, targets = BatchOutcome(), [], _Targets()
+        outcome, transient = BatchOutcome(), []
+        targets = _Targets(account_id=ctx.account_id, integration_id=params.get("integration_id"))
         for content in items:
             try:
                 integration, client = targets.for_site(content.site_id)
@@ -74,13 +98,38 @@ class PublishToWordPress(ItemAction):
         return outcome
 
 
+def _chosen_target(*, account_id: int, integration_id: int):
+    """The account's active WordPress integration `integration_id` and a client; PublishError otherwise."""
+    # Another account's integration is "not found" exactly like a missing one: no way to learn it exists.
+    integration = Integration.objects.filter(
+        pk=integration_id, account_id=account_id, kind=Integration.Kind.WORDPRESS, is_active=True
+    ).first()
+    if integration is None:
+        raise PublishError(
+            f"integration_id {integration_id}: no active WordPress integration with this id in the account",
+            permanent=True,
+        )
+    try:
+        return integration, integration_client(integration=integration)
+    except ValueError as exc:  # the password was encrypted with another FIELD_ENCRYPTION_KEY
+        raise PublishError(f"WordPress integration {integration_id}: {exc}", permanent=True) from exc
+
+
 class _Targets(dict):
-    """Each site's integration and client, looked up once per batch (a missing one fails all its items)."""
+    """Each site's integration and client (or the step's chosen one), looked up once per batch."""
+
+    def __init__(self, *, account_id: int, integration_id: int | None = None) -> None:
+        super().__init__()
+        self.account_id, self.integration_id = account_id, integration_id
 
     def for_site(self, site_id: int):
         if site_id not in self:
             try:
-                self[site_id] = publishing_target(site_id=site_id)
+                self[site_id] = (
+                    _chosen_target(account_id=self.account_id, integration_id=self.integration_id)
+                    if self.integration_id
+                    else publishing_target(site_id=site_id)
+                )
             except PublishError as exc:
                 self[site_id] = exc
         if isinstance(self[site_id], PublishError):

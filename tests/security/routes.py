@@ -31,6 +31,10 @@ NOT_ACCOUNT_SCOPED = {
     "automation-hook": "a webhook token, unauthenticated by design: "
     "test_it_answers_a_hook_only_with_its_token_and_signature",
     "prompt-detail": "an AI function name, per account: test_it_keeps_prompt_overrides_per_account",
+    "auth-token-detail": "a token id, per user (a teammate's too is a 404): "
+    "tests/backend/accounts/test_tokens.py::test_it_answers_404_for_another_users_token_even_a_teammates",
+    "scheduled-task-detail": "a schedule fire '<rule id>:<unix seconds>' or a scheduled run's run_id: "
+    "tests/rules/test_scheduled_tasks_api.py::test_it_answers_404_to_charlie_for_alices_scheduled_tasks",
 }
 # Routes with no object id at all: they answer about the caller (test_it_shows_charlie_nothing_of_alice_without_ids).
 NO_OBJECT_ID = {
@@ -40,10 +44,14 @@ NO_OBJECT_ID = {
     "auth-logout",
     "auth-me",
     "auth-session",
+    "auth-tokens",  # the caller's own tokens
     "credits",
     "credit-costs",
     "prompts",
     "api-root",
+    # Not a model's rows (computed fires + scheduled runs), so not in test_isolation's lists; its own test:
+    # tests/rules/test_scheduled_tasks_api.py::test_it_lists_none_of_alices_scheduled_tasks_to_charlie
+    "scheduled-task-list",
 }
 # Viewset actions without an id, and how test_isolation.py covers each.
 COLLECTION_ACTIONS = {
@@ -53,6 +61,7 @@ COLLECTION_ACTIONS = {
     "bulk_create": "body",
     "import_csv": "body",
     "bulk_approve": "body",
+    "import_rules": "body",
     "action_types": "catalog",
     "trigger_types": "catalog",
 }

@@ -150,9 +150,9 @@ class World:
             account=alice.account, function="generate_ideas", template=f"{MARKER} {{cluster_name}}"
         )
         with capture(execute=False):  # runs are created and started; nothing executes
-            self.run = rule_execute(rule=self.rule, payload={"who": MARKER}, site_id=site.id)
-            self.pipeline_run = automation.run_now(site=site)
-            self.charlie_run = automation.run_now(site=charlie.site)
+            self.run = rule_execute(rule=self.rule, payload={"who": MARKER}, site_id=site.id).run
+            self.pipeline_run = automation.run_now(site=site).run
+            self.charlie_run = automation.run_now(site=charlie.site).run
         assert self.run.steps.count() == 2 and self.pipeline_run.steps.exists()
         for run in (self.run, self.pipeline_run):
             RunLog.objects.create(run=run, message=f"log {MARKER}")
@@ -297,6 +297,9 @@ def test_it_shows_charlie_nothing_of_alice_without_ids(route, twin, world, charl
 # --- ids of Alice's objects inside Charlie's request bodies ----------------------------------------
 
 
+MANUAL_LOG = {"trigger": {"type": "manual"}, "actions": [{"type": "log", "params": {"message": "m"}}]}
+
+
 def _reference_bodies(route: Route, world: World) -> list[tuple[str, dict]]:
     """(field, body) pairs naming one of Alice's objects, for each relation the route's serializer accepts."""
     action = route.actions["post"]
@@ -305,6 +308,7 @@ def _reference_bodies(route: Route, world: World) -> list[tuple[str, dict]]:
         "bulk_create": [("site", {"site": site, "keywords": [{"text": "charlie"}]})],
         "import_csv": [("site", {"site": site})],
         "bulk_approve": [("ids", {"ids": [content]})],
+        "import_rules": [("rules.0.site", {"rules": [{"name": "mine", "site": site, **MANUAL_LOG}]})],
     }
     if action in explicit:
         return explicit[action]
