@@ -101,7 +101,7 @@ def _run_rule(rule, site) -> tuple[list[float], float, int]:
     from rules.services import rule_execute
 
     with counting_queries() as counter:
-        run_ = rule_execute(rule=rule, site_id=site.id, trigger_type="manual")
+        run_ = rule_execute(rule=rule, site_id=site.id, trigger_type="manual").run
     run_ = wait_finished(run_, timeout=120, poll=0.01)
     if run_.status != "completed":
         raise RuntimeError(f"the log rule's run ended {run_.status}: {run_.error_message}")

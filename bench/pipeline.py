@@ -24,7 +24,7 @@ One site's seven-stage preset run (`backend.automation.services.run_now`, the co
 `run_now/` endpoint) on a site holding {SIZES[0]:,} or {SIZES[1]:,} new keywords, with the `local`
 provider (`AI_PROVIDER=local`, `AI_LOCAL_LATENCY=0`: no simulated network wait, so the provider's own
 CPU work is in the figures: TF-IDF clustering, article writing, PNG rendering). The site's
-`AutomationConfig` is changed through `config_update` (which rewrites the preset rule):
+The pipeline configuration is changed through `config_update` (which writes the preset rule):
 **within_stage_delay = 0 and between_stage_delay = 0** (the defaults, 3 s and 5 s, would add sleep,
 not work); everything else is the default (batch sizes 20/1/20/1/1/1, concurrency 1, 3 ideas per
 cluster, 1 featured + 3 in-article images per article).
@@ -119,7 +119,7 @@ def _one_run(size: int, rep: int, stages: tuple[int, ...]) -> RunFigures:
         before = worker.stats()
         started = time.perf_counter()
         with counting_queries() as bench_queries:
-            run_ = run_now(site=site)
+            run_ = run_now(site=site).run
         try:
             run_ = wait_finished(run_, timeout=TIMEOUT)
         except TimeoutError as exc:

@@ -10,16 +10,15 @@ CREDITS = Decimal("10000000")  # enough for any run here; credits are not what i
 
 
 def pipeline_site(label: str, **config: Any):
-    """A new account and site (the preset rule comes with it) with credits, its AutomationConfig updated
-    through the real service (`config_update`, which syncs the preset rule); returns (site, config)."""
-    from backend.automation.services import config_for, config_update
+    """A new account and site (the preset rule comes with it) with credits, its pipeline configuration updated
+    through the real service (`config_update`, which writes the preset rule); returns (site, config)."""
+    from backend.automation.services import config_update
     from backend.billing.services import credits_add
     from bench.env import account_make
 
     account, site = account_make(label)
     credits_add(account_id=account.id, amount=CREDITS, operation="initial_grant")
-    config = config_update(config=config_for(site), **config)
-    return site, config
+    return site, config_update(site=site, **config).config
 
 
 def only_stages(*numbers: int) -> dict[str, bool]:

@@ -18,7 +18,7 @@ TIMEOUT = 300
 
 ABOUT = f"""\
 Stage 4 alone (`generate_content`, the preset's step 4; stages 1–3 and 5–7 switched off in the
-site's `AutomationConfig`, delays 0) on **{TASKS} queued writing tasks** (each with its idea, cluster
+site's pipeline configuration, delays 0) on **{TASKS} queued writing tasks** (each with its idea, cluster
 and target keywords, as stage 3 leaves them), with the `local` provider told to wait
 **`AI_LOCAL_LATENCY={LATENCY}` s per call**, as a remote model would. The run is started with
 `run_now` and executed by **one real Celery worker process** (`-P threads -c 1`, `bench/worker.py`):
@@ -84,7 +84,7 @@ def _one(concurrency: int, batch: int, label: str) -> Figures:
     )
     _queued_tasks(site, TASKS)
     started = time.perf_counter()
-    run_ = wait_finished(run_now(site=site), timeout=TIMEOUT, poll=0.05)
+    run_ = wait_finished(run_now(site=site).run, timeout=TIMEOUT, poll=0.05)
     wall = time.perf_counter() - started
     step = run_.steps.get(index=3)
     calls = list(

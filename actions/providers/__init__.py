@@ -35,6 +35,7 @@ __all__ = [
     "ProviderResult",
     "Usage",
     "get_provider",
+    "provider_class",
     "PROVIDER_CONFIG_KEYS",
 ]
 
@@ -58,6 +59,20 @@ PROVIDER_CONFIG_KEYS: dict[str, frozenset[str]] = {
         }
     ),
 }
+
+
+def provider_class(name: str) -> type[Provider]:
+    """The provider class of a name (for what it declares, such as its expected output ratios)."""
+    key = (name or "").strip().lower()
+    if key == "local":
+        from actions.providers.local import LocalProvider
+
+        return LocalProvider
+    if key == "openai":
+        from actions.providers.openai_provider import OpenAIProvider
+
+        return OpenAIProvider
+    raise ValueError(f"unknown AI provider {name!r}; expected one of {sorted(PROVIDER_CONFIG_KEYS)}")
 
 
 def get_provider(name: str, **config: Any) -> Provider:

@@ -184,6 +184,16 @@ class Provider(ABC):
     """An AI backend; each method returns a ProviderResult or raises ProviderError (ValueError for bad arguments)."""
 
     name: ClassVar[str]
+    # What a run can expect before it has history: clusters made per keyword clustered (the seeds' 1 per 5).
+    clusters_per_keyword: ClassVar[float] = 0.2
+
+    @classmethod
+    def forecast_clusters(
+        cls, keywords: Sequence[str], *, existing_clusters: Sequence[str], batch_size: int
+    ) -> int | None:
+        """How many new clusters clustering `keywords` in batches would make, when the provider can tell without
+        calling anything; None when it cannot (estimates then use `clusters_per_keyword` or history)."""
+        return None
 
     @abstractmethod
     def cluster_keywords(

@@ -7,4 +7,4 @@ class AutomationConfigApp(AppConfig):
     verbose_name = "Seven-stage pipeline"
 
     def ready(self) -> None:
-        from backend.automation import receivers  # noqa: F401  (preset on site creation, run notifications)
+        from backend.automation import preset, receivers  # noqa: F401  (the preset's guard; preset per site, notifications)

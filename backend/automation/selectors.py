@@ -5,20 +5,28 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Avg, Count, F, Q
+from django.db.models import Avg, Count, F, Q, Sum
 from django.utils import timezone
 
 from backend.accounts.models import Site
-from backend.automation.models import AutomationConfig
+from backend.automation.config import PipelineConfig
 from backend.automation.projection import completed_preset_runs, historical_averages, projection
 from backend.automation.stages import BY_NUMBER, PRESET_KEY, STAGES
 from backend.planner.models import ContentIdea
 from backend.writer.models import Image, Task
-from rules.models import AutomationRun, RunLog, RunStep
+from rules.models import AutomationRun, RunLog, RunStep, RunTally
+from rules.progress import live_counts, progress_percent
 
 
 def pipeline_runs(site: Site):
     return AutomationRun.objects.filter(site=site, rule__preset_key=PRESET_KEY)
+
+
+def pruned_pipeline_runs(site: Site) -> int:
+    """How many of the site's pipeline runs were pruned (rules/retention.py). A site's pipeline runs one at a
+    time, so the pruned ones are its oldest and live run numbers count on from there."""
+    tallies = RunTally.objects.filter(site=site, rule__preset_key=PRESET_KEY)
+    return tallies.aggregate(n=Sum("runs"))["n"] or 0
 
 
 def hms(seconds: float | None) -> str:
@@ -70,11 +78,11 @@ def stage_result(step: RunStep) -> dict:
 
 
 def run_number(run: AutomationRun) -> int:
-    """The run's sequential number among its site's pipeline runs (by start order), in one count."""
+    """The run's sequential number among its site's pipeline runs (by start order), pruned ones included."""
     earlier = pipeline_runs(run.site).filter(
         Q(created_at__lt=run.created_at) | Q(created_at=run.created_at, pk__lte=run.pk)
     )
-    return earlier.count()
+    return pruned_pipeline_runs(run.site) + earlier.count()
 
 
 def run_payload(run: AutomationRun, steps: list[RunStep]) -> dict:
@@ -104,59 +112,29 @@ def run_payload(run: AutomationRun, steps: list[RunStep]) -> dict:
     return data
 
 
-def progress_percent(run: AutomationRun, steps: list[RunStep]) -> float:
-    """Each stage an equal share; the running stage counts by the items it has done of those it sees."""
-    if run.status == "completed":
-        return 100.0
-    if not steps:
-        return 0.0
-    finished = sum(s.status in ("completed", "skipped", "failed", "cancelled") for s in steps)
-    current = next((s for s in steps if s.status in ("running", "pending") and s.index == run.current_step), None)
-    fraction = 0.0
-    if current is not None and current.status == "running" and run.site_id:
-        done = live_counts(current)["input_count"]
-        waiting = _pending(current, run.site_id)
-        fraction = done / (done + waiting) if done + waiting else 0.0
-    return round(100.0 * (finished + fraction) / len(steps), 1)
-
-
-def _pending(step: RunStep, site_id: int) -> int:
-    from actions.registry import UnknownAction, registry
-
-    try:
-        action = registry.get(step.action_type)
-    except UnknownAction:
-        return 0
-    return action.pending_count(site_id) if hasattr(action, "pending_count") else 0
-
-
-def live_counts(step: RunStep) -> dict:
-    """A step's counts, including the batches a running step has finished so far."""
-    live = step.result.get("progress") or {}
-    return {
-        "input_count": step.input_count + live.get("input_count", 0),
-        "output_count": step.output_count + live.get("output_count", 0),
-    }
-
-
 def current_run(site: Site) -> dict:
+    """The active run with its last 50 log lines; and the last finished run (the dashboard says how it ended)."""
+    finished = pipeline_runs(site).filter(status__in=AutomationRun.FINISHED).order_by("-completed_at", "-id")
+    last = finished.values("run_id", "status", "error_message", "completed_at").first()
     run = pipeline_runs(site).filter(status__in=AutomationRun.ACTIVE).order_by("-created_at").first()
     if run is None:
-        return {"run": None, "activity_log": []}
+        return {"run": None, "activity_log": [], "last_run": last}
     lines = list(RunLog.objects.filter(run=run).order_by("-id")[:50])[::-1]
     return {
         "run": run_payload(run, list(run.steps.all())),
         "activity_log": [f"{line.at:%H:%M:%S} - {line.message}" for line in lines],
+        "last_run": last,
     }
 
 
 def history(site: Site, *, page: int, page_size: int) -> dict:
     runs = pipeline_runs(site).order_by("-created_at", "-id")
     total = runs.count()
+    newest_number = pruned_pipeline_runs(site) + total  # the pagination counts only the runs still listed
     offset = (page - 1) * page_size
     rows = list(runs.prefetch_related("steps")[offset : offset + page_size])
     return {
-        "runs": [history_row(run, total - offset - i, site) for i, run in enumerate(rows)],
+        "runs": [history_row(run, newest_number - offset - i, site) for i, run in enumerate(rows)],
         "pagination": {
             "page": page,
             "page_size": page_size,
@@ -216,7 +194,7 @@ def _window_stats(runs) -> tuple[Decimal, float]:
     return Decimal(credits), span.total_seconds() if span else 0.0
 
 
-def overview_stats(site: Site, config: AutomationConfig) -> dict:
+def overview_stats(site: Site, config: PipelineConfig) -> dict:
     now = timezone.now()
     runs = pipeline_runs(site)
     recent = runs.filter(created_at__gte=now - timedelta(days=30))
@@ -240,7 +218,7 @@ def overview_stats(site: Site, config: AutomationConfig) -> dict:
     averages, used = history
     return {
         "run_statistics": {
-            "total_runs": runs.count(),
+            "total_runs": pruned_pipeline_runs(site) + runs.count(),
             "completed_runs": counts["completed"],
             "failed_runs": counts["failed"],
             "success_rate": round(100.0 * counts["completed"] / counts["finished"], 1) if counts["finished"] else 0,
@@ -256,7 +234,7 @@ def overview_stats(site: Site, config: AutomationConfig) -> dict:
             "total_estimated_credits": float(total),
             "recommended_buffer": float(buffer),
             "current_balance": float(balance),
-            "is_sufficient": balance >= buffer,
+            "is_sufficient": balance >= total,  # what Run Now and the schedule row test: the reservation
             "expected_outputs": outputs,
         },
         "attention_items": attention_items(site),
@@ -279,10 +257,9 @@ def run_detail(run: AutomationRun) -> dict:
     site = run.site
     steps = list(run.steps.all())
     number = run_number(run)
-    config = AutomationConfig.objects.filter(site=site).first() or AutomationConfig(site=site)
     averages = _per_run_stage_averages(site, excluding=run)
     stages = [
-        _stage_detail(stage, next((s for s in steps if s.index == stage.number - 1), None), averages, config)
+        _stage_detail(stage, next((s for s in steps if s.index == stage.number - 1), None), averages)
         for stage in STAGES
     ]
     total_in = sum(s.input_count for s in steps)
@@ -343,7 +320,7 @@ def _per_run_stage_averages(site: Site, *, excluding: AutomationRun) -> dict[int
     }
 
 
-def _stage_detail(stage, step: RunStep | None, averages: dict, config: AutomationConfig) -> dict:
+def _stage_detail(stage, step: RunStep | None, averages: dict) -> dict:
     result = (
         stage_result(step)
         if step
@@ -366,7 +343,7 @@ def _stage_detail(stage, step: RunStep | None, averages: dict, config: Automatio
         "action": stage.action,
         "type": stage.kind,
         "status": result["status"],
-        "is_enabled": getattr(config, f"stage_{stage.number}_enabled", True),
+        "is_enabled": step is None or step.params.get("enabled", True) is not False,  # as this run had it
         "result": result,
         "efficiency": {
             "cost_per_input": round(credits / inputs, 3) if inputs else 0.0,

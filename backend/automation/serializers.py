@@ -2,22 +2,61 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from backend.automation.models import MAX_BATCH, AutomationConfig
+from backend.automation.config import FREQUENCIES
+from backend.automation.models import MAX_BATCH
 from backend.core.api import StrictSerializerMixin
 
+MAX_CLUSTER_BATCH = 20  # keyword clustering takes at most 20 keywords per call
 
-class AutomationConfigSerializer(StrictSerializerMixin, serializers.ModelSerializer):
+
+def _batch(stage: int, most: int = MAX_BATCH) -> serializers.IntegerField:
+    return serializers.IntegerField(min_value=1, max_value=most, help_text=f"Items per batch in stage {stage}.")
+
+
+class AutomationConfigSerializer(StrictSerializerMixin, serializers.Serializer):
+    """The seeds' config fields. They are the site's preset rule: a change here is a new version of that rule,
+    and a change to the rule in the rule editor shows here."""
+
     site_id = serializers.IntegerField(read_only=True)
+    rule_id = serializers.IntegerField(read_only=True, help_text="The preset rule that holds this configuration.")
+    is_enabled = serializers.BooleanField(help_text="Scheduled runs on or off (the preset rule's is_active).")
+    frequency = serializers.ChoiceField(
+        choices=[*FREQUENCIES, "custom"],
+        help_text="'custom' is a cron set in the rule editor; it is kept until another frequency is chosen.",
+    )
+    scheduled_time = serializers.TimeField(help_text="In `timezone` (the site's).")
+    scheduled_weekday = serializers.IntegerField(min_value=0, max_value=6, help_text="Weekly: 0 Monday … 6 Sunday.")
+    scheduled_day_of_month = serializers.IntegerField(min_value=1, max_value=28, help_text="Monthly: day 1–28.")
+    timezone = serializers.CharField(read_only=True)
+    schedule_description = serializers.CharField(read_only=True)
+    stage_1_batch_size = _batch(1, MAX_CLUSTER_BATCH)
+    stage_2_batch_size = _batch(2)
+    stage_3_batch_size = _batch(3)
+    stage_4_batch_size = _batch(4)
+    stage_5_batch_size = _batch(5)
+    stage_6_batch_size = _batch(6)
+    within_stage_delay = serializers.IntegerField(min_value=0, max_value=600, help_text="Seconds between batches.")
+    between_stage_delay = serializers.IntegerField(min_value=0, max_value=3600, help_text="Seconds between stages.")
+    stage_1_enabled = serializers.BooleanField()
+    stage_2_enabled = serializers.BooleanField()
+    stage_3_enabled = serializers.BooleanField()
+    stage_4_enabled = serializers.BooleanField()
+    stage_5_enabled = serializers.BooleanField()
+    stage_6_enabled = serializers.BooleanField()
+    stage_7_enabled = serializers.BooleanField()
+    stage_4_concurrency = serializers.IntegerField(min_value=1, max_value=16)
+    stage_6_concurrency = serializers.IntegerField(min_value=1, max_value=16)
+    ideas_per_cluster = serializers.IntegerField(min_value=1, max_value=10)
+    notify_email = serializers.BooleanField()
+    notify_webhook_url = serializers.URLField(max_length=500, allow_blank=True)
+    next_run_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    last_run_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    updated_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
-    class Meta:
-        model = AutomationConfig
-        exclude = ["id", "account", "site"]
-        read_only_fields = ["last_run_at", "next_run_at", "updated_at"]
-        extra_kwargs = {f"stage_{n}_batch_size": {"min_value": 1, "max_value": MAX_BATCH} for n in range(1, 7)}
-
-    def validate_stage_1_batch_size(self, value: int) -> int:
-        if value > 20:
-            raise serializers.ValidationError("keyword clustering takes at most 20 keywords per call")
+    def validate_frequency(self, value: str) -> str:
+        current = getattr(self.instance, "frequency", None)
+        if value == "custom" and current != "custom":
+            raise serializers.ValidationError("a custom schedule (any cron) is set in the rule editor")
         return value
 
 
@@ -30,7 +69,7 @@ class RunQuerySerializer(serializers.Serializer):
 
 
 class HistoryQuerySerializer(SiteQuerySerializer):
-    page = serializers.IntegerField(min_value=1, default=1)
+    page = serializers.IntegerField(min_value=1, max_value=100_000, default=1)  # its offset must fit a query
     page_size = serializers.IntegerField(min_value=1, max_value=100, default=20)
 
 

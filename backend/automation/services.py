@@ -1,43 +1,70 @@
-"""Write operations of the pipeline: update the config, run now, notify when a run ends."""
+"""Write operations of the pipeline: read and update the config (its preset rule), run now, retry failed
+items, notify when a run ends."""
 
 from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
+from typing import Any
 
 import requests
 from django.conf import settings
 from django.core.mail import send_mail
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.utils import timezone
 
 from backend.accounts.models import Site
+from backend.automation.config import PipelineConfig, config_from_rule, rule_changes
 from backend.automation.models import AutomationConfig
-from backend.automation.preset import config_sync, preset_install, preset_rule
-from rules.models import AutomationRun
-from rules.services import rule_execute
+from backend.automation.preset import preset_install, preset_rule
+from backend.core.outbound import outbound_request, signature_headers
+from backend.writer.models import Image, Task
+from rules.dispatch import TriggerResult, events_batched
+from rules.models import AutomationRule, AutomationRun
+from rules.services import rule_execute, rule_signing_secret_ensure, rule_update
 
 log = logging.getLogger(__name__)
 
 
-def config_for(site: Site) -> AutomationConfig:
-    """The site's config; a site created before the preset existed gets it now."""
-    config = AutomationConfig.objects.filter(site=site).first()
-    if config is None:
-        preset_install(site)
-        config = AutomationConfig.objects.get(site=site)
-    return config
+def config_for(site: Site) -> PipelineConfig:
+    """The site's pipeline configuration, read from its preset rule (installed now if the site has none)."""
+    rule = preset_install(site)
+    notify = AutomationConfig.objects.get(site=site)
+    last = (
+        AutomationRun.objects.filter(rule=rule, started_at__isnull=False)
+        .order_by("-started_at")
+        .values_list("started_at", flat=True)
+        .first()
+    )
+    return config_from_rule(rule, notify=notify, last_run_at=last)
+
+
+NOTIFY_FIELDS = ("notify_email", "notify_webhook_url")
+
+
+@dataclass(frozen=True)
+class ConfigUpdated:
+    config: PipelineConfig
+    signing_secret: str | None  # shown once: the notification webhook's signing secret, when it was just made
 
 
 @transaction.atomic
-def config_update(*, config: AutomationConfig, **fields) -> AutomationConfig:
-    """Save validated fields and carry them into the site's preset rule (schedule, params, active)."""
-    for name, value in fields.items():
-        setattr(config, name, value)
-    config.full_clean()
-    config.save()
-    config_sync(config)
-    return config
+def config_update(*, site: Site, user=None, **fields: Any) -> ConfigUpdated:
+    """Write validated config fields into the site's preset rule (a new rule version) and its notifications."""
+    rule = preset_install(site)
+    rule_fields = {k: v for k, v in fields.items() if k not in NOTIFY_FIELDS}
+    if rule_fields:
+        rule_update(rule=rule, user=user, **rule_changes(rule, rule_fields))
+    notify = {k: v for k, v in fields.items() if k in NOTIFY_FIELDS}
+    if notify:
+        AutomationConfig.objects.filter(site=site).update(**notify, updated_at=timezone.now())
+    secret = None
+    if notify.get("notify_webhook_url"):
+        secret, created = rule_signing_secret_ensure(rule=AutomationRule.objects.get(pk=rule.pk))
+        secret = secret if created else None
+    return ConfigUpdated(config_for(site), secret)
 
 
 class AlreadyRunning(Exception):
@@ -54,14 +81,30 @@ def active_run(site: Site) -> AutomationRun | None:
     )
 
 
-def run_now(*, site: Site, trigger_type: str = "manual") -> AutomationRun:
-    """Start the site's pipeline now; AlreadyRunning when one is active (one active run per site)."""
-    config_for(site)
-    rule = preset_rule(site)
-    run = rule_execute(rule=rule, site_id=site.id, trigger_type=trigger_type)
-    if run is None:
-        raise AlreadyRunning(active_run(site))
-    return run
+def run_now(*, site: Site, trigger_type: str = "manual") -> TriggerResult:
+    """Start the site's pipeline now; AlreadyRunning when one is active (one active run per site).
+
+    A run the account cannot afford is not made: the result carries the refusal (and it is recorded).
+    """
+    rule = preset_install(site)
+    result = rule_execute(rule=rule, site_id=site.id, trigger_type=trigger_type)
+    if result.outcome == "dropped_mode" and (active := active_run(site)) is not None:
+        raise AlreadyRunning(active)
+    return result
+
+
+def failed_items_retry(*, site: Site) -> dict[str, int]:
+    """Queue the site's failed writing tasks and failed images again; the next run takes them."""
+    with events_batched(), transaction.atomic():
+        tasks = list(Task.objects.filter(site=site, status=Task.Status.FAILED))
+        for task in tasks:
+            task.status, task.error = Task.Status.QUEUED, ""
+            task.save(update_fields=["status", "error", "updated_at"])
+        images = list(Image.objects.filter(site=site, status=Image.Status.FAILED))
+        for image in images:
+            image.status, image.error = Image.Status.PENDING, ""
+            image.save(update_fields=["status", "error", "updated_at"])
+    return {"tasks": len(tasks), "images": len(images)}
 
 
 def notify_run_finished(run: AutomationRun) -> None:
@@ -70,7 +113,6 @@ def notify_run_finished(run: AutomationRun) -> None:
 
     site = run.site
     config = AutomationConfig.objects.filter(site=site).first()
-    AutomationConfig.objects.filter(site=site).update(last_run_at=run.completed_at or run.started_at)
     if config is None or run.status not in ("completed", "failed"):
         return
     row = history_row(run, run_number(run), site)
@@ -95,10 +137,23 @@ def notify_run_finished(run: AutomationRun) -> None:
                 fail_silently=True,
             )
     if config.notify_webhook_url:
-        payload = json.dumps({**row, "url": link, "event": f"run.{run.status}"}, cls=DjangoJSONEncoder)
-        try:
-            requests.post(
-                config.notify_webhook_url, data=payload, timeout=10, headers={"Content-Type": "application/json"}
-            )
-        except requests.RequestException as exc:
-            log.warning("run notification webhook %s failed: %s", config.notify_webhook_url, exc)
+        body = json.dumps({**row, "url": link, "event": f"run.{run.status}"}, cls=DjangoJSONEncoder).encode()
+        _post_notification(site, config.notify_webhook_url, body)
+
+
+def _post_notification(site: Site, url: str, body: bytes) -> None:
+    """POST the run summary, signed with the preset rule's signing secret; failures are logged, never raised."""
+    rule = preset_rule(site)
+    if rule is None:
+        log.warning("run notification webhook %s not sent: site %s has no preset rule to sign with", url, site.pk)
+        return
+    secret, _ = rule_signing_secret_ensure(rule=rule)
+    headers = {"Content-Type": "application/json", **signature_headers(secret, body)}
+    try:
+        response = outbound_request("POST", url, data=body, headers=headers, timeout=10, stream=True)
+    except requests.RequestException as exc:  # DestinationRefused included: nothing was sent
+        log.warning("run notification webhook %s failed: %s", url, exc)
+        return
+    response.close()
+    if response.status_code >= 400:
+        log.warning("run notification webhook %s answered %s", url, response.status_code)

@@ -16,4 +16,5 @@ urlpatterns = [
     path("pipeline_overview/", views.PipelineOverviewView.as_view(), name="automation-pipeline-overview"),
     path("overview_stats/", views.OverviewStatsView.as_view(), name="automation-overview-stats"),
     path("run_detail/", views.RunDetailView.as_view(), name="automation-run-detail"),
+    path("retry_failed/", views.RetryFailedView.as_view(), name="automation-retry-failed"),
 ]

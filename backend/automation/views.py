@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 from actions.executor import RunStateError, run_cancel, run_pause, run_resume
 from backend.accounts.models import Site
 from backend.automation import selectors, services
-from backend.automation.projection import estimate_credits, projection
+from backend.automation.projection import credits_check, projection
 from backend.automation.serializers import (
     AutomationConfigSerializer,
     HistoryQuerySerializer,
@@ -56,17 +56,23 @@ class RunView(APIView):
 class ConfigView(SiteView):
     @extend_schema(parameters=[SITE], responses=AutomationConfigSerializer)
     def get(self, request):
-        """The site's pipeline configuration."""
+        """The site's pipeline configuration (read from its preset rule)."""
         return Response(AutomationConfigSerializer(services.config_for(self.site(request))).data)
 
     @extend_schema(parameters=[SITE], request=AutomationConfigSerializer, responses=AutomationConfigSerializer)
     def put(self, request):
-        """Change any config fields (partial); the preset rule's schedule and params follow."""
-        config = services.config_for(self.site(request))
-        body = AutomationConfigSerializer(config, data=request.data, partial=True)
+        """Change any config fields (partial): they are written into the site's preset rule as a new version.
+
+        The first time a notification webhook is set, its signing secret is in the answer (`signing_secret`), once.
+        """
+        site = self.site(request)
+        body = AutomationConfigSerializer(services.config_for(site), data=request.data, partial=True)
         body.is_valid(raise_exception=True)
-        config = services.config_update(config=config, **body.validated_data)
-        return Response(AutomationConfigSerializer(config).data)
+        updated = services.config_update(site=site, user=request.user, **body.validated_data)
+        data = AutomationConfigSerializer(updated.config).data
+        if updated.signing_secret:
+            data["signing_secret"] = updated.signing_secret
+        return Response(data)
 
     post = put  # update_config/ is called with POST by some clients
 
@@ -80,15 +86,29 @@ class RunNowView(SiteView):
         responses={202: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT, 402: OpenApiTypes.OBJECT},
     )
     def post(self, request):
-        """Start the pipeline now: 202 with run_id, 409 with the active run_id, 402 when credits are short."""
+        """Start the pipeline now: 202 with run_id, 409 with the active run_id, 402 when credits are short
+        (no run is made; the refusal is recorded with the rule's triggers)."""
         try:
-            run = services.run_now(site=self.site(request))
+            result = services.run_now(site=self.site(request))
         except services.AlreadyRunning as exc:
             return Response(
-                {"detail": str(exc), "run_id": exc.run.run_id if exc.run else None, "code": "already_running"},
+                {"detail": str(exc), "run_id": exc.run.run_id, "code": "already_running"},
                 status=status.HTTP_409_CONFLICT,
             )
-        return run_response(run)
+        return run_response(result)
+
+
+class RetryFailedView(SiteView):
+    @extend_schema(
+        parameters=[SITE],
+        request=None,
+        responses=inline_serializer(
+            "RetryFailed", {"tasks": serializers.IntegerField(), "images": serializers.IntegerField()}
+        ),
+    )
+    def post(self, request):
+        """Queue the site's failed writing tasks and failed images again (the next run takes them)."""
+        return Response(services.failed_items_retry(site=self.site(request)))
 
 
 class CurrentRunView(SiteView):
@@ -160,12 +180,14 @@ class LogsView(RunView):
 class EstimateView(SiteView):
     @extend_schema(parameters=[SITE], responses=OpenApiTypes.OBJECT)
     def get(self, request):
-        """Credits a run would need now, the available balance, and whether it is enough."""
-        site = self.site(request)
-        needed = estimate_credits(site, services.config_for(site))
-        balance = site.account.credits_available
+        """Credits a run would reserve now, the available balance, and whether it is enough (Run Now's test)."""
+        check = credits_check(self.site(request))
         return Response(
-            {"estimated_credits": float(needed), "current_balance": float(balance), "sufficient": balance >= needed}
+            {
+                "estimated_credits": float(check.needed),
+                "current_balance": float(check.available),
+                "sufficient": check.sufficient,
+            }
         )
 
 

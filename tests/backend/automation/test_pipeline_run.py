@@ -10,7 +10,8 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from backend.automation.models import AutomationConfig
+from backend.automation.preset import preset_rule
+from backend.automation.services import config_update
 from backend.billing.models import CreditTransaction
 from backend.planner.models import Cluster, ContentIdea, Keyword
 from backend.writer.models import Content, Image, Task
@@ -21,10 +22,7 @@ from rules.models import AutomationRun
 def fast_pipeline(alice, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.AI_PROVIDER = "local"
-    AutomationConfig.objects.filter(site=alice.site).update(within_stage_delay=0, between_stage_delay=0)
-    from backend.automation.preset import config_sync
-
-    config_sync(AutomationConfig.objects.get(site=alice.site))
+    config_update(site=alice.site, within_stage_delay=0, between_stage_delay=0)
 
 
 def _demo_keywords(site, limit=None):
@@ -96,10 +94,9 @@ def test_it_shows_history_overview_and_logs_in_the_seed_shapes(alice, api, few_k
     assert logs["lines"] == 5 and "run completed" in logs["log"]
     overview = api.get(f"/api/v1/automation/pipeline_overview/?site_id={alice.site.pk}").json()
     assert [s["pending"] for s in overview["stages"]] == [0] * 7
-    assert api.get(f"/api/v1/automation/current_run/?site_id={alice.site.pk}").json() == {
-        "run": None,
-        "activity_log": [],
-    }
+    current = api.get(f"/api/v1/automation/current_run/?site_id={alice.site.pk}").json()
+    assert current["run"] is None and current["activity_log"] == []
+    assert current["last_run"]["run_id"] == row["run_id"] and current["last_run"]["status"] == "completed"
 
 
 def test_it_records_an_empty_stage_as_skipped(alice, api, eager):
@@ -109,24 +106,67 @@ def test_it_records_an_empty_stage_as_skipped(alice, api, eager):
     assert list(statuses) == ["skipped", "skipped", "completed", "completed", "completed", "completed", "completed"]
 
 
-def test_it_halts_at_the_handover_naming_the_stage_and_count(alice, api, eager):
-    Keyword.objects.create(site=alice.site, text="orphan keyword")
-    AutomationConfig.objects.filter(site=alice.site).update(stage_1_enabled=False)
-    from backend.automation.preset import config_sync
-
-    config_sync(AutomationConfig.objects.get(site=alice.site))
+def test_it_leaves_the_queue_of_a_stage_that_is_off_alone(alice, api, few_keywords, eager):
+    """Stage 1 off: its keywords wait; stage 2 has nothing to hand over from and works on what it has."""
+    config_update(site=alice.site, stage_1_enabled=False)
     run_id = api.post(f"/api/v1/automation/run_now/?site_id={alice.site.pk}").json()["run_id"]
     run = AutomationRun.objects.get(run_id=run_id)
-    assert run.status == "failed"
-    assert "stage 1 (Cluster keywords) still has 1 items pending" in run.error_message
+    assert run.status == "completed"
+    assert "handover_from" not in run.steps.get(index=1).params
+    assert Keyword.objects.filter(site=alice.site, cluster__isnull=True).count() == len(few_keywords)
+
+
+def test_it_sends_every_draft_to_review_when_the_image_stage_is_off(alice, api, few_keywords, eager):
+    """Stage 6 off: the gate takes what is ready (the articles); their images stay pending, not paid for."""
+    config_update(site=alice.site, stage_6_enabled=False)
+    run_id = api.post(f"/api/v1/automation/run_now/?site_id={alice.site.pk}").json()["run_id"]
+    run = AutomationRun.objects.get(run_id=run_id)
+    assert run.status == "completed", run.error_message
+    steps = {step.index + 1: step for step in run.steps.all()}
+    assert steps[6].status == "skipped" and steps[7].params["handover_from"] == "generate_image_prompts"
+    assert steps[7].params["require_images"] is False
+    drafts_reviewed = Content.objects.filter(site=alice.site, status="review").count()
+    assert drafts_reviewed == Content.objects.filter(site=alice.site).count() > 0
+    assert Image.objects.filter(site=alice.site, status="pending").exists()
+    assert not CreditTransaction.objects.filter(run_id=run_id, operation="generate_images").exists()
+
+
+def test_it_leaves_keywords_that_arrive_during_a_run_for_the_next_run(alice, api, few_keywords, eager):
+    """Under load keywords keep arriving: a stage takes what waited when it started (and what earlier stages
+    of the run made); later arrivals neither fail the handover nor join the run, and the log counts them."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    late = [Keyword.objects.create(site=alice.site, text=f"late arrival {i}") for i in range(2)]
+    Keyword.objects.filter(pk__in=[k.pk for k in late]).update(created_at=timezone.now() + timedelta(hours=1))
+    run_id = api.post(f"/api/v1/automation/run_now/?site_id={alice.site.pk}").json()["run_id"]
+    run = AutomationRun.objects.get(run_id=run_id)
+    assert run.status == "completed", run.error_message
+    assert Keyword.objects.filter(pk__in=[k.pk for k in late], status="new", cluster__isnull=True).count() == 2
+    assert run.steps.get(index=0).input_count == len(few_keywords)
+    assert run.logs.filter(
+        message__contains="stage 1 (cluster_keywords) finished what it took; 2 keyword items arrived during the run"
+    ).exists()
 
 
 def test_it_refuses_to_start_when_credits_are_short(charlie, eager):
+    """A refusal is a 402 and a recorded refusal: no run, no run number, no failed run in the statistics."""
     Keyword.objects.bulk_create(
         [Keyword(site=charlie.site, account=charlie.account, text=f"kw {i}") for i in range(40)]
     )
-    response = charlie.client().post(f"/api/v1/automation/run_now/?site_id={charlie.site.pk}")
-    assert response.status_code == 402 and float(response.json()["needed"]) > 50
+    type(charlie.account).objects.filter(pk=charlie.account.pk).update(credits=Decimal("5"))
+    client = charlie.client()
+    response = client.post(f"/api/v1/automation/run_now/?site_id={charlie.site.pk}")
+    assert response.status_code == 402 and float(response.json()["needed"]) >= 8  # 40 keywords cost 8 alone
+    assert not AutomationRun.objects.filter(site=charlie.site).exists()
+    rule = preset_rule(charlie.site)
+    assert rule.trigger_records.get().outcome == "refused_credits"
+    estimate = client.get(f"/api/v1/automation/estimate/?site_id={charlie.site.pk}").json()
+    stats = client.get(f"/api/v1/automation/overview_stats/?site_id={charlie.site.pk}").json()
+    assert estimate["sufficient"] is False and stats["predictive_analysis"]["is_sufficient"] is False
+    assert Decimal(str(estimate["estimated_credits"])) == Decimal(response.json()["needed"])  # one definition
+    assert stats["run_statistics"]["total_runs"] == 0 and stats["run_statistics"]["failed_runs"] == 0
 
 
 def test_it_runs_from_the_command_line_and_prints_the_summary(alice, few_keywords, eager):
@@ -144,10 +184,12 @@ def test_it_notifies_by_email_when_a_run_ends(alice, api, few_keywords, eager, m
     message = mailoutbox[0]
     assert message.to == ["alice@example.com"] and "completed" in message.subject
     assert f"/automation/runs/{run_id}" in message.body
-    assert AutomationConfig.objects.get(site=alice.site).last_run_at is not None
+    from backend.automation.services import config_for
+
+    assert config_for(alice.site).last_run_at is not None
 
 
-def test_it_posts_the_run_summary_to_the_notification_webhook(alice, api, few_keywords, eager):
+def test_it_posts_the_run_summary_to_the_notification_webhook(alice, api, few_keywords, eager, allow_loopback_outbound):
     from tests.support.http_sink import HttpSink
 
     with HttpSink() as sink:

@@ -9,8 +9,7 @@ import pytest
 from django.db import connection
 
 from actions.models import AICall
-from backend.automation.models import AutomationConfig
-from backend.automation.preset import config_sync
+from backend.automation.services import config_update
 from backend.billing.models import CreditTransaction
 from backend.planner.models import Keyword
 from backend.writer.models import Content, Task
@@ -44,8 +43,7 @@ def site(alice, settings, tmp_path):
     for texts in TOPICS.values():
         for text in texts:
             Keyword.objects.create(site=alice.site, text=text, volume=500)
-    AutomationConfig.objects.filter(site=alice.site).update(within_stage_delay=0, between_stage_delay=0)
-    config_sync(AutomationConfig.objects.get(site=alice.site))
+    config_update(site=alice.site, within_stage_delay=0, between_stage_delay=0)
     return alice.site
 
 

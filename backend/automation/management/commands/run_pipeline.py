@@ -34,11 +34,12 @@ class Command(BaseCommand):
 
             app.conf.task_always_eager = True
         try:
-            run = services.run_now(site=target)
+            result = services.run_now(site=target)
         except services.AlreadyRunning as exc:
             raise CommandError(str(exc)) from exc
-        if getattr(run, "refused", None) is not None:
-            raise CommandError(str(run.refused))
+        if result.run is None:
+            raise CommandError(result.reason)
+        run = result.run
         self.stderr.write(f"started {run.run_id}")
         if not wait:
             self.stdout.write(run.run_id)

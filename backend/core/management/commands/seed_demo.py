@@ -48,7 +48,7 @@ class Command(BaseCommand):
         site = Site.objects.filter(account=account, domain=site_data["domain"]).first()
         if site is None:
             from backend.accounts.services import site_create
-            from backend.automation.services import config_for, config_update
+            from backend.automation.services import config_update
 
             site = site_create(
                 account=account,
@@ -57,7 +57,7 @@ class Command(BaseCommand):
                 timezone=site_data.get("timezone", "UTC"),
             )
             # The offline provider needs no pacing: short delays keep the demo run to about a minute.
-            config_update(config=config_for(site), **DEMO_PIPELINE)
+            config_update(site=site, **DEMO_PIPELINE)
         return account, site, user
 
     def _ensure_keywords(self, site: Site, rows: list[dict]) -> int:
