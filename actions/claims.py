@@ -1,8 +1,9 @@
 """Item claims: two workers never process the same item at the same time.
 
-A claim is a Redis key `igny8:claim:<kind>:<id>` set with NX and an expiry, so a claim held by a
-dead worker lapses by itself. Callers still re-check the item's input state in the database
-before writing, so an item finished elsewhere is never processed twice.
+A claim is a Redis key `igny8:claim:<kind>:<id>` holding its owner (one execution attempt of one step),
+set with an expiry, so a claim held by a dead worker lapses by itself; the execution that takes over a
+lost one's step takes over its claims at once. Callers still re-check the item's input state in the
+database before writing, so an item finished elsewhere is never processed twice.
 """
 
 from __future__ import annotations
@@ -22,20 +23,29 @@ def _key(kind: str, item_id: int) -> str:
     return f"igny8:claim:{kind}:{item_id}"
 
 
-def claim(kind: str, ids: Iterable[int], *, owner: str, ttl: int = DEFAULT_TTL_SECONDS) -> list[int]:
-    """Claim as many of `ids` as are free; returns the ones now held by `owner`."""
+# Free, ours already, or held by the execution we replace: then it is ours (atomically, per key).
+_CLAIM = """
+local held = redis.call('GET', KEYS[1])
+if (not held) or held == ARGV[1] or (ARGV[2] ~= '' and held == ARGV[2]) then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
+  return 1
+end
+return 0
+"""
+
+
+def claim(
+    kind: str, ids: Iterable[int], *, owner: str, previous_owner: str = "", ttl: int = DEFAULT_TTL_SECONDS
+) -> list[int]:
+    """Claim as many of `ids` as are free (or held by `previous_owner`); returns the ones now held by `owner`."""
     client = get_redis()
+    script = client.register_script(_CLAIM)
     pipe = client.pipeline()
     ids = list(ids)
     for item_id in ids:
-        pipe.set(_key(kind, item_id), owner, nx=True, ex=ttl)
+        script(keys=[_key(kind, item_id)], args=[owner, previous_owner, ttl], client=pipe)
     taken = pipe.execute()
-    mine = [item_id for item_id, ok in zip(ids, taken, strict=True) if ok]
-    if len(mine) < len(ids):  # a claim of ours from an earlier delivery of the same step is ours again
-        others = [i for i in ids if i not in set(mine)]
-        owners = client.mget([_key(kind, i) for i in others])
-        mine += [i for i, who in zip(others, owners, strict=True) if _text(who) == owner]
-    return sorted(mine)
+    return sorted(item_id for item_id, ok in zip(ids, taken, strict=True) if ok)
 
 
 def release(kind: str, ids: Iterable[int], *, owner: str) -> None:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from django.apps import apps
 from django.db import transaction
@@ -18,9 +17,9 @@ from backend.billing.errors import BudgetExceeded
 from backend.billing.models import CreditTransaction
 from backend.billing.services import Reference, credits_debit
 from rules.engine import Causation
-from rules.models import AutomationRun, RunLog, RunStep
+from rules.models import AutomationRun, RunStep
+from rules.runlog import run_log
 
-logger = logging.getLogger("actions.run")
 OBJECT_MODELS = {
     "keyword": "planner.Keyword",
     "cluster": "planner.Cluster",
@@ -32,10 +31,22 @@ OBJECT_MODELS = {
 PLACEHOLDER = re.compile(r"\{([a-z_]+(?:\.[a-z_0-9]+)*)\}")
 
 
+class Lease(Protocol):
+    """The execution's hold on its step (kept alive by the executor's heartbeat)."""
+
+    token: str
+
+    def beat(self) -> bool: ...
+
+    def is_lost(self) -> bool: ...
+
+
 @dataclass
 class ActionContext:
     run: AutomationRun
     step: RunStep
+    lease: Lease | None = None
+    previous_owner: str = ""  # the claim owner of a lost execution of this step, whose claims pass to us
 
     @property
     def account_id(self) -> int:
@@ -49,17 +60,21 @@ class ActionContext:
     def payload(self) -> dict[str, Any]:
         return self.run.trigger_payload or {}
 
+    @property
+    def claim_owner(self) -> str:
+        """Who holds the item claims of this execution (one owner per execution attempt)."""
+        token = self.lease.token if self.lease else ""
+        return f"{self.run.run_id}:{self.step.index}:{token}"
+
     def log(self, message: str, *, level: str = "info") -> None:
         """Append a timestamped line to the run log, tagged with this step (and to the process log)."""
-        RunLog.objects.create(run_id=self.run.pk, step_index=self.step.index, level=level, message=message[:5000])
-        logger.log(
-            logging.WARNING if level in ("warning", "error") else logging.INFO,
-            message,
-            extra={"run_id": self.run.run_id, "step": self.step.index, "action": self.step.action_type},
-        )
+        run_log(self.run, message, step=self.step, level=level, action=self.step.action_type)
 
     def should_stop(self) -> str | None:
-        """'paused' or 'cancelled' when the run was told to stop (checked between batches), else None."""
+        """Why to stop between batches: 'paused', 'cancelled', 'superseded' (another execution took the
+        step over), or None to go on."""
+        if self.lease is not None and self.lease.is_lost():
+            return "superseded"
         status = AutomationRun.objects.filter(pk=self.run.pk).values_list("status", flat=True).first()
         return status if status in (AutomationRun.Status.PAUSED, AutomationRun.Status.CANCELLED) else None
 
@@ -71,10 +86,17 @@ class ActionContext:
             **{k: v for k, v in so_far.result.items() if isinstance(v, int | float)},
         }
         result = {**self.step.result, "progress": progress}
-        RunStep.objects.filter(pk=self.step.pk).update(result=result)
+        steps = RunStep.objects.filter(pk=self.step.pk)
+        if self.lease is not None:
+            steps = steps.filter(lease_token=self.lease.token)  # a superseded execution records nothing
+        steps.update(result=result)
 
     def heartbeat(self) -> None:
-        AutomationRun.objects.filter(pk=self.run.pk).update(heartbeat_at=timezone.now())
+        """Extend the lease now (batched actions call it after each batch, on top of the heartbeat thread)."""
+        if self.lease is not None:
+            self.lease.beat()
+        else:
+            AutomationRun.objects.filter(pk=self.run.pk).update(heartbeat_at=timezone.now())
 
     def child_causation(self) -> Causation:
         parent = Causation.from_dict(self.run.causation)

@@ -3,8 +3,12 @@
 State lives in the database, so every decision survives a worker dying:
 - a step task first takes the step's lease (a conditional UPDATE); a second delivery of the same
   task finds the lease held, or the step finished, and does nothing — completed steps never repeat;
-- a heartbeat thread extends the lease while the action runs; a killed worker's lease expires and
-  `recover_stale_runs` enqueues the step again;
+- a heartbeat thread extends the lease while the action runs (on every database); a killed worker's
+  lease expires and `recover_stale_runs` enqueues the step again; an execution whose lease was taken
+  over stops at its next check and records nothing;
+- an execution that never records an outcome (its worker died) is counted; after AUTOMATION_MAX_DELIVERIES
+  of them the step fails with why and the message is dead-lettered instead of redelivered forever;
+- waits never hold a worker: a deferred step records `wake_at` and comes back through a countdown;
 - transient errors retry with exponential backoff up to the step's limit; permanent ones fail at once;
 - pause and cancel are statuses the next step task (and batched actions, between batches) obey.
 """
@@ -26,50 +30,40 @@ from django.utils import timezone
 from actions.base import ActionError, StepResult
 from actions.context import ActionContext
 from actions.registry import UnknownAction, registry
-from backend.billing.errors import InsufficientCredits
 from backend.billing.services import Reference, credits_release, credits_reserve
 from backend.core.logs import logging_step
 from rules.causation import causing
-from rules.models import AutomationRun, RunLog, RunStep
+from rules.models import AutomationRun, DeadLetter, RunStep
+from rules.runlog import run_log, step_label
 
 log = logging.getLogger(__name__)
 Status, StepStatus = AutomationRun.Status, RunStep.Status
 TRANSIENT_EXCEPTIONS: tuple[type[BaseException], ...] = (OperationalError, ConnectionError, TimeoutError)
+# A deferred step is re-sent at least this often, so no message waits long in a broker (visibility timeouts).
+MAX_COUNTDOWN_SECONDS = 300
 
 
 def lease_seconds() -> int:
     return int(getattr(settings, "AUTOMATION_LEASE_SECONDS", 60))
 
 
-def run_log(run: AutomationRun, message: str, *, step_index: int | None = None, level: str = "info") -> None:
-    """A line in the run's log (readable through the API), also written to the process log."""
-    RunLog.objects.create(run=run, step_index=step_index, level=level, message=message)
-    log.log(
-        logging.getLevelName(level.upper()) if level in ("warning", "error") else logging.INFO,
-        message,
-        extra={"run_id": run.run_id, "step": step_index},
-    )
-
-
 # --- starting and finishing runs -------------------------------------------------------------
 
 
 def run_start(run: AutomationRun, steps: list[RunStep] | None = None) -> AutomationRun:
-    """queued → running: reserve the estimated credits, then enqueue the first pending step."""
+    """queued → running: reserve the estimated credits, then enqueue the first pending step.
+
+    Raises InsufficientCredits (having changed nothing) when the account cannot cover the estimate.
+    """
     steps = steps if steps is not None else list(run.steps.all())
     estimate = run_estimate(run, steps)
     if estimate > 0:
-        try:
-            credits_reserve(
-                account_id=run.account_id,
-                amount=estimate,
-                operation="run_reservation",
-                reference=Reference(run_id=run.run_id),
-            )
-        except InsufficientCredits as exc:
-            run_log(run, str(exc), level="error")
-            _finish(run, Status.FAILED, str(exc))
-            raise
+        credits_reserve(
+            account_id=run.account_id,
+            amount=estimate,
+            operation="run_reservation",
+            reference=Reference(run_id=run.run_id),
+        )
     now = timezone.now()
     fields = {
         "status": Status.RUNNING,
@@ -104,7 +98,9 @@ def run_estimate(run: AutomationRun, steps: list[RunStep] | None = None) -> Deci
         if step.status != StepStatus.PENDING:
             continue
         try:
-            total += registry.get(step.action_type).estimate(step.params, site_id=run.site_id)
+            total += registry.get(step.action_type).estimate(
+                step.params, site_id=run.site_id, account_id=run.account_id
+            )
         except UnknownAction:
             continue
     return total
@@ -124,7 +120,7 @@ def initial_snapshot(run: AutomationRun, steps: list[RunStep]) -> dict[str, int]
     return snapshot
 
 
-def _finish(run: AutomationRun, status: str, error: str = "") -> None:
+def finish_run(run: AutomationRun, status: str, error: str = "") -> None:
     """Close a run: settle the reservation, record the end, start the next queued run of its group."""
     now = timezone.now()
     fields: dict[str, Any] = {"status": status, "completed_at": now, "heartbeat_at": now}
@@ -166,7 +162,7 @@ def _enqueue_next(run: AutomationRun, steps: list[RunStep] | None = None) -> Non
     else:
         step = next((s for s in sorted(steps, key=lambda s: s.index) if s.status in unfinished), None)
     if step is None:
-        _finish(run, Status.COMPLETED)
+        finish_run(run, Status.COMPLETED)
         return
     if run.current_step != step.index:
         AutomationRun.objects.filter(pk=run.pk).update(current_step=step.index)
@@ -182,7 +178,7 @@ def enqueue_step(run_pk: int, index: int, *, countdown: float = 0, step: RunStep
         queue = registry.get(step.action_type).queue
     except UnknownAction:
         queue = "default"
-    options: dict[str, Any] = {"queue": queue, "countdown": max(0.0, countdown)}
+    options: dict[str, Any] = {"queue": queue, "countdown": min(max(0.0, countdown), MAX_COUNTDOWN_SECONDS)}
     if step.timeout:
         options.update(soft_time_limit=step.timeout, time_limit=step.timeout + 30)
     transaction.on_commit(lambda: execute_step.apply_async((run_pk, index), **options))
@@ -199,72 +195,153 @@ def execute_step(run_pk: int, index: int) -> None:
     step = run.steps.filter(index=index).first()
     if step is None or step.status not in (StepStatus.PENDING, StepStatus.RUNNING):
         return
+    if step.wake_at and step.wake_at > timezone.now() and not _eager():
+        # An early delivery of a deferred step (a long wait is re-sent in parts): come back later.
+        enqueue_step(run.pk, index, countdown=(step.wake_at - timezone.now()).total_seconds(), step=step)
+        return
+    previous_owner = _owner(run, step) if step.lease_token else ""
     token = _take_lease(step)
     if token is None:
         return  # another delivery holds it
     step.refresh_from_db()
+    if step.status == StepStatus.RUNNING and _lost_too_often(run, step):
+        return
     if "progress" in step.result:  # batches a dead execution finished: count them before going on
         _accumulate(
             step,
             StepResult(step.result["progress"].get("input_count", 0), step.result["progress"].get("output_count", 0)),
         )
-    step.status, step.attempts = StepStatus.RUNNING, step.attempts + 1
+    step.status, step.attempts, step.wake_at = StepStatus.RUNNING, step.attempts + 1, None
     step.started_at = step.started_at or timezone.now()
-    step.save(update_fields=["status", "attempts", "started_at"])
-    run_log(run, f"step {index} ({step.action_type}) attempt {step.attempts} started", step_index=index)
+    step.save()
+    run_log(run, f"{step_label(step)} attempt {step.attempts} started", step=step)
     beat = _Heartbeat(run.pk, step.pk, token)
     beat.start()
     with logging_step(run_id=run.run_id, step=index, action=step.action_type):
         try:
-            outcome = _call_action(run, step)
+            outcome = _call_action(run, step, beat, previous_owner)
         finally:
             beat.stop()
         _apply_outcome(run, step, outcome, token)
 
 
+def _eager() -> bool:
+    """Tasks run inline (tests, `run_pipeline --inline`): waits are not waited for."""
+    from backend.celery import app
+
+    return bool(app.conf.task_always_eager)
+
+
+def _owner(run: AutomationRun, step: RunStep) -> str:
+    """Who holds the claims of the step's current execution."""
+    return f"{run.run_id}:{step.index}:{step.lease_token}"
+
+
 def _take_lease(step: RunStep) -> str | None:
+    """Take the step's lease if it is free or expired; the lease held when we looked is the one replaced."""
     token, now = uuid.uuid4().hex, timezone.now()
     taken = (
         RunStep.objects.filter(pk=step.pk, status__in=[StepStatus.PENDING, StepStatus.RUNNING])
+        .filter(lease_token=step.lease_token)
         .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now) | Q(lease_token=""))
         .update(lease_token=token, lease_until=now + timedelta(seconds=lease_seconds()))
     )
     return token if taken else None
 
 
+def _lost_too_often(run: AutomationRun, step: RunStep) -> bool:
+    """The step was running when this delivery came: its last execution was lost. Fail it when that keeps
+    happening (an action that kills its worker, e.g. out of memory), instead of redelivering it forever."""
+    step.lost_executions += 1
+    RunStep.objects.filter(pk=step.pk).update(lost_executions=step.lost_executions)
+    limit = settings.AUTOMATION_MAX_DELIVERIES
+    run_log(
+        run,
+        f"{step_label(step)}: its last execution was lost (worker died or was killed), "
+        f"{step.lost_executions} of at most {limit}",
+        step=step,
+        level="warning",
+    )
+    if step.lost_executions < limit:
+        return False
+    reason = (
+        f"{step_label(step)} was lost {step.lost_executions} times: its worker died every time it ran it "
+        "(out of memory or killed); the step is not run again automatically (AUTOMATION_MAX_DELIVERIES)"
+    )
+    DeadLetter.objects.create(
+        task="actions.execute_step",
+        args=[run.pk, step.index],
+        account_id=run.account_id,
+        run=run,
+        deliveries=step.lost_executions,
+        reason=reason,
+    )
+    with transaction.atomic():
+        RunStep.objects.filter(pk=step.pk).update(
+            status=StepStatus.FAILED,
+            error=reason,
+            error_kind="permanent",
+            finished_at=timezone.now(),
+            lease_token="",
+            lease_until=None,
+        )
+        run_log(run, reason, step=step, level="error")
+        finish_run(run, Status.FAILED, reason)
+    return True
+
+
 class _Heartbeat:
-    """Extends the step lease and the run heartbeat while an action runs (in a thread)."""
+    """Extends the step lease and the run heartbeat while an action runs (in a thread).
+
+    When the lease turns out to belong to another execution, `lost` is set: the action stops at its next
+    check and this execution records nothing.
+    """
 
     def __init__(self, run_pk: int, step_pk: int, token: str) -> None:
         self.run_pk, self.step_pk, self.token = run_pk, step_pk, token
         self.stopped = threading.Event()
+        self.lost = threading.Event()
         self.thread = threading.Thread(target=self._loop, daemon=True)
 
     def start(self) -> None:
-        if connection.vendor != "sqlite":  # SQLite allows one writer; the lease length covers short steps
-            self.thread.start()
+        self.thread.start()
 
     def stop(self) -> None:
         self.stopped.set()
         if self.thread.is_alive():
             self.thread.join(timeout=5)
 
+    def is_lost(self) -> bool:
+        return self.lost.is_set()
+
+    def beat(self) -> bool:
+        """Extend the lease now; False when another execution holds it."""
+        now = timezone.now()
+        held = RunStep.objects.filter(pk=self.step_pk, lease_token=self.token).update(
+            lease_until=now + timedelta(seconds=lease_seconds())
+        )
+        if held:
+            AutomationRun.objects.filter(pk=self.run_pk).update(heartbeat_at=now)
+        else:
+            self.lost.set()
+        return bool(held)
+
     def _loop(self) -> None:
-        interval = max(1.0, lease_seconds() / 3)
+        interval = max(0.5, lease_seconds() / 3)
         try:
             while not self.stopped.wait(interval):
-                now = timezone.now()
-                RunStep.objects.filter(pk=self.step_pk, lease_token=self.token).update(
-                    lease_until=now + timedelta(seconds=lease_seconds())
-                )
-                AutomationRun.objects.filter(pk=self.run_pk).update(heartbeat_at=now)
+                try:
+                    if not self.beat():
+                        return
+                except OperationalError as exc:  # a busy database: the next beat comes well within the lease
+                    log.warning("heartbeat of step %s failed: %s", self.step_pk, exc)
         finally:
             close_old_connections()
             connection.close()
 
 
-def _call_action(run: AutomationRun, step: RunStep) -> StepResult | ActionError:
-    ctx = ActionContext(run=run, step=step)
+def _call_action(run: AutomationRun, step: RunStep, beat: _Heartbeat, previous_owner: str) -> StepResult | ActionError:
+    ctx = ActionContext(run=run, step=step, lease=beat, previous_owner=previous_owner)
     try:
         action = registry.get(step.action_type)
         with causing(ctx.child_causation()):
@@ -295,10 +372,12 @@ def _apply_outcome(run: AutomationRun, step: RunStep, outcome: StepResult | Acti
             _step_succeeded(run, step, outcome)
 
 
-def record_partial(step: RunStep, result: StepResult) -> None:
+def record_partial(step: RunStep, result: StepResult, *, token: str) -> None:
     """Keep what a step did before it raised (earlier batches stay counted when a later one fails)."""
     with transaction.atomic():
-        fresh = RunStep.objects.select_for_update().get(pk=step.pk)
+        fresh = RunStep.objects.select_for_update().filter(pk=step.pk, lease_token=token).first()
+        if fresh is None:
+            return  # superseded: the execution holding the lease now records for the step
         _accumulate(fresh, result)
         fresh.save(update_fields=["input_count", "output_count", "result"])
 
@@ -322,18 +401,12 @@ def _accumulate(step: RunStep, result: StepResult) -> None:
 def _step_succeeded(run: AutomationRun, step: RunStep, result: StepResult) -> None:
     _accumulate(step, result)
     if result.defer_seconds:
-        step.status, step.attempts = StepStatus.PENDING, max(0, step.attempts - 1)  # waiting is no attempt
-        step.save()
-        # Not stale while it sleeps: recovery looks at the heartbeat.
-        AutomationRun.objects.filter(pk=run.pk).update(
-            heartbeat_at=timezone.now() + timedelta(seconds=result.defer_seconds)
-        )
-        enqueue_step(run.pk, step.index, countdown=result.defer_seconds)
+        _defer(run, step, result.defer_seconds)
         return
     if result.paused:
         step.status = StepStatus.PENDING
         step.save()
-        run_log(run, f"step {step.index} stopped between batches ({run.status})", step_index=step.index)
+        run_log(run, f"{step_label(step)} stopped between batches ({run.status})", step=step)
         return
     done = StepStatus.SKIPPED if result.skipped and not step.output_count else StepStatus.COMPLETED
     step.status, step.finished_at, step.error, step.error_kind = done, timezone.now(), "", ""
@@ -341,12 +414,23 @@ def _step_succeeded(run: AutomationRun, step: RunStep, result: StepResult) -> No
     reason = step.result.get("skip_reason")
     run_log(
         run,
-        f"step {step.index} ({step.action_type}) {done}: in {step.input_count}, out "
+        f"{step_label(step)} {done}: in {step.input_count}, out "
         f"{step.output_count}, credits {step.credits_used}" + (f" ({reason})" if reason else ""),
-        step_index=step.index,
+        step=step,
     )
     if run.status == Status.RUNNING:
         _enqueue_next(run)
+
+
+def _defer(run: AutomationRun, step: RunStep, seconds: float) -> None:
+    """Come back in `seconds` without holding a worker; pause and cancel take effect meanwhile."""
+    wake_at = timezone.now() + timedelta(seconds=seconds)
+    step.status, step.attempts, step.wake_at = StepStatus.PENDING, max(0, step.attempts - 1), wake_at  # no attempt
+    step.save()
+    # Not stale while it waits: recovery looks at the heartbeat.
+    AutomationRun.objects.filter(pk=run.pk).update(heartbeat_at=wake_at)
+    if run.status == Status.RUNNING:
+        enqueue_step(run.pk, step.index, countdown=seconds)
 
 
 def _step_failed(run: AutomationRun, step: RunStep, error: ActionError) -> None:
@@ -358,25 +442,20 @@ def _step_failed(run: AutomationRun, step: RunStep, error: ActionError) -> None:
         step.save()
         run_log(
             run,
-            f"step {step.index} attempt {step.attempts} failed ({error.message}); retrying in {wait:g} s",
-            step_index=step.index,
+            f"{step_label(step)} attempt {step.attempts} failed ({error.message}); retrying in {wait:g} s",
+            step=step,
             level="warning",
         )
         enqueue_step(run.pk, step.index, countdown=wait)
         return
     step.status, step.finished_at = StepStatus.FAILED, timezone.now()
     step.save()
-    run_log(
-        run,
-        f"step {step.index} ({step.action_type}) failed ({step.error_kind}): {error.message}",
-        step_index=step.index,
-        level="error",
-    )
+    run_log(run, f"{step_label(step)} failed ({step.error_kind}): {error.message}", step=step, level="error")
     if step.on_error == "continue" and run.status == Status.RUNNING:
-        run_log(run, f"on_error=continue: going on after step {step.index}", step_index=step.index)
+        run_log(run, f"on_error=continue: going on after {step_label(step)}", step=step)
         _enqueue_next(run)
     elif run.status == Status.RUNNING:
-        _finish(run, Status.FAILED, f"step {step.index} ({step.action_type}) failed: {error.message}")
+        finish_run(run, Status.FAILED, f"{step_label(step)} failed: {error.message}")
 
 
 # --- control: pause, resume, cancel, retry ---------------------------------------------------
@@ -416,7 +495,7 @@ def run_cancel(run: AutomationRun, *, reason: str = "cancelled by user") -> Auto
     if run.status in AutomationRun.FINISHED:
         raise RunStateError(f"run {run.run_id} is already {run.status}")
     AutomationRun.objects.filter(pk=run.pk).update(cancelled_at=timezone.now())
-    _finish(run, Status.CANCELLED, reason)
+    finish_run(run, Status.CANCELLED, reason)
     run.refresh_from_db()
     return run
 
@@ -429,7 +508,16 @@ def run_retry(run: AutomationRun, *, from_start: bool = False) -> AutomationRun:
     if not from_start:
         first = steps.exclude(status=StepStatus.COMPLETED).order_by("index").first()
         steps = steps.filter(index__gte=first.index if first else 0)
-    steps.update(status=StepStatus.PENDING, error="", error_kind="", finished_at=None, lease_token="", lease_until=None)
+    steps.update(
+        status=StepStatus.PENDING,
+        error="",
+        error_kind="",
+        finished_at=None,
+        lease_token="",
+        lease_until=None,
+        wake_at=None,
+        lost_executions=0,
+    )
     AutomationRun.objects.filter(pk=run.pk).update(
         status=Status.QUEUED, attempt=run.attempt + 1, completed_at=None, cancelled_at=None, error_message=""
     )
@@ -451,16 +539,17 @@ def recover_stale_runs() -> list[str]:
     for run in AutomationRun.objects.filter(status=Status.RUNNING, heartbeat_at__lt=stale_before):
         step = run.steps.filter(status__in=[StepStatus.PENDING, StepStatus.RUNNING]).order_by("index").first()
         if step is None:
-            _finish(run, Status.COMPLETED)
+            finish_run(run, Status.COMPLETED)
             continue
         if step.lease_until and step.lease_until > now:
             continue  # a live worker holds it
-        RunStep.objects.filter(pk=step.pk).update(lease_token="", lease_until=None)
+        # The token stays: the next execution takes over the item claims of the lost one.
+        RunStep.objects.filter(pk=step.pk).update(lease_until=None)
         AutomationRun.objects.filter(pk=run.pk).update(heartbeat_at=now)
         run_log(
             run,
-            f"worker lost: step {step.index} enqueued again (heartbeat stale since {run.heartbeat_at})",
-            step_index=step.index,
+            f"worker lost: {step_label(step)} enqueued again (heartbeat stale since {run.heartbeat_at})",
+            step=step,
             level="warning",
         )
         enqueue_step(run.pk, step.index)

@@ -10,7 +10,6 @@ stopping the rest of the batch. Pause and cancel are checked between batches.
 
 from __future__ import annotations
 
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -55,6 +54,20 @@ def item_schema(extra: dict[str, Any] | None = None) -> dict[str, Any]:
     return {"type": "object", "properties": {**ITEM_PARAMS, **(extra or {})}, "additionalProperties": False}
 
 
+@dataclass(frozen=True)
+class Scope:
+    """Whose items a step may take (what `input_queryset` reads of an ActionContext): for estimates."""
+
+    account_id: int
+    site_id: int | None
+
+
+def named_items(queryset: QuerySet, scope: Any) -> QuerySet:
+    """Items named by id: the account's only, and the site's only when the step has a site."""
+    queryset = queryset.filter(account_id=scope.account_id)
+    return queryset if scope.site_id is None else queryset.filter(site_id=scope.site_id)
+
+
 @dataclass
 class BatchOutcome:
     """What one batch did: items consumed and produced, per-item failures, numbers to add to the result."""
@@ -79,12 +92,19 @@ class ItemAction(Action):
         """Process claimed items (re-check their state); record failures per item, never raise for one item."""
         raise NotImplementedError
 
-    def estimate_count(self, params: dict[str, Any], *, site_id: int | None) -> int:
-        """How many items a run of this step would take now."""
-        if params.get("ids"):
-            return len(params["ids"])
-        pending = self.queryset_for_site(site_id).count()
-        return pending if params.get("drain") else min(pending, params.get("limit", self.default_limit))
+    def estimate_queryset(self, params: dict[str, Any], *, site_id: int | None, account_id: int) -> QuerySet:
+        """The items a run of this step would take now: the named ids (the account's only) or the site's queue."""
+        queryset = self.input_queryset(Scope(account_id=account_id, site_id=site_id), params)
+        return queryset.filter(pk__in=params["ids"]) if params.get("ids") else queryset
+
+    def estimate_count(self, params: dict[str, Any], *, site_id: int | None, account_id: int) -> int:
+        """How many items a run of this step would take now (ids of other accounts count as missing)."""
+        if site_id is None and not params.get("ids"):
+            return 0  # run() refuses a step with neither
+        found = self.estimate_queryset(params, site_id=site_id, account_id=account_id).count()
+        if params.get("ids") or params.get("drain"):
+            return found
+        return min(found, params.get("limit", self.default_limit))
 
     def queryset_for_site(self, site_id: int | None) -> QuerySet:
         raise NotImplementedError
@@ -108,48 +128,71 @@ class ItemAction(Action):
         if params.get("wait_before_seconds") and not ctx.step.result.get("waited_before"):
             ctx.log(f"waiting {params['wait_before_seconds']} s before {self.name.lower()}")
             return StepResult(defer_seconds=params["wait_before_seconds"], result={"waited_before": True})
-        if ctx.step.attempts <= 1 and not ctx.step.result.get("handover_checked"):
+        if not ctx.step.result.get("handover_checked"):
             self._check_handover(ctx, params)
-        if not params.get("ids") and ctx.step.output_count == 0 and not self.pending_count(ctx.site_id):
-            return StepResult(skipped=True, result={"skip_reason": "nothing to do"})
+        if not params.get("ids") and ctx.step.input_count == 0 and not self.taken_queryset(ctx, params).exists():
+            return StepResult(skipped=True, result={"skip_reason": "nothing to do", "handover_checked": True})
         return None
 
+    def taken_queryset(self, ctx, params) -> QuerySet:
+        """The items this step takes: the named ones, or its queue as it was when the step started.
+
+        A draining step takes what waited when it started, and what earlier steps of the run created (they
+        finished before it started); items arriving from outside meanwhile wait for the next run.
+        """
+        queryset = self.input_queryset(ctx, params)
+        if params.get("ids"):
+            return queryset.filter(pk__in=params["ids"])
+        if params.get("drain") and ctx.step.started_at:
+            return queryset.filter(created_at__lt=ctx.step.started_at)
+        return queryset
+
     def _check_handover(self, ctx, params) -> None:
+        """The previous stage must have finished what it took; what arrived after it started waits."""
         previous_key = params.get("handover_from")
         if not previous_key or ctx.site_id is None:
             return
         from actions.registry import registry
 
         previous = registry.get(previous_key)
-        left = previous.pending_count(ctx.site_id)
+        queue = previous.queryset_for_site(ctx.site_id)
+        started = (
+            ctx.run.steps.filter(action_type=previous_key, started_at__isnull=False)
+            .values_list("started_at", flat=True)
+            .first()
+        )
+        left = (queue.filter(created_at__lt=started) if started else queue).count()
+        stage = params.get("stage")
+        where = f"stage {stage - 1} ({previous_key})" if stage else previous_key
         if left:
-            stage = params.get("stage")
-            where = f"stage {stage - 1} ({previous.name})" if stage else previous.name
             raise ActionError(
                 f"handover check failed: {where} still has {left} items pending; "
                 f"{self.name} does not start until it is empty",
                 permanent=True,
             )
-        ctx.log(f"handover check: {previous.name} queue is empty")
+        arrived = queue.filter(created_at__gte=started).count() if started else 0
+        waiting = f"; {arrived} {previous.item_kind} items arrived during the run and wait for the next run"
+        ctx.log(f"handover check: {where} finished what it took" + (waiting if arrived else ""))
 
     def _run_batches(self, ctx, params) -> StepResult:
         # With concurrency N a batch holds at least N items, so N are really in flight at once.
         batch_size = max(params.get("batch_size", self.default_batch_size), params.get("concurrency", 1))
-        owner = f"{ctx.run.run_id}:{ctx.step.index}"
-        total, tried = StepResult(), set(ctx.step.result.get("failed_ids", []))
-        remaining = None if params.get("drain") else params.get("limit", self.default_limit)
+        total = StepResult(result={"handover_checked": True})
+        # Failed items are not taken again; named items are each taken once (some stay in their input state).
+        tried = set(ctx.step.result.get("failed_ids", [])) | set(ctx.step.result.get("taken_ids", []))
+        named = bool(params.get("ids"))
+        unbounded = params.get("drain") or named
+        remaining = None if unbounded else params.get("limit", self.default_limit) - ctx.step.input_count
         first = True
         while remaining is None or remaining > 0:
-            if not first and ctx.should_stop():
+            if not first and (why := ctx.should_stop()):
                 total.paused = True
+                ctx.log(f"stopping between batches: {why}")
                 break
             take = batch_size if remaining is None else min(batch_size, remaining)
-            items = self._next_batch(ctx, params, take, tried, owner)
+            items = self._next_batch(ctx, params, take, tried)
             if not items:
                 break
-            if not first and params.get("delay_seconds"):
-                ctx.log(f"waiting {params['delay_seconds']} s between batches")
-                time.sleep(params["delay_seconds"])
             first = False
             try:
                 outcome = self._process(ctx, items, params)
@@ -157,26 +200,34 @@ class ItemAction(Action):
                 if total.input_count or total.output_count:
                     from actions.executor import record_partial
 
-                    record_partial(ctx.step, total)  # the batches before this one are done and stay counted
+                    # the batches before this one are done and stay counted
+                    record_partial(ctx.step, total, token=ctx.lease.token if ctx.lease else "")
                 raise
             finally:
-                claims.release(self.item_kind, [i.pk for i in items], owner=owner)
+                claims.release(self.item_kind, [i.pk for i in items], owner=ctx.claim_owner)
             tried.update(item_id for item_id, _ in outcome.failed)
+            if named:
+                tried.update(item.pk for item in items)
+                total.result.setdefault("taken_ids", []).extend(item.pk for item in items)
             self._add(total, outcome, ctx)
             ctx.heartbeat()
             ctx.report_progress(total)
             if remaining is not None:
                 remaining -= len(items)
-            if params.get("ids"):
+            if remaining == 0:
+                break
+            if params.get("delay_seconds") and self.taken_queryset(ctx, params).exclude(pk__in=tried).exists():
+                # Wait between batches without holding the worker: the step comes back after the delay.
+                ctx.log(f"waiting {params['delay_seconds']} s between batches")
+                total.defer_seconds = params["delay_seconds"]
                 break
         return total
 
-    def _next_batch(self, ctx, params, take: int, tried: set[int], owner: str) -> list:
-        queryset = self.input_queryset(ctx, params).exclude(pk__in=tried)
-        if params.get("ids"):
-            queryset = queryset.filter(pk__in=params["ids"])
-        candidates = list(queryset.values_list("pk", flat=True)[: take + 20])
-        claimed = claims.claim(self.item_kind, candidates, owner=owner)
+    def _next_batch(self, ctx, params, take: int, tried: set[int]) -> list:
+        queue = self.taken_queryset(ctx, params).exclude(pk__in=tried)
+        candidates = list(queue.values_list("pk", flat=True)[: take + 20])
+        owner = ctx.claim_owner
+        claimed = claims.claim(self.item_kind, candidates, owner=owner, previous_owner=ctx.previous_owner)
         mine, surplus = claimed[:take], claimed[take:]
         claims.release(self.item_kind, surplus, owner=owner)
         # Re-read in the input state: an item another worker finished since the query is left out.

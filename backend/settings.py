@@ -160,6 +160,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "backend.core.exceptions.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Behind N reverse proxies, throttles read the client's address from X-Forwarded-For (else it is ignored).
+    "NUM_PROXIES": int(os.environ["NUM_PROXIES"]) if os.environ.get("NUM_PROXIES") else None,
 }
 
 SPECTACULAR_SETTINGS = {
@@ -203,6 +205,10 @@ CELERY_BEAT_SCHEDULE = {
     "recover-stale-runs": {
         "task": "rules.recover_stale_runs",
         "schedule": float(os.environ.get("AUTOMATION_RECOVERY_SECONDS", "30")),
+    },
+    "prune-history": {  # AUTOMATION_RETENTION_DAYS, below
+        "task": "rules.prune_history",
+        "schedule": 24 * 60 * 60.0,
     },
 }
 

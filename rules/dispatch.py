@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.conf import settings
@@ -16,7 +20,8 @@ from django.dispatch import Signal
 from django.utils import timezone
 
 from backend.billing.errors import InsufficientCredits
-from rules.conditions import compiled_for
+from backend.core.redis import get_redis
+from rules.conditions import ConditionError, compiled_for, context_error
 from rules.engine import DEFAULT_MAX_DEPTH, Causation, check_loop, decide_mode
 from rules.index import rule_index
 from rules.models import AutomationRule, AutomationRun, RunStep, TriggerRecord
@@ -25,6 +30,8 @@ log = logging.getLogger(__name__)
 Outcome = TriggerRecord.Outcome
 # Sent once per finished run (completed, failed or cancelled), after commit: receivers get `run`.
 run_finished = Signal()
+ROOT_COUNT_SECONDS = 86400  # how long the runs descending from one root event are counted
+DISPATCH_CHUNK = 200  # events per dispatch task when a bulk change emits many
 
 
 def max_depth() -> int:
@@ -49,17 +56,12 @@ def dispatch_event(event: dict[str, Any], causation: Causation | None) -> list[A
     if not entries:
         return []
     causation = causation or Causation(root_event=event["name"])
-    causation = Causation(
-        root_event=causation.root_event or event["name"],
-        depth=causation.depth,
-        rule_path=causation.rule_path,
-        run_id=causation.run_id,
-        event=event["name"],
-    )
+    causation = replace(causation, root_event=causation.root_event or event["name"], event=event["name"])
     context = condition_context(account_id=event["account_id"], site_id=event.get("site_id"), event=event)
+    bad_context = context_error(context)  # once per event: no condition reads past these bounds
     dropped, matched = [], []
     for entry in entries:
-        outcome, reason = _evaluate(entry, causation, context)
+        outcome, reason = _evaluate(entry, causation, context, bad_context)
         if outcome is None:
             matched.append(entry)
         else:
@@ -75,7 +77,7 @@ def dispatch_event(event: dict[str, Any], causation: Causation | None) -> list[A
     runs = []
     for entry in matched:
         if entry.id in rules:
-            run = trigger_rule(
+            result = trigger_rule(
                 rules[entry.id],
                 trigger_type="event",
                 payload=payload,
@@ -83,17 +85,25 @@ def dispatch_event(event: dict[str, Any], causation: Causation | None) -> list[A
                 site_id=event.get("site_id"),
                 record=_record_fields(entry, event, causation),
             )
-            if run is not None:
-                runs.append(run)
+            if result.run is not None:
+                runs.append(result.run)
     return runs
 
 
-def _evaluate(entry, causation: Causation, context: dict) -> tuple[str | None, str]:
+def _evaluate(entry, causation: Causation, context: dict, bad_context: ConditionError | None) -> tuple[str | None, str]:
     """None when the rule should run; else the drop outcome and its reason."""
     loop = check_loop(causation, rule_id=entry.id, allow_self_trigger=entry.allow_self_trigger, max_depth=max_depth())
     if loop.blocked:
         return Outcome.DROPPED_LOOP, loop.reason
-    result = compiled_for(entry.id, entry.version, entry.conditions).evaluate(context)
+    try:
+        compiled = compiled_for(
+            entry.id, entry.version, entry.conditions, max_operations=settings.AUTOMATION_MAX_CONDITION_OPERATIONS
+        )
+    except ConditionError as exc:  # stored before a limit it now breaks: this rule fails, not the event
+        return Outcome.CONDITION_ERROR, str(exc)
+    if compiled.logic is not None and bad_context is not None:
+        return Outcome.CONDITION_ERROR, str(bad_context)
+    result = compiled.evaluate(context)
     if result.error is not None:
         return Outcome.CONDITION_ERROR, str(result.error)
     if not result.triggered:
@@ -126,12 +136,46 @@ def emit_custom_event(name: str, *, account_id: int, site_id: int | None, data: 
     enqueue_dispatch(event, causation)
 
 
+_batch: ContextVar[list[tuple[dict[str, Any], dict[str, Any] | None]] | None] = ContextVar(
+    "igny8_event_batch", default=None
+)
+
+
 def enqueue_dispatch(event: dict[str, Any], causation: Causation | None) -> None:
-    """Dispatch `event` in a Celery task once the current transaction commits (saves stay cheap)."""
+    """Dispatch `event` in a Celery task once the current transaction commits (saves stay cheap).
+
+    Inside `events_batched()` the event joins the batch instead, sent in chunks when the block ends.
+    """
+    causation_data = causation.to_dict() if causation else None
+    batch = _batch.get()
+    if batch is not None:
+        batch.append((event, causation_data))
+        return
     from rules.tasks import dispatch
 
-    causation_data = causation.to_dict() if causation else None
     transaction.on_commit(lambda: dispatch.apply_async((event, causation_data), queue="default"))
+
+
+@contextmanager
+def events_batched() -> Iterator[None]:
+    """Collect the events of the changes made inside; enqueue them in chunks of DISPATCH_CHUNK after commit.
+
+    A bulk import of 10,000 rows sends 50 dispatch tasks, not 10,000. Nothing is sent when the block raises.
+    """
+    if _batch.get() is not None:  # an enclosing batch sends them
+        yield
+        return
+    events: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
+    token = _batch.set(events)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    if events:
+        from rules.tasks import dispatch_batch
+
+        chunks = [events[i : i + DISPATCH_CHUNK] for i in range(0, len(events), DISPATCH_CHUNK)]
+        transaction.on_commit(lambda: [dispatch_batch.apply_async((chunk,), queue="default") for chunk in chunks])
 
 
 def condition_context(
@@ -159,6 +203,16 @@ def _site_info(site_id: int | None) -> dict:
 # --- any trigger -----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class TriggerResult:
+    """What one trigger of one rule came to: a run started or queued, or the reason there is none."""
+
+    outcome: str
+    run: AutomationRun | None = None
+    reason: str = ""
+    refusal: InsufficientCredits | None = None  # set when the outcome is refused_credits
+
+
 def trigger_rule(
     rule: AutomationRule,
     *,
@@ -167,12 +221,13 @@ def trigger_rule(
     causation: Causation,
     site_id: int | None = None,
     record: dict | None = None,
-) -> AutomationRun | None:
-    """Apply the rule's mode and start, queue or drop a run. Returns the run, or None when dropped.
+) -> TriggerResult:
+    """Apply the rule's mode and the account's limits, then start, queue or drop a run.
 
-    A run refused for credits comes back failed with `run.refused` set to the InsufficientCredits error.
+    Every outcome leaves a TriggerRecord. A run the account cannot afford is never created: the
+    result carries the refusal (and no run number is spent on it).
     """
-    from actions.executor import run_cancel
+    from actions.executor import run_cancel, run_start
 
     record = record or {
         "rule": rule,
@@ -184,34 +239,92 @@ def trigger_rule(
     key = f"rule:{rule.id}" + (f":site:{site_id}" if rule.mode_scope == "site" else "")
     with transaction.atomic():
         AutomationRule.objects.select_for_update().filter(pk=rule.pk).first()  # serialise decisions per rule
-        active = list(
-            AutomationRun.objects.filter(concurrency_key=key, status__in=AutomationRun.ACTIVE)
-            .order_by("created_at")
-            .values_list("run_id", "status")
-        )
-        running = [run_id for run_id, state in active if state != AutomationRun.Status.QUEUED]
-        queued = len(active) - len(running)
-        decision = decide_mode(rule.mode, max_runs=rule.max_runs, running=running, queued=queued)
+        decision = _decide_mode(rule, key)
         if decision.action == "drop":
-            TriggerRecord.objects.create(outcome=Outcome.DROPPED_MODE, reason=decision.reason, **record)
-            return None
-        run, steps = _create_run(
-            rule, trigger_type=trigger_type, payload=payload, causation=causation, site_id=site_id, key=key
+            return _recorded(record, Outcome.DROPPED_MODE, decision.reason)
+        limit = _account_limit_reason(rule.account_id) or _claim_root_slot(causation)
+        if limit:
+            return _recorded(record, Outcome.DROPPED_LIMIT, limit)
+        try:
+            with transaction.atomic():  # a refusal rolls back the run, its steps and any restart cancels
+                run, steps = _create_run(
+                    rule, trigger_type=trigger_type, payload=payload, causation=causation, site_id=site_id, key=key
+                )
+                if decision.action == "queue":
+                    return _recorded(record, Outcome.QUEUED, decision.reason, run)
+                for active in AutomationRun.objects.filter(run_id__in=decision.cancel_run_ids):
+                    run_cancel(active, reason=f"restarted by {run.run_id}")
+                run_start(run, steps)
+        except InsufficientCredits as exc:
+            _release_root_slot(causation)
+            result = _recorded(record, Outcome.REFUSED_CREDITS, str(exc))
+            return TriggerResult(result.outcome, reason=result.reason, refusal=exc)
+        return _recorded(record, Outcome.STARTED, decision.reason, run)
+
+
+def _decide_mode(rule: AutomationRule, key: str):
+    active = list(
+        AutomationRun.objects.filter(concurrency_key=key, status__in=AutomationRun.ACTIVE)
+        .order_by("created_at")
+        .values_list("run_id", "status")
+    )
+    running = [run_id for run_id, state in active if state != AutomationRun.Status.QUEUED]
+    return decide_mode(rule.mode, max_runs=rule.max_runs, running=running, queued=len(active) - len(running))
+
+
+def _recorded(record: dict, outcome: str, reason: str, run: AutomationRun | None = None) -> TriggerResult:
+    TriggerRecord.objects.create(outcome=outcome, reason=reason, run=run, **record)
+    return TriggerResult(outcome, run, reason)
+
+
+def _account_limit_reason(account_id: int) -> str:
+    """Why the account may not have another active run now ('' when it may)."""
+    limit = settings.AUTOMATION_MAX_ACTIVE_RUNS_PER_ACCOUNT
+    active = AutomationRun.objects.filter(account_id=account_id, status__in=AutomationRun.ACTIVE).count()
+    if active >= limit:
+        return (
+            f"account limit: {active} runs are active or waiting, at most {limit} "
+            "(AUTOMATION_MAX_ACTIVE_RUNS_PER_ACCOUNT)"
         )
-        if decision.action == "restart":
-            for active in AutomationRun.objects.filter(run_id__in=decision.cancel_run_ids):
-                run_cancel(active, reason=f"restarted by {run.run_id}")
-        outcome = Outcome.QUEUED if decision.action == "queue" else Outcome.STARTED
-        TriggerRecord.objects.create(outcome=outcome, reason=decision.reason, run=run, **record)
-        if decision.action != "queue":
-            _start(run, steps)
-    return run
+    return ""
+
+
+def _root_key(causation: Causation) -> str:
+    return f"igny8:root-runs:{causation.root_id}"
+
+
+def _claim_root_slot(causation: Causation) -> str:
+    """Count one more run descending from the causation's root event; the reason when there are too many."""
+    limit = settings.AUTOMATION_MAX_RUNS_PER_ROOT
+    try:
+        client = get_redis()
+        pipe = client.pipeline()
+        pipe.incr(_root_key(causation))
+        pipe.expire(_root_key(causation), ROOT_COUNT_SECONDS)
+        count = int(pipe.execute()[0])
+        if count <= limit:
+            return ""
+        client.decr(_root_key(causation))
+    except Exception as exc:  # noqa: BLE001 - without Redis the depth limit still bounds chains
+        log.warning("could not count the runs of root %s: %s", causation.root_id, exc)
+        return ""
+    return (
+        f"fan-out limit: {limit} runs already descend from the root event {causation.root_event!r} "
+        "(AUTOMATION_MAX_RUNS_PER_ROOT)"
+    )
+
+
+def _release_root_slot(causation: Causation) -> None:
+    try:
+        get_redis().decr(_root_key(causation))
+    except Exception:  # noqa: BLE001 - the count only bounds fan-out
+        pass
 
 
 def admit_run(run: AutomationRun) -> AutomationRun:
     """Start a queued run now if its group has room (used by retry), else leave it queued."""
     if run.rule_id is None:
-        return _start(run)
+        return _start_admitted(run)
     with transaction.atomic():
         AutomationRule.objects.select_for_update().filter(pk=run.rule_id).first()
         busy = (
@@ -223,22 +336,20 @@ def admit_run(run: AutomationRun) -> AutomationRun:
             .exists()
         )
         if not busy:
-            _start(run)
+            _start_admitted(run)
     return run
 
 
-def _start(run: AutomationRun, steps: list[RunStep] | None = None) -> AutomationRun:
-    from actions.executor import run_start
+def _start_admitted(run: AutomationRun) -> AutomationRun:
+    """Start a run that already exists (it waited in a queue, or is retried); one it cannot afford fails."""
+    from actions.executor import finish_run, run_start
 
     try:
         with transaction.atomic():
-            return run_start(run, steps)
+            return run_start(run)
     except InsufficientCredits as exc:
-        from actions.executor import _finish
-
-        _finish(run, AutomationRun.Status.FAILED, str(exc))
+        finish_run(run, AutomationRun.Status.FAILED, str(exc))
         run.refresh_from_db()
-        run.refused = exc
         return run
 
 
@@ -343,4 +454,4 @@ def _start_next_queued(run: AutomationRun) -> None:
             return
         waiting = group.filter(status=AutomationRun.Status.QUEUED).order_by("created_at", "id").first()
         if waiting is not None:
-            _start(waiting)
+            _start_admitted(waiting)

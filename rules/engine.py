@@ -5,7 +5,8 @@ Plain values in, result objects out; no ORM, no Celery (the callers in rules/dis
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import uuid
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 DEFAULT_MAX_DEPTH = 5
@@ -31,11 +32,12 @@ def decide_mode(mode: str, *, max_runs: int, running: list[str], queued: int) ->
             return ModeDecision("drop", f"mode single: run {running[0] if running else '(queued)'} is still active")
         return ModeDecision("start")
     if mode == "queued":
-        return (
-            ModeDecision("queue", "mode queued: waiting for the active run to finish")
-            if busy
-            else ModeDecision("start")
-        )
+        if not busy:
+            return ModeDecision("start")
+        active = len(running) + queued
+        if active >= max_runs:
+            return ModeDecision("drop", f"queue full: {active} runs active or waiting, max_runs is {max_runs}")
+        return ModeDecision("queue", "mode queued: waiting for the active run to finish")
     if mode == "parallel":
         if len(running) >= max_runs:
             return ModeDecision("drop", f"mode parallel: {len(running)} runs active, max is {max_runs}")
@@ -49,17 +51,23 @@ def decide_mode(mode: str, *, max_runs: int, running: list[str], queued: int) ->
 
 @dataclass(frozen=True)
 class Causation:
-    """Why something happened: the root event, how deep in a chain of runs, which rules ran."""
+    """Why something happened: the root event, how deep in a chain of runs, which rules ran.
+
+    `root_id` names one occurrence of the root event (every run descending from it shares it), so the
+    number of runs one root may cause can be bounded.
+    """
 
     root_event: str = ""
     depth: int = 0
     rule_path: tuple[int, ...] = ()
     run_id: str = ""
     event: str = ""
+    root_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "root_event": self.root_event,
+            "root_id": self.root_id,
             "event": self.event,
             "depth": self.depth,
             "rule_path": list(self.rule_path),
@@ -75,17 +83,12 @@ class Causation:
             rule_path=tuple(data.get("rule_path", ())),
             run_id=data.get("parent_run_id", ""),
             event=data.get("event", ""),
+            root_id=data.get("root_id") or uuid.uuid4().hex,
         )
 
     def child(self, *, rule_id: int, run_id: str) -> Causation:
         """The causation carried by changes made inside a run of `rule_id`."""
-        return Causation(
-            root_event=self.root_event,
-            depth=self.depth + 1,
-            rule_path=(*self.rule_path, rule_id),
-            run_id=run_id,
-            event=self.event,
-        )
+        return replace(self, depth=self.depth + 1, rule_path=(*self.rule_path, rule_id), run_id=run_id)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,11 @@
-"""The in-memory index of active event rules, by (account, event name).
+"""The in-memory index of active event rules, per account and event name.
 
-A model save asks the index whether any rule listens; with none it costs a dict lookup. The index
-is rebuilt (one query) when rules change: at once in the process that changed them, and within
-`REFRESH_SECONDS` in every other process, which compares a generation counter kept in Redis.
+A model save asks the index whether any rule of its account listens; with none it costs a dict lookup.
+Accounts are loaded lazily (one query the first time a process meets an account) and kept in a bounded
+LRU, so a process holds only the rules of the accounts it serves. A rule change invalidates only its own
+account: at once in the process that made it, and within `REFRESH_SECONDS` in every other process, which
+reads the accounts changed since it last looked from a Redis sorted set (member: account id, score: the
+generation of its last change).
 """
 
 from __future__ import annotations
@@ -10,12 +13,15 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
 GENERATION_KEY = "igny8:rules:generation"
+CHANGES_KEY = "igny8:rules:changes"
 REFRESH_SECONDS = 1.0
+MAX_ACCOUNTS = 5000  # accounts whose rules one process keeps
+KEEP_CHANGES = 100_000  # generations remembered in Redis; a process further behind reloads everything
 
 
 @dataclass(frozen=True)
@@ -30,68 +36,100 @@ class IndexedRule:
     allow_self_trigger: bool
 
 
+AccountRules = dict[str, list[IndexedRule]]
+
+
 class RuleIndex:
     def __init__(self) -> None:
-        self._rules: dict[tuple[int, str], list[IndexedRule]] = {}
+        self._accounts: OrderedDict[int, AccountRules] = OrderedDict()
         self._generation: int | None = None
         self._checked_at = 0.0
-        self._valid = False
         self._lock = threading.Lock()
 
     def lookup(self, account_id: int, event: str, *, fresh: bool = False) -> list[IndexedRule]:
-        """Active event rules of the account listening to `event` (`fresh`: check the generation now)."""
+        """Active event rules of the account listening to `event` (`fresh`: check for changes now)."""
         if fresh:
             self._checked_at = 0.0
-        self._ensure_fresh()
-        return self._rules.get((account_id, event), [])
+        self._refresh()
+        rules = self._accounts.get(account_id)
+        if rules is None:
+            rules = self._load(account_id)
+        else:
+            self._accounts.move_to_end(account_id)
+        return rules.get(event, [])
 
-    def mark_stale(self) -> None:
-        """Rebuild on the next lookup in this process (its own transaction sees the change at once)."""
-        self._valid = False
+    def mark_stale(self, account_id: int | None = None) -> None:
+        """Reload the account (every account when None) on its next lookup in this process."""
+        with self._lock:
+            if account_id is None:
+                self._accounts.clear()
+            else:
+                self._accounts.pop(account_id, None)
 
-    def publish(self) -> None:
-        """Tell the other processes to rebuild (call once the rule change has committed)."""
-        self._valid = False
+    def publish(self, account_id: int | None = None) -> None:
+        """Tell the other processes that the account's rules changed (call once the change has committed)."""
+        self.mark_stale(account_id)
         try:
             from backend.core.redis import get_redis
 
-            get_redis().incr(GENERATION_KEY)
-        except Exception as exc:  # noqa: BLE001 - other processes fall back to their refresh timer
+            client = get_redis()
+            generation = int(client.incr(GENERATION_KEY))
+            pipe = client.pipeline()
+            pipe.zadd(CHANGES_KEY, {str(account_id if account_id is not None else "*"): generation})
+            pipe.zremrangebyscore(CHANGES_KEY, "-inf", generation - KEEP_CHANGES)
+            pipe.execute()
+        except Exception as exc:  # noqa: BLE001 - other processes fall back to reloading everything
             log.warning("could not publish the rules generation: %s", exc)
 
-    def _ensure_fresh(self) -> None:
+    def _refresh(self) -> None:
         now = time.monotonic()
-        if self._valid and now - self._checked_at < REFRESH_SECONDS:
+        if now - self._checked_at < REFRESH_SECONDS:
             return
         with self._lock:
-            generation = self._remote_generation()
-            if not self._valid or generation is None or generation != self._generation:
-                self._rebuild()
-                self._generation = generation
+            changed = self._changed_accounts()
+            if changed is None:
+                self._accounts.clear()
+            for account in changed or ():
+                self._accounts.pop(account, None)
             self._checked_at = now
 
-    def _remote_generation(self) -> int | None:
+    def _changed_accounts(self) -> set[int] | None:
+        """Accounts changed since the last refresh; None when every account must be reloaded."""
         try:
             from backend.core.redis import get_redis
 
-            return int(get_redis().get(GENERATION_KEY) or 0)
-        except Exception:  # noqa: BLE001 - without Redis, rebuild on every refresh
+            client = get_redis()
+            generation = int(client.get(GENERATION_KEY) or 0)
+            seen, self._generation = self._generation, generation
+            if seen is None or seen == generation:
+                return set() if seen is not None else None
+            if seen > generation or generation - seen > KEEP_CHANGES:  # Redis was reset, or we are far behind
+                return None
+            members = client.zrangebyscore(CHANGES_KEY, f"({seen}", generation)
+        except Exception:  # noqa: BLE001 - without Redis, reload on every refresh
+            self._generation = None
             return None
+        names = {m.decode() if isinstance(m, bytes) else m for m in members}
+        return None if "*" in names else {int(name) for name in names}
 
-    def _rebuild(self) -> None:
+    def _load(self, account_id: int) -> AccountRules:
         from rules.models import AutomationRule
 
-        rules: dict[tuple[int, str], list[IndexedRule]] = defaultdict(list)
-        rows = AutomationRule.objects.filter(is_active=True, trigger_type="event").values_list(
-            "id", "version", "account_id", "site_id", "trigger_event", "trigger", "conditions", "allow_self_trigger"
+        rules: defaultdict[str, list[IndexedRule]] = defaultdict(list)
+        rows = AutomationRule.objects.filter(account_id=account_id, is_active=True, trigger_type="event").values_list(
+            "id", "version", "site_id", "trigger_event", "trigger", "conditions", "allow_self_trigger"
         )
-        for rule_id, version, account_id, site_id, event, trigger, conditions, self_trigger in rows:
+        for rule_id, version, site_id, event, trigger, conditions, self_trigger in rows:
             watch = frozenset((trigger or {}).get("fields") or ())
-            rules[(account_id, event)].append(
+            rules[event].append(
                 IndexedRule(rule_id, version, account_id, site_id, event, watch, conditions, self_trigger)
             )
-        self._rules = dict(rules)
-        self._valid = True
+        loaded = dict(rules)
+        with self._lock:
+            self._accounts[account_id] = loaded
+            while len(self._accounts) > MAX_ACCOUNTS:
+                self._accounts.popitem(last=False)
+        return loaded
 
 
 rule_index = RuleIndex()

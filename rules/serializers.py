@@ -5,8 +5,10 @@ from rest_framework import serializers
 from backend.accounts.models import Site
 from backend.core.api import AccountScopedRelatedField, StrictSerializerMixin
 from rules.models import AutomationRule, AutomationRuleVersion, AutomationRun, RunLog, RunStep, TriggerRecord
+from rules.presets import preset_guard
 from rules.schedule import describe_cron, next_fire_times
-from rules.validation import RuleValidationError, validate_rule
+from rules.services import rule_count_check
+from rules.validation import RuleValidationError, check_event_payload, validate_rule
 
 
 def trigger_summary(trigger: dict) -> str:
@@ -90,14 +92,37 @@ class RuleSerializer(StrictSerializerMixin, serializers.ModelSerializer):
             attrs.update(validate_rule(attrs, default_timezone=site.timezone if site else "UTC"))
         except RuleValidationError as exc:
             raise serializers.ValidationError(exc.errors) from exc
-        mode = attrs.get("mode", getattr(self.instance, "mode", "single"))
         scope = attrs.get("mode_scope", getattr(self.instance, "mode_scope", "rule"))
         if scope == "site" and site is None and (attrs.get("trigger") or {}).get("type") == "schedule":
             raise serializers.ValidationError({"mode_scope": ["per-site scope needs a site for a schedule rule"]})
         if "max_runs" in attrs and not 1 <= attrs["max_runs"] <= 100:
             raise serializers.ValidationError({"max_runs": ["must be from 1 to 100"]})
-        del mode
+        if self.instance is None:
+            self._check_rule_count()
+        else:
+            self._keep_preset_shape(attrs)
         return attrs
+
+    def _keep_preset_shape(self, attrs) -> None:
+        """A preset rule (the site's pipeline) keeps the shape its app relies on, whichever screen edits it."""
+        guard = preset_guard(self.instance.preset_key)
+        if guard is None:
+            return
+        after = {name: attrs.get(name, getattr(self.instance, name)) for name in ("trigger", "actions", "mode")}
+        after["mode_scope"] = attrs.get("mode_scope", self.instance.mode_scope)
+        errors = guard.check(after)
+        if "site" in attrs and attrs["site"] != self.instance.site:
+            errors["site"] = ["the pipeline rule belongs to its site"]
+        if errors:
+            raise serializers.ValidationError(errors)
+        if "actions" in attrs:
+            attrs["actions"] = guard.normalize(attrs["actions"])
+
+    def _check_rule_count(self) -> None:
+        try:
+            rule_count_check(account_id=self.context["request"].user.account_id)
+        except RuleValidationError as exc:
+            raise serializers.ValidationError(exc.errors) from exc
 
     def get_trigger_summary(self, rule: AutomationRule) -> str:
         return trigger_summary(rule.trigger)
@@ -256,13 +281,64 @@ class TriggerRecordSerializer(serializers.ModelSerializer):
 
 
 class ExecuteSerializer(StrictSerializerMixin, serializers.Serializer):
-    payload = serializers.JSONField(required=False, default=dict)
+    """`payload`, or `context` as the seeds' client names it (one of them); validated data has `payload`."""
+
+    payload = serializers.JSONField(required=False, help_text="The trigger payload (a JSON object).")
+    context = serializers.JSONField(
+        required=False, allow_null=True, help_text="The seeds' name for `payload`; null is the same as {}."
+    )
     site = AccountScopedRelatedField(queryset=Site.objects.all(), required=False, allow_null=True)
 
     def validate_payload(self, value):
         if not isinstance(value, dict):
             raise serializers.ValidationError("must be a JSON object")
+        try:
+            check_event_payload(value, "payload")
+        except RuleValidationError as exc:  # the size and depth limits of what a trigger may carry
+            raise serializers.ValidationError([m for messages in exc.errors.values() for m in messages]) from exc
         return value
+
+    def validate_context(self, value):
+        return self.validate_payload({} if value is None else value)  # the same checks, reported as `context`
+
+    def validate(self, attrs):
+        if "payload" in attrs and "context" in attrs:
+            raise serializers.ValidationError({"context": ["another name for 'payload': give one of them"]})
+        attrs["payload"] = attrs.pop("context", None) or attrs.get("payload") or {}
+        return attrs
+
+
+class RuleProgressSerializer(serializers.Serializer):
+    """`rules/{id}/progress/`: only `status` ("idle") without an active run; all fields with one."""
+
+    status = serializers.ChoiceField(choices=["idle", *AutomationRun.ACTIVE])
+    progress = serializers.IntegerField(min_value=0, max_value=100, required=False, help_text="Percent done.")
+    phase = serializers.CharField(
+        required=False, help_text='Numbered from 1: "step 2 of 5: generate_ideas" or "stage 4 (generate_content)".'
+    )
+    result = serializers.ListField(
+        child=serializers.DictField(),
+        allow_null=True,
+        required=False,
+        help_text="What each started step has done so far (step, action_type, status, counts, result, error).",
+    )
+    run_id = serializers.CharField(required=False)
+
+
+class ScheduledTaskSerializer(serializers.Serializer):
+    """The seeds' ScheduledTask: an upcoming fire of a schedule rule (`pending`) or a past scheduled run."""
+
+    id = serializers.CharField(help_text='"<rule id>:<unix seconds>" for an upcoming fire, the run_id for a past one.')
+    automation_rule = serializers.IntegerField(allow_null=True, help_text="The rule (null once it was deleted).")
+    rule_name = serializers.CharField()
+    scheduled_at = serializers.DateTimeField()
+    executed_at = serializers.DateTimeField(allow_null=True, help_text="When the run started.")
+    status = serializers.ChoiceField(choices=["pending", *AutomationRun.Status.values])
+    result = serializers.ListField(
+        child=serializers.DictField(), allow_null=True, help_text="The run's step results (null until one started)."
+    )
+    error_message = serializers.CharField(allow_null=True)
+    run_id = serializers.CharField(allow_null=True)
 
 
 class TestConditionsSerializer(StrictSerializerMixin, serializers.Serializer):
@@ -291,3 +367,30 @@ class RestoreSerializer(StrictSerializerMixin, serializers.Serializer):
 
 class RetrySerializer(StrictSerializerMixin, serializers.Serializer):
     from_start = serializers.BooleanField(required=False, default=False)
+
+
+class RuleImportSerializer(StrictSerializerMixin, serializers.Serializer):
+    rules = serializers.ListField(
+        child=serializers.DictField(), min_length=1, max_length=100, help_text="Rules as a file holds them."
+    )
+    on_conflict = serializers.ChoiceField(
+        choices=["rename", "refuse"], default="rename", help_text="A rule of that name exists: rename or refuse."
+    )
+    preview = serializers.BooleanField(default=False, help_text="Validate and name them; save nothing.")
+
+
+class ImportedRuleSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    original_name = serializers.CharField()
+    renamed = serializers.BooleanField()
+    is_active = serializers.BooleanField()
+    trigger_summary = serializers.CharField()
+    steps = serializers.IntegerField()
+    id = serializers.IntegerField(allow_null=True)
+    webhook_secret = serializers.CharField(required=False)
+    signing_secret = serializers.CharField(required=False)
+
+
+class RuleImportResultSerializer(serializers.Serializer):
+    preview = serializers.BooleanField()
+    rules = ImportedRuleSerializer(many=True)

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from rules.engine import Causation
+from rules.validation import RuleValidationError, validate_rule
+
+if TYPE_CHECKING:
+    from rules.dispatch import TriggerResult
 from rules.models import AutomationRule, AutomationRuleVersion, AutomationRun
 from rules.schedule import next_fire_times, to_utc
 
@@ -61,12 +67,24 @@ def _new_secret_if_needed(rule: AutomationRule) -> str | None:
     return None
 
 
+def _new_signing_secret_if_needed(rule: AutomationRule) -> None:
+    """A rule that calls webhooks signs them: give it a signing secret (shown once by the API)."""
+    if not rule.signing_secret and any(a.get("type") == "webhook" for a in rule.actions or []):
+        rule.signing_secret = secrets.token_urlsafe(32)
+
+
 @transaction.atomic
 def rule_create(*, account_id: int, user=None, **fields: Any) -> tuple[AutomationRule, str | None]:
-    """Create a rule at version 1; returns it and the webhook secret when one was made (shown once)."""
+    """Create a rule at version 1; returns it and the webhook secret when one was made (shown once).
+
+    An event rule without a mode queues its runs (bounded by max_runs), so a burst of events is not dropped.
+    """
+    if "mode" not in fields and (fields.get("trigger") or {}).get("type") == "event":
+        fields["mode"] = AutomationRule.Mode.QUEUED
     rule = AutomationRule(account_id=account_id, created_by=user, **fields)
     _derive(rule)
     secret = _new_secret_if_needed(rule)
+    _new_signing_secret_if_needed(rule)
     rule.save()
     AutomationRuleVersion.objects.create(rule=rule, version=1, snapshot=_snapshot(rule), created_by=user)
     return rule, secret
@@ -81,6 +99,7 @@ def rule_update(*, rule: AutomationRule, user=None, **fields: Any) -> tuple[Auto
         setattr(rule, name, value)
     _derive(rule)
     secret = _new_secret_if_needed(rule)
+    _new_signing_secret_if_needed(rule)
     if _snapshot(rule) != before:
         rule.version += 1
         AutomationRuleVersion.objects.create(rule=rule, version=rule.version, snapshot=_snapshot(rule), created_by=user)
@@ -89,11 +108,21 @@ def rule_update(*, rule: AutomationRule, user=None, **fields: Any) -> tuple[Auto
 
 
 def rule_restore(*, rule: AutomationRule, version: int, user=None) -> AutomationRule:
-    """Make an earlier version current again (as a new version)."""
+    """Make an earlier version current again (as a new version); RuleValidationError when it breaks a limit
+    that came after it."""
     snapshot = AutomationRuleVersion.objects.get(rule=rule, version=version).snapshot
     fields = {k: v for k, v in snapshot.items() if k != "site"}
     fields["site_id"] = snapshot.get("site")
+    fields.update(validate_rule({k: fields[k] for k in ("trigger", "conditions", "actions") if k in fields}))
     return rule_update(rule=rule, user=user, **fields)[0]
+
+
+def rule_count_check(*, account_id: int) -> None:
+    """RuleValidationError when the account already has AUTOMATION_MAX_RULES_PER_ACCOUNT rules."""
+    limit = settings.AUTOMATION_MAX_RULES_PER_ACCOUNT
+    if AutomationRule.objects.filter(account_id=account_id).count() >= limit:
+        message = f"the account has {limit} rules, the most it may have (AUTOMATION_MAX_RULES_PER_ACCOUNT)"
+        raise RuleValidationError({"non_field_errors": [message]})
 
 
 @transaction.atomic
@@ -104,10 +133,31 @@ def rule_rotate_secret(*, rule: AutomationRule) -> str:
     return rule.webhook_secret
 
 
+@transaction.atomic
+def rule_signing_secret_ensure(*, rule: AutomationRule) -> tuple[str, bool]:
+    """The secret outbound calls of `rule` are signed with, made now if it has none; True when just made."""
+    locked = AutomationRule.objects.select_for_update().get(pk=rule.pk)
+    created = not locked.signing_secret
+    if created:
+        locked.signing_secret = secrets.token_urlsafe(32)
+        locked.save(update_fields=["signing_secret", "updated_at"])
+    rule.signing_secret = locked.signing_secret
+    return locked.signing_secret, created
+
+
+@transaction.atomic
+def rule_rotate_signing_secret(*, rule: AutomationRule) -> str:
+    """A new signing secret for the rule's outbound calls (shown once); the old one stops verifying."""
+    rule = AutomationRule.objects.select_for_update().get(pk=rule.pk)
+    rule.signing_secret = secrets.token_urlsafe(32)
+    rule.save(update_fields=["signing_secret", "updated_at"])
+    return rule.signing_secret
+
+
 def rule_execute(
     *, rule: AutomationRule, payload: dict | None = None, site_id: int | None = None, trigger_type: str = "manual"
-) -> AutomationRun | None:
-    """Run a rule now (manual, webhook or scheduled); the mode still applies."""
+) -> TriggerResult:
+    """Run a rule now (manual, webhook or scheduled); the mode and the account's limits still apply."""
     from rules.dispatch import trigger_rule
 
     causation = Causation(root_event=f"{trigger_type}:{rule.id}", event=trigger_type)
@@ -116,9 +166,82 @@ def rule_execute(
     )
 
 
+@dataclass(frozen=True)
+class ImportedRule:
+    name: str
+    original_name: str
+    rule: AutomationRule | None  # None in a preview
+    webhook_secret: str | None = None
+
+
+def import_names(*, account_id: int, names: list[str], on_conflict: str) -> tuple[list[str], dict[str, list[str]]]:
+    """The names the imported rules get: a clash with an existing rule (or another in the file) is renamed
+    "Name (imported)", "Name (imported 2)", … or, with on_conflict "refuse", an error at rules.<i>.name."""
+    taken = set(AutomationRule.objects.filter(account_id=account_id).values_list("name", flat=True))
+    final, errors = [], {}
+    for i, name in enumerate(names):
+        if name in taken and on_conflict == "refuse":
+            errors[f"rules.{i}.name"] = [f"a rule named {name!r} already exists (on_conflict is 'refuse')"]
+        candidate, n = name, 1
+        while candidate in taken:
+            candidate = f"{name} (imported)" if n == 1 else f"{name} (imported {n})"
+            n += 1
+        taken.add(candidate)
+        final.append(candidate[:200])
+    return final, errors
+
+
+@transaction.atomic
+def rules_import(
+    *, account_id: int, user=None, rules: list[dict[str, Any]], on_conflict: str = "rename", preview: bool = False
+) -> list[ImportedRule]:
+    """Create validated rules from a file, all or nothing; every one comes in inactive (switch it on when it is
+    right), so an import never makes a second live copy of a rule."""
+    limit = settings.AUTOMATION_MAX_RULES_PER_ACCOUNT
+    existing = AutomationRule.objects.filter(account_id=account_id).count()
+    if existing + len(rules) > limit:
+        message = (
+            f"the account has {existing} rules; {len(rules)} more would pass {limit} (AUTOMATION_MAX_RULES_PER_ACCOUNT)"
+        )
+        raise RuleValidationError({"rules": [message]})
+    names, errors = import_names(account_id=account_id, names=[r["name"] for r in rules], on_conflict=on_conflict)
+    if errors:
+        raise RuleValidationError(errors)
+    imported = []
+    for fields, name in zip(rules, names, strict=True):
+        if preview:
+            imported.append(ImportedRule(name, fields["name"], None))
+            continue
+        rule, secret = rule_create(account_id=account_id, user=user, **{**fields, "name": name, "is_active": False})
+        imported.append(ImportedRule(name, fields["name"], rule, secret))
+    return imported
+
+
+class RerunRefused(Exception):
+    """This run cannot be run again (still active, or its rule is gone)."""
+
+
+def run_rerun(*, run: AutomationRun) -> TriggerResult:
+    """A new run of the run's rule with the same trigger data and site; the mode and the limits apply."""
+    from rules.dispatch import trigger_rule
+
+    if run.status not in AutomationRun.FINISHED:
+        raise RerunRefused(f"run {run.run_id} is {run.status}; only a finished run can be run again")
+    rule = AutomationRule.objects.filter(pk=run.rule_id).first()
+    if rule is None:
+        raise RerunRefused(f"the rule of run {run.run_id} was deleted")
+    causation = Causation(root_event=f"rerun:{run.run_id}", event="manual")
+    return trigger_rule(
+        rule, trigger_type="manual", payload=run.trigger_payload, causation=causation, site_id=run.site_id
+    )
+
+
 def rule_duplicate(*, rule: AutomationRule, user=None) -> AutomationRule:
+    """An inactive copy (validated again: the original may predate a limit)."""
+    rule_count_check(account_id=rule.account_id)
     fields = {k: v for k, v in _snapshot(rule).items() if k != "site"}
     fields.update(site_id=rule.site_id, name=f"{rule.name} (copy)", is_active=False)
+    fields.update(validate_rule({k: fields[k] for k in ("trigger", "conditions", "actions")}))
     return rule_create(account_id=rule.account_id, user=user, **fields)[0]
 
 
@@ -142,9 +265,9 @@ def schedule_claim_due(*, now=None) -> list[AutomationRun]:
         if not claimed or not due.due:
             continue  # another scheduler claimed it, or the missed time is skipped by the catch-up policy
         rule.refresh_from_db()
-        run = rule_execute(
+        result = rule_execute(
             rule=rule, payload={"scheduled_for": to_utc(due.due[-1]).isoformat()}, trigger_type="scheduled"
         )
-        if run is not None:
-            fired.append(run)
+        if result.run is not None:
+            fired.append(result.run)
     return fired

@@ -87,9 +87,15 @@ def _emit(account_id: int, names: list[str], object_type: str, values: dict, cha
         enqueue_dispatch(event, causation)
 
 
+def emit_created(instances) -> None:
+    """The `<name>.created` events of rows inserted with bulk_create (which sends no save signals)."""
+    for instance in instances:
+        _on_save(type(instance), instance, created=True)
+
+
 def _on_rule_change(sender, instance, **kwargs) -> None:
-    rule_index.mark_stale()
-    transaction.on_commit(rule_index.publish)
+    rule_index.mark_stale(instance.account_id)
+    transaction.on_commit(lambda: rule_index.publish(instance.account_id))
 
 
 def connect() -> None:

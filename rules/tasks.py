@@ -1,37 +1,60 @@
-"""Periodic tasks of the engine (celery beat): the schedule tick and stale-run recovery."""
+"""Periodic tasks of the engine (celery beat): the schedule tick, stale-run recovery and history pruning."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
 from actions.executor import recover_stale_runs
-from rules.models import TriggerRecord
+from rules.deliveries import delivery_allowed, delivery_done
+from rules.retention import history_prune
 from rules.services import schedule_claim_due
 
-TRIGGER_RECORD_DAYS = 14
 
-
-@shared_task(name="rules.dispatch", ignore_result=True, acks_late=True)
-def dispatch(event: dict, causation: dict | None) -> int:
+@shared_task(bind=True, name="rules.dispatch", ignore_result=True, acks_late=True, reject_on_worker_lost=True)
+def dispatch(self, event: dict, causation: dict | None) -> int:
     """Evaluate the rules listening to one event and start their runs."""
+    return _dispatch_all(self, [(event, causation)])
+
+
+@shared_task(bind=True, name="rules.dispatch_batch", ignore_result=True, acks_late=True, reject_on_worker_lost=True)
+def dispatch_batch(self, events: list) -> int:
+    """Dispatch the events of one bulk change (see `rules.dispatch.events_batched`)."""
+    return _dispatch_all(self, events)
+
+
+def _dispatch_all(task, events: list) -> int:
     from rules.dispatch import dispatch_event
     from rules.engine import Causation
 
-    return len(dispatch_event(event, Causation.from_dict(causation) if causation else None))
+    account_id = events[0][0].get("account_id") if events else None
+    if not delivery_allowed(task, [list(item) for item in events], account_id=account_id):
+        return 0
+    try:
+        return sum(
+            len(dispatch_event(event, Causation.from_dict(causation) if causation else None))
+            for event, causation in events
+        )
+    finally:
+        delivery_done(task)
 
 
 @shared_task(name="rules.schedule_tick", ignore_result=True)
 def schedule_tick() -> int:
-    """Fire due schedule rules (each exactly once across schedulers); prune old trigger records."""
-    fired = schedule_claim_due()
-    TriggerRecord.objects.filter(at__lt=timezone.now() - timedelta(days=TRIGGER_RECORD_DAYS)).delete()
-    return len(fired)
+    """Fire due schedule rules (each exactly once across schedulers)."""
+    return len(schedule_claim_due())
 
 
 @shared_task(name="rules.recover_stale_runs", ignore_result=True)
 def recover() -> int:
     """Re-enqueue the step of any running run whose worker died."""
     return len(recover_stale_runs())
+
+
+@shared_task(name="rules.prune_history", ignore_result=True)
+def prune_history() -> dict[str, int]:
+    """Delete history older than AUTOMATION_RETENTION_DAYS (runs with their records, in short batches)."""
+    return history_prune(older_than=timezone.now() - timedelta(days=settings.AUTOMATION_RETENTION_DAYS))

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
 
 from actions.registry import UnknownAction, registry
 from rules.conditions import ConditionError, normalize_conditions
@@ -17,10 +21,12 @@ TRIGGER_KEYS = {
     "event": {"type", "event", "fields"},
 }
 STEP_KEYS = {"type", "name", "params", "on_error", "retry", "timeout"}
-MAX_ACTIONS = 50
+SIZED = ("trigger", "conditions", "actions")
 
 
-class RuleValidationError(Exception):
+class RuleValidationError(ValidationError):
+    """Errors by path; a Django ValidationError, so an API raising it answers 400 with them."""
+
     def __init__(self, errors: dict[str, list[str]]) -> None:
         super().__init__(errors)
         self.errors = errors
@@ -74,7 +80,11 @@ def clean_trigger(trigger: Any, errors: _Errors, *, default_timezone: str = "UTC
 
 def clean_conditions(conditions: Any, errors: _Errors) -> dict | None:
     try:
-        return normalize_conditions(conditions)
+        return normalize_conditions(
+            conditions,
+            max_operations=settings.AUTOMATION_MAX_CONDITION_OPERATIONS,
+            max_bytes=settings.AUTOMATION_MAX_CONDITION_BYTES,
+        )
     except ConditionError as exc:
         errors.add("conditions", str(exc))
         return None
@@ -84,9 +94,57 @@ def clean_actions(actions: Any, errors: _Errors) -> list[dict]:
     if not isinstance(actions, list) or not actions:
         errors.add("actions", "must be a non-empty list of steps")
         return []
-    if len(actions) > MAX_ACTIONS:
-        errors.add("actions", f"at most {MAX_ACTIONS} steps")
+    limit = settings.AUTOMATION_MAX_RULE_STEPS
+    if len(actions) > limit:
+        errors.add("actions", f"{len(actions)} steps; a rule has at most {limit} (AUTOMATION_MAX_RULE_STEPS)")
+        return []
     return [_clean_step(step, f"actions.{i}", errors) for i, step in enumerate(actions)]
+
+
+def check_size(data: dict, errors: _Errors) -> bool:
+    """A rule's JSON stays within AUTOMATION_MAX_RULE_BYTES and AUTOMATION_MAX_RULE_DEPTH; False when not."""
+    sizes = {name: len(json.dumps(data[name], separators=(",", ":"), default=str)) for name in SIZED if name in data}
+    limit = settings.AUTOMATION_MAX_RULE_BYTES
+    if sum(sizes.values()) > limit:
+        largest = max(sizes, key=lambda name: sizes[name])
+        errors.add(largest, f"the rule is {sum(sizes.values()):,} bytes; at most {limit:,} (AUTOMATION_MAX_RULE_BYTES)")
+        return False
+    depth_limit = settings.AUTOMATION_MAX_RULE_DEPTH
+    for name in ("trigger", "actions"):  # conditions have their own bound (their worst-case cost)
+        path = _too_deep(data.get(name), name, depth_limit)
+        if path:
+            errors.add(path, f"nested more than {depth_limit} levels deep (AUTOMATION_MAX_RULE_DEPTH)")
+            return False
+    return True
+
+
+def _too_deep(value: Any, root: str, limit: int) -> str:
+    """The path of the first value nested deeper than `limit` ('' when none is); no recursion."""
+    stack: list[tuple[Any, str, int]] = [(value, root, 0)]
+    while stack:
+        node, path, depth = stack.pop()
+        if depth > limit:
+            return path
+        if isinstance(node, dict):
+            stack.extend((child, f"{path}.{key}", depth + 1) for key, child in node.items())
+        elif isinstance(node, list):
+            stack.extend((child, f"{path}.{i}", depth + 1) for i, child in enumerate(node))
+    return ""
+
+
+def check_event_payload(payload: Any, field: str) -> None:
+    """A payload a trigger carries (execute, webhook) stays within AUTOMATION_MAX_EVENT_PAYLOAD_BYTES."""
+    limit = settings.AUTOMATION_MAX_EVENT_PAYLOAD_BYTES
+    size = len(json.dumps(payload, separators=(",", ":"), default=str))
+    if size > limit:
+        raise RuleValidationError(
+            {field: [f"{size:,} bytes; a payload is at most {limit:,} bytes (AUTOMATION_MAX_EVENT_PAYLOAD_BYTES)"]}
+        )
+    path = _too_deep(payload, field, settings.AUTOMATION_MAX_RULE_DEPTH)
+    if path:
+        raise RuleValidationError(
+            {path: [f"nested more than {settings.AUTOMATION_MAX_RULE_DEPTH} levels deep (AUTOMATION_MAX_RULE_DEPTH)"]}
+        )
 
 
 def _clean_step(step: Any, path: str, errors: _Errors) -> dict:
@@ -105,7 +163,12 @@ def _clean_step(step: Any, path: str, errors: _Errors) -> dict:
     if not isinstance(params, dict):
         errors.add(f"{path}.params", "must be an object")
         params = {}
-    for sub, message in registry.params_errors(kind, params):
+    # The seeds' names (task_ids, content_ids, …) are stored under the canonical ones; errors name what was sent.
+    canonical = registry.canonical_params(kind, params)
+    for name, message in canonical.refused:
+        errors.add(f"{path}.params.{name}", message)
+    params = canonical.params
+    for sub, message in registry.params_errors(kind, params, canonical.sent_as):
         errors.add(f"{path}.params" + (f".{sub.replace('/', '.')}" if sub else ""), message)
     clean = {"type": kind, "params": params, "on_error": step.get("on_error", "stop")}
     if clean["on_error"] not in ("stop", "continue"):
@@ -138,6 +201,8 @@ def validate_rule(data: dict, *, default_timezone: str = "UTC") -> dict:
     """Return the cleaned trigger, conditions and actions, or raise RuleValidationError."""
     errors = _Errors()
     clean = {}
+    if not check_size(data, errors):
+        raise RuleValidationError(errors.items)
     if "trigger" in data:
         clean["trigger"] = clean_trigger(data["trigger"], errors, default_timezone=default_timezone)
     if "conditions" in data:

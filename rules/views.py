@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import time
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -21,16 +23,28 @@ from actions import executor
 from actions.registry import registry
 from backend.core.api import AccountScopedViewSet
 from backend.core.input import loads_without_nul, parse_id
+from backend.core.outbound import sign_payload
 from backend.core.throttles import ExecuteThrottle, WebhookThrottle
 from rules import services
-from rules.conditions import ConditionError, compile_conditions, normalize_conditions
-from rules.dispatch import condition_context
+from rules.conditions import (
+    CompiledCondition,
+    ConditionError,
+    compile_conditions,
+    context_error,
+    normalize_conditions,
+)
+from rules.dispatch import TriggerResult, condition_context
 from rules.events import CATALOG, DOMAIN_MODELS
 from rules.models import AutomationRule, AutomationRun, RunLog, RunStep, TriggerRecord
+from rules.presets import preset_guard
+from rules.progress import rule_progress
 from rules.serializers import (
     ExecuteSerializer,
     RestoreSerializer,
     RetrySerializer,
+    RuleImportResultSerializer,
+    RuleImportSerializer,
+    RuleProgressSerializer,
     RuleSerializer,
     RuleVersionSerializer,
     RunDetailSerializer,
@@ -39,8 +53,10 @@ from rules.serializers import (
     TestConditionsSerializer,
     TestResultSerializer,
     TriggerRecordSerializer,
+    trigger_summary,
 )
 from rules.signals import _json
+from rules.validation import RuleValidationError, check_event_payload
 
 RunStarted = inline_serializer(
     "RunStarted",
@@ -49,25 +65,18 @@ RunStarted = inline_serializer(
 WEBHOOK_TOLERANCE_SECONDS = 300
 
 
-def run_response(run: AutomationRun | None, *, dropped_reason: str = "") -> Response:
-    """202 with the run, 409 when the mode dropped the trigger, 402 when credits were short."""
-    if run is None:
+def run_response(result: TriggerResult) -> Response:
+    """202 with the run; 402 with the amounts when credits are short (no run is made); 409 with the reason
+    when the rule's mode or a limit dropped the trigger."""
+    if result.run is not None:
+        run = result.run
         return Response(
-            {"detail": dropped_reason or "dropped by the rule's mode", "code": "dropped"},
-            status=status.HTTP_409_CONFLICT,
+            {"run_id": run.run_id, "status": run.status, "message": f"run {run.run_id} {run.status}"},
+            status=status.HTTP_202_ACCEPTED,
         )
-    refused = getattr(run, "refused", None)
-    if refused is not None:
-        return Response({**refused.to_dict(), "run_id": run.run_id}, status=status.HTTP_402_PAYMENT_REQUIRED)
-    return Response(
-        {"run_id": run.run_id, "status": run.status, "message": f"run {run.run_id} {run.status}"},
-        status=status.HTTP_202_ACCEPTED,
-    )
-
-
-def _last_dropped_reason(rule: AutomationRule) -> str:
-    record = TriggerRecord.objects.filter(rule=rule).first()
-    return record.reason if record else ""
+    if result.refusal is not None:
+        return Response(result.refusal.to_dict(), status=status.HTTP_402_PAYMENT_REQUIRED)
+    return Response({"detail": result.reason, "code": result.outcome}, status=status.HTTP_409_CONFLICT)
 
 
 class RuleViewSet(AccountScopedViewSet):
@@ -87,10 +96,14 @@ class RuleViewSet(AccountScopedViewSet):
             last_run_created_at=Subquery(last.values("created_at")[:1]),
         )
 
-    def _respond(self, rule: AutomationRule, secret: str | None, code: int) -> Response:
+    def _respond(
+        self, rule: AutomationRule, secret: str | None, code: int, *, signing_secret: str | None = None
+    ) -> Response:
         data = RuleSerializer(self.get_queryset().get(pk=rule.pk), context=self.get_serializer_context()).data
         if secret:
             data["webhook_secret"] = secret  # shown once; stored encrypted, never returned again
+        if signing_secret:
+            data["signing_secret"] = signing_secret  # shown once, like the webhook secret
         return Response(data, status=code)
 
     def create(self, request, *args, **kwargs):
@@ -99,13 +112,55 @@ class RuleViewSet(AccountScopedViewSet):
         rule, secret = services.rule_create(
             account_id=request.user.account_id, user=request.user, **serializer.validated_data
         )
-        return self._respond(rule, secret, status.HTTP_201_CREATED)
+        return self._respond(rule, secret, status.HTTP_201_CREATED, signing_secret=rule.signing_secret or None)
 
     def update(self, request, *args, **kwargs):
         serializer = self.get_serializer(self.get_object(), data=request.data, partial=kwargs.get("partial", False))
         serializer.is_valid(raise_exception=True)
+        had_signing_secret = bool(serializer.instance.signing_secret)
         rule, secret = services.rule_update(rule=serializer.instance, user=request.user, **serializer.validated_data)
-        return self._respond(rule, secret, status.HTTP_200_OK)
+        new_signing_secret = None if had_signing_secret else rule.signing_secret or None
+        return self._respond(rule, secret, status.HTTP_200_OK, signing_secret=new_signing_secret)
+
+    @extend_schema(
+        request=RuleImportSerializer, responses={200: RuleImportResultSerializer, 201: RuleImportResultSerializer}
+    )
+    @action(detail=False, methods=["post"], url_path="import")
+    def import_rules(self, request):
+        """Import rules from a file's JSON: validated like a create, all or nothing, every rule inactive; a name
+        that clashes is renamed (or refused with on_conflict "refuse"). With `preview`, nothing is saved."""
+        body = RuleImportSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        checked, errors = [], {}
+        for i, item in enumerate(body.validated_data["rules"]):
+            rule = RuleSerializer(data=item, context=self.get_serializer_context())
+            if rule.is_valid():
+                checked.append(rule.validated_data)
+            else:
+                errors.update({f"rules.{i}.{field}": messages for field, messages in rule.errors.items()})
+        if errors:
+            raise ValidationError(errors)
+        preview = body.validated_data["preview"]
+        imported = services.rules_import(
+            account_id=request.user.account_id,
+            user=request.user,
+            rules=checked,
+            on_conflict=body.validated_data["on_conflict"],
+            preview=preview,
+        )
+        rows = [_imported_row(item, checked[i], self.get_serializer_context()) for i, item in enumerate(imported)]
+        return Response({"preview": preview, "rules": rows}, status=status.HTTP_200_OK if preview else 201)
+
+    @extend_schema(responses={204: None, 409: OpenApiTypes.OBJECT})
+    def destroy(self, request, *args, **kwargs):
+        """Delete the rule; a preset rule an app depends on (the site's pipeline) answers 409 saying why."""
+        rule = self.get_object()
+        guard = preset_guard(rule.preset_key)
+        if guard is not None:
+            body = {"detail": guard.undeletable_because, "code": "preset_rule"}
+            return Response(body, status=status.HTTP_409_CONFLICT)
+        rule.delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=ExecuteSerializer, responses={202: RunStarted, 402: None, 409: None, 429: None})
     @action(detail=True, methods=["post"], throttle_classes=[ExecuteThrottle])
@@ -118,7 +173,7 @@ class RuleViewSet(AccountScopedViewSet):
         run = services.rule_execute(
             rule=rule, payload=body.validated_data["payload"], site_id=site.id if site else None
         )
-        return run_response(run, dropped_reason=_last_dropped_reason(rule))
+        return run_response(run)
 
     @extend_schema(request=TestConditionsSerializer, responses=TestResultSerializer)
     @action(detail=True, methods=["post"])
@@ -127,11 +182,10 @@ class RuleViewSet(AccountScopedViewSet):
         rule = self.get_object()
         body = TestConditionsSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            logic = normalize_conditions(body.validated_data.get("conditions", rule.conditions))
-            compiled = compile_conditions(logic)
-        except ConditionError as exc:
-            raise ValidationError({"conditions": [str(exc)]}) from exc
+        compiled = self._test_conditions(rule, body.validated_data)
+        # The sample is checked against the bounds the conditions' cost was computed for, before it runs.
+        if "sample" in body.validated_data and (error := context_error(body.validated_data["sample"], root="sample")):
+            raise ValidationError({"sample": [str(error)]})
         context = self._test_context(rule, body.validated_data)
         result = compiled.explain(context)
         return Response(
@@ -142,6 +196,20 @@ class RuleViewSet(AccountScopedViewSet):
                 "context": context,
             }
         )
+
+    def _test_conditions(self, rule: AutomationRule, data: dict) -> CompiledCondition:
+        """The submitted (or saved) conditions, compiled within the limits; a 400 on `conditions` if not."""
+        limit = settings.AUTOMATION_MAX_CONDITION_OPERATIONS
+        submitted = "conditions" in data  # the byte size of saved conditions was checked when they were saved
+        try:
+            logic = normalize_conditions(
+                data["conditions"] if submitted else rule.conditions,
+                max_operations=limit,
+                max_bytes=settings.AUTOMATION_MAX_CONDITION_BYTES if submitted else None,
+            )
+            return compile_conditions(logic, max_operations=limit)
+        except ConditionError as exc:
+            raise ValidationError({"conditions": [str(exc)]}) from exc
 
     def _test_context(self, rule: AutomationRule, data: dict) -> dict:
         if "sample" in data:
@@ -162,16 +230,11 @@ class RuleViewSet(AccountScopedViewSet):
         event_data = {"name": event, "changes": {}, "object": values, "site_id": obj.site_id}
         return condition_context(account_id=rule.account_id, site_id=obj.site_id, event=event_data)
 
-    @extend_schema(responses={200: RunDetailSerializer, 204: None})
+    @extend_schema(responses=RuleProgressSerializer)
     @action(detail=True, methods=["get"])
     def progress(self, request, pk=None):
-        """The rule's active run (or its latest) with per-step progress."""
-        rule = self.get_object()
-        runs = AutomationRun.objects.filter(rule=rule).prefetch_related("steps")
-        run = runs.filter(status__in=AutomationRun.ACTIVE).first() or runs.first()
-        if run is None:
-            return Response(status=status.HTTP_204_NO_CONTENT)  # never ran: no run, and not an error
-        return Response(RunDetailSerializer(run).data)
+        """The seeds' progress poll: `{"status": "idle"}`, or the active run's status, progress, phase, results."""
+        return Response(rule_progress(rule=self.get_object()))
 
     @extend_schema(responses=RuleVersionSerializer(many=True), parameters=[])
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
@@ -195,9 +258,8 @@ class RuleViewSet(AccountScopedViewSet):
     @action(detail=True, methods=["post"])
     def duplicate(self, request, pk=None):
         """Copy the rule (inactive) for editing."""
-        return self._respond(
-            services.rule_duplicate(rule=self.get_object(), user=request.user), None, status.HTTP_201_CREATED
-        )
+        copied = services.rule_duplicate(rule=self.get_object(), user=request.user)
+        return self._respond(copied, None, status.HTTP_201_CREATED, signing_secret=copied.signing_secret or None)
 
     @extend_schema(
         request=None, responses=inline_serializer("WebhookSecret", {"webhook_secret": serializers.CharField()})
@@ -209,6 +271,14 @@ class RuleViewSet(AccountScopedViewSet):
         if rule.trigger_type != "webhook":
             raise ValidationError({"trigger": ["only webhook rules have a secret"]})
         return Response({"webhook_secret": services.rule_rotate_secret(rule=rule)})
+
+    @extend_schema(
+        request=None, responses=inline_serializer("SigningSecret", {"signing_secret": serializers.CharField()})
+    )
+    @action(detail=True, methods=["post"], url_path="rotate-signing-secret")
+    def rotate_signing_secret(self, request, pk=None):
+        """A new secret for signing the rule's outbound calls (shown once; the old one stops verifying)."""
+        return Response({"signing_secret": services.rule_rotate_signing_secret(rule=self.get_object())})
 
     @extend_schema(
         responses=TriggerRecordSerializer(many=True),
@@ -247,6 +317,11 @@ class RuleViewSet(AccountScopedViewSet):
                 "description": serializers.CharField(),
                 "queue": serializers.CharField(),
                 "params_schema": serializers.DictField(),
+                "params": serializers.ListField(
+                    child=serializers.CharField(),
+                    help_text="Parameter names: the params_schema properties, then the seeds' aliases accepted "
+                    "for them (keyword_ids, cluster_ids, task_ids, content_ids → ids).",
+                ),
                 "cost": serializers.CharField(),
             },
             many=True,
@@ -254,7 +329,8 @@ class RuleViewSet(AccountScopedViewSet):
     )
     @action(detail=False, methods=["get"], url_path="action-types", pagination_class=None)
     def action_types(self, request):
-        """The action catalog: each type with its params JSON Schema and cost."""
+        """The action catalog: type, params JSON Schema, cost, and `params`: the schema's properties plus the seeds'
+        aliases each action accepts for `ids` (keyword_ids, cluster_ids, task_ids, content_ids)."""
         return Response(registry.catalog())
 
     @extend_schema(
@@ -282,6 +358,25 @@ class RuleViewSet(AccountScopedViewSet):
     def execution_history(self, request):
         """Runs of all the account's rules, newest first (same filters as executions/)."""
         return ExecutionViewSet.as_view({"get": "list"})(request._request)
+
+
+def _imported_row(item, fields: dict, context: dict) -> dict:
+    """One rule of an import as the answer shows it (the secrets of a created webhook rule, once)."""
+    row = {
+        "name": item.name,
+        "original_name": item.original_name,
+        "renamed": item.name != item.original_name,
+        "is_active": False,
+        "trigger_summary": trigger_summary(fields["trigger"]),
+        "steps": len(fields["actions"]),
+        "id": item.rule.pk if item.rule else None,
+    }
+    if item.rule is not None:
+        if item.webhook_secret:
+            row["webhook_secret"] = item.webhook_secret
+        if item.rule.signing_secret:
+            row["signing_secret"] = item.rule.signing_secret
+    return row
 
 
 RUN_CHOICE_FILTERS = {"status": AutomationRun.Status.values, "trigger_type": AutomationRun.TriggerType.values}
@@ -427,6 +522,17 @@ class ExecutionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         body.is_valid(raise_exception=True)
         return self._control(lambda run: executor.run_retry(run, from_start=body.validated_data["from_start"]))
 
+    @extend_schema(request=None, responses={202: RunStarted, 402: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=["post"])
+    def rerun(self, request, run_id=None):
+        """Run the same rule again as a new run, with the same trigger data (the seeds' "Re-run Similar")."""
+        run = self.get_object()
+        try:
+            result = services.run_rerun(run=run)
+        except services.RerunRefused as exc:
+            return Response({"detail": str(exc), "status": run.status}, status=status.HTTP_409_CONFLICT)
+        return run_response(result)
+
     @extend_schema(
         responses=RunLogSerializer(many=True),
         parameters=[OpenApiParameter("after_id", int), OpenApiParameter("step", int)],
@@ -460,40 +566,63 @@ class HookView(APIView):
     def post(self, request, token: str):
         rule = get_object_or_404(AutomationRule, webhook_token=token, is_active=True, trigger_type="webhook")
         body = request.body
-        problem = verify_signature(
-            rule.webhook_secret,
-            body,
-            request.headers.get("X-Igny8-Timestamp", ""),
-            request.headers.get("X-Igny8-Signature", ""),
-        )
+        timestamp = request.headers.get("X-Igny8-Timestamp", "")
+        signature = request.headers.get("X-Igny8-Signature", "")
+        problem = verify_signature(rule.webhook_secret, body, timestamp, signature)
         if problem:
             return Response({"detail": problem}, status=status.HTTP_401_UNAUTHORIZED)
         try:
             payload = loads_without_nul(body)
         except ValueError as exc:
-            return Response(
-                {"body": [f"must be JSON without NUL characters ({exc})"]}, status=status.HTTP_400_BAD_REQUEST
-            )
+            return Response({"body": [f"invalid JSON body: {exc}"]}, status=status.HTTP_400_BAD_REQUEST)
         if not isinstance(payload, dict):
             return Response({"body": ["must be a JSON object"]}, status=status.HTTP_400_BAD_REQUEST)
-        run = services.rule_execute(rule=rule, payload=payload, trigger_type="webhook")
-        return run_response(run, dropped_reason=_last_dropped_reason(rule))
+        try:
+            check_event_payload(payload, "body")
+        except RuleValidationError as exc:
+            return Response(exc.errors, status=status.HTTP_400_BAD_REQUEST)
+        seen = _claim_signature(token, timestamp, signature)
+        if seen is None:
+            return Response(
+                {
+                    "detail": "this signed request was already accepted: a replay is refused "
+                    "(sign each request with its own timestamp)",
+                    "code": "replayed",
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
+        try:
+            run = services.rule_execute(rule=rule, payload=payload, trigger_type="webhook")
+        except Exception:
+            cache.delete(seen)  # not accepted after all: the sender may retry the same signed request
+            raise
+        return run_response(run)
+
+
+def _claim_signature(token: str, timestamp: str, signature: str) -> str | None:
+    """Remember a verified signature while its timestamp is in the window: its cache key, or None if seen."""
+    key = "webhook-seen:" + hmac.new(token.encode(), signature.encode(), "sha256").hexdigest()
+    # Timestamps up to the tolerance ahead are accepted too, so a signature stays valid until ts + tolerance.
+    remaining = int(timestamp) + WEBHOOK_TOLERANCE_SECONDS - int(time.time()) + 1
+    return key if cache.add(key, 1, timeout=max(remaining, 1)) else None
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
     """The signature a caller sends: sha256=HMAC(secret, "<timestamp>." + body)."""
-    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
-    return f"sha256={mac.hexdigest()}"
+    return sign_payload(secret, timestamp, body)  # the same signature as the server's outbound calls
+
+
+TIMESTAMP_MAX_DIGITS = 12
 
 
 def verify_signature(secret: str, body: bytes, timestamp: str, signature: str) -> str:
     """'' when valid; otherwise why not. Constant-time comparison; stale timestamps refused (replays)."""
     if not timestamp or not signature:
         return "missing X-Igny8-Timestamp or X-Igny8-Signature header"
-    try:
-        age = abs(time.time() - int(timestamp))
-    except ValueError:
-        return "X-Igny8-Timestamp must be Unix seconds"
+    # Checked before any arithmetic: a 400-digit number overflows the float subtraction.
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= TIMESTAMP_MAX_DIGITS):
+        return f"X-Igny8-Timestamp must be Unix seconds: 1 to {TIMESTAMP_MAX_DIGITS} digits"
+    age = abs(time.time() - int(timestamp))
     if age > WEBHOOK_TOLERANCE_SECONDS:
         return f"timestamp is {int(age)} s away from now (more than {WEBHOOK_TOLERANCE_SECONDS} s): replay refused"
     if not hmac.compare_digest(sign(secret, timestamp, body), signature):

@@ -12,10 +12,16 @@ from backend.accounts.services import account_create
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Rate-limit counters live in the Redis cache: every test starts with none."""
+    """Rate-limit counters live in the Redis cache: every test starts with none. Ids are reused from test to
+    test, so what this process remembers by rule id (compiled conditions, the rule index) starts empty too."""
     from django.core.cache import cache
 
+    from rules.conditions import clear_compiled_cache
+    from rules.index import rule_index
+
     cache.clear()
+    clear_compiled_cache()
+    rule_index.mark_stale()
 
 
 class Persona:
@@ -89,3 +95,15 @@ def make_rule(alice):
         return rule_create(account_id=account_id, **fields)[0]
 
     return make
+
+
+# --- outbound calls ------------------------------------------------------------------------------
+
+LOOPBACK_NETWORKS = "127.0.0.0/8,::1"
+
+
+@pytest.fixture
+def allow_loopback_outbound(settings):
+    """Let outbound calls reach loopback receivers (the default refuses them, as production does)."""
+    settings.OUTBOUND_ALLOWED_NETWORKS = LOOPBACK_NETWORKS
+    return LOOPBACK_NETWORKS

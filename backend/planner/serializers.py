@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from django.conf import settings
 from rest_framework import serializers
 
 from backend.accounts.models import Sector, Site
 from backend.core.api import AccountScopedRelatedField, SiteScopedSerializer, StrictSerializerMixin
+from backend.core.input import MAX_POSITIVE_INT
 from backend.planner.models import Cluster, ContentIdea, Keyword
 
 SCOPED_FIELDS = ["id", "site", "sector", "created_at", "updated_at"]
@@ -20,6 +22,7 @@ class KeywordSerializer(SiteScopedSerializer):
         fields = [*SCOPED_FIELDS, "text", "volume", "difficulty", "intent", "status", "cluster", "disabled"]
         read_only_fields = ["id", "created_at", "updated_at"]
         validators: list = []  # uniqueness is checked in validate() with a message naming the field
+        extra_kwargs = {"volume": {"max_value": MAX_POSITIVE_INT}}  # the column's limit on every database
 
     def validate_text(self, value: str) -> str:
         value = " ".join(value.split()).lower()
@@ -44,7 +47,7 @@ class KeywordRowSerializer(StrictSerializerMixin, serializers.Serializer):
     """One row of a bulk create or CSV import (the site comes from the request)."""
 
     text = serializers.CharField(max_length=255)
-    volume = serializers.IntegerField(min_value=0, required=False, default=0)
+    volume = serializers.IntegerField(min_value=0, max_value=MAX_POSITIVE_INT, required=False, default=0)
     difficulty = serializers.IntegerField(min_value=0, max_value=100, required=False, default=0)
     intent = serializers.ChoiceField(choices=Keyword.Intent.choices, required=False, default="informational")
 
@@ -57,7 +60,15 @@ class KeywordRowSerializer(StrictSerializerMixin, serializers.Serializer):
 
 class KeywordBulkCreateSerializer(StrictSerializerMixin, serializers.Serializer):
     site = AccountScopedRelatedField(queryset=Site.objects.all())
-    keywords = serializers.ListField(child=serializers.DictField(), min_length=1, max_length=5000)
+    keywords = serializers.ListField(child=serializers.DictField(), min_length=1)
+
+    def validate_keywords(self, rows: list) -> list:
+        limit = settings.KEYWORD_IMPORT_MAX_ROWS
+        if len(rows) > limit:
+            raise serializers.ValidationError(
+                f"{len(rows):,} rows; an import takes at most {limit:,} at a time (KEYWORD_IMPORT_MAX_ROWS)."
+            )
+        return rows
 
 
 class KeywordImportSerializer(StrictSerializerMixin, serializers.Serializer):

@@ -5,16 +5,17 @@ from __future__ import annotations
 import csv
 import io
 
-from django.db import transaction
+from django.conf import settings
 from django.db.models import Count
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from backend.core.api import AccountScopedViewSet
+from backend.core.input import StrictJSONParser
 from backend.planner.models import Cluster, ContentIdea, Keyword
 from backend.planner.serializers import (
     ClusterSerializer,
@@ -25,8 +26,10 @@ from backend.planner.serializers import (
     KeywordRowSerializer,
     KeywordSerializer,
 )
+from backend.planner.services import keywords_import
 
 CSV_COLUMN_ALIASES = {"keyword": "text", "search_volume": "volume", "kd": "difficulty"}
+MAX_CSV_BYTES_PER_ROW = 1024  # a row longer than this is no keyword row
 
 
 def _validate_rows(rows: list[dict], site, first_row_number: int) -> tuple[list[dict], dict]:
@@ -47,16 +50,6 @@ def _validate_rows(rows: list[dict], site, first_row_number: int) -> tuple[list[
     return clean, errors
 
 
-@transaction.atomic
-def _create_keywords(site, rows: list[dict]) -> list[int]:
-    created = []
-    for row in rows:  # save() one by one so model signals (rule events) fire for each keyword
-        keyword = Keyword(site=site, account_id=site.account_id, **row)
-        keyword.save()
-        created.append(keyword.id)
-    return created
-
-
 class KeywordViewSet(AccountScopedViewSet):
     queryset = Keyword.objects.all()
     serializer_class = KeywordSerializer
@@ -74,13 +67,13 @@ class KeywordViewSet(AccountScopedViewSet):
         rows, errors = _validate_rows(payload.validated_data["keywords"], site, first_row_number=0)
         if errors:
             raise ValidationError({"keywords": errors})
-        ids = _create_keywords(site, rows)
+        ids = keywords_import(site=site, rows=rows)
         return Response({"created": len(ids), "ids": ids}, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         request={"multipart/form-data": KeywordImportSerializer}, responses={201: KeywordBulkResultSerializer}
     )
-    @action(detail=False, methods=["post"], parser_classes=[MultiPartParser, FormParser, JSONParser])
+    @action(detail=False, methods=["post"], parser_classes=[MultiPartParser, FormParser, StrictJSONParser])
     def import_csv(self, request):
         """Import a CSV file; all or nothing (errors keyed by CSV line number, header = line 1)."""
         payload = KeywordImportSerializer(data=request.data, context={"request": request})
@@ -90,11 +83,15 @@ class KeywordViewSet(AccountScopedViewSet):
         clean, errors = _validate_rows(rows, site, first_row_number=2)
         if errors:
             raise ValidationError({"rows": errors})
-        ids = _create_keywords(site, clean)
+        ids = keywords_import(site=site, rows=clean)
         return Response({"created": len(ids), "ids": ids}, status=status.HTTP_201_CREATED)
 
 
 def _read_csv(upload) -> list[dict]:
+    """The rows of an uploaded CSV (at most KEYWORD_IMPORT_MAX_ROWS; a larger file is refused unread)."""
+    limit = settings.KEYWORD_IMPORT_MAX_ROWS
+    if upload.size > limit * MAX_CSV_BYTES_PER_ROW:
+        raise ValidationError({"file": [f"The file is {upload.size:,} bytes; an import takes at most {limit:,} rows."]})
     try:
         text = upload.read().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -107,6 +104,11 @@ def _read_csv(upload) -> list[dict]:
         raise ValidationError({"file": ["The CSV header needs a 'keyword' (or 'text') column."]})
     rows = []
     for raw in reader:
+        if len(rows) == limit:
+            message = (
+                f"The file has more than {limit:,} rows; import at most {limit:,} at a time (KEYWORD_IMPORT_MAX_ROWS)."
+            )
+            raise ValidationError({"file": [message]})
         row = {columns[k]: v.strip() for k, v in raw.items() if k is not None and v not in (None, "")}
         if None in raw:
             row["unexpected_extra_columns"] = raw[None]

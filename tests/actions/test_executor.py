@@ -15,7 +15,7 @@ from rules.services import rule_execute
 
 def run_of(make_rule, actions, **extra):
     rule = make_rule(actions=actions, **extra)
-    return rule, rule_execute(rule=rule)
+    return rule, rule_execute(rule=rule).run
 
 
 def reload(run: AutomationRun) -> AutomationRun:
@@ -56,7 +56,7 @@ def test_it_fails_after_the_retry_limit_with_the_error_kind(make_rule, eager):
     first, second = run.steps.all()
     assert (first.status, first.attempts, first.error_kind) == ("failed", 3, "transient")
     assert second.status == "skipped" and run.status == "failed"
-    assert "step 0 (test_flaky) failed" in run.error_message
+    assert "step 1 (test_flaky) failed" in run.error_message  # people count steps from 1
 
 
 def test_it_fails_a_permanent_error_at_once(make_rule, eager):
@@ -88,7 +88,7 @@ def test_it_never_repeats_a_completed_step_on_redelivery(make_rule, eager):
 def test_it_ignores_a_delivery_while_another_holds_the_lease(make_rule, settings, django_capture_on_commit_callbacks):
     rule = make_rule(actions=[{"type": "log", "params": {"message": "x"}}])
     with django_capture_on_commit_callbacks(execute=False):
-        run = rule_execute(rule=rule)
+        run = rule_execute(rule=rule).run
     step = run.steps.get()
     assert executor._take_lease(step) is not None
     executor.execute_step(run.pk, 0)
@@ -135,16 +135,19 @@ def test_it_refuses_a_run_the_account_cannot_afford(charlie, make_rule, eager):
     rule = make_rule(
         account_id=charlie.account.pk, actions=[{"type": "test_charge", "params": {"items": 1, "estimate": 500}}]
     )
-    run = rule_execute(rule=rule)
-    assert run.status == "failed" and run.refused.needed == Decimal("500")
-    assert "needed 500" in run.error_message and "available 50" in run.error_message
-    assert not CreditTransaction.objects.filter(account=charlie.account, kind="debit").exists()
+    result = rule_execute(rule=rule)
+    assert result.run is None and result.outcome == "refused_credits" and result.refusal.needed == Decimal("500")
+    assert "needed 500" in result.reason and "available 50" in result.reason
+    assert not AutomationRun.objects.exists()  # no run, so no run number and no failed run in the statistics
+    record = rule.trigger_records.get()
+    assert record.outcome == "refused_credits" and record.reason == result.reason
+    assert not CreditTransaction.objects.filter(account=charlie.account, kind__in=["debit", "reservation"]).exists()
 
 
 def test_it_cancels_and_marks_the_rest_cancelled(make_rule, django_capture_on_commit_callbacks):
     rule = make_rule(actions=[{"type": "log", "params": {"message": "a"}}, {"type": "log", "params": {"message": "b"}}])
     with django_capture_on_commit_callbacks(execute=False):
-        run = rule_execute(rule=rule)
+        run = rule_execute(rule=rule).run
         executor.run_cancel(run)
     run = reload(run)
     assert run.status == "cancelled" and run.cancelled_at is not None
@@ -198,3 +201,15 @@ def test_it_emits_run_completed_for_other_rules(alice, make_rule, eager):
     _, run = run_of(make_rule, [{"type": "log", "params": {"message": "x"}}])
     child = AutomationRun.objects.get(rule=watcher)
     assert child.parent_run_id == run.pk and child.causation["depth"] == 1
+
+
+def test_it_stops_a_superseded_execution_which_then_records_nothing(make_rule, eager):
+    """Another execution took the step over (recovery thought this one dead): this one stops and records
+    nothing; the items it finished stay charged once."""
+    _, run = run_of(make_rule, [{"type": "test_charge", "params": {"items": 5, "supersede_after": 2}}])
+    run = reload(run)
+    step = run.steps.get()
+    assert step.status == "running" and step.lease_token == "another-execution"
+    assert (step.input_count, step.output_count, step.result) == (0, 0, {})
+    assert CreditTransaction.objects.filter(run_id=run.run_id, kind="debit").count() == 2
+    assert run.status == "running"

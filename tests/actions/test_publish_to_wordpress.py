@@ -20,7 +20,7 @@ from rules.models import AutomationRun
 from rules.services import rule_execute
 from tests.support.wordpress import WordPressSite, wordpress  # noqa: F401
 
-pytestmark = pytest.mark.wordpress
+pytestmark = [pytest.mark.wordpress, pytest.mark.usefixtures("allow_loopback_outbound")]  # WordPress is on loopback
 
 
 @pytest.fixture
@@ -76,7 +76,7 @@ def approved_content(site, token: str, *, title: str | None = None, image: bool 
 
 def publish(make_rule, site, **params: Any) -> AutomationRun:
     rule = make_rule(actions=[{"type": "publish_to_wordpress", "params": params, "retry": {"max": 1, "backoff": 0}}])
-    run = rule_execute(rule=rule, site_id=site.pk if site is not None else None)
+    run = rule_execute(rule=rule, site_id=site.pk if site is not None else None).run
     return AutomationRun.objects.get(pk=run.pk)
 
 

@@ -15,8 +15,7 @@ from django.db import connection
 from django.utils import timezone
 
 from actions.models import AICall
-from backend.automation.models import AutomationConfig
-from backend.automation.preset import config_sync
+from backend.automation.services import config_update
 from backend.billing.models import CreditTransaction
 from backend.planner.models import Keyword
 from backend.writer.models import Content, Task
@@ -43,8 +42,7 @@ def site(alice, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     for text in KEYWORDS:
         Keyword.objects.create(site=alice.site, text=text, volume=500)
-    AutomationConfig.objects.filter(site=alice.site).update(within_stage_delay=0, between_stage_delay=0)
-    config_sync(AutomationConfig.objects.get(site=alice.site))
+    config_update(site=alice.site, within_stage_delay=0, between_stage_delay=0)
     purge_queues()
     return alice.site
 

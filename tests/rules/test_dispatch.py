@@ -10,7 +10,7 @@ from tests.support.http_sink import HttpSink
 
 
 @pytest.fixture
-def sink():
+def sink(allow_loopback_outbound):
     with HttpSink() as server:
         yield server
 
@@ -118,7 +118,7 @@ def test_it_stops_a_chain_at_the_maximum_depth(alice, make_rule, eager, settings
     "mode,expected_runs,expected_records",
     [
         ("single", 1, {"started": 1, "dropped_mode": 4}),
-        ("queued", 5, {"started": 1, "queued": 4}),
+        ("queued", 2, {"started": 1, "queued": 1, "dropped_mode": 3}),
         ("parallel", 2, {"started": 2, "dropped_mode": 3}),
         ("restart", 5, {"started": 5}),
     ],
@@ -141,8 +141,10 @@ def test_it_applies_the_mode_to_a_burst(
     if mode == "restart":
         statuses = list(AutomationRun.objects.order_by("id").values_list("status", flat=True))
         assert statuses == ["cancelled"] * 4 + ["running"]
-    if mode == "queued":
-        assert AutomationRun.objects.filter(status="queued").count() == 4
+    if mode == "queued":  # max_runs bounds the active runs (running + queued + paused)
+        assert AutomationRun.objects.filter(status="queued").count() == 1
+        dropped = TriggerRecord.objects.filter(outcome="dropped_mode")
+        assert all(r.reason.startswith("queue full") and "max_runs is 2" in r.reason for r in dropped)
 
 
 def test_it_runs_queued_runs_one_after_another(alice, make_rule, eager):
@@ -162,6 +164,6 @@ def test_it_scopes_the_mode_per_site(alice, make_rule, api, django_capture_on_co
     other = api.post("/api/v1/sites/", {"name": "Other", "domain": "other.example.com"}).json()
     rule = make_rule(mode="single", mode_scope="site")
     with django_capture_on_commit_callbacks(execute=False):
-        assert rule_execute(rule=rule, site_id=alice.site.pk) is not None
-        assert rule_execute(rule=rule, site_id=other["id"]) is not None
-        assert rule_execute(rule=rule, site_id=alice.site.pk) is None
+        assert rule_execute(rule=rule, site_id=alice.site.pk).run is not None
+        assert rule_execute(rule=rule, site_id=other["id"]).run is not None
+        assert rule_execute(rule=rule, site_id=alice.site.pk).outcome == "dropped_mode"

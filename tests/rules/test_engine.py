@@ -12,7 +12,9 @@ from rules.engine import Causation, check_loop, decide_mode
         ("single", ["r1"], 0, "drop"),
         ("queued", [], 0, "start"),
         ("queued", ["r1"], 0, "queue"),
-        ("queued", [], 2, "queue"),
+        ("queued", [], 1, "queue"),
+        ("queued", ["r1"], 1, "drop"),  # max_runs bounds running + queued: the queue is full
+        ("queued", [], 2, "drop"),
         ("parallel", ["r1"], 0, "start"),
         ("parallel", ["r1", "r2"], 0, "drop"),
         ("restart", [], 0, "start"),
@@ -25,7 +27,7 @@ def test_it_decides_by_mode(mode, running, queued, expected):
     if expected == "restart":
         assert decision.cancel_run_ids == ("r1",)
     if expected == "drop":
-        assert decision.reason.startswith(f"mode {mode}")
+        assert decision.reason.startswith("queue full" if mode == "queued" else f"mode {mode}")
 
 
 def test_it_rejects_an_unknown_mode():

@@ -22,7 +22,7 @@ def test_it_executes_a_rule_and_shows_the_run_with_steps_and_log(api, eager):
     listing = api.get(f"/api/v1/automation/executions/?rule={rule['id']}&status=completed").json()
     assert listing["count"] == 1 and listing["results"][0]["steps_completed"] == 1
     progress = api.get(f"/api/v1/automation/rules/{rule['id']}/progress/").json()
-    assert progress["run_id"] == run_id
+    assert progress == {"status": "idle"}  # finished: no active run (tests/rules/test_seeds_api.py for one)
     listed = {r["id"]: r for r in api.get("/api/v1/automation/rules/").json()["results"]}
     assert listed[rule["id"]]["last_run"]["status"] == "completed"
 
@@ -65,3 +65,26 @@ def test_it_hides_another_accounts_runs(api, charlie, django_capture_on_commit_c
     for suffix, method in [("", "get"), ("logs/", "get"), ("cancel/", "post"), ("pause/", "post"), ("retry/", "post")]:
         assert getattr(client, method)(f"/api/v1/automation/executions/{run_id}/{suffix}").status_code == 404
     assert AutomationRun.objects.get(run_id=run_id).status == "running"
+
+
+def test_it_reruns_a_finished_run_as_a_new_run_of_the_same_rule(alice, api, make_rule, eager):
+    rule = make_rule(actions=[{"type": "log", "params": {"message": "again {payload.who}"}}])
+    first = api.post(f"/api/v1/automation/rules/{rule.pk}/execute/", {"payload": {"who": "me"}}, format="json")
+    run_id = first.json()["run_id"]
+    again = api.post(f"/api/v1/automation/executions/{run_id}/rerun/")
+    assert again.status_code == 202 and again.json()["run_id"] != run_id
+    new = AutomationRun.objects.get(run_id=again.json()["run_id"])
+    assert new.rule_id == rule.pk and new.status == "completed"
+    assert new.trigger_payload == AutomationRun.objects.get(run_id=run_id).trigger_payload
+    assert new.logs.filter(message="again me").exists()
+
+
+def test_it_refuses_to_rerun_an_active_run_or_another_accounts(
+    alice, api, charlie, make_rule, django_capture_on_commit_callbacks
+):
+    rule = make_rule(actions=[{"type": "log", "params": {"message": "x"}}])
+    with django_capture_on_commit_callbacks(execute=False):
+        run_id = api.post(f"/api/v1/automation/rules/{rule.pk}/execute/", {}, format="json").json()["run_id"]
+    answer = api.post(f"/api/v1/automation/executions/{run_id}/rerun/")
+    assert answer.status_code == 409 and "only a finished run" in answer.json()["detail"]
+    assert charlie.client().post(f"/api/v1/automation/executions/{run_id}/rerun/").status_code == 404

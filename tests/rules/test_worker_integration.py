@@ -22,7 +22,7 @@ def worker():
     process.stop()
 
 
-def test_it_fires_the_big_keywords_rule_through_the_api_within_seconds(alice, api, worker):
+def test_it_fires_the_big_keywords_rule_through_the_api_within_seconds(alice, api, allow_loopback_outbound, worker):
     with HttpSink() as sink:
         rule = api.post(
             "/api/v1/automation/rules/",
@@ -63,7 +63,7 @@ def test_it_finishes_a_run_after_its_worker_is_killed_without_repeating_steps(al
             {"type": "log", "params": {"message": "step three"}},
         ]
     )
-    run = rule_execute(rule=rule)
+    run = rule_execute(rule=rule).run
     wait_for(lambda: RunLog.objects.filter(run=run, message="sleeping").exists())
     worker.kill()
     assert AutomationRun.objects.get(pk=run.pk).status == "running"
@@ -99,7 +99,7 @@ def test_it_fails_a_step_that_outlives_its_timeout(alice, make_rule):
                 {"type": "log", "params": {"message": "never"}},
             ]
         )
-        run = rule_execute(rule=rule)
+        run = rule_execute(rule=rule).run
         wait_for(lambda: AutomationRun.objects.get(pk=run.pk).status == "failed", timeout=30)
     finally:
         worker.stop()

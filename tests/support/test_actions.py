@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from decimal import Decimal
 
 from actions.base import Action, ActionError, StepResult
+from actions.executor import PRESET_ESTIMATORS
 from actions.registry import registry
 
 _SCHEMA = {"type": "object", "additionalProperties": True}
@@ -52,7 +55,7 @@ class ChargeAction(Action):
     description = "Produces N items costing `cost` each, in batches, checking for pause between batches."
     params_schema = _SCHEMA
 
-    def estimate(self, params, *, site_id):
+    def estimate(self, params, *, site_id, account_id):
         return Decimal(str(params.get("estimate", params.get("items", 1) * params.get("cost", 1))))
 
     def run(self, ctx, params):
@@ -63,6 +66,11 @@ class ChargeAction(Action):
                 return StepResult(output_count=produced, result={"produced": produced}, paused=True)
             ctx.charge(params.get("cost", 1), operation="test_charge", object_type="item", object_id=item + 1)
             produced += 1
+            if params.get("supersede_after") == item + 1:  # as if recovery gave the step to another execution
+                from rules.models import RunStep
+
+                RunStep.objects.filter(pk=ctx.step.pk).update(lease_token="another-execution")
+                ctx.heartbeat()
             if params.get("pause_run_after") == item + 1:  # as if a user pressed Pause right now
                 from actions.executor import run_pause
 
@@ -70,3 +78,24 @@ class ChargeAction(Action):
             if params.get("sleep"):
                 time.sleep(params["sleep"])
         return StepResult(input_count=produced, output_count=produced, result={"produced": produced})
+
+
+@registry.register
+class CrashAction(Action):
+    key = "test_crash"
+    name = "Crash (tests)"
+    description = "Kills the process running it, as running out of memory would."
+    params_schema = _SCHEMA
+
+    def run(self, ctx, params):
+        ctx.log("about to crash")
+        os.kill(os.getpid(), signal.SIGKILL)
+        return StepResult()
+
+
+def _crash_while_estimating(run):
+    """A preset estimator that kills its process: a dispatch message whose worker dies every time."""
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+PRESET_ESTIMATORS["test_crash"] = _crash_while_estimating

@@ -31,7 +31,7 @@ def test_it_logs_worker_lines_as_json_with_run_id(make_rule, eager, caplog):
 
     rule = make_rule(actions=[{"type": "log", "params": {"message": "traced line"}}])
     with caplog.at_level(logging.INFO, logger="actions.run"):
-        run = rule_execute(rule=rule)
+        run = rule_execute(rule=rule).run
     records = [r for r in caplog.records if r.getMessage() == "traced line"]
     assert records and JsonFormatter().format(records[0])
     assert json.loads(JsonFormatter().format(records[0]))["run_id"] == run.run_id

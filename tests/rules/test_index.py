@@ -1,0 +1,41 @@
+"""The rule index: per account, lazily loaded, and a change reloads only the account that made it."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from rules.index import RuleIndex
+
+
+@pytest.fixture
+def other_process(transactional_db):
+    """An index as another process holds it (it shares Redis, not memory, with this one)."""
+    return RuleIndex()
+
+
+def queries_for(index: RuleIndex, account_id: int, event: str) -> tuple[int, list]:
+    with CaptureQueriesContext(connection) as captured:
+        found = index.lookup(account_id, event, fresh=True)
+    return len([q for q in captured.captured_queries if "rules_automationrule" in q["sql"]]), found
+
+
+def test_it_reloads_only_the_account_whose_rules_changed(alice, charlie, make_rule, other_process):
+    mine = make_rule(trigger={"type": "event", "event": "keyword.created"})
+    theirs = make_rule(account_id=charlie.account.pk, trigger={"type": "event", "event": "keyword.created"})
+    loads, found = queries_for(other_process, alice.account.pk, "keyword.created")
+    assert loads == 1 and [r.id for r in found] == [mine.pk]
+    loads, found = queries_for(other_process, charlie.account.pk, "keyword.created")
+    assert loads == 1 and [r.id for r in found] == [theirs.pk]
+    make_rule(name="another", trigger={"type": "event", "event": "keyword.created"})  # alice changes her rules
+    loads, found = queries_for(other_process, charlie.account.pk, "keyword.created")
+    assert loads == 0 and [r.id for r in found] == [theirs.pk]  # charlie's entries were not rebuilt
+    loads, found = queries_for(other_process, alice.account.pk, "keyword.created")
+    assert loads == 1 and len(found) == 2  # alice's were, and see her new rule
+
+
+def test_it_holds_only_the_accounts_it_has_met(alice, charlie, make_rule, other_process):
+    make_rule(account_id=charlie.account.pk, trigger={"type": "event", "event": "keyword.created"})
+    other_process.lookup(alice.account.pk, "keyword.created", fresh=True)
+    assert set(other_process._accounts) == {alice.account.pk}
