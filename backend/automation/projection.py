@@ -157,10 +157,8 @@ class CreditCheck:
         return self.available >= self.needed
 
 
-def credits_check(site: Site, config: PipelineConfig | None = None) -> CreditCheck:
+def credits_check(site: Site, config: PipelineConfig) -> CreditCheck:
     """The one meaning of "sufficient credits" (schedule row, Run Now, predictive panel): the available balance
     covers what a run started now would reserve."""
-    from backend.automation.services import config_for
-
     site.account.refresh_from_db(fields=["credits", "credits_reserved"])
-    return CreditCheck(estimate_credits(site, config or config_for(site)), site.account.credits_available)
+    return CreditCheck(estimate_credits(site, config), site.account.credits_available)

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from backend.accounts.models import Site
 from backend.automation.config import PipelineConfig
-from backend.automation.projection import completed_preset_runs, historical_averages, projection
+from backend.automation.projection import CreditCheck, completed_preset_runs, historical_averages, projection
 from backend.automation.stages import BY_NUMBER, PRESET_KEY, STAGES
 from backend.planner.models import ContentIdea
 from backend.writer.models import Image, Task
@@ -234,7 +234,7 @@ def overview_stats(site: Site, config: PipelineConfig) -> dict:
             "total_estimated_credits": float(total),
             "recommended_buffer": float(buffer),
             "current_balance": float(balance),
-            "is_sufficient": balance >= total,  # what Run Now and the schedule row test: the reservation
+            "is_sufficient": CreditCheck(total, balance).sufficient,  # Run Now's and the schedule row's test
             "expected_outputs": outputs,
         },
         "attention_items": attention_items(site),

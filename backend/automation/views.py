@@ -181,7 +181,8 @@ class EstimateView(SiteView):
     @extend_schema(parameters=[SITE], responses=OpenApiTypes.OBJECT)
     def get(self, request):
         """Credits a run would reserve now, the available balance, and whether it is enough (Run Now's test)."""
-        check = credits_check(self.site(request))
+        site = self.site(request)
+        check = credits_check(site, services.config_for(site))
         return Response(
             {
                 "estimated_credits": float(check.needed),
