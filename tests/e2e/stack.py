@@ -169,6 +169,8 @@ def running_stack(tmp: Path) -> Iterator[Stack]:
             "SECRET_KEY": secrets.token_urlsafe(32),
             "AI_PROVIDER": "local",
             "PYTHONUNBUFFERED": "1",
+            # The browser tests' webhooks and WordPress listen on loopback, which tenants may not reach otherwise.
+            "OUTBOUND_ALLOWED_NETWORKS": "127.0.0.0/8,::1",
         }
         manage(env, "migrate", "--noinput", "-v0")
         manage(env, "seed_demo")

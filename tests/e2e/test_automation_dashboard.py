@@ -2,7 +2,8 @@
 
 Runs the demo pipeline from the dashboard (Run now), follows the stage cards to the review gate
 without a reload, pauses and resumes, opens the run from the history, reads its stage results and
-credits donut, and exports it as CSV.
+credits donut, and exports it as CSV. Then a pipeline run that really fails (on a site of its own):
+the failed-run notice, Re-run, and "Retry failed items"; on a phone and in dark mode.
 
 This module runs on a stack of its own (module scope; same harness, stack.py): a pipeline run
 spends the demo account's credits and fills the review list, which the shell tests in
@@ -21,7 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from tests.e2e import stack as stack_module
 from tests.e2e.conftest import (
@@ -133,7 +134,7 @@ def test_it_runs_the_pipeline_live_then_reads_and_exports_the_run(page, console,
     dialog.get_by_label("Stage 1 batch size").fill("25")
     dialog.get_by_role("button", name="Save").click()
     expect(dialog.get_by_test_id("error-stage_1_batch_size")).to_have_text(
-        "keyword clustering takes at most 20 keywords per call"
+        "Ensure this value is less than or equal to 20."
     )
     expect(dialog.get_by_label("Stage 1 batch size")).to_have_attribute("aria-invalid", "true")
     page.screenshot(path=str(SCREENSHOTS / "automation-02-config-error.png"))  # the viewport, where the dialog is
@@ -267,3 +268,114 @@ def test_it_fits_a_phone(phone_page, api: Api, demo_site: dict):
     expect(page.get_by_test_id("run-log")).to_be_visible()
     assert page.evaluate(WIDEST_OVERFLOW) == [], "elements wider than the 375px screen"
     screenshot(page, "automation-09-phone-run-detail")
+
+
+def wait_for_run(api: Api, run_id: str, statuses: set[str], timeout: float = 30) -> dict:
+    """Poll the run until its status is one of `statuses`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        run = api.get(f"/automation/executions/{run_id}/")
+        if run["status"] in statuses:
+            return run
+        time.sleep(0.2)
+    raise AssertionError(f"run {run_id} is {run['status']}, not {statuses} after {timeout}s")
+
+
+def _pipeline_fails_at_stage_1(api: Api, site: dict) -> None:
+    """Point stage 1 at a sector that does not exist: the real pipeline stops there, before spending anything."""
+    rule_id = api.get(f"/automation/config/?site_id={site['id']}")["rule_id"]
+    rule = api.get(f"/automation/rules/{rule_id}/")
+    actions = rule["actions"]
+    assert actions[0]["params"]["stage"] == 1
+    actions[0]["params"]["sector_id"] = 999999
+    api.patch(f"/automation/rules/{rule_id}/", {"actions": actions})
+
+
+def test_it_says_the_last_run_failed_reruns_it_and_queues_failed_items_again(page: Page, api: Api):
+    site = api.post("/sites/", {"name": "Failing Blog", "domain": "failing.example.com"})
+    site_id = site["id"]
+    _pipeline_fails_at_stage_1(api, site)
+    # Failed work from earlier: a writing task and two images.
+    task = api.post("/tasks/", {"site": site_id, "title": "Descaling an espresso machine", "status": "failed"})
+    content = api.post("/content/", {"site": site_id, "title": "Grinder guide", "html_content": "<p>Burrs.</p>"})
+    images = [
+        api.post(
+            "/images/",
+            {"site": site_id, "content": content["id"], "position": n, "prompt": "a grinder", "status": "failed"},
+        )
+        for n in (1, 2)
+    ]
+    started = api.post(f"/automation/run_now/?site_id={site_id}")
+    failed = wait_for_run(api, started["run_id"], {"failed", "completed", "cancelled"})
+    assert failed["status"] == "failed", failed
+
+    sign_in(page, f"/automation?site={site_id}")
+    banner = page.get_by_test_id("failed-run")
+    expect(banner).to_contain_text("The last run failed")
+    expect(banner).to_contain_text("sector_id 999999")
+    expect(banner.get_by_role("link", name="Open the run")).to_have_attribute(
+        "href", f"/automation/runs/{started['run_id']}?site={site_id}"
+    )
+    expect(page.get_by_test_id("stage-1-status")).to_have_text("Failed")
+    attention = page.get_by_test_id("attention-items")
+    expect(attention.get_by_test_id("attention-failed-run")).to_contain_text("The last run failed")
+    expect(attention).not_to_contain_text("Nothing needs attention")
+    expect(attention).to_contain_text("1 article failed to generate")
+    expect(attention).to_contain_text("2 images failed to generate")
+    screenshot(page, "automation-10-failed-run")
+
+    # Re-run from the notice: a new run of the pipeline, which fails the same way (the sector is still wrong).
+    banner.get_by_role("button", name="Re-run").click()
+    notice = page.get_by_role("status").filter(has_text=re.compile(rf"started \(a re-run of {started['run_id']}\)"))
+    expect(notice).to_be_visible()
+    rerun_id = re.search(r"Run (\S+) started", notice.inner_text()).group(1)
+    assert rerun_id != started["run_id"]
+    wait_for_run(api, rerun_id, {"failed"})
+    expect(banner).to_contain_text(rerun_id, timeout=RUN_TIMEOUT_S * 1000)
+
+    # Retry the failed items: they go back in the queue, and the panel says how many.
+    attention.get_by_role("button", name="Retry failed items").click()
+    expect(attention.get_by_test_id("retry-failed-result")).to_have_text(
+        "Queued 1 writing task and 2 images again; the next run takes them."
+    )
+    expect(attention.get_by_role("button", name="Retry failed items")).to_have_count(0)
+    assert api.get(f"/tasks/{task['id']}/")["status"] == "queued"
+    assert {api.get(f"/images/{image['id']}/")["status"] for image in images} == {"pending"}
+    expect(attention).not_to_contain_text("Nothing needs attention")  # the failed run still does
+    screenshot(page, "automation-11-failed-items-queued")
+
+
+def test_it_shows_the_failed_run_on_a_phone_and_in_dark_mode(phone_page: Page, browser, stack, console, api: Api):
+    site = next((s for s in api.get("/auth/me/")["sites"] if s["domain"] == "failing.example.com"), None)
+    if site is None:
+        pytest.skip("no failed run to show (the failed-run test did not run first)")
+    page = phone_page
+    sign_in(page, f"/automation?site={site['id']}")
+    expect(page.get_by_test_id("failed-run")).to_be_visible()
+    expect(page.get_by_test_id("metric-keywords-total")).not_to_have_text("–")
+    assert page.evaluate(WIDEST_OVERFLOW) == [], "the dashboard with the failed-run notice is wider than the phone"
+    screenshot(page, "automation-12-phone-failed-run")
+    page.get_by_role("button", name="Configure").click()
+    dialog = page.get_by_role("dialog", name="Pipeline configuration")
+    dialog.get_by_label("Frequency").select_option("monthly")
+    expect(dialog.get_by_label("Day of the month")).to_be_visible()
+    assert page.evaluate(WIDEST_OVERFLOW) == [], "the config dialog is wider than the phone"
+    page.screenshot(path=str(SCREENSHOTS / "automation-13-phone-config-monthly.png"))
+    dialog.get_by_role("button", name="Cancel").click()
+
+    dark = browser.new_context(base_url=stack.base_url, viewport={"width": 1280, "height": 800}, color_scheme="dark")
+    try:
+        dark_page = dark.new_page()
+        console.watch(dark_page)
+        sign_in(dark_page, f"/automation?site={site['id']}")
+        expect(dark_page.locator("html")).to_have_attribute("data-theme", "dark")
+        expect(dark_page.get_by_test_id("failed-run")).to_be_visible()
+        screenshot(dark_page, "automation-14-dark-failed-run")
+        dark_page.goto(f"/rules/new?site={site['id']}")
+        expect(dark_page.get_by_role("radiogroup", name=re.compile("Mode"))).to_be_visible()
+        dark_page.get_by_role("radiogroup", name="Trigger type").get_by_text("Event", exact=True).click()
+        expect(dark_page.get_by_role("radio", name=re.compile("^Queued"))).to_be_checked()
+        dark_page.get_by_role("heading", name="Run behaviour").scroll_into_view_if_needed()
+        dark_page.screenshot(path=str(SCREENSHOTS / "automation-15-dark-rule-modes.png"))
+    finally:
+        dark.close()

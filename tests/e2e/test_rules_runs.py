@@ -175,15 +175,22 @@ def test_rules_list_toggles_duplicates_exports_imports_and_deletes(
     file = tmp_path / "imported.json"
     file.write_text(json.dumps(exported))
     page.get_by_test_id("import-file").set_input_files(str(file))
-    expect(page.get_by_role("status").filter(has_text="Imported “Imported copy”.")).to_be_visible()
+    preview = page.get_by_role("dialog", name="Import 1 rule from imported.json")
+    expect(preview.get_by_test_id("import-rule")).to_contain_text("comes in inactive")
+    preview.get_by_role("button", name="Import", exact=True).click()
+    expect(page.get_by_role("status").filter(has_text="Imported “Imported copy” (inactive).")).to_be_visible()
     expect(page.get_by_test_id("rule-row").filter(has_text="Imported copy")).to_be_visible()
 
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({**exported, "name": "Bad", "actions": [{"type": "nope", "params": {}}]}))
     page.get_by_test_id("import-file").set_input_files(str(bad))
-    alert = page.get_by_role("alert").filter(has_text="Could not import “Bad”")
-    expect(alert).to_contain_text("unknown action type 'nope'")
+    preview = page.get_by_role("dialog", name="Import 1 rule from bad.json")
+    expect(preview.get_by_test_id("import-rule-errors")).to_contain_text("unknown action type 'nope'")
+    expect(preview.get_by_role("button", name="Import", exact=True)).to_be_disabled()
     console.expect("400")
+    preview.get_by_role("button", name="Cancel").click()
+    expect(preview).to_have_count(0)
+    assert "Bad" not in [r["name"] for r in api.get("/automation/rules/?page_size=500")["results"]]
 
     row.get_by_role("button", name="Duplicate “Export me”").click()
     expect(page.get_by_role("status").filter(has_text="Duplicated as")).to_be_visible()

@@ -50,7 +50,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Session login for the web app (CSRF protected); answers the caller's profile. */
+        /**
+         * @description Session login for the web app (CSRF protected); answers the caller's profile. Failed attempts are
+         *     limited like the token endpoint's.
+         */
         post: operations["v1_auth_login_create"];
         delete?: never;
         options?: never;
@@ -120,10 +123,58 @@ export interface paths {
         /**
          * @description Exchange a username and password for a new API token (`Authorization: Token …`).
          *
-         *     Tokens are stored hashed, so each call issues a new one; earlier tokens stay valid.
+         *     Tokens are stored hashed, so each call issues a new one; earlier tokens stay valid (until
+         *     `expires_in_days`, when given). Failed attempts are limited per client address and per username (429).
          */
         post: operations["v1_auth_token_create"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/tokens/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description The caller's own API tokens: list (`current` marks the one in use), create (the key shown once), revoke.
+         *
+         *     Tokens belong to a user, not to the account: a teammate's token id is a 404 too.
+         */
+        get: operations["v1_auth_tokens_list"];
+        put?: never;
+        /**
+         * @description The caller's own API tokens: list (`current` marks the one in use), create (the key shown once), revoke.
+         *
+         *     Tokens belong to a user, not to the account: a teammate's token id is a 404 too.
+         */
+        post: operations["v1_auth_tokens_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/tokens/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * @description The caller's own API tokens: list (`current` marks the one in use), create (the key shown once), revoke.
+         *
+         *     Tokens belong to a user, not to the account: a teammate's token id is a 404 too.
+         */
+        delete: operations["v1_auth_tokens_destroy"];
         options?: never;
         head?: never;
         patch?: never;
@@ -152,11 +203,19 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description The site's pipeline configuration. */
+        /** @description The site's pipeline configuration (read from its preset rule). */
         get: operations["v1_automation_config_retrieve"];
-        /** @description Change any config fields (partial); the preset rule's schedule and params follow. */
+        /**
+         * @description Change any config fields (partial): they are written into the site's preset rule as a new version.
+         *
+         *     The first time a notification webhook is set, its signing secret is in the answer (`signing_secret`), once.
+         */
         put: operations["v1_automation_config_update"];
-        /** @description Change any config fields (partial); the preset rule's schedule and params follow. */
+        /**
+         * @description Change any config fields (partial): they are written into the site's preset rule as a new version.
+         *
+         *     The first time a notification webhook is set, its signing secret is in the answer (`signing_secret`), once.
+         */
         post: operations["v1_automation_config_create"];
         delete?: never;
         options?: never;
@@ -188,7 +247,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Credits a run would need now, the available balance, and whether it is enough. */
+        /** @description Credits a run would reserve now, the available balance, and whether it is enough (Run Now's test). */
         get: operations["v1_automation_estimate_retrieve"];
         put?: never;
         post?: never;
@@ -277,6 +336,23 @@ export interface paths {
         put?: never;
         /** @description Pause between steps (and between batches of batched actions). */
         post: operations["v1_automation_executions_pause_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/executions/{run_id}/rerun/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Run the same rule again as a new run, with the same trigger data (the seeds' "Re-run Similar"). */
+        post: operations["v1_automation_executions_rerun_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -437,6 +513,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/automation/retry_failed/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Queue the site's failed writing tasks and failed images again (the next run takes them). */
+        post: operations["v1_automation_retry_failed_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/automation/rules/": {
         parameters: {
             query?: never;
@@ -467,7 +560,7 @@ export interface paths {
         /** @description CRUD over the caller's account's rows of `queryset.model`. */
         put: operations["v1_automation_rules_update"];
         post?: never;
-        /** @description CRUD over the caller's account's rows of `queryset.model`. */
+        /** @description Delete the rule; a preset rule an app depends on (the site's pipeline) answers 409 saying why. */
         delete: operations["v1_automation_rules_destroy"];
         options?: never;
         head?: never;
@@ -516,7 +609,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description The rule's active run (or its latest) with per-step progress. */
+        /** @description The seeds' progress poll: `{"status": "idle"}`, or the active run's status, progress, phase, results. */
         get: operations["v1_automation_rules_progress_retrieve"];
         put?: never;
         post?: never;
@@ -554,6 +647,23 @@ export interface paths {
         put?: never;
         /** @description A new webhook secret (shown once). */
         post: operations["v1_automation_rules_rotate_secret_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/rules/{id}/rotate-signing-secret/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description A new secret for signing the rule's outbound calls (shown once; the old one stops verifying). */
+        post: operations["v1_automation_rules_rotate_signing_secret_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -618,7 +728,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description The action catalog: each type with its params JSON Schema and cost. */
+        /**
+         * @description The action catalog: type, params JSON Schema, cost, and `params`: the schema's properties plus the seeds'
+         *     aliases each action accepts for `ids` (keyword_ids, cluster_ids, task_ids, content_ids).
+         */
         get: operations["v1_automation_rules_action_types_list"];
         put?: never;
         post?: never;
@@ -639,6 +752,26 @@ export interface paths {
         get: operations["v1_automation_rules_execution_history_list"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/rules/import/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description Import rules from a file's JSON: validated like a create, all or nothing, every rule inactive; a name
+         *     that clashes is renamed (or refused with on_conflict "refuse"). With `preview`, nothing is saved.
+         */
+        post: operations["v1_automation_rules_import_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -688,8 +821,45 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Start the pipeline now: 202 with run_id, 409 with the active run_id, 402 when credits are short. */
+        /**
+         * @description Start the pipeline now: 202 with run_id, 409 with the active run_id, 402 when credits are short
+         *     (no run is made; the refusal is recorded with the rule's triggers).
+         */
         post: operations["v1_automation_run_now_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/scheduled-tasks/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Upcoming fires of the account's active schedule rules (soonest first), then past scheduled runs. */
+        get: operations["v1_automation_scheduled_tasks_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/scheduled-tasks/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description One scheduled task; another account's (or an unknown id) is a 404. */
+        get: operations["v1_automation_scheduled_tasks_retrieve"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -703,11 +873,19 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description The site's pipeline configuration. */
+        /** @description The site's pipeline configuration (read from its preset rule). */
         get: operations["v1_automation_update_config_retrieve"];
-        /** @description Change any config fields (partial); the preset rule's schedule and params follow. */
+        /**
+         * @description Change any config fields (partial): they are written into the site's preset rule as a new version.
+         *
+         *     The first time a notification webhook is set, its signing secret is in the answer (`signing_secret`), once.
+         */
         put: operations["v1_automation_update_config_update"];
-        /** @description Change any config fields (partial); the preset rule's schedule and params follow. */
+        /**
+         * @description Change any config fields (partial): they are written into the site's preset rule as a new version.
+         *
+         *     The first time a notification webhook is set, its signing secret is in the answer (`signing_secret`), once.
+         */
         post: operations["v1_automation_update_config_create"];
         delete?: never;
         options?: never;
@@ -1236,68 +1414,163 @@ export interface components {
             params_schema: {
                 [key: string]: unknown;
             };
+            /** @description Parameter names: the params_schema properties, then the seeds' aliases accepted for them (keyword_ids, cluster_ids, task_ids, content_ids → ids). */
+            params: string[];
             cost: string;
         };
+        ApiToken: {
+            readonly id: number;
+            readonly name: string;
+            readonly prefix: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly last_used_at: string | null;
+            /** Format: date-time */
+            readonly expires_at: string | null;
+            /** @description True for the token that authenticates this request. */
+            readonly current: boolean;
+        };
         /** @description Reject keys the serializer does not know instead of silently ignoring them. */
+        ApiTokenCreateRequest: {
+            /** @description What the token is for, to tell tokens apart. */
+            name: string;
+            /** @description Days until the token stops working (1 to 3650); omitted or null: it never expires. */
+            expires_in_days?: number | null;
+        };
+        ApiTokenCreated: {
+            readonly id: number;
+            readonly name: string;
+            readonly prefix: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly last_used_at: string | null;
+            /** Format: date-time */
+            readonly expires_at: string | null;
+            /** @description True for the token that authenticates this request. */
+            readonly current: boolean;
+            /** @description The token (`Authorization: Token <key>`): shown this once, stored hashed. */
+            key: string;
+        };
+        /**
+         * @description The seeds' config fields. They are the site's preset rule: a change here is a new version of that rule,
+         *     and a change to the rule in the rule editor shows here.
+         */
         AutomationConfig: {
             readonly site_id: number;
-            is_enabled?: boolean;
-            frequency?: components["schemas"]["FrequencyEnum"];
-            /** Format: time */
-            scheduled_time?: string;
-            stage_1_batch_size?: number;
-            stage_2_batch_size?: number;
-            stage_3_batch_size?: number;
-            stage_4_batch_size?: number;
-            stage_5_batch_size?: number;
-            stage_6_batch_size?: number;
-            within_stage_delay?: number;
-            between_stage_delay?: number;
-            stage_1_enabled?: boolean;
-            stage_2_enabled?: boolean;
-            stage_3_enabled?: boolean;
-            stage_4_enabled?: boolean;
-            stage_5_enabled?: boolean;
-            stage_6_enabled?: boolean;
-            stage_7_enabled?: boolean;
-            stage_4_concurrency?: number;
-            stage_6_concurrency?: number;
-            ideas_per_cluster?: number;
-            notify_email?: boolean;
-            notify_webhook_url?: string;
-            /** Format: date-time */
-            readonly last_run_at: string | null;
+            /** @description The preset rule that holds this configuration. */
+            readonly rule_id: number;
+            /** @description Scheduled runs on or off (the preset rule's is_active). */
+            is_enabled: boolean;
+            /**
+             * @description 'custom' is a cron set in the rule editor; it is kept until another frequency is chosen.
+             *
+             *     * `daily` - daily
+             *     * `weekly` - weekly
+             *     * `monthly` - monthly
+             *     * `custom` - custom
+             */
+            frequency: components["schemas"]["FrequencyEnum"];
+            /**
+             * Format: time
+             * @description In `timezone` (the site's).
+             */
+            scheduled_time: string;
+            /** @description Weekly: 0 Monday … 6 Sunday. */
+            scheduled_weekday: number;
+            /** @description Monthly: day 1–28. */
+            scheduled_day_of_month: number;
+            readonly timezone: string;
+            readonly schedule_description: string;
+            /** @description Items per batch in stage 1. */
+            stage_1_batch_size: number;
+            /** @description Items per batch in stage 2. */
+            stage_2_batch_size: number;
+            /** @description Items per batch in stage 3. */
+            stage_3_batch_size: number;
+            /** @description Items per batch in stage 4. */
+            stage_4_batch_size: number;
+            /** @description Items per batch in stage 5. */
+            stage_5_batch_size: number;
+            /** @description Items per batch in stage 6. */
+            stage_6_batch_size: number;
+            /** @description Seconds between batches. */
+            within_stage_delay: number;
+            /** @description Seconds between stages. */
+            between_stage_delay: number;
+            stage_1_enabled: boolean;
+            stage_2_enabled: boolean;
+            stage_3_enabled: boolean;
+            stage_4_enabled: boolean;
+            stage_5_enabled: boolean;
+            stage_6_enabled: boolean;
+            stage_7_enabled: boolean;
+            stage_4_concurrency: number;
+            stage_6_concurrency: number;
+            ideas_per_cluster: number;
+            notify_email: boolean;
+            notify_webhook_url: string;
             /** Format: date-time */
             readonly next_run_at: string | null;
             /** Format: date-time */
-            readonly updated_at: string;
+            readonly last_run_at: string | null;
+            /** Format: date-time */
+            readonly updated_at: string | null;
         };
-        /** @description Reject keys the serializer does not know instead of silently ignoring them. */
+        /**
+         * @description The seeds' config fields. They are the site's preset rule: a change here is a new version of that rule,
+         *     and a change to the rule in the rule editor shows here.
+         */
         AutomationConfigRequest: {
-            is_enabled?: boolean;
-            frequency?: components["schemas"]["FrequencyEnum"];
-            /** Format: time */
-            scheduled_time?: string;
-            stage_1_batch_size?: number;
-            stage_2_batch_size?: number;
-            stage_3_batch_size?: number;
-            stage_4_batch_size?: number;
-            stage_5_batch_size?: number;
-            stage_6_batch_size?: number;
-            within_stage_delay?: number;
-            between_stage_delay?: number;
-            stage_1_enabled?: boolean;
-            stage_2_enabled?: boolean;
-            stage_3_enabled?: boolean;
-            stage_4_enabled?: boolean;
-            stage_5_enabled?: boolean;
-            stage_6_enabled?: boolean;
-            stage_7_enabled?: boolean;
-            stage_4_concurrency?: number;
-            stage_6_concurrency?: number;
-            ideas_per_cluster?: number;
-            notify_email?: boolean;
-            notify_webhook_url?: string;
+            /** @description Scheduled runs on or off (the preset rule's is_active). */
+            is_enabled: boolean;
+            /**
+             * @description 'custom' is a cron set in the rule editor; it is kept until another frequency is chosen.
+             *
+             *     * `daily` - daily
+             *     * `weekly` - weekly
+             *     * `monthly` - monthly
+             *     * `custom` - custom
+             */
+            frequency: components["schemas"]["FrequencyEnum"];
+            /**
+             * Format: time
+             * @description In `timezone` (the site's).
+             */
+            scheduled_time: string;
+            /** @description Weekly: 0 Monday … 6 Sunday. */
+            scheduled_weekday: number;
+            /** @description Monthly: day 1–28. */
+            scheduled_day_of_month: number;
+            /** @description Items per batch in stage 1. */
+            stage_1_batch_size: number;
+            /** @description Items per batch in stage 2. */
+            stage_2_batch_size: number;
+            /** @description Items per batch in stage 3. */
+            stage_3_batch_size: number;
+            /** @description Items per batch in stage 4. */
+            stage_4_batch_size: number;
+            /** @description Items per batch in stage 5. */
+            stage_5_batch_size: number;
+            /** @description Items per batch in stage 6. */
+            stage_6_batch_size: number;
+            /** @description Seconds between batches. */
+            within_stage_delay: number;
+            /** @description Seconds between stages. */
+            between_stage_delay: number;
+            stage_1_enabled: boolean;
+            stage_2_enabled: boolean;
+            stage_3_enabled: boolean;
+            stage_4_enabled: boolean;
+            stage_5_enabled: boolean;
+            stage_6_enabled: boolean;
+            stage_7_enabled: boolean;
+            stage_4_concurrency: number;
+            stage_6_concurrency: number;
+            ideas_per_cluster: number;
+            notify_email: boolean;
+            notify_webhook_url: string;
         };
         /** @enum {unknown} */
         BlankEnum: "";
@@ -1478,18 +1751,22 @@ export interface components {
          * @enum {string}
          */
         ErrorKindEnum: "transient" | "permanent";
-        /** @description Reject keys the serializer does not know instead of silently ignoring them. */
+        /** @description `payload`, or `context` as the seeds' client names it (one of them); validated data has `payload`. */
         ExecuteRequest: {
+            /** @description The trigger payload (a JSON object). */
             payload?: unknown;
+            /** @description The seeds' name for `payload`; null is the same as {}. */
+            context?: unknown;
             site?: number | null;
         };
         /**
-         * @description * `daily` - Daily
-         *     * `weekly` - Weekly
-         *     * `monthly` - Monthly
+         * @description * `daily` - daily
+         *     * `weekly` - weekly
+         *     * `monthly` - monthly
+         *     * `custom` - custom
          * @enum {string}
          */
-        FrequencyEnum: "daily" | "weekly" | "monthly";
+        FrequencyEnum: "daily" | "weekly" | "monthly" | "custom";
         Health: {
             status: string;
             database: string;
@@ -1514,10 +1791,10 @@ export interface components {
             readonly updated_at: string;
             content: number;
             kind?: components["schemas"]["ImageKindEnum"];
-            /** Format: int64 */
             position?: number;
             prompt?: string;
             url?: string;
+            /** @description A signed URL that expires after MEDIA_URL_MAX_AGE_SECONDS: the file is private to the account. */
             readonly file_url: string | null;
             status?: components["schemas"]["ImageStatusEnum"];
             readonly error: string;
@@ -1534,7 +1811,6 @@ export interface components {
             sector?: number | null;
             content: number;
             kind?: components["schemas"]["ImageKindEnum"];
-            /** Format: int64 */
             position?: number;
             prompt?: string;
             url?: string;
@@ -1547,6 +1823,17 @@ export interface components {
          * @enum {string}
          */
         ImageStatusEnum: "pending" | "generated" | "failed";
+        ImportedRule: {
+            name: string;
+            original_name: string;
+            renamed: boolean;
+            is_active: boolean;
+            trigger_summary: string;
+            steps: number;
+            id: number | null;
+            webhook_secret?: string;
+            signing_secret?: string;
+        };
         /** @description An integration; the application password is write-only and never returned (see `has_password`). */
         Integration: {
             readonly id: number;
@@ -1600,7 +1887,6 @@ export interface components {
             /** Format: date-time */
             readonly updated_at: string;
             text: string;
-            /** Format: int64 */
             volume?: number;
             difficulty?: number;
             intent?: components["schemas"]["IntentEnum"];
@@ -1633,7 +1919,6 @@ export interface components {
             site: number;
             sector?: number | null;
             text: string;
-            /** Format: int64 */
             volume?: number;
             difficulty?: number;
             intent?: components["schemas"]["IntentEnum"];
@@ -1647,6 +1932,11 @@ export interface components {
          * @enum {string}
          */
         KeywordStatusEnum: "new" | "mapped";
+        /** @description Reject keys the serializer does not know instead of silently ignoring them. */
+        LoginRequest: {
+            username: string;
+            password: string;
+        };
         Me: {
             id: number;
             username: string;
@@ -1671,15 +1961,38 @@ export interface components {
         /** @enum {unknown} */
         NullEnum: null;
         /**
+         * @description * `rename` - rename
+         *     * `refuse` - refuse
+         * @enum {string}
+         */
+        OnConflictEnum: "rename" | "refuse";
+        /**
          * @description * `started` - Started
          *     * `queued` - Queued
          *     * `dropped_conditions` - Dropped Conditions
          *     * `dropped_mode` - Dropped Mode
          *     * `dropped_loop` - Dropped Loop
+         *     * `dropped_limit` - Dropped Limit
+         *     * `refused_credits` - Refused Credits
          *     * `condition_error` - Condition Error
          * @enum {string}
          */
-        OutcomeEnum: "started" | "queued" | "dropped_conditions" | "dropped_mode" | "dropped_loop" | "condition_error";
+        OutcomeEnum: "started" | "queued" | "dropped_conditions" | "dropped_mode" | "dropped_loop" | "dropped_limit" | "refused_credits" | "condition_error";
+        PaginatedApiTokenList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["ApiToken"][];
+        };
         PaginatedClusterList: {
             /** @example 123 */
             count: number;
@@ -1800,6 +2113,21 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["Run"][];
         };
+        PaginatedScheduledTaskList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["ScheduledTask"][];
+        };
         PaginatedSectorList: {
             /** @example 123 */
             count: number;
@@ -1902,7 +2230,6 @@ export interface components {
             sector?: number | null;
             content?: number;
             kind?: components["schemas"]["ImageKindEnum"];
-            /** Format: int64 */
             position?: number;
             prompt?: string;
             url?: string;
@@ -1924,7 +2251,6 @@ export interface components {
             site?: number;
             sector?: number | null;
             text?: string;
-            /** Format: int64 */
             volume?: number;
             difficulty?: number;
             intent?: components["schemas"]["IntentEnum"];
@@ -1968,7 +2294,6 @@ export interface components {
             idea?: number | null;
             cluster?: number | null;
             title?: string;
-            /** Format: int64 */
             target_word_count?: number;
             status?: components["schemas"]["TaskStatusEnum"];
         };
@@ -1991,6 +2316,10 @@ export interface components {
         /** @description Reject keys the serializer does not know instead of silently ignoring them. */
         RestoreRequest: {
             version: number;
+        };
+        RetryFailed: {
+            tasks: number;
+            images: number;
         };
         /** @description Reject keys the serializer does not know instead of silently ignoring them. */
         RetryRequest: {
@@ -2034,6 +2363,51 @@ export interface components {
             /** Format: date-time */
             readonly updated_at: string;
         };
+        /** @description Reject keys the serializer does not know instead of silently ignoring them. */
+        RuleImportRequest: {
+            /** @description Rules as a file holds them. */
+            rules: {
+                [key: string]: unknown;
+            }[];
+            /**
+             * @description A rule of that name exists: rename or refuse.
+             *
+             *     * `rename` - rename
+             *     * `refuse` - refuse
+             * @default rename
+             */
+            on_conflict: components["schemas"]["OnConflictEnum"];
+            /**
+             * @description Validate and name them; save nothing.
+             * @default false
+             */
+            preview: boolean;
+        };
+        RuleImportResult: {
+            preview: boolean;
+            rules: components["schemas"]["ImportedRule"][];
+        };
+        /** @description `rules/{id}/progress/`: only `status` ("idle") without an active run; all fields with one. */
+        RuleProgress: {
+            status: components["schemas"]["RuleProgressStatusEnum"];
+            /** @description Percent done. */
+            progress?: number;
+            /** @description Numbered from 1: "step 2 of 5: generate_ideas" or "stage 4 (generate_content)". */
+            phase?: string;
+            /** @description What each started step has done so far (step, action_type, status, counts, result, error). */
+            result?: {
+                [key: string]: unknown;
+            }[] | null;
+            run_id?: string;
+        };
+        /**
+         * @description * `idle` - idle
+         *     * `queued` - queued
+         *     * `running` - running
+         *     * `paused` - paused
+         * @enum {string}
+         */
+        RuleProgressStatusEnum: "idle" | "queued" | "running" | "paused";
         /** @description Reject keys the serializer does not know instead of silently ignoring them. */
         RuleRequest: {
             name: string;
@@ -2192,6 +2566,39 @@ export interface components {
          * @enum {string}
          */
         RunStepStatusEnum: "pending" | "running" | "completed" | "failed" | "skipped" | "cancelled";
+        /** @description The seeds' ScheduledTask: an upcoming fire of a schedule rule (`pending`) or a past scheduled run. */
+        ScheduledTask: {
+            /** @description "<rule id>:<unix seconds>" for an upcoming fire, the run_id for a past one. */
+            id: string;
+            /** @description The rule (null once it was deleted). */
+            automation_rule: number | null;
+            rule_name: string;
+            /** Format: date-time */
+            scheduled_at: string;
+            /**
+             * Format: date-time
+             * @description When the run started.
+             */
+            executed_at: string | null;
+            status: components["schemas"]["ScheduledTaskStatusEnum"];
+            /** @description The run's step results (null until one started). */
+            result: {
+                [key: string]: unknown;
+            }[] | null;
+            error_message: string | null;
+            run_id: string | null;
+        };
+        /**
+         * @description * `pending` - pending
+         *     * `queued` - queued
+         *     * `running` - running
+         *     * `paused` - paused
+         *     * `completed` - completed
+         *     * `failed` - failed
+         *     * `cancelled` - cancelled
+         * @enum {string}
+         */
+        ScheduledTaskStatusEnum: "pending" | "queued" | "running" | "paused" | "completed" | "failed" | "cancelled";
         /** @description Reject keys the serializer does not know instead of silently ignoring them. */
         Sector: {
             readonly id: number;
@@ -2208,6 +2615,9 @@ export interface components {
         SessionState: {
             authenticated: boolean;
             user: components["schemas"]["Me"] | null;
+        };
+        SigningSecret: {
+            signing_secret: string;
         };
         /** @description Reject keys the serializer does not know instead of silently ignoring them. */
         Site: {
@@ -2240,7 +2650,6 @@ export interface components {
             idea?: number | null;
             cluster?: number | null;
             title: string;
-            /** Format: int64 */
             target_word_count?: number;
             status?: components["schemas"]["TaskStatusEnum"];
             readonly error: string;
@@ -2252,7 +2661,6 @@ export interface components {
             idea?: number | null;
             cluster?: number | null;
             title: string;
-            /** Format: int64 */
             target_word_count?: number;
             status?: components["schemas"]["TaskStatusEnum"];
         };
@@ -2287,6 +2695,8 @@ export interface components {
         TokenRequestRequest: {
             username: string;
             password: string;
+            /** @description Days until the token stops working (1 to 3650); omitted or null: it never expires. */
+            expires_in_days?: number | null;
         };
         TokenResponse: {
             token: string;
@@ -2377,9 +2787,9 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["TokenRequestRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["TokenRequestRequest"];
-                "multipart/form-data": components["schemas"]["TokenRequestRequest"];
+                "application/json": components["schemas"]["LoginRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["LoginRequest"];
+                "multipart/form-data": components["schemas"]["LoginRequest"];
             };
         };
         responses: {
@@ -2390,6 +2800,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Me"];
                 };
+            };
+            /** @description No response body */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -2472,6 +2889,82 @@ export interface operations {
                     "application/json": components["schemas"]["TokenResponse"];
                 };
             };
+            /** @description No response body */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    v1_auth_tokens_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedApiTokenList"];
+                };
+            };
+        };
+    };
+    v1_auth_tokens_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApiTokenCreateRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ApiTokenCreateRequest"];
+                "multipart/form-data": components["schemas"]["ApiTokenCreateRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiTokenCreated"];
+                };
+            };
+        };
+    };
+    v1_auth_tokens_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     v1_automation_cancel_create: {
@@ -2530,7 +3023,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
                 "application/json": components["schemas"]["AutomationConfigRequest"];
                 "application/x-www-form-urlencoded": components["schemas"]["AutomationConfigRequest"];
@@ -2558,7 +3051,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
                 "application/json": components["schemas"]["AutomationConfigRequest"];
                 "application/x-www-form-urlencoded": components["schemas"]["AutomationConfigRequest"];
@@ -2737,6 +3230,47 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RunDetail"];
+                };
+            };
+        };
+    };
+    v1_automation_executions_rerun_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunStarted"];
+                };
+            };
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
         };
@@ -2978,6 +3512,28 @@ export interface operations {
             };
         };
     };
+    v1_automation_retry_failed_create: {
+        parameters: {
+            query: {
+                /** @description The site (of the caller's account). */
+                site_id: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetryFailed"];
+                };
+            };
+        };
+    };
     v1_automation_rules_list: {
         parameters: {
             query?: {
@@ -3106,6 +3662,16 @@ export interface operations {
                 };
                 content?: never;
             };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
         };
     };
     v1_automation_rules_partial_update: {
@@ -3224,15 +3790,8 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RunDetail"];
+                    "application/json": components["schemas"]["RuleProgress"];
                 };
-            };
-            /** @description No response body */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
             };
         };
     };
@@ -3286,6 +3845,28 @@ export interface operations {
             };
         };
     };
+    v1_automation_rules_rotate_signing_secret_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this automation rule. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SigningSecret"];
+                };
+            };
+        };
+    };
     v1_automation_rules_test_create: {
         parameters: {
             query?: never;
@@ -3318,7 +3899,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description 'dropped' for every trigger that did not start a run */
-                outcome?: "condition_error" | "dropped" | "dropped_conditions" | "dropped_loop" | "dropped_mode" | "queued" | "started";
+                outcome?: "condition_error" | "dropped" | "dropped_conditions" | "dropped_limit" | "dropped_loop" | "dropped_mode" | "queued" | "refused_credits" | "started";
                 /** @description A page number within the paginated result set. */
                 page?: number;
                 /** @description Number of results to return per page. */
@@ -3429,6 +4010,39 @@ export interface operations {
             };
         };
     };
+    v1_automation_rules_import_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RuleImportRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["RuleImportRequest"];
+                "multipart/form-data": components["schemas"]["RuleImportRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleImportResult"];
+                };
+            };
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleImportResult"];
+                };
+            };
+        };
+    };
     v1_automation_rules_trigger_types_retrieve: {
         parameters: {
             query?: never;
@@ -3516,6 +4130,56 @@ export interface operations {
             };
         };
     };
+    v1_automation_scheduled_tasks_list: {
+        parameters: {
+            query?: {
+                /** @description Only this rule's tasks. */
+                automation_rule?: number;
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+                /** @description 'pending': upcoming fires only. */
+                status?: "cancelled" | "completed" | "failed" | "paused" | "pending" | "queued" | "running";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedScheduledTaskList"];
+                };
+            };
+        };
+    };
+    v1_automation_scheduled_tasks_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description "<rule id>:<unix seconds>" (upcoming) or a run_id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduledTask"];
+                };
+            };
+        };
+    };
     v1_automation_update_config_retrieve: {
         parameters: {
             query: {
@@ -3548,7 +4212,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
                 "application/json": components["schemas"]["AutomationConfigRequest"];
                 "application/x-www-form-urlencoded": components["schemas"]["AutomationConfigRequest"];
@@ -3576,7 +4240,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
                 "application/json": components["schemas"]["AutomationConfigRequest"];
                 "application/x-www-form-urlencoded": components["schemas"]["AutomationConfigRequest"];

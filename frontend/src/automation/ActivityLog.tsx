@@ -1,6 +1,7 @@
 /** A terminal-style log that follows new lines unless the reader has scrolled up. */
 import { useEffect, useRef } from "react";
 
+import { formatZonedTime } from "./format";
 import type { LogEntry } from "./log";
 
 export function ActivityLog({
@@ -9,12 +10,15 @@ export function ActivityLog({
   live,
   emptyText,
   caption,
+  timezone = "UTC",
 }: {
   title: string;
   entries: readonly LogEntry[];
   live: boolean;
   emptyText: string;
   caption?: string;
+  /** Lines are shown in this zone (the site's), named in the header. */
+  timezone?: string;
 }) {
   const box = useRef<HTMLDivElement>(null);
   const pinned = useRef(true);
@@ -35,7 +39,9 @@ export function ActivityLog({
             </span>
           )}
         </h2>
-        {caption && <span className="muted small">{caption}</span>}
+        <span className="muted small" data-testid="activity-caption">
+          {caption ? `${caption} · ` : ""}times in {timezone}
+        </span>
       </header>
       <div
         ref={box}
@@ -55,7 +61,7 @@ export function ActivityLog({
         ) : (
           entries.map((entry, index) => (
             <div key={index} className={`log-line log-${entry.level}`}>
-              <span className="log-time">{entry.time}</span>
+              <span className="log-time">{entry.at ? formatZonedTime(entry.at, timezone) : entry.time}</span>
               {entry.stage !== null && <span className="log-stage">S{entry.stage}</span>}
               <span className="log-message">{entry.message}</span>
             </div>

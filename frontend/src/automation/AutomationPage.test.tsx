@@ -6,14 +6,19 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { AppRoutes } from "../App";
 import { metricsFromCounts } from "./AutomationPage";
 import { type Call, json, me, renderApp, stubApi } from "../test/utils";
-import { currentRun, runDetail } from "./testData";
-import type { CurrentRun } from "./types";
+import { currentRun, runDetail, stageResult } from "./testData";
+import type { AutomationConfig, CurrentRun, LastFinishedRun, OverviewStats, RunDetail } from "./types";
 
-const config = {
+const config: AutomationConfig = {
   site_id: 1,
+  rule_id: 9,
   is_enabled: true,
   frequency: "daily",
   scheduled_time: "02:00:00",
+  scheduled_weekday: 0,
+  scheduled_day_of_month: 1,
+  timezone: "UTC",
+  schedule_description: "At 02:00 AM",
   stage_1_batch_size: 20,
   stage_2_batch_size: 1,
   stage_3_batch_size: 20,
@@ -57,6 +62,40 @@ interface FakeState {
   pending: number[];
   runNow: (call: Call) => Response;
   history: unknown[];
+  lastRun?: LastFinishedRun | null;
+  config?: Partial<typeof config>;
+  overview?: OverviewStats;
+  detail?: RunDetail;
+  rerun?: (call: Call) => Response;
+  retried?: { tasks: number; images: number };
+}
+
+function overviewStats(attention: Partial<OverviewStats["attention_items"]> = {}, sufficient = true): OverviewStats {
+  const items = { skipped_ideas: 0, failed_content: 0, failed_images: 0, ...attention };
+  return {
+    run_statistics: {
+      total_runs: 1,
+      completed_runs: 0,
+      failed_runs: 1,
+      success_rate: 0,
+      avg_duration_seconds: 0,
+      avg_credits_per_run: 0,
+      runs_this_week: 1,
+      runs_last_week: 0,
+      credits_trend: 0,
+      duration_trend: 0,
+    },
+    predictive_analysis: {
+      stages: [],
+      total_estimated_credits: 420.2,
+      recommended_buffer: 504.24,
+      current_balance: sufficient ? 10000 : 12.5,
+      is_sufficient: sufficient,
+      expected_outputs: {},
+    },
+    attention_items: { ...items, total_attention_needed: items.skipped_ideas + items.failed_content + items.failed_images },
+    historical_averages: { period_days: 30, runs_analyzed: 0, uses_defaults: true },
+  };
 }
 
 function fakeAutomationApi(state: FakeState) {
@@ -65,9 +104,13 @@ function fakeAutomationApi(state: FakeState) {
   return stubApi({
     "GET /api/v1/auth/me/": () => json(me),
     "GET /api/v1/credits/": () => json({ balance: "10000", reserved: "0", available: "10000", transactions: [] }),
-    "GET /api/v1/automation/config/": () => json(config),
+    "GET /api/v1/automation/config/": () => json({ ...config, ...state.config }),
     "GET /api/v1/automation/current_run/": () =>
-      json({ run: state.run, activity_log: state.run ? ["10:21:00 - run started (manual)", "10:21:01 - clustered 20 keywords"] : [] }),
+      json({
+        run: state.run,
+        activity_log: state.run ? ["10:21:00 - run started (manual)", "10:21:01 - clustered 20 keywords"] : [],
+        last_run: state.lastRun ?? null,
+      }),
     "GET /api/v1/automation/estimate/": () => json({ estimated_credits: 420.2, current_balance: 10000, sufficient: true }),
     "GET /api/v1/automation/pipeline_overview/": () =>
       json({
@@ -80,10 +123,16 @@ function fakeAutomationApi(state: FakeState) {
           enabled: true,
         })),
       }),
-    "GET /api/v1/automation/overview_stats/": () => json({ detail: "not in this test" }, 500),
+    "GET /api/v1/automation/overview_stats/": () => (state.overview ? json(state.overview) : json({ detail: "not in this test" }, 500)),
+    "POST /api/v1/automation/executions/run_failed_1/rerun/": (call) => (state.rerun ? state.rerun(call) : json({}, 500)),
+    "POST /api/v1/automation/retry_failed/": () => {
+      const retried = state.retried ?? { tasks: 0, images: 0 };
+      if (state.overview) state.overview = overviewStats();
+      return json(retried);
+    },
     "GET /api/v1/automation/history/": () =>
       json({ runs: state.history, pagination: { page: 1, page_size: 10, total_count: state.history.length, total_pages: 1 } }),
-    "GET /api/v1/automation/run_detail/": () => json(runDetail()),
+    "GET /api/v1/automation/run_detail/": () => json(state.detail ?? runDetail()),
     "GET /api/v1/automation/logs/": () => json({ run_id: "r", log: "", lines: 0 }),
     "POST /api/v1/automation/run_now/": (call) => state.runNow(call),
     "POST /api/v1/automation/cancel/": (call) => {
@@ -196,12 +245,14 @@ describe("automation page", () => {
       pending: [71, 0, 0, 0, 0, 0, 0],
       history: [],
       runNow: () =>
-        json({ detail: "Insufficient credits", code: "insufficient_credits", needed: "420.20", available: "12.50", run_id: "r" }, 402),
+        json({ detail: "Insufficient credits", code: "insufficient_credits", needed: "420.20", available: "12.50" }, 402),
     });
     renderApp(<AppRoutes />, { route: "/automation?site=1" });
     await userEvent.click(await screen.findByRole("button", { name: "Run now" }));
     const banner = await screen.findByTestId("run-now-credits");
-    expect(banner).toHaveTextContent("This run needs 420.2 credits; 12.5 are available.");
+    expect(banner).toHaveTextContent("This run needs 420.2 credits; 12.5 are available. No run was made.");
+    expect(screen.queryByText(/started\./)).toBeNull();
+    expect(screen.getByTestId("current-status")).toHaveTextContent("No run yet");
   });
 
   it("asks before cancelling the run", async () => {
@@ -218,5 +269,143 @@ describe("automation page", () => {
     await userEvent.click(within(screen.getByRole("dialog")).getByRole("button", { name: "Cancel run" }));
     await waitFor(() => expect(calls.find((c) => c.path === "/api/v1/automation/cancel/")?.query.get("run_id")).toBe("run_20261121_102127_manual"));
     expect(await screen.findByText("Run run_20261121_102127_manual cancelled.")).toBeInTheDocument();
+  });
+
+  it("says prominently that the last run failed, links to it, re-runs it, and never says nothing needs attention", async () => {
+    const state: FakeState = {
+      run: null,
+      pending: [0, 0, 0, 0, 0, 0, 0],
+      history: [],
+      runNow: () => json({}, 500),
+      lastRun: {
+        run_id: "run_failed_1",
+        status: "failed",
+        error_message: "stage 1 (cluster_keywords): sector_id 999: no such sector in site 1",
+        completed_at: "2026-11-21T10:22:00Z",
+      },
+      overview: overviewStats(),
+      rerun: () => {
+        state.run = currentRun(1);
+        return json({ run_id: "run_rerun_2", status: "queued", message: "run run_rerun_2 queued" }, 202);
+      },
+    };
+    const { calls } = fakeAutomationApi(state);
+    renderApp(<AppRoutes />, { route: "/automation?site=1" });
+    const banner = await screen.findByTestId("failed-run");
+    expect(banner).toHaveTextContent("The last run failed");
+    expect(banner).toHaveTextContent("stage 1 (cluster_keywords): sector_id 999: no such sector in site 1");
+    expect(banner).toHaveTextContent("Sat 21 Nov, 10:22 (UTC)");
+    expect(within(banner).getByRole("link", { name: "Open the run" })).toHaveAttribute("href", "/automation/runs/run_failed_1?site=1");
+    const attention = await screen.findByTestId("attention-items");
+    expect(attention).not.toHaveTextContent("Nothing needs attention");
+    expect(within(attention).getByTestId("attention-failed-run")).toHaveTextContent("The last run failed");
+
+    await userEvent.click(within(banner).getByRole("button", { name: "Re-run" }));
+    expect(await screen.findByText("Run run_rerun_2 started (a re-run of run_failed_1).")).toBeInTheDocument();
+    expect(calls.some((c) => c.method === "POST" && c.path === "/api/v1/automation/executions/run_failed_1/rerun/")).toBe(true);
+    await waitFor(() => expect(screen.queryByTestId("failed-run")).toBeNull());
+    await waitFor(() => expect(screen.getByTestId("stage-1-status")).toHaveTextContent("Running"));
+  });
+
+  it("explains a refused re-run: credits (402) in plain words, no run made", async () => {
+    fakeAutomationApi({
+      run: null,
+      pending: [0, 0, 0, 0, 0, 0, 0],
+      history: [],
+      runNow: () => json({}, 500),
+      lastRun: { run_id: "run_failed_1", status: "failed", error_message: "boom", completed_at: null },
+      rerun: () => json({ detail: "Insufficient credits", code: "insufficient_credits", needed: "420.20", available: "12.50" }, 402),
+    });
+    renderApp(<AppRoutes />, { route: "/automation?site=1" });
+    await userEvent.click(within(await screen.findByTestId("failed-run")).getByRole("button", { name: "Re-run" }));
+    expect(await screen.findByText("Not enough credits: it needs 420.2 credits; 12.5 are available. No run was made.")).toBeInTheDocument();
+    expect(screen.getByTestId("failed-run")).toBeInTheDocument();
+  });
+
+  it("queues failed items again from the attention panel and says how many", async () => {
+    const state: FakeState = {
+      run: null,
+      pending: [0, 0, 0, 0, 0, 0, 0],
+      history: [],
+      runNow: () => json({}, 500),
+      overview: overviewStats({ failed_content: 1, failed_images: 2, skipped_ideas: 1 }),
+      retried: { tasks: 1, images: 2 },
+    };
+    const { calls } = fakeAutomationApi(state);
+    renderApp(<AppRoutes />, { route: "/automation?site=1" });
+    const attention = await screen.findByTestId("attention-items");
+    expect(attention).toHaveTextContent("2 images failed to generate");
+    await userEvent.click(within(attention).getByRole("button", { name: "Retry failed items" }));
+    expect(await within(attention).findByTestId("retry-failed-result")).toHaveTextContent(
+      "Queued 1 writing task and 2 images again; the next run takes them.",
+    );
+    expect(calls.find((c) => c.method === "POST" && c.path === "/api/v1/automation/retry_failed/")?.query.get("site_id")).toBe("1");
+    // Refreshed: nothing is left, and the button is gone.
+    await waitFor(() => expect(within(attention).queryByRole("button", { name: "Retry failed items" })).toBeNull());
+    expect(within(attention).getByTestId("retry-failed-result")).toBeInTheDocument();
+  });
+
+  it("names the site's time zone at every time and shows the weekday of a weekly schedule", async () => {
+    fakeAutomationApi({
+      run: null,
+      pending: [0, 0, 0, 0, 0, 0, 0],
+      history: [],
+      runNow: () => json({}, 500),
+      config: {
+        timezone: "Europe/Berlin",
+        frequency: "weekly",
+        scheduled_weekday: 1,
+        next_run_at: "2026-12-01T01:00:00Z",
+        last_run_at: "2026-11-24T01:00:05Z",
+      },
+    });
+    renderApp(<AppRoutes />, { route: "/automation?site=1" });
+    expect(await screen.findByTestId("schedule-text")).toHaveTextContent("Weekly on Tuesday at 02:00 (Europe/Berlin)");
+    expect(screen.getByTestId("schedule-next-run")).toHaveTextContent("Next run Tue 1 Dec, 02:00 (Europe/Berlin)");
+    expect(screen.getByTestId("schedule-last-run")).toHaveTextContent("Last run Tue 24 Nov, 02:00 (Europe/Berlin)");
+    expect(screen.getByTestId("activity-caption")).toHaveTextContent("times in Europe/Berlin");
+  });
+
+  it("never shows a switched-off stage as done, in the cards or the stage dots", async () => {
+    const detail = runDetail();
+    detail.stages[4] = {
+      ...detail.stages[4]!,
+      status: "skipped",
+      is_enabled: false,
+      result: stageResult(5, { status: "skipped", input_count: 0, output_count: 0, skip_reason: "disabled in the configuration" }),
+    };
+    fakeAutomationApi({
+      run: null,
+      pending: [0, 0, 0, 0, 0, 0, 0],
+      history: [{ run_id: detail.run.run_id, run_number: 1, run_title: "demo.example.com #1", status: "completed", trigger_type: "manual", started_at: null, completed_at: null, duration_seconds: 1, total_credits_used: 1, current_stage: 7, stages_completed: 6, stages_failed: 0, initial_snapshot: {}, summary: { items_processed: 1, items_created: 1, content_created: 0, images_generated: 0 }, stage_statuses: ["completed", "completed", "completed", "completed", "skipped", "completed", "completed"] }],
+      runNow: () => json({}, 500),
+      config: { stage_5_enabled: false },
+      detail,
+    });
+    renderApp(<AppRoutes />, { route: "/automation?site=1" });
+    await waitFor(() => expect(screen.getByTestId("progress-step-4")).toHaveAttribute("data-state", "done"));
+    expect(screen.getByTestId("progress-step-5")).toHaveAttribute("data-state", "off");
+    expect(screen.getByTestId("stage-5-status")).toHaveTextContent("Disabled");
+    expect(screen.getByTestId("stage-card-5")).not.toHaveAttribute("data-status", "completed");
+  });
+
+  it("shows a notification webhook's signing secret once, after the save that made it", async () => {
+    const { fetchMock } = fakeAutomationApi({ run: null, pending: [0, 0, 0, 0, 0, 0, 0], history: [], runNow: () => json({}, 500) });
+    const original = fetchMock.getMockImplementation()!;
+    fetchMock.mockImplementation(async (input: RequestInfo | URL, init: RequestInit = {}) => {
+      if ((init.method ?? "GET").toUpperCase() === "PUT") {
+        return json({ ...config, notify_webhook_url: "https://hooks.example.com/x", signing_secret: "whsec-once" });
+      }
+      return original(input, init);
+    });
+    renderApp(<AppRoutes />, { route: "/automation?site=1" });
+    await userEvent.click(await screen.findByRole("button", { name: "Configure" }));
+    await userEvent.type(screen.getByLabelText("Webhook URL"), "https://hooks.example.com/x");
+    await userEvent.click(screen.getByRole("button", { name: "Save" }));
+    const secret = await screen.findByTestId("notify-signing-secret");
+    expect(secret).toHaveTextContent("shown only once");
+    expect(within(secret).getByTestId("secret-value")).toHaveTextContent("whsec-once");
+    await userEvent.click(within(secret).getByRole("button", { name: "Dismiss" }));
+    expect(screen.queryByText("whsec-once")).toBeNull();
   });
 });

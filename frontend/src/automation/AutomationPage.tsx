@@ -15,7 +15,8 @@ import { usePageTitle } from "../shell/usePageTitle";
 import { ActivityLog } from "./ActivityLog";
 import "./automation.css";
 import { ConfigDialog } from "./ConfigDialog";
-import { formatDuration, formatEta, formatShortDateTime, scheduleText } from "./format";
+import { FailedRunBanner } from "./FailedRunBanner";
+import { formatDuration, formatEta, formatZonedDateTime, scheduleText } from "./format";
 import { ClockIcon, GearIcon, PauseIcon, PlayIcon, StageIcon, StopIcon } from "./icons";
 import { type LogEntry, parseActivityLine, parseLogText } from "./log";
 import { HISTORY_PAGE_SIZE, Overview } from "./Overview";
@@ -27,6 +28,8 @@ import {
   snapshotFromCurrentRun,
   snapshotFromRunDetail,
   stageCards,
+  type StageCardModel,
+  stageDots,
 } from "./progress";
 import {
   type Counts,
@@ -47,7 +50,7 @@ import {
 import { CurrentStatusCard, ReviewGateCard, StageCard } from "./StageCards";
 import { STAGES } from "./stages";
 import type { AutomationConfig } from "./types";
-import { Modal, ProgressBar, StatusBadge } from "./ui";
+import { CopySecret, Modal, ProgressBar, StatusBadge } from "./ui";
 
 export default function AutomationPage() {
   const { site } = useSites();
@@ -79,6 +82,11 @@ function Dashboard({ site }: { site: Site }) {
   const latest = useRunHistory(site.id, 1, HISTORY_PAGE_SIZE, live);
   const refresh = useRefreshAutomation(site.id);
   const now = useNow(live);
+  // Every time on the dashboard is in the site's time zone (the pipeline rule's), and names it.
+  const timezone = config.data?.timezone || site.timezone || "UTC";
+  const lastFinished = current.data?.last_run ?? null;
+  const failedRun = !live && lastFinished?.status === "failed" ? lastFinished : null;
+  const [signingSecret, setSigningSecret] = useState<string | null>(null);
 
   // The run this page watched last: when it ends, current_run/ answers null, so keep its last
   // live state until run_detail/ has the final one, and refresh everything once.
@@ -142,7 +150,7 @@ function Dashboard({ site }: { site: Site }) {
     );
   };
 
-  const logEntries: LogEntry[] = useMemo(() => (live ? (current.data?.activity_log ?? []).map(parseActivityLine) : []), [live, current.data]);
+  const logEntries: LogEntry[] = useMemo(() => (live ? (current.data?.activity_log ?? []).map((line) => parseActivityLine(line)) : []), [live, current.data]);
   const lastLog = useRunLogText(live ? null : (finished?.runId ?? null), 50);
   const idleEntries = useMemo(() => (lastLog.data ? parseLogText(lastLog.data.log) : []), [lastLog.data]);
 
@@ -166,9 +174,21 @@ function Dashboard({ site }: { site: Site }) {
   return (
     <section className="page automation" aria-labelledby="page-title">
       <PageHeader site={site} />
+      {failedRun && (
+        <FailedRunBanner
+          run={failedRun}
+          siteId={site.id}
+          timezone={timezone}
+          onRerun={(runId) => {
+            setNotice(`Run ${runId} started (a re-run of ${failedRun.run_id}).`);
+            refresh();
+          }}
+        />
+      )}
       <ScheduleRow
         site={site}
         config={config.data}
+        timezone={timezone}
         lastRunAt={config.data.last_run_at}
         onConfigure={() => setConfigOpen(true)}
         onRunNow={startRun}
@@ -181,6 +201,21 @@ function Dashboard({ site }: { site: Site }) {
       )}
       {current.isError && (
         <ErrorBanner title="Live updates stopped" error={current.error} onRetry={() => void current.refetch()} />
+      )}
+      {signingSecret && (
+        <div className="banner banner-success signing-secret" role="status" data-testid="notify-signing-secret">
+          <div className="banner-body">
+            <strong className="banner-title">Notification webhook signing secret — copy it now, it is shown only once.</strong>
+            <CopySecret secret={signingSecret} />
+            <p className="muted small">
+              Each notification is signed: <code>X-Automation-Timestamp</code> and <code>X-Automation-Signature: sha256=…</code>,
+              the HMAC-SHA256 of <code>&lt;timestamp&gt;.&lt;body&gt;</code> with this secret.
+            </p>
+          </div>
+          <button type="button" className="btn btn-small btn-ghost" onClick={() => setSigningSecret(null)}>
+            Dismiss
+          </button>
+        </div>
       )}
       {notice && (
         <div className="banner banner-success" role="status">
@@ -201,6 +236,7 @@ function Dashboard({ site }: { site: Site }) {
       <PipelineProgress
         siteId={site.id}
         run={shown}
+        cards={cards}
         progress={progress}
         live={live}
         busy={control.isPending}
@@ -211,10 +247,10 @@ function Dashboard({ site }: { site: Site }) {
 
       <div className="stage-grid" data-testid="stage-grid">
         {cards.slice(0, 6).map((card) => (
-          <StageCard key={card.number} card={card} />
+          <StageCard key={card.number} card={card} timezone={timezone} />
         ))}
         {cards[6] && <ReviewGateCard card={cards[6]} inReview={counts.counts["content:review"]} siteId={site.id} />}
-        <CurrentStatusCard run={shown} progress={progress} live={live} />
+        <CurrentStatusCard run={shown} progress={progress} live={live} timezone={timezone} />
       </div>
       {pipeline.isError && (
         <ErrorBanner title="Could not load the stage queues" error={pipeline.error} onRetry={() => void pipeline.refetch()} />
@@ -224,13 +260,24 @@ function Dashboard({ site }: { site: Site }) {
         title="Activity log"
         live={live}
         entries={live ? logEntries : idleEntries}
+        timezone={timezone}
         caption={live ? `Run ${liveRun?.run_id}` : finished ? `Last run ${finished.runId}` : undefined}
         emptyText={live ? "Waiting for the first log line…" : "No activity yet. Run the pipeline to see its log here."}
       />
 
-      <Overview siteId={site.id} />
+      <Overview siteId={site.id} timezone={timezone} failedRun={failedRun} />
 
-      {configOpen && <ConfigDialog site={site.id} config={config.data} onClose={() => setConfigOpen(false)} onSaved={() => setNotice("Configuration saved.")} />}
+      {configOpen && (
+        <ConfigDialog
+          site={site.id}
+          config={config.data}
+          onClose={() => setConfigOpen(false)}
+          onSaved={(saved) => {
+            setNotice("Configuration saved.");
+            if (saved.signing_secret) setSigningSecret(saved.signing_secret);
+          }}
+        />
+      )}
       {confirmCancel && liveRun && (
         <Modal
           title="Cancel this run?"
@@ -275,6 +322,7 @@ function PageHeader({ site }: { site: Site }) {
 function ScheduleRow({
   site,
   config,
+  timezone,
   lastRunAt,
   onConfigure,
   onRunNow,
@@ -283,6 +331,7 @@ function ScheduleRow({
 }: {
   site: Site;
   config: AutomationConfig;
+  timezone: string;
   lastRunAt: string | null;
   onConfigure: () => void;
   onRunNow: () => void;
@@ -290,6 +339,8 @@ function ScheduleRow({
   live: boolean;
 }) {
   const estimate = useEstimate(site.id);
+  // The API's one test (estimate/ `sufficient`, the same as Run Now's and the predictive panel's).
+  const short = estimate.data?.sufficient === false;
   return (
     <div className="schedule-row" role="region" aria-label="Schedule">
       <StatusBadge
@@ -298,14 +349,19 @@ function ScheduleRow({
       />
       <span className="schedule-item" data-testid="schedule-text">
         <ClockIcon />
-        {scheduleText(config, site.timezone ?? "UTC")}
+        {scheduleText(config, timezone)}
+        {config.frequency === "custom" && (
+          <Link to={withSite(`/rules/${config.rule_id}`, site.id)} className="small">
+            edit in the rule editor
+          </Link>
+        )}
       </span>
-      <span className="schedule-item">
-        <span className="muted">Last run</span> {lastRunAt ? formatShortDateTime(lastRunAt) : "never"}
+      <span className="schedule-item" data-testid="schedule-last-run">
+        <span className="muted">Last run</span> {lastRunAt ? formatZonedDateTime(lastRunAt, timezone) : "never"}
       </span>
       {config.is_enabled && config.next_run_at && (
-        <span className="schedule-item">
-          <span className="muted">Next</span> {formatShortDateTime(config.next_run_at)}
+        <span className="schedule-item" data-testid="schedule-next-run">
+          <span className="muted">Next run</span> {formatZonedDateTime(config.next_run_at, timezone)}
         </span>
       )}
       <span className="schedule-item" data-testid="estimate">
@@ -313,7 +369,11 @@ function ScheduleRow({
         {estimate.data ? (
           <>
             <strong>{formatCredits(estimate.data.estimated_credits)}</strong> credits
-            {!estimate.data.sufficient && <span className="badge badge-danger">low balance</span>}
+            {short && (
+              <span className="badge badge-danger" title="The available balance does not cover what a run would reserve">
+                low balance
+              </span>
+            )}
           </>
         ) : estimate.isError ? (
           "unavailable"
@@ -330,7 +390,13 @@ function ScheduleRow({
           className="btn btn-small btn-primary"
           onClick={onRunNow}
           disabled={starting || live}
-          title={live ? "A run is already active" : undefined}
+          title={
+            live
+              ? "A run is already active"
+              : short
+                ? "The available balance does not cover what a run would reserve: Run Now will be refused"
+                : undefined
+          }
         >
           <PlayIcon /> {starting ? "Starting…" : "Run now"}
         </button>
@@ -371,7 +437,7 @@ function RunNowFeedback({ error, onDismiss }: { error: unknown; onDismiss: () =>
           <strong className="banner-title">Not enough credits to run</strong>
           <p>
             This run needs <strong>{formatCredits(problem.needed)}</strong> credits; <strong>{formatCredits(problem.available)}</strong>{" "}
-            are available.
+            are available. No run was made.
           </p>
         </div>
         <button type="button" className="btn btn-small btn-ghost" onClick={onDismiss}>
@@ -474,6 +540,7 @@ function MetricCards({ counts }: { counts: Counts }) {
 function PipelineProgress({
   siteId,
   run,
+  cards,
   progress,
   live,
   busy,
@@ -483,6 +550,7 @@ function PipelineProgress({
 }: {
   siteId: number;
   run: RunSnapshot | null;
+  cards: readonly StageCardModel[];
   progress: OverallProgress;
   live: boolean;
   busy: boolean;
@@ -491,7 +559,7 @@ function PipelineProgress({
   onCancel: () => void;
 }) {
   const eta = formatEta(progress.etaSeconds);
-  const currentStage = progress.stage ?? 0;
+  const dots = stageDots(run, cards);
   const tone =
     progress.state === "completed" ? "success" : progress.state === "failed" ? "danger" : progress.state === "paused" ? "warning" : "primary";
   return (
@@ -554,17 +622,16 @@ function PipelineProgress({
         </strong>
       </div>
       <ol className="progress-steps" aria-label="Stages">
-        {STAGES.map((stage) => {
-          const state =
-            run === null
-              ? "idle"
-              : stage.number < currentStage || progress.state === "completed"
-                ? "done"
-                : stage.number === currentStage
-                  ? "current"
-                  : "todo";
+        {STAGES.map((stage, index) => {
+          const state = dots[index] ?? "idle";
           return (
-            <li key={stage.number} className={`step-${state}`} title={stage.name}>
+            <li
+              key={stage.number}
+              className={`step-${state}`}
+              title={state === "off" ? `${stage.name} (switched off)` : stage.name}
+              data-testid={`progress-step-${stage.number}`}
+              data-state={state}
+            >
               <span className="step-dot">{stage.number}</span>
               <span className="step-name">{stage.name.split(" → ").pop()}</span>
             </li>

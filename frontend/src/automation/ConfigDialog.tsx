@@ -1,12 +1,18 @@
-/** Configure the pipeline: every AutomationConfig field, saved as a partial PUT; the API's 400 shows at each field. */
+/**
+ * Configure the pipeline: every AutomationConfig field, saved as a partial PUT; the API's 400 shows at
+ * each field. The config is the site's preset rule: a custom cron set in the rule editor is shown read-only
+ * with a link there, and saving other fields keeps it.
+ */
 import { type FormEvent, type ReactNode, useMemo, useState } from "react";
+import { Link } from "react-router";
 
 import { ApiError, describeFieldErrors } from "../api/client";
 import { ErrorBanner } from "../shell/ErrorBanner";
-import { timeInputValue } from "./format";
+import { withSite } from "../shell/site";
+import { formatZonedDateTime, ordinal, timeInputValue, WEEKDAYS } from "./format";
 import { useSaveConfig } from "./queries";
 import { STAGES } from "./stages";
-import type { AutomationConfig, AutomationConfigUpdate } from "./types";
+import type { AutomationConfig, AutomationConfigSaved, AutomationConfigUpdate } from "./types";
 import { Modal } from "./ui";
 
 type Field = keyof AutomationConfigUpdate;
@@ -15,6 +21,8 @@ type Field = keyof AutomationConfigUpdate;
 export type ConfigForm = Record<Field, string | boolean>;
 
 const NUMBER_FIELDS: readonly Field[] = [
+  "scheduled_weekday",
+  "scheduled_day_of_month",
   "stage_1_batch_size",
   "stage_2_batch_size",
   "stage_3_batch_size",
@@ -67,14 +75,22 @@ export function changedFields(before: ConfigForm, after: ConfigForm): Automation
   return body as AutomationConfigUpdate;
 }
 
+/** The API's limits: keyword clustering takes at most 20 keywords per call; other stages up to 100 per batch. */
+export const MAX_CLUSTER_BATCH = 20;
+export const MAX_BATCH = 100;
+
 const BATCH_HELP: Record<number, string> = {
-  1: "Keywords per clustering call (at most 20).",
-  2: "Clusters per batch.",
-  3: "Ideas per batch (local, free).",
-  4: "Tasks per batch.",
-  5: "Articles per batch.",
-  6: "Images per batch.",
+  1: "Keywords per clustering call (1–20).",
+  2: "Clusters per batch (1–100).",
+  3: "Ideas per batch (1–100, local, free).",
+  4: "Tasks per batch (1–100).",
+  5: "Articles per batch (1–100).",
+  6: "Images per batch (1–100).",
 };
+
+/** Why switching stage 5 or 6 off changes what the review gate does (backend: normalize_stages). */
+export const STAGE_SWITCH_NOTE =
+  "When image prompts (5) or images (6) are off, the review gate (7) sends every draft to review; their images stay pending.";
 
 export function ConfigDialog({
   site,
@@ -85,8 +101,10 @@ export function ConfigDialog({
   site: number;
   config: AutomationConfig;
   onClose: () => void;
-  onSaved?: () => void;
+  /** Called with the PUT's answer (it holds `signing_secret` once, when a notification webhook was first set). */
+  onSaved?: (saved: AutomationConfigSaved) => void;
 }) {
+  const timezone = config.timezone || "UTC";
   const initial = useMemo(() => formFromConfig(config), [config]);
   const [form, setForm] = useState<ConfigForm>(initial);
   const save = useSaveConfig(site);
@@ -94,7 +112,13 @@ export function ConfigDialog({
   const changes = changedFields(initial, form);
   const dirty = Object.keys(changes).length > 0;
   // Errors the form cannot show next to a field (detail, non_field_errors, unknown keys) go in a banner.
-  const otherErrors = Object.fromEntries(Object.entries(errors).filter(([key]) => !CONFIG_FIELDS.includes(key as Field)));
+  // Fields the form shows for the chosen frequency; an error for a hidden one goes in the banner too.
+  const shown = (key: string) =>
+    CONFIG_FIELDS.includes(key as Field) &&
+    !(key === "scheduled_weekday" && form.frequency !== "weekly") &&
+    !(key === "scheduled_day_of_month" && form.frequency !== "monthly") &&
+    !(key === "scheduled_time" && form.frequency === "custom");
+  const otherErrors = Object.fromEntries(Object.entries(errors).filter(([key]) => !shown(key)));
   const fieldErrorCount = Object.keys(errors).length - Object.keys(otherErrors).length;
 
   const set = (field: Field, value: string | boolean) => setForm((current) => ({ ...current, [field]: value }));
@@ -106,8 +130,8 @@ export function ConfigDialog({
       return;
     }
     save.mutate(changes, {
-      onSuccess: () => {
-        onSaved?.();
+      onSuccess: (saved) => {
+        onSaved?.(saved);
         onClose();
       },
     });
@@ -186,21 +210,80 @@ export function ConfigDialog({
                 <option value="daily">Daily</option>
                 <option value="weekly">Weekly</option>
                 <option value="monthly">Monthly</option>
+                {config.frequency === "custom" && <option value="custom">Custom (set in the rule editor)</option>}
               </select>
             </FieldRow>
-            <FieldRow name="scheduled_time" label="Time (site's time zone)" errors={errors}>
-              <input
-                {...field("scheduled_time")}
-                type="time"
-                value={String(form.scheduled_time)}
-                onChange={(e) => set("scheduled_time", e.target.value)}
-              />
-            </FieldRow>
+            {form.frequency === "custom" ? (
+              <div className="field field-wide config-custom" data-testid="config-custom-schedule">
+                <span className="field-label">Custom schedule</span>
+                <p>
+                  <strong>{config.schedule_description || "A cron set in the rule editor"}</strong>{" "}
+                  <span className="muted">({timezone})</span>
+                </p>
+                <p className="field-help">
+                  A cron the dialog cannot express; it stays as it is when you save other settings.{" "}
+                  <Link to={withSite(`/rules/${config.rule_id}`, site)}>Change it in the rule editor</Link>, or pick
+                  another frequency here.
+                </p>
+              </div>
+            ) : (
+              <>
+                {form.frequency === "weekly" && (
+                  <FieldRow name="scheduled_weekday" label="Day of the week" errors={errors}>
+                    <select
+                      {...field("scheduled_weekday")}
+                      value={String(form.scheduled_weekday)}
+                      onChange={(e) => set("scheduled_weekday", e.target.value)}
+                    >
+                      {WEEKDAYS.map((day, index) => (
+                        <option key={day} value={String(index)}>
+                          {day}
+                        </option>
+                      ))}
+                    </select>
+                  </FieldRow>
+                )}
+                {form.frequency === "monthly" && (
+                  <FieldRow name="scheduled_day_of_month" label="Day of the month" errors={errors} help="1st–28th: every month has them">
+                    <select
+                      {...field("scheduled_day_of_month")}
+                      value={String(form.scheduled_day_of_month)}
+                      onChange={(e) => set("scheduled_day_of_month", e.target.value)}
+                    >
+                      {Array.from({ length: 28 }, (_, index) => index + 1).map((day) => (
+                        <option key={day} value={String(day)}>
+                          {ordinal(day)}
+                        </option>
+                      ))}
+                    </select>
+                  </FieldRow>
+                )}
+                <FieldRow name="scheduled_time" label={`Time (${timezone})`} errors={errors} help="In the site's time zone">
+                  <input
+                    {...field("scheduled_time")}
+                    type="time"
+                    value={String(form.scheduled_time)}
+                    onChange={(e) => set("scheduled_time", e.target.value)}
+                  />
+                </FieldRow>
+              </>
+            )}
           </div>
+          <p className="muted small config-next" data-testid="config-next-run">
+            {!config.is_enabled
+              ? "No scheduled run: scheduled runs are off."
+              : config.next_run_at
+                ? `Next run ${formatZonedDateTime(config.next_run_at, timezone)}${dirty ? " (before these changes)" : ""}.`
+                : "No next run is planned."}
+            {config.last_run_at && ` Last run ${formatZonedDateTime(config.last_run_at, timezone)}.`}
+          </p>
         </fieldset>
 
         <fieldset className="config-section">
           <legend>Stages</legend>
+          <p className="muted small config-stage-switches" data-testid="stage-switch-note">
+            {STAGE_SWITCH_NOTE}
+          </p>
           <div className="config-stages" role="group" aria-label="Stages">
             {STAGES.map((stage) => {
               const enabled = `stage_${stage.number}_enabled` as Field;
@@ -215,7 +298,12 @@ export function ConfigDialog({
                   </label>
                   {stage.number <= 6 ? (
                     <FieldRow name={batch} label="Batch size" errors={errors} help={BATCH_HELP[stage.number]} compact>
-                      <input {...number(batch)} min={1} aria-label={`Stage ${stage.number} batch size`} />
+                      <input
+                        {...number(batch)}
+                        min={1}
+                        max={stage.number === 1 ? MAX_CLUSTER_BATCH : MAX_BATCH}
+                        aria-label={`Stage ${stage.number} batch size`}
+                      />
                     </FieldRow>
                   ) : (
                     <p className="muted small config-stage-note">Moves finished articles to review; never publishes.</p>

@@ -8,16 +8,26 @@ import { AlertIcon, CheckIcon } from "../shell/icons";
 import { withSite } from "../shell/site";
 import { EmptyState, Loading } from "../shell/states";
 import { ErrorBanner } from "../shell/ErrorBanner";
-import { formatDuration, formatNumber, formatPercent, formatShortDateTime } from "./format";
-import { TrendDownIcon, TrendUpIcon } from "./icons";
+import { formatDuration, formatNumber, formatPercent, formatZonedDate, formatZonedDateTime } from "./format";
+import { RerunIcon, TrendDownIcon, TrendUpIcon } from "./icons";
 import { historyBadges, runStatusBadge } from "./progress";
-import { useOverviewStats, useRunHistory } from "./queries";
-import type { HistoryRun, OverviewStats } from "./types";
+import { useOverviewStats, useRetryFailed, useRunHistory } from "./queries";
+import type { HistoryRun, LastFinishedRun, OverviewStats, RetryFailedResponse } from "./types";
 import { StatusBadge } from "./ui";
 
 export const HISTORY_PAGE_SIZE = 10;
 
-export function Overview({ siteId }: { siteId: number }) {
+export function Overview({
+  siteId,
+  timezone = "UTC",
+  failedRun = null,
+}: {
+  siteId: number;
+  /** The site's time zone: every time shown names it. */
+  timezone?: string;
+  /** The last run, when it failed and nothing runs now: it needs attention. */
+  failedRun?: LastFinishedRun | null;
+}) {
   const stats = useOverviewStats(siteId);
   return (
     <section className="overview" aria-labelledby="overview-title">
@@ -34,11 +44,11 @@ export function Overview({ siteId }: { siteId: number }) {
           <RunStatistics stats={stats.data.run_statistics} />
           <div className="overview-columns">
             <PredictiveCost analysis={stats.data.predictive_analysis} averages={stats.data.historical_averages} />
-            <AttentionItems items={stats.data.attention_items} siteId={siteId} />
+            <AttentionItems items={stats.data.attention_items} siteId={siteId} failedRun={failedRun} timezone={timezone} />
           </div>
         </>
       )}
-      <RunHistory siteId={siteId} />
+      <RunHistory siteId={siteId} timezone={timezone} />
     </section>
   );
 }
@@ -192,7 +202,7 @@ export function PredictiveCost({
           <strong>{formatCredits(analysis.total_estimated_credits)} credits</strong>
         </div>
         <div>
-          <span className="muted small">With a 20% buffer</span>
+          <span className="muted small">Suggested with a 20% buffer (advice)</span>
           <strong>{formatCredits(analysis.recommended_buffer)} credits</strong>
         </div>
         <div>
@@ -206,6 +216,12 @@ export function PredictiveCost({
           testId="balance-sufficient"
         />
       </div>
+      <p className="muted small">
+        {analysis.is_sufficient
+          ? "The available balance covers what a run would reserve now, so Run Now can start it."
+          : "The available balance does not cover what a run would reserve now: Run Now would be refused."}{" "}
+        The buffer is a suggestion for the runs to come; it does not decide.
+      </p>
       {outputs.length > 0 && (
         <p className="muted small expected-outputs">
           Expected: {outputs.map(([type, count]) => `~${formatInteger(count)} ${type}`).join(" · ")}
@@ -217,26 +233,57 @@ export function PredictiveCost({
 
 // --- attention ------------------------------------------------------------------------------------
 
-export function AttentionItems({ items, siteId }: { items: OverviewStats["attention_items"]; siteId: number }) {
+/** "3 writing tasks and 2 images": what retry_failed/ queued again. */
+export function retriedText({ tasks, images }: RetryFailedResponse): string {
+  const parts = [
+    tasks ? `${formatInteger(tasks)} writing task${tasks === 1 ? "" : "s"}` : "",
+    images ? `${formatInteger(images)} image${images === 1 ? "" : "s"}` : "",
+  ].filter(Boolean);
+  return parts.length ? `Queued ${parts.join(" and ")} again; the next run takes them.` : "Nothing had failed: nothing was queued.";
+}
+
+export function AttentionItems({
+  items,
+  siteId,
+  failedRun = null,
+  timezone = "UTC",
+}: {
+  items: OverviewStats["attention_items"];
+  siteId: number;
+  failedRun?: LastFinishedRun | null;
+  timezone?: string;
+}) {
+  const retry = useRetryFailed(siteId);
   const rows = [
-    { count: items.skipped_ideas, text: "ideas held back because their writing failed" },
-    { count: items.failed_content, text: "articles failed to generate (retry from the Runs page)" },
-    { count: items.failed_images, text: "images failed to generate" },
+    { count: items.skipped_ideas, text: items.skipped_ideas === 1 ? "idea held back because its writing failed" : "ideas held back because their writing failed" },
+    { count: items.failed_content, text: `${items.failed_content === 1 ? "article" : "articles"} failed to generate` },
+    { count: items.failed_images, text: `${items.failed_images === 1 ? "image" : "images"} failed to generate` },
   ].filter((row) => row.count > 0);
+  const retryable = items.failed_content + items.failed_images > 0;
+  const total = items.total_attention_needed + (failedRun ? 1 : 0);
   return (
     <section className="card attention" aria-labelledby="attention-title" data-testid="attention-items">
       <header className="card-header">
         <h3 id="attention-title">Needs attention</h3>
-        <span className={`count-pill${items.total_attention_needed ? " is-warning" : ""}`}>
-          {formatInteger(items.total_attention_needed)}
-        </span>
+        <span className={`count-pill${total ? " is-warning" : ""}`}>{formatInteger(total)}</span>
       </header>
-      {rows.length === 0 ? (
+      {rows.length === 0 && !failedRun ? (
         <p className="attention-ok">
           <CheckIcon /> Nothing needs attention.
         </p>
       ) : (
         <ul className="attention-list">
+          {failedRun && (
+            <li data-testid="attention-failed-run">
+              <AlertIcon />
+              <span>
+                <strong>The last run failed</strong>
+                {failedRun.completed_at && ` (${formatZonedDateTime(failedRun.completed_at, timezone)})`}:{" "}
+                {failedRun.error_message || "see the run"} ·{" "}
+                <Link to={withSite(`/automation/runs/${encodeURIComponent(failedRun.run_id)}`, siteId)}>open the run</Link>
+              </span>
+            </li>
+          )}
           {rows.map((row) => (
             <li key={row.text}>
               <AlertIcon />
@@ -247,6 +294,20 @@ export function AttentionItems({ items, siteId }: { items: OverviewStats["attent
           ))}
         </ul>
       )}
+      {retryable && (
+        <div className="attention-actions">
+          <button type="button" className="btn btn-small" onClick={() => retry.mutate()} disabled={retry.isPending}>
+            <RerunIcon /> {retry.isPending ? "Queuing…" : "Retry failed items"}
+          </button>
+          <span className="muted small">Failed writing tasks and images go back in the queue for the next run.</span>
+        </div>
+      )}
+      {retry.isSuccess && (
+        <p className="attention-retried" role="status" data-testid="retry-failed-result">
+          {retriedText(retry.data)}
+        </p>
+      )}
+      {retry.isError && <ErrorBanner title="Could not queue the failed items again" error={retry.error} onDismiss={() => retry.reset()} />}
       <p className="muted small">
         Content waiting for people is on the <Link to={withSite("/content", siteId, { status: "review" })}>review list</Link>.
       </p>
@@ -268,7 +329,7 @@ export function StageBadges({ statuses }: { statuses: readonly string[] }) {
   );
 }
 
-export function RunHistory({ siteId }: { siteId: number }) {
+export function RunHistory({ siteId, timezone = "UTC" }: { siteId: number; timezone?: string }) {
   const [page, setPage] = useState(1);
   const history = useRunHistory(siteId, page, HISTORY_PAGE_SIZE);
   const data = history.data;
@@ -293,7 +354,7 @@ export function RunHistory({ siteId }: { siteId: number }) {
                   <th scope="col">Run</th>
                   <th scope="col">Status</th>
                   <th scope="col">Stages</th>
-                  <th scope="col">Started</th>
+                  <th scope="col">Started ({timezone})</th>
                   <th scope="col" className="num">
                     Duration
                   </th>
@@ -304,7 +365,7 @@ export function RunHistory({ siteId }: { siteId: number }) {
               </thead>
               <tbody>
                 {data.runs.map((run) => (
-                  <HistoryRow key={run.run_id} run={run} siteId={siteId} />
+                  <HistoryRow key={run.run_id} run={run} siteId={siteId} timezone={timezone} />
                 ))}
               </tbody>
             </table>
@@ -318,7 +379,7 @@ export function RunHistory({ siteId }: { siteId: number }) {
   );
 }
 
-function HistoryRow({ run, siteId }: { run: HistoryRun; siteId: number }) {
+function HistoryRow({ run, siteId, timezone }: { run: HistoryRun; siteId: number; timezone: string }) {
   return (
     <tr data-testid="history-row">
       <td className="col-title">
@@ -335,7 +396,7 @@ function HistoryRow({ run, siteId }: { run: HistoryRun; siteId: number }) {
       <td data-label="Stages">
         <StageBadges statuses={run.stage_statuses} />
       </td>
-      <td data-label="Started">{formatShortDateTime(run.started_at)}</td>
+      <td data-label={`Started (${timezone})`}>{formatZonedDate(run.started_at, timezone)}</td>
       <td className="num" data-label="Duration">
         {formatDuration(run.duration_seconds)}
       </td>

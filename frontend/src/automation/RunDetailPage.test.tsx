@@ -1,10 +1,10 @@
 /** The run detail page: summary, flow, accordion, donut, timeline, log, CSV export. */
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 
 import { AppRoutes } from "../App";
-import { json, me, renderApp, stubApi } from "../test/utils";
+import { json, me, renderApp, routerLocation, stubApi } from "../test/utils";
 import { timelineEvents } from "./RunDetailPage";
 import { runDetail } from "./testData";
 
@@ -14,13 +14,14 @@ const log = [
   { id: 3, at: "2026-11-21T10:21:02Z", step_index: 3, level: "error", message: "task 7 failed: provider timeout" },
 ];
 
-function fakeApi() {
+function fakeApi(extra: Parameters<typeof stubApi>[0] = {}) {
   return stubApi({
     "GET /api/v1/auth/me/": () => json(me),
     "GET /api/v1/credits/": () => json({ balance: "1", reserved: "0", available: "1", transactions: [] }),
     "GET /api/v1/automation/run_detail/": (call) =>
       call.query.get("run_id") === "run_20261121_102127_manual" ? json(runDetail()) : json({ detail: "no run" }, 404),
     "GET /api/v1/automation/executions/run_20261121_102127_manual/logs/": () => json(log),
+    ...extra,
   });
 }
 
@@ -101,5 +102,49 @@ describe("timelineEvents", () => {
     expect(events[0]).toMatchObject({ label: "Run started", offset: 0 });
     expect(events[1]).toMatchObject({ label: "Stage 1 started", offset: 12 });
     expect(events[events.length - 1]).toMatchObject({ label: "Run completed", offset: 28 });
+  });
+
+});
+
+describe("re-running from the run detail", () => {
+  beforeEach(() => {
+    document.cookie = "csrftoken=tok";
+  });
+
+  it("re-runs a finished run (Re-run Similar) and opens the new run", async () => {
+    const { calls } = fakeApi({
+      "POST /api/v1/automation/executions/run_20261121_102127_manual/rerun/": () =>
+        json({ run_id: "run_next", status: "queued", message: "run run_next queued" }, 202),
+      "GET /api/v1/automation/executions/run_next/logs/": () => json([]),
+    });
+    renderApp(<AppRoutes />, { route: "/automation/runs/run_20261121_102127_manual?site=1" });
+    await userEvent.click(await screen.findByRole("button", { name: "Re-run" }));
+    await waitFor(() => expect(routerLocation()).toBe("/automation/runs/run_next?site=1"));
+    expect(calls.filter((c) => c.method === "POST")).toHaveLength(1);
+  });
+
+  it("says why a re-run was refused (409: a run is active)", async () => {
+    fakeApi({
+      "POST /api/v1/automation/executions/run_20261121_102127_manual/rerun/": () =>
+        json({ detail: "a run of this pipeline is already active", status: "completed" }, 409),
+    });
+    renderApp(<AppRoutes />, { route: "/automation/runs/run_20261121_102127_manual?site=1" });
+    await userEvent.click(await screen.findByRole("button", { name: "Re-run" }));
+    const alert = await screen.findByRole("alert");
+    expect(alert).toHaveTextContent("The run was not run again");
+    expect(alert).toHaveTextContent("a run of this pipeline is already active");
+    expect(alert).not.toHaveTextContent("Status:");
+    expect(routerLocation()).toBe("/automation/runs/run_20261121_102127_manual?site=1");
+  });
+
+  it("draws a stage that was off for the run as off, never done", async () => {
+    const detail = runDetail();
+    detail.stages[5] = { ...detail.stages[5]!, status: "skipped", is_enabled: false };
+    fakeApi({ "GET /api/v1/automation/run_detail/": () => json(detail) });
+    renderApp(<AppRoutes />, { route: "/automation/runs/run_20261121_102127_manual?site=1" });
+    const flow = await screen.findByTestId("flow-stage-6");
+    expect(flow).toHaveAttribute("data-status", "disabled");
+    expect(within(flow).getByLabelText("Disabled")).toHaveTextContent("–");
+    expect(screen.getByTestId("flow-stage-5")).toHaveAttribute("data-status", "completed");
   });
 });

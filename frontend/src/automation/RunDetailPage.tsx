@@ -3,7 +3,7 @@
  * efficiency and comparison, credits donut, timeline, the run's log, CSV / JSON export.
  */
 import { type ReactNode, useMemo, useState } from "react";
-import { Link, useParams } from "react-router";
+import { Link, useNavigate, useParams } from "react-router";
 
 import { ApiError } from "../api/client";
 import { ErrorBanner } from "../shell/ErrorBanner";
@@ -11,13 +11,14 @@ import { formatCredits, formatInteger } from "../shell/format";
 import { useSites, withSite } from "../shell/site";
 import { EmptyState, Loading } from "../shell/states";
 import { usePageTitle } from "../shell/usePageTitle";
+import { isFinished, readableRefusal, useRerun } from "../rules/api";
 import "./automation.css";
 import { CreditsDonut } from "./CreditsDonut";
 import { downloadText, exportFileName, runToCsv, runToJson } from "./export";
 import { formatDuration, formatNumber, formatPercent, formatShortDateTime, formatTime } from "./format";
-import { ArrowLeftIcon, ArrowRightIcon, ChevronIcon, DownloadIcon } from "./icons";
+import { ArrowLeftIcon, ArrowRightIcon, ChevronIcon, DownloadIcon, RerunIcon } from "./icons";
 import { createdCount, historyBadges, isActiveRun, runStatusBadge, stageStatusBadge } from "./progress";
-import { useRunDetail, useRunLog } from "./queries";
+import { useRefreshAutomation, useRunDetail, useRunLog } from "./queries";
 import { stageInfo } from "./stages";
 import type { RunDetail, RunDetailStage, RunLogLine } from "./types";
 import { StatusBadge } from "./ui";
@@ -63,12 +64,22 @@ export default function RunDetailPage() {
       </section>
     );
   }
-  return <RunDetailView detail={detail.data} back={back} />;
+  return <RunDetailView key={detail.data.run.run_id} detail={detail.data} back={back} siteId={site?.id ?? null} />;
 }
 
-function RunDetailView({ detail, back }: { detail: RunDetail; back: ReactNode }) {
+function RunDetailView({ detail, back, siteId }: { detail: RunDetail; back: ReactNode; siteId: number | null }) {
   const { run, metrics } = detail;
   const live = isActiveRun(run.status);
+  const rerun = useRerun();
+  const refresh = useRefreshAutomation(siteId ?? 0);
+  const navigate = useNavigate();
+  const startAgain = () =>
+    rerun.mutate(run.run_id, {
+      onSuccess: (started) => {
+        refresh();
+        navigate(withSite(`/automation/runs/${encodeURIComponent(started.run_id)}`, siteId));
+      },
+    });
   const completedStages = detail.stages.filter((stage) => stage.status === "completed").length;
   const enabledStages = detail.stages.filter((stage) => stage.is_enabled || stage.status !== "pending").length;
   const created = detail.stages.reduce((sum, stage) => sum + (stage.status === "pending" ? 0 : createdCount(stage.result, stageInfo(stage.number))), 0);
@@ -89,6 +100,17 @@ function RunDetailView({ detail, back }: { detail: RunDetail; back: ReactNode })
           </p>
         </div>
         <div className="export-actions">
+          {isFinished(run.status) && (
+            <button
+              type="button"
+              className="btn btn-small btn-primary"
+              onClick={startAgain}
+              disabled={rerun.isPending}
+              title="Re-run similar: a new run of the pipeline with the same trigger data"
+            >
+              <RerunIcon /> {rerun.isPending ? "Starting…" : "Re-run"}
+            </button>
+          )}
           <button
             type="button"
             className="btn btn-small"
@@ -106,6 +128,9 @@ function RunDetailView({ detail, back }: { detail: RunDetail; back: ReactNode })
         </div>
       </header>
 
+      {rerun.isError && (
+        <ErrorBanner title="The run was not run again" error={readableRefusal(rerun.error)} onDismiss={() => rerun.reset()} />
+      )}
       {run.error_message && (
         <div className="banner banner-error" role="alert">
           <div className="banner-body">
@@ -187,17 +212,24 @@ function PipelineFlow({ stages }: { stages: RunDetailStage[] }) {
         {stages.map((stage, index) => {
           const info = stageInfo(stage.number);
           const ran = stage.status !== "pending";
+          // A stage switched off for this run is never drawn as done.
+          const shown = stage.is_enabled ? stage.status : "disabled";
           return (
-            <li key={stage.number} className={`flow-step is-${stage.status}`} data-testid={`flow-stage-${stage.number}`}>
+            <li
+              key={stage.number}
+              className={`flow-step is-${shown}`}
+              data-testid={`flow-stage-${stage.number}`}
+              data-status={shown}
+            >
               <div className="flow-box">
                 <div className="flow-top">
                   <span className="flow-stage">Stage {stage.number}</span>
                   <span
-                    className={`stage-badge sb-${stage.status}`}
-                    title={stageStatusBadge(stage.status).label}
-                    aria-label={stageStatusBadge(stage.status).label}
+                    className={`stage-badge sb-${stage.is_enabled ? stage.status : "skipped"}`}
+                    title={stageStatusBadge(shown).label}
+                    aria-label={stageStatusBadge(shown).label}
                   >
-                    {historyBadges([stage.status])[0]?.symbol}
+                    {stage.is_enabled ? historyBadges([stage.status])[0]?.symbol : "–"}
                   </span>
                 </div>
                 <div className="flow-counts">
@@ -269,7 +301,7 @@ function StageDetails({ stage, open }: { stage: RunDetailStage; open: boolean })
         <span className="accordion-title">
           Stage {stage.number}: {stage.name}
         </span>
-        <StatusBadge badge={stageStatusBadge(stage.status)} />
+        <StatusBadge badge={stageStatusBadge(stage.is_enabled ? stage.status : "disabled")} />
         <span className="accordion-credits">{formatCredits(result.credits_used)} cr</span>
       </summary>
       {!ran ? (

@@ -31,7 +31,16 @@ describe("StageCard", () => {
     expect(within(card).getByTestId("stage-2-status")).toHaveTextContent("Completed");
     expect(within(card).getByText("100%")).toBeInTheDocument();
     expect(card).toHaveTextContent("2 cr · 10 ideas");
-    expect(card.querySelector(".stage-times")?.textContent).toMatch(/^\d\d:\d\d:\d\d → \d\d:\d\d:\d\d$/);
+    expect(card.querySelector(".stage-times")?.textContent).toMatch(/^\d\d:\d\d:\d\d → \d\d:\d\d:\d\d UTC$/);
+  });
+
+  it("shows its times in the site's time zone and names it", () => {
+    const run = snapshotFromCurrentRun(currentRun(3));
+    renderApp(<StageCard card={stageCard(2, { run })} timezone="Asia/Tokyo" />);
+    const times = screen.getByTestId("stage-card-2").querySelector(".stage-times");
+    // 10:21:14Z → 19:21:14 in Tokyo (UTC+9).
+    expect(times?.textContent).toBe("19:21:14 → 19:21:15 GMT+9");
+    expect(times).toHaveAttribute("title", "Started → ended (Asia/Tokyo)");
   });
 
   it("says why a stage was skipped", () => {

@@ -3,7 +3,7 @@ import { Link } from "react-router";
 
 import { formatCredits, formatInteger } from "../shell/format";
 import { withSite } from "../shell/site";
-import { formatShortDateTime, formatTime } from "./format";
+import { formatZonedDateTime, formatZonedTime, zoneAbbreviation } from "./format";
 import { CheckCircleIcon, PauseIcon, StageIcon, XCircleIcon } from "./icons";
 import { type OverallProgress, runStatusBadge, type RunSnapshot, type StageCardModel } from "./progress";
 import { REVIEW_GATE } from "./stages";
@@ -19,7 +19,8 @@ function barTone(card: StageCardModel) {
   return BAR_TONE[card.status as keyof typeof BAR_TONE] ?? "primary";
 }
 
-export function StageCard({ card }: { card: StageCardModel }) {
+/** One stage; its times are in the site's time zone (`timezone`), named after them. */
+export function StageCard({ card, timezone = "UTC" }: { card: StageCardModel; timezone?: string }) {
   const running = card.status === "running";
   return (
     <article
@@ -70,8 +71,10 @@ export function StageCard({ card }: { card: StageCardModel }) {
             </>
           )}
         </span>
-        <span className="stage-times" title="Started → ended">
-          {card.startedAt ? `${formatTime(card.startedAt)} → ${card.endedAt ? formatTime(card.endedAt) : "…"}` : "Not started"}
+        <span className="stage-times" title={`Started → ended (${timezone})`}>
+          {card.startedAt
+            ? `${formatZonedTime(card.startedAt, timezone)} → ${card.endedAt ? formatZonedTime(card.endedAt, timezone) : "…"} ${zoneAbbreviation(timezone, new Date(card.startedAt))}`
+            : "Not started"}
         </span>
       </footer>
       {(card.error || card.skipReason || card.errorCount > 0) && (
@@ -158,10 +161,12 @@ export function CurrentStatusCard({
   run,
   progress,
   live,
+  timezone = "UTC",
 }: {
   run: RunSnapshot | null;
   progress: OverallProgress;
   live: boolean;
+  timezone?: string;
 }) {
   const badge = run ? runStatusBadge(run.status) : { label: "Idle", tone: "neutral" as const };
   return (
@@ -186,7 +191,7 @@ export function CurrentStatusCard({
       {run ? (
         <dl className="stage-stats">
           <Stat label="Run" value={<code className="run-id">{run.runId}</code>} />
-          <Stat label="Started" value={formatShortDateTime(run.startedAt)} />
+          <Stat label="Started" value={formatZonedDateTime(run.startedAt, timezone)} testId="run-started" />
           <Stat label="Stage" value={progress.stageLabel ?? "–"} />
           <Stat label="Credits" value={formatCredits(run.totalCredits)} />
           <Stat label="Complete" value={`${Math.round(progress.percent)}%`} testId="run-percent" />

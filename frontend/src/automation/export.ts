@@ -21,13 +21,23 @@ export const CSV_COLUMNS = [
   "errors",
 ] as const;
 
-function cell(value: unknown): string {
+/** Spreadsheets run a cell that starts with one of these as a formula (CSV injection). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/** Text a spreadsheet shows as text: a leading `'` defuses a formula (OWASP); numbers cannot carry one. */
+export function neutralise(value: unknown): string {
   if (value === null || value === undefined) return "";
   const text = String(value);
+  return typeof value !== "number" && FORMULA_START.test(text) ? `'${text}` : text;
+}
+
+/** One RFC 4180 cell, neutralised first. */
+function cell(value: unknown): string {
+  const text = neutralise(value);
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-/** RFC 4180 CSV: a header, then one row per stage with its main numbers. */
+/** RFC 4180 CSV: a header, then one row per stage with its main numbers; no cell runs as a formula. */
 export function runToCsv(detail: RunDetail): string {
   const rows = detail.stages.map((stage) => {
     const result = stage.result;

@@ -52,13 +52,83 @@ export function formatNumber(value: number | null | undefined, digits = 2): stri
   return new Intl.NumberFormat("en-US", { maximumFractionDigits: digits }).format(value);
 }
 
-const FREQUENCY: Record<string, string> = { daily: "Daily", weekly: "Weekly", monthly: "Monthly" };
+/** Weekdays as the API numbers them: 0 Monday … 6 Sunday. */
+export const WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"] as const;
 
-/** "Daily at 02:00 (UTC)". */
-export function scheduleText(config: Pick<AutomationConfig, "frequency" | "scheduled_time">, timezone: string): string {
-  const frequency = FREQUENCY[config.frequency ?? "daily"] ?? config.frequency ?? "Daily";
+/** 1 → "1st", 22 → "22nd". */
+export function ordinal(day: number): string {
+  const tens = day % 100;
+  const suffix = tens >= 11 && tens <= 13 ? "th" : (["th", "st", "nd", "rd"][day % 10] ?? "th");
+  return `${day}${suffix}`;
+}
+
+type ScheduleFields = Pick<AutomationConfig, "frequency" | "scheduled_time"> &
+  Partial<Pick<AutomationConfig, "scheduled_weekday" | "scheduled_day_of_month" | "schedule_description">>;
+
+/** "Daily at 02:00 (UTC)", "Weekly on Tuesday at 02:00 (Europe/Berlin)", "Monthly on the 1st at …"; a custom cron by its description. */
+export function scheduleText(config: ScheduleFields, timezone: string): string {
+  const zone = `(${timezone || "UTC"})`;
+  if (config.frequency === "custom") return `Custom: ${config.schedule_description || "a cron set in the rule editor"} ${zone}`;
   const hhmm = (config.scheduled_time ?? "").slice(0, 5) || "–";
-  return `${frequency} at ${hhmm} (${timezone || "UTC"})`;
+  if (config.frequency === "weekly") return `Weekly on ${WEEKDAYS[config.scheduled_weekday ?? 0] ?? "Monday"} at ${hhmm} ${zone}`;
+  if (config.frequency === "monthly") return `Monthly on the ${ordinal(config.scheduled_day_of_month ?? 1)} at ${hhmm} ${zone}`;
+  return `Daily at ${hhmm} ${zone}`;
+}
+
+// --- times in the site's time zone ------------------------------------------------------------------
+
+const zonedFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** A formatter for `timeZone` (UTC when the browser does not know the zone). */
+function zoned(kind: "datetime" | "time" | "seconds" | "abbr", timeZone: string): Intl.DateTimeFormat {
+  const key = `${kind}|${timeZone}`;
+  let format = zonedFormats.get(key);
+  if (!format) {
+    const options: Intl.DateTimeFormatOptions =
+      kind === "datetime"
+        ? { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }
+        : kind === "time"
+          ? { hour: "2-digit", minute: "2-digit", hourCycle: "h23" }
+          : kind === "seconds"
+            ? { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" }
+            : { hour: "2-digit", timeZoneName: "short", hourCycle: "h23" };
+    try {
+      format = new Intl.DateTimeFormat("en-GB", { ...options, timeZone });
+    } catch {
+      format = new Intl.DateTimeFormat("en-GB", { ...options, timeZone: "UTC" });
+    }
+    zonedFormats.set(key, format);
+  }
+  return format;
+}
+
+function validDate(iso: string | null | undefined): Date | null {
+  if (!iso) return null;
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
+/** "Tue 2 Dec, 02:00 (Europe/Berlin)": a moment in the site's time zone, naming the zone. */
+export function formatZonedDateTime(iso: string | null | undefined, timeZone: string): string {
+  const date = validDate(iso);
+  return date ? `${zoned("datetime", timeZone).format(date)} (${timeZone})` : "–";
+}
+
+/** "Tue 2 Dec, 02:00" in `timeZone`, without the zone (for a column whose header names it). */
+export function formatZonedDate(iso: string | null | undefined, timeZone: string): string {
+  const date = validDate(iso);
+  return date ? zoned("datetime", timeZone).format(date) : "–";
+}
+
+/** "14:05:23" (or "14:05") in `timeZone`, without the zone. */
+export function formatZonedTime(iso: string | null | undefined, timeZone: string, { seconds = true } = {}): string {
+  const date = validDate(iso);
+  return date ? zoned(seconds ? "seconds" : "time", timeZone).format(date) : "–";
+}
+
+/** The zone's short name at that moment: "CET", "UTC", "GMT-5" (for tight spots; the IANA name goes in a title). */
+export function zoneAbbreviation(timeZone: string, at: Date = new Date()): string {
+  return zoned("abbr", timeZone).formatToParts(at).find((part) => part.type === "timeZoneName")?.value ?? timeZone;
 }
 
 /** "HH:MM:SS" or "HH:MM" → "HH:MM" for <input type="time">. */

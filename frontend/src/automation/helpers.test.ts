@@ -2,7 +2,17 @@ import { describe, expect, it } from "vitest";
 
 import { creditSlices } from "./CreditsDonut";
 import { CSV_COLUMNS, exportFileName, runToCsv, runToJson } from "./export";
-import { formatDuration, formatEta, formatPercent, scheduleText, timeInputValue } from "./format";
+import {
+  formatDuration,
+  formatEta,
+  formatPercent,
+  formatZonedDateTime,
+  formatZonedTime,
+  ordinal,
+  scheduleText,
+  timeInputValue,
+  zoneAbbreviation,
+} from "./format";
 import { parseActivityLine, parseLogText } from "./log";
 import { runDetail } from "./testData";
 
@@ -24,10 +34,29 @@ describe("format", () => {
 
   it("writes the schedule as 'Daily at 02:00 (UTC)'", () => {
     expect(scheduleText({ frequency: "daily", scheduled_time: "02:00:00" }, "UTC")).toBe("Daily at 02:00 (UTC)");
-    expect(scheduleText({ frequency: "weekly", scheduled_time: "14:30:00" }, "Europe/Berlin")).toBe(
-      "Weekly at 14:30 (Europe/Berlin)",
+    expect(scheduleText({ frequency: "weekly", scheduled_time: "14:30:00", scheduled_weekday: 1 }, "Europe/Berlin")).toBe(
+      "Weekly on Tuesday at 14:30 (Europe/Berlin)",
     );
+    expect(scheduleText({ frequency: "monthly", scheduled_time: "06:05:00", scheduled_day_of_month: 22 }, "UTC")).toBe(
+      "Monthly on the 22nd at 06:05 (UTC)",
+    );
+    expect(
+      scheduleText({ frequency: "custom", scheduled_time: "00:00:00", schedule_description: "Every 15 minutes" }, "Asia/Tokyo"),
+    ).toBe("Custom: Every 15 minutes (Asia/Tokyo)");
     expect(timeInputValue("02:00:00")).toBe("02:00");
+    expect([1, 2, 3, 4, 11, 12, 13, 21, 22, 28].map(ordinal)).toEqual(["1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "28th"]);
+  });
+
+  it("shows moments in the site's time zone and names it", () => {
+    // 01:00 UTC on Tuesday 1 Dec 2026 is 02:00 in Berlin (CET, UTC+1).
+    expect(formatZonedDateTime("2026-12-01T01:00:00Z", "Europe/Berlin")).toBe("Tue 1 Dec, 02:00 (Europe/Berlin)");
+    expect(formatZonedDateTime("2026-07-01T01:00:00Z", "Europe/Berlin")).toBe("Wed 1 Jul, 03:00 (Europe/Berlin)");
+    expect(formatZonedTime("2026-12-01T23:30:05Z", "Asia/Tokyo")).toBe("08:30:05");
+    expect(zoneAbbreviation("UTC")).toBe("UTC");
+    expect(zoneAbbreviation("Europe/Berlin", new Date("2026-12-01T00:00:00Z"))).toBe("CET");
+    // An unknown zone falls back to UTC rather than throwing.
+    expect(formatZonedTime("2026-12-01T23:30:05Z", "Mars/Olympus")).toBe("23:30:05");
+    expect(formatZonedDateTime(null, "UTC")).toBe("–");
   });
 
   it("signs percentages on request", () => {
@@ -39,21 +68,27 @@ describe("format", () => {
 
 describe("log lines", () => {
   it("parses current_run/'s activity lines", () => {
-    expect(parseActivityLine("10:21:27 - run started (manual)")).toEqual({
+    const now = Date.parse("2026-11-21T12:00:00Z");
+    expect(parseActivityLine("10:21:27 - run started (manual)", now)).toEqual({
       time: "10:21:27",
+      at: "2026-11-21T10:21:27.000Z",
       level: "info",
       stage: null,
       message: "run started (manual)",
     });
     expect(parseActivityLine("10:21:30 - step 1 (generate_ideas) failed: boom").level).toBe("error");
+    // Just after midnight (UTC), a line from before midnight belongs to the day before.
+    expect(parseActivityLine("23:59:58 - stage 4 (generate_content) started", Date.parse("2026-11-22T00:00:03Z")).at).toBe(
+      "2026-11-21T23:59:58.000Z",
+    );
   });
 
   it("parses logs/'s text", () => {
     const text =
       "2026-11-21 10:21:55 [info] stage 7 - 50 articles ready for review\n2026-11-21 10:21:55 [info] - run completed; credits used 971.20\n";
     expect(parseLogText(text)).toEqual([
-      { time: "10:21:55", level: "info", stage: 7, message: "50 articles ready for review" },
-      { time: "10:21:55", level: "info", stage: null, message: "run completed; credits used 971.20" },
+      { time: "10:21:55", at: "2026-11-21T10:21:55Z", level: "info", stage: 7, message: "50 articles ready for review" },
+      { time: "10:21:55", at: "2026-11-21T10:21:55Z", level: "info", stage: null, message: "run completed; credits used 971.20" },
     ]);
   });
 });

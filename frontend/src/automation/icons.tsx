@@ -61,6 +61,14 @@ export const PlayIcon = () => (
     <path d="m6 3 14 9-14 9z" />
   </Icon>
 );
+/** Run it again (a clockwise arrow around a play mark). */
+export const RerunIcon = () => (
+  <Icon>
+    <path d="M20 11a8 8 0 1 1-2.3-5.7L20 7.5" />
+    <path d="M20 3v4.5h-4.5" />
+    <path d="m10 9 5 3-5 3z" />
+  </Icon>
+);
 export const PauseIcon = ({ size = 18 }: { size?: number }) => (
   <Icon size={size}>
     <path d="M8 4v16M16 4v16" />

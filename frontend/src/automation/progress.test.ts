@@ -9,6 +9,7 @@ import {
   snapshotFromRunDetail,
   stageCard,
   stageCards,
+  stageDots,
   stageStatusBadge,
 } from "./progress";
 import { currentRun, runDetail, stageResult } from "./testData";
@@ -137,6 +138,37 @@ describe("stage card numbers without an active run", () => {
   });
 });
 
+describe("switched-off stages", () => {
+  const offResult = stageResult(5, { status: "skipped", input_count: 0, output_count: 0, skip_reason: "disabled in the configuration" });
+
+  it("never shows a stage the active run skipped because it was off as done", () => {
+    const run = snapshotFromCurrentRun(currentRun(6, { stage_5_result: offResult }));
+    const card = stageCard(5, { run, enabled: ALL_ENABLED });
+    expect(card.status).toBe("disabled");
+    expect(card.badge.tone).not.toBe("success");
+  });
+
+  it("marks the stage dots: done before the current stage, off when switched off, failed in red", () => {
+    const run = snapshotFromCurrentRun(
+      currentRun(6, { stage_2_result: stageResult(2, { status: "failed", error: "boom" }), stage_5_result: offResult }),
+    );
+    // Stage 7 is off in the config; stage 5 was off when this run reached it.
+    const enabled = [true, true, true, true, true, true, false];
+    expect(stageDots(run, stageCards({ run, enabled }))).toEqual(["done", "failed", "done", "done", "off", "current", "off"]);
+    const finished = snapshotFromRunDetail(runDetail());
+    expect(stageDots(finished, stageCards({ run: finished, enabled: [true, true, true, true, true, true, false] }))).toEqual([
+      "done",
+      "done",
+      "done",
+      "done",
+      "done",
+      "done",
+      "off",
+    ]);
+    expect(stageDots(null, stageCards({ run: null, enabled: ALL_ENABLED }))).toEqual(Array(7).fill("idle"));
+  });
+});
+
 describe("overall progress", () => {
   const now = Date.parse("2026-11-21T10:21:30Z"); // 30 s after the run started
 
@@ -161,6 +193,17 @@ describe("overall progress", () => {
     expect(progress.percent).toBe(35.7);
     expect(progress.elapsedSeconds).toBe(30);
     expect(progress.etaSeconds).toBe(54); // 30 × 64.3 / 35.7
+  });
+
+  it("does not count the stages a failed run skipped after it stopped", () => {
+    const skipped = (n: number) => stageResult(n, { status: "skipped", input_count: 0, output_count: 0, skip_reason: "the run failed" });
+    const run = {
+      ...snapshotFromCurrentRun(currentRun(2)),
+      status: "failed" as const,
+      results: [stageResult(1), stageResult(2, { status: "failed", error: "boom" }), ...[3, 4, 5, 6, 7].map(skipped)],
+    };
+    const progress = overallProgress(run, stageCards({ run, enabled: ALL_ENABLED }), Date.parse("2026-11-21T10:22:00Z"));
+    expect(progress.percent).toBeCloseTo(100 / 7, 1);
   });
 
   it("leaves disabled stages out of the share", () => {

@@ -193,6 +193,11 @@ function percentOf(processed: number, total: number, status: StageDisplayStatus)
   return Math.max(0, Math.min(99, Math.floor((processed / total) * 100)));
 }
 
+/** The run skipped this stage because it was switched off (the action's skip reason says so). */
+export function skippedAsDisabled(result: StageResult | null | undefined): boolean {
+  return result?.status === "skipped" && /^disabled\b/i.test(result.skip_reason ?? "");
+}
+
 export function stageCard(number: number, { run, pending, enabled }: StageCardInput): StageCardModel {
   const info = stageInfo(number);
   const live = pending?.[number - 1];
@@ -206,7 +211,8 @@ export function stageCard(number: number, { run, pending, enabled }: StageCardIn
   let processed: number;
   let remaining: number;
 
-  if (!isEnabled && !(active && result)) {
+  // A stage that is off never reads as done: off now (unless it already ran in the active run), or off in the run shown.
+  if ((!isEnabled && !(active && result && !skippedAsDisabled(result))) || skippedAsDisabled(result)) {
     status = "disabled";
     total = live ?? 0;
     processed = 0;
@@ -271,6 +277,22 @@ export function stageCards(input: StageCardInput): StageCardModel[] {
   return STAGES.map((stage) => stageCard(stage.number, input));
 }
 
+// --- the row of stage dots under the overall progress bar ---------------------------------------------
+
+/** `off`: the stage is switched off (never shown as done); `done`, `current`, `todo` within a run; `idle` without one. */
+export type StageDot = "idle" | "done" | "current" | "todo" | "failed" | "off";
+
+/** One dot per stage: the stages before the current one (all of a completed run) are done, unless they are off or failed. */
+export function stageDots(run: RunSnapshot | null, cards: readonly StageCardModel[]): StageDot[] {
+  return cards.map((card) => {
+    if (card.status === "disabled") return "off";
+    if (run === null) return "idle";
+    if (card.status === "failed") return "failed";
+    if (card.number < run.currentStage || run.status === "completed") return "done";
+    return card.number === run.currentStage ? "current" : "todo";
+  });
+}
+
 // --- overall progress -----------------------------------------------------------------------------
 
 export interface OverallProgress {
@@ -297,8 +319,11 @@ export function overallProgress(run: RunSnapshot | null, cards: readonly StageCa
     return { state: "idle", percent: 0, stage: null, stageLabel: null, elapsedSeconds: 0, etaSeconds: null };
   }
   const counted = cards.filter((card) => card.status !== "disabled");
+  const stopped = run.status === "failed" || run.status === "cancelled";
   const shares = counted.reduce((sum, card) => {
-    if (card.status === "completed" || card.status === "skipped") return sum + 1;
+    if (card.status === "completed") return sum + 1;
+    // A stage skipped because the run stopped before it did nothing: it is not progress.
+    if (card.status === "skipped") return stopped && card.number >= run.currentStage ? sum : sum + 1;
     if (card.status === "running" || card.status === "paused") return sum + card.percent / 100;
     return sum;
   }, 0);

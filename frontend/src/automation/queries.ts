@@ -1,5 +1,5 @@
 /**
- * TanStack Query hooks for the automation API. The keys live here (`automationKeys`); everything
+ * TanStack Query hooks for the automation API. Their keys are `automationKeys` (keys.ts); everything
  * under ["automation", site] is refreshed together when a run starts, ends or is controlled.
  *
  * Live updates: while a run is active, current_run/, pipeline_overview/ and the content counts are
@@ -11,9 +11,11 @@ import { keepPreviousData, useMutation, useQueries, useQuery, useQueryClient } f
 
 import { ApiError, request } from "../api/client";
 import { queryKeys } from "../api/queries";
+import { ruleKeys } from "../rules/api";
+import { type CountKind, automationKeys } from "./keys";
 import { isActiveRun } from "./progress";
 import type {
-  AutomationConfig,
+  AutomationConfigSaved,
   AutomationConfigUpdate,
   ControlResponse,
   CurrentRunResponse,
@@ -23,6 +25,7 @@ import type {
   OverviewStats,
   PipelineOverviewResponse,
   RunDetail,
+  RetryFailedResponse,
   RunLogLine,
   RunNowResponse,
 } from "./types";
@@ -30,22 +33,7 @@ import type {
 export const LIVE_POLL_MS = 1500;
 export const IDLE_POLL_MS = 30_000;
 
-export const automationKeys = {
-  all: ["automation"] as const,
-  site: (site: number) => ["automation", site] as const,
-  config: (site: number) => ["automation", site, "config"] as const,
-  currentRun: (site: number) => ["automation", site, "current_run"] as const,
-  estimate: (site: number) => ["automation", site, "estimate"] as const,
-  pipeline: (site: number) => ["automation", site, "pipeline_overview"] as const,
-  overview: (site: number) => ["automation", site, "overview_stats"] as const,
-  history: (site: number, page: number, pageSize: number) => ["automation", site, "history", page, pageSize] as const,
-  counts: (site: number) => ["automation", site, "counts"] as const,
-  count: (site: number, kind: CountKind, status: string) => ["automation", site, "counts", kind, status] as const,
-  logs: (runId: string, lines: number) => ["automation", "logs", runId, lines] as const,
-  runs: ["automation", "run"] as const,
-  runDetail: (runId: string) => ["automation", "run", runId] as const,
-  runLog: (runId: string) => ["automation", "run", runId, "log"] as const,
-};
+export { automationKeys } from "./keys";
 
 /**
  * The automation endpoints are free-form objects in the OpenAPI schema; this narrows their answers
@@ -151,7 +139,7 @@ export function useRunLog(runId: string, live: boolean) {
 
 // --- content counts for the metric cards ------------------------------------------------------------
 
-export type CountKind = "keywords" | "clusters" | "ideas" | "content" | "images";
+export type { CountKind } from "./keys";
 
 const COUNT_PATHS = {
   keywords: "/api/v1/keywords/",
@@ -219,9 +207,13 @@ export function useSaveConfig(site: number) {
   const client = useQueryClient();
   return useMutation({
     mutationFn: (body: AutomationConfigUpdate) =>
-      request("put", "/api/v1/automation/config/", { query: { site_id: site }, body }),
-    onSuccess: (config: AutomationConfig) => {
+      typed<AutomationConfigSaved>(request("put", "/api/v1/automation/config/", { query: { site_id: site }, body })),
+    onSuccess: (saved) => {
+      // The signing secret is shown once by the caller; it never goes into the cache.
+      const { signing_secret: _secret, ...config } = saved;
       client.setQueryData(automationKeys.config(site), config);
+      // The config is the site's pipeline rule: the rule screens show the new version.
+      void client.invalidateQueries({ queryKey: ruleKeys.all });
       void client.invalidateQueries({ queryKey: automationKeys.estimate(site) });
       void client.invalidateQueries({ queryKey: automationKeys.overview(site) });
       void client.invalidateQueries({ queryKey: automationKeys.pipeline(site) });
@@ -235,6 +227,16 @@ export function useRunNow(site: number) {
     mutationFn: () =>
       typed<RunNowResponse>(request("post", "/api/v1/automation/run_now/", { query: { site_id: site } })),
     onSettled: refresh,
+  });
+}
+
+/** Queue the site's failed writing tasks and failed images again (the next run takes them). */
+export function useRetryFailed(site: number) {
+  const refresh = useRefreshAutomation(site);
+  return useMutation({
+    mutationFn: () =>
+      typed<RetryFailedResponse>(request("post", "/api/v1/automation/retry_failed/", { query: { site_id: site } })),
+    onSuccess: refresh,
   });
 }
 
@@ -262,7 +264,7 @@ export type RunNowProblem =
   | { kind: "insufficient_credits"; needed: number; available: number; message: string }
   | { kind: "other"; error: unknown };
 
-/** What a failed Run Now means: a run is already active (409) or credits are short (402). */
+/** What a failed Run Now means: a run is already active (409) or credits are short (402, and no run was made). */
 export function runNowProblem(error: unknown): RunNowProblem {
   if (error instanceof ApiError && error.status === 409) {
     const runId = error.fieldErrors.run_id?.[0] ?? null;

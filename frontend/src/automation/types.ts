@@ -7,6 +7,9 @@ import type { components } from "../api/schema";
 
 export type AutomationConfig = components["schemas"]["AutomationConfig"];
 export type AutomationConfigUpdate = components["schemas"]["AutomationConfigRequest"];
+/** The answer to PUT config/: the config, plus the notification webhook's signing secret the first time one is set (once). */
+export type AutomationConfigSaved = AutomationConfig & { signing_secret?: string };
+export type RetryFailedResponse = components["schemas"]["RetryFailed"];
 
 export type RunStatus = "queued" | "running" | "paused" | "completed" | "failed" | "cancelled";
 export type StepStatus = "pending" | "running" | "completed" | "failed" | "skipped" | "cancelled";
@@ -74,10 +77,20 @@ export interface CurrentRun {
   progress_percent: number;
 }
 
+/** `current_run/` → `last_run`: how the latest finished pipeline run ended. */
+export interface LastFinishedRun {
+  run_id: string;
+  status: "completed" | "failed" | "cancelled";
+  error_message: string | null;
+  completed_at: string | null;
+}
+
 export interface CurrentRunResponse {
   run: CurrentRun | null;
-  /** "HH:MM:SS - message", the last 50 lines. */
+  /** "HH:MM:SS - message" (UTC), the last 50 lines. */
   activity_log: string[];
+  /** The latest finished run, or null when none has finished. */
+  last_run?: LastFinishedRun | null;
 }
 
 export interface RunNowResponse {
@@ -92,8 +105,10 @@ export interface AlreadyRunningBody {
   run_id: string | null;
   code: "already_running";
 }
+/** 402: no run was made (the body has no run_id). */
 export interface InsufficientCreditsBody {
   detail: string;
+  code: "insufficient_credits";
   needed: number | string;
   available: number | string;
 }
@@ -107,6 +122,7 @@ export interface ControlResponse {
 export interface EstimateResponse {
   estimated_credits: number;
   current_balance: number;
+  /** Run Now's own test: the available balance covers what a run would reserve. */
   sufficient: boolean;
 }
 
@@ -198,8 +214,10 @@ export interface OverviewStats {
   predictive_analysis: {
     stages: PredictiveStage[];
     total_estimated_credits: number;
+    /** Advice only (estimate + 20 %); sufficiency does not depend on it. */
     recommended_buffer: number;
     current_balance: number;
+    /** The available balance covers what a run would reserve: the same test as `estimate/`'s `sufficient` and Run Now. */
     is_sufficient: boolean;
     expected_outputs: Record<string, number>;
   };

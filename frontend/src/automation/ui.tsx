@@ -1,5 +1,5 @@
-/** Small building blocks of the automation screens: status badge, progress bar, modal dialog. */
-import { type ReactNode, useEffect, useId, useRef } from "react";
+/** Small building blocks of the automation screens: status badge, progress bar, modal dialog, a secret to copy. */
+import { type ReactNode, useEffect, useId, useRef, useState } from "react";
 
 import type { Badge as BadgeModel } from "./progress";
 
@@ -140,6 +140,31 @@ export function Stat({ label, value, testId }: { label: string; value: ReactNode
     <div className="stat-row">
       <dt>{label}</dt>
       <dd data-testid={testId}>{value}</dd>
+    </div>
+  );
+}
+
+/** A secret shown once, with a Copy button. */
+export function CopySecret({ secret }: { secret: string }) {
+  const [copied, setCopied] = useState(false);
+  return (
+    <div className="copy-secret">
+      <code data-testid="secret-value">{secret}</code>
+      <button
+        type="button"
+        className="btn btn-small"
+        onClick={() =>
+          void navigator.clipboard?.writeText(secret).then(
+            () => {
+              setCopied(true);
+              window.setTimeout(() => setCopied(false), 1500);
+            },
+            () => setCopied(false),
+          )
+        }
+      >
+        {copied ? "Copied" : "Copy"}
+      </button>
     </div>
   );
 }

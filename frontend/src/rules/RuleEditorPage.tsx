@@ -18,15 +18,26 @@ import {
   useCreateRule,
   useExecuteRule,
   useRotateSecret,
+  useRotateSigningSecret,
   useRule,
   useLatestRun,
   useRules,
   useTriggerTypes,
   useUpdateRule,
 } from "./api";
-import { draftToPayload, emptyDraft, ruleToDraft, sameRule, stableStringify, type RuleDraft, type StepDraft } from "./draft";
+import {
+  draftToPayload,
+  emptyDraft,
+  ruleToDraft,
+  sameRule,
+  stableStringify,
+  withTrigger,
+  type RuleDraft,
+  type StepDraft,
+} from "./draft";
 import { ActionsSection, arrayMove } from "./editor/ActionsSection";
 import { ConditionsSection } from "./editor/ConditionsSection";
+import { SigningSecretPanel } from "./editor/SigningSecretPanel";
 import { TriggerSection } from "./editor/TriggerSection";
 import { TriggersPanel } from "./editor/TriggersPanel";
 import { VersionHistory } from "./editor/VersionHistory";
@@ -97,6 +108,13 @@ function RuleEditor({ saved, catalog, triggers }: EditorProps) {
   const [errors, setErrors] = useState<RuleErrors>(emptyRuleErrors);
   const [tab, setTab] = useState<Tab>("editor");
   const [secret, setSecret] = useState<string | null>(() => (location.state as { webhookSecret?: string } | null)?.webhookSecret ?? null);
+  // The signing secret of a rule with a webhook step: shown once, after the save that made it or a rotation.
+  const [signingSecret, setSigningSecret] = useState<string | null>(
+    () => (location.state as { signingSecret?: string } | null)?.signingSecret ?? null,
+  );
+  const [confirmRotateSigning, setConfirmRotateSigning] = useState(false);
+  // A new rule's mode follows its trigger (event → queued) until someone picks one.
+  const [modeChosen, setModeChosen] = useState(false);
   const [notice, setNotice] = useState<{ text: string; runId?: string } | null>(
     () => ((location.state as { created?: boolean } | null)?.created && saved ? { text: `Created “${saved.name}” (v${saved.version}).` } : null),
   );
@@ -109,6 +127,7 @@ function RuleEditor({ saved, catalog, triggers }: EditorProps) {
   const update = useUpdateRule(saved?.id ?? 0);
   const execute = useExecuteRule();
   const rotate = useRotateSecret(saved?.id ?? 0);
+  const rotateSigning = useRotateSigningSecret(saved?.id ?? 0);
   const rules = useRules();
   const latest = useLatestRun(saved?.id ?? null, tab === "workflow");
   const dirty = !sameRule(draft, baseline);
@@ -158,12 +177,16 @@ function RuleEditor({ saved, catalog, triggers }: EditorProps) {
       setErrors(emptyRuleErrors());
       if (isNew) {
         guard.allow(() =>
-          navigate(withSite(`/rules/${rule.id}`, site?.id), { replace: true, state: { webhookSecret: rule.webhook_secret, created: true } }),
+          navigate(withSite(`/rules/${rule.id}`, site?.id), {
+            replace: true,
+            state: { webhookSecret: rule.webhook_secret, signingSecret: rule.signing_secret, created: true },
+          }),
         );
         return;
       }
       adopt(rule, draft.actions);
       if (rule.webhook_secret) setSecret(rule.webhook_secret);
+      if (rule.signing_secret) setSigningSecret(rule.signing_secret);
       setNotice({ text: `Saved as v${rule.version}.` });
     } catch (error) {
       if (error instanceof ApiError && error.status === 400) {
@@ -326,7 +349,7 @@ function RuleEditor({ saved, catalog, triggers }: EditorProps) {
             <TriggerSection
               key={`trigger-${remount}`}
               trigger={draft.trigger}
-              onChange={(trigger) => change({ trigger })}
+              onChange={(trigger) => setDraft((current) => withTrigger(current, trigger, { followMode: isNew && !modeChosen }))}
               catalog={triggers}
               errors={errors}
               saved={saved}
@@ -362,9 +385,23 @@ function RuleEditor({ saved, catalog, triggers }: EditorProps) {
               errors={errors}
               startOpen={isNew}
             />
+            <SigningSecretPanel
+              hasWebhookStep={draft.actions.some((step) => step.type === "webhook")}
+              savedWithWebhookStep={!!saved && saved.actions.some((step) => step.type === "webhook")}
+              secret={signingSecret}
+              onRotate={saved ? () => setConfirmRotateSigning(true) : null}
+              rotating={rotateSigning.isPending}
+            />
           </EditorCard>
           <EditorCard title="Run behaviour" id="behaviour" hint="What happens when the rule triggers while a run is active, and its limits.">
-            <BehaviourFields draft={draft} change={change} errors={errors} />
+            <BehaviourFields
+              draft={draft}
+              change={(patch) => {
+                if (patch.mode !== undefined) setModeChosen(true);
+                change(patch);
+              }}
+              errors={errors}
+            />
           </EditorCard>
           <div className="rl-editor-footer">
             {dirty && <span className="rl-dirty">Unsaved changes</span>}
@@ -470,6 +507,41 @@ function RuleEditor({ saved, catalog, triggers }: EditorProps) {
         <p>Callers signing with the old secret get 401 from now on. The new secret is shown once.</p>
       </Dialog>
       {rotate.isError && <ErrorBanner title="Could not rotate the secret" error={rotate.error} onDismiss={() => rotate.reset()} />}
+      <Dialog
+        open={confirmRotateSigning}
+        title="Rotate the signing secret?"
+        onClose={() => setConfirmRotateSigning(false)}
+        actions={
+          <>
+            <button type="button" className="btn" onClick={() => setConfirmRotateSigning(false)}>
+              Cancel
+            </button>
+            <button
+              type="button"
+              className="btn btn-danger"
+              onClick={() =>
+                rotateSigning.mutate(undefined, {
+                  onSuccess: (data) => {
+                    setSigningSecret(data.signing_secret);
+                    setConfirmRotateSigning(false);
+                  },
+                  onError: () => setConfirmRotateSigning(false),
+                })
+              }
+            >
+              Rotate signing secret
+            </button>
+          </>
+        }
+      >
+        <p>
+          This rule's webhook calls are signed with the new secret from now on; receivers checking the old one reject them.
+          The new secret is shown once.
+        </p>
+      </Dialog>
+      {rotateSigning.isError && (
+        <ErrorBanner title="Could not rotate the signing secret" error={rotateSigning.error} onDismiss={() => rotateSigning.reset()} />
+      )}
     </section>
   );
 }
@@ -557,38 +629,52 @@ function BasicsFields({
   );
 }
 
-const MODES: Record<RuleMode, string> = {
-  single: "Single — drop new triggers while a run is active",
-  queued: "Queued — run them one after another",
-  parallel: "Parallel — up to the maximum at once",
-  restart: "Restart — cancel the active run and start again",
+const MODES: Record<RuleMode, { label: string; help: string }> = {
+  single: { label: "Single", help: "One run at a time: a trigger that comes while a run is active is dropped." },
+  queued: {
+    label: "Queued",
+    help: "Runs wait their turn and start one after another. At most “max runs” are active or waiting (running, queued or paused); a trigger beyond that is dropped as “queue full”.",
+  },
+  parallel: { label: "Parallel", help: "Runs start right away, up to “max runs” at once; a trigger beyond that is dropped." },
+  restart: { label: "Restart", help: "A new trigger cancels the active run and starts again." },
+};
+
+/** What "max runs" means in each mode. */
+const MAX_RUNS_MEANING: Record<RuleMode, { label: string; help: string }> = {
+  single: { label: "Max runs", help: "Not used: a single rule runs once at a time." },
+  queued: { label: "Max active + waiting", help: "Running, queued and paused runs together; more are dropped as “queue full”." },
+  parallel: { label: "Max runs at once", help: "Runs at the same time; more are dropped." },
+  restart: { label: "Max runs", help: "Not used: the new run replaces the active one." },
 };
 
 function BehaviourFields({ draft, change, errors }: { draft: RuleDraft; change: (patch: Partial<RuleDraft>) => void; errors: RuleErrors }) {
   const id = useId();
   const err = (key: string) => fieldError(errors, key);
+  const maxRuns = MAX_RUNS_MEANING[draft.mode];
+  const usesMax = draft.mode === "queued" || draft.mode === "parallel";
   return (
     <div className="rl-behaviour">
+      <fieldset
+        className="rl-modes"
+        role="radiogroup"
+        aria-invalid={err("mode") ? true : undefined}
+        aria-describedby={err("mode") ? `${id}-mode-error` : undefined}
+      >
+        <legend>Mode: when the rule triggers while a run is active</legend>
+        {(Object.keys(MODES) as RuleMode[]).map((mode) => (
+          <label key={mode} className={`rl-mode${draft.mode === mode ? " rl-mode-on" : ""}`} data-testid={`mode-${mode}`}>
+            <input type="radio" name={`${id}-mode`} value={mode} checked={draft.mode === mode} onChange={() => change({ mode })} />
+            <span>
+              <strong>{MODES[mode].label}</strong>
+              <span className="muted small rl-block">{MODES[mode].help}</span>
+            </span>
+          </label>
+        ))}
+        <FieldError id={`${id}-mode-error`} message={err("mode")} />
+      </fieldset>
       <div className="rl-form-row">
-        <div className="field rl-grow">
-          <label htmlFor={`${id}-mode`}>Mode</label>
-          <select
-            id={`${id}-mode`}
-            value={draft.mode}
-            aria-invalid={err("mode") ? true : undefined}
-            aria-describedby={err("mode") ? `${id}-mode-error` : undefined}
-            onChange={(event) => change({ mode: event.target.value as RuleMode })}
-          >
-            {(Object.keys(MODES) as RuleMode[]).map((mode) => (
-              <option key={mode} value={mode}>
-                {MODES[mode]}
-              </option>
-            ))}
-          </select>
-          <FieldError id={`${id}-mode-error`} message={err("mode")} />
-        </div>
         <div className="field">
-          <label htmlFor={`${id}-max`}>{draft.mode === "parallel" ? "Max runs at once" : "Max runs (queue)"}</label>
+          <label htmlFor={`${id}-max`}>{maxRuns.label}</label>
           <input
             id={`${id}-max`}
             type="number"
@@ -596,11 +682,14 @@ function BehaviourFields({ draft, change, errors }: { draft: RuleDraft; change: 
             max={100}
             className="rl-input-narrow"
             value={draft.max_runs}
-            disabled={draft.mode === "single" || draft.mode === "restart"}
+            disabled={!usesMax}
             aria-invalid={err("max_runs") ? true : undefined}
-            aria-describedby={err("max_runs") ? `${id}-max-error` : undefined}
+            aria-describedby={err("max_runs") ? `${id}-max-error` : `${id}-max-help`}
             onChange={(event) => change({ max_runs: Math.trunc(Number(event.target.value)) })}
           />
+          <span className="muted small" id={`${id}-max-help`} data-testid="max-runs-help">
+            {maxRuns.help}
+          </span>
           <FieldError id={`${id}-max-error`} message={err("max_runs")} />
         </div>
         <div className="field">

@@ -8,11 +8,21 @@ import { formatInteger } from "../shell/format";
 import { useSites, withSite } from "../shell/site";
 import { EmptyState, Loading } from "../shell/states";
 import { usePageTitle } from "../shell/usePageTitle";
-import { useCreateRule, useDeleteRule, useDuplicateRule, useExecuteRule, usePatchRule, useRules, type RunStarted } from "./api";
+import {
+  readableRefusal,
+  useDeleteRule,
+  useDuplicateRule,
+  useExecuteRule,
+  useImportRules,
+  usePatchRule,
+  useRules,
+  type RunStarted,
+} from "./api";
 import { exportFileName, exportRule, parseImport } from "./draft";
+import { ImportDialog } from "./ImportDialog";
 import { CopyIcon, DownloadIcon, EditIcon, PlayIcon, PlusIcon, TrashIcon, TriggerIcon, UploadIcon } from "./icons";
-import type { Rule } from "./types";
-import { Dialog, Notice, StatusBadge, When } from "./ui";
+import type { ImportConflict, ImportedRule, Rule } from "./types";
+import { CopyButton, Dialog, Notice, StatusBadge, When } from "./ui";
 
 type Scope = "site" | "all";
 
@@ -28,9 +38,12 @@ export default function RulesPage() {
   const execute = useExecuteRule();
   const duplicate = useDuplicateRule();
   const remove = useDeleteRule();
-  const create = useCreateRule();
+  const checkImport = useImportRules();
+  const saveImport = useImportRules();
   const fileInput = useRef<HTMLInputElement>(null);
-  const [notice, setNotice] = useState<{ text: string; runId?: string; ruleId?: number } | null>(null);
+  const [pendingImport, setPendingImport] = useState<{ fileName: string; rules: Record<string, unknown>[] } | null>(null);
+  const [onConflict, setOnConflict] = useState<ImportConflict>("rename");
+  const [notice, setNotice] = useState<{ text: string; runId?: string; ruleId?: number; secrets?: ImportedRule[] } | null>(null);
   const [actionError, setActionError] = useState<{ title: string; error: unknown } | null>(null);
   const [confirmDelete, setConfirmDelete] = useState<Rule | null>(null);
   const siteId = site?.id ?? null;
@@ -71,7 +84,9 @@ export default function RulesPage() {
       {
         onSuccess: (started: RunStarted) => setNotice({ text: `“${rule.name}” started (${started.run_id}).`, runId: started.run_id }),
         onError: (error) =>
-          fail(error instanceof ApiError && error.status === 409 ? `“${rule.name}” did not start` : `Could not run “${rule.name}”`)(error),
+          fail(error instanceof ApiError && error.status === 409 ? `“${rule.name}” did not start` : `Could not run “${rule.name}”`)(
+            readableRefusal(error),
+          ),
       },
     );
   };
@@ -107,6 +122,12 @@ export default function RulesPage() {
     window.setTimeout(() => URL.revokeObjectURL(url), 1000);
   };
 
+  /** Check the file's rules with the API (nothing saved) and show what would be imported. */
+  const previewImport = (rules: Record<string, unknown>[], conflict: ImportConflict) => {
+    saveImport.reset();
+    checkImport.mutate({ rules, onConflict: conflict, preview: true });
+  };
+
   const importFile = async (file: File) => {
     setNotice(null);
     setActionError(null);
@@ -115,24 +136,36 @@ export default function RulesPage() {
       setActionError({ title: `Could not import ${file.name}`, error: new Error(parsed.error) });
       return;
     }
-    const created: Rule[] = [];
-    for (const body of parsed.rules) {
-      try {
-        created.push(await create.mutateAsync(body));
-      } catch (error) {
-        const name = typeof body.name === "string" ? body.name : "rule";
-        setActionError({
-          title: `Could not import “${name}”${created.length ? ` (${created.length} imported before it)` : ""}`,
-          error,
-        });
-        return;
-      }
-    }
-    const [first] = created;
-    setNotice({
-      text: created.length === 1 && first ? `Imported “${first.name}”.` : `Imported ${created.length} rules.`,
-      ruleId: created.length === 1 ? first?.id : undefined,
-    });
+    setPendingImport({ fileName: file.name, rules: parsed.rules });
+    previewImport(parsed.rules, onConflict);
+  };
+
+  const confirmImport = () => {
+    if (!pendingImport) return;
+    saveImport.mutate(
+      { rules: pendingImport.rules, onConflict, preview: false },
+      {
+        onSuccess: (result) => {
+          const [first] = result.rules;
+          setPendingImport(null);
+          checkImport.reset();
+          setNotice({
+            text:
+              result.rules.length === 1 && first
+                ? `Imported “${first.name}” (inactive).`
+                : `Imported ${result.rules.length} rules (inactive).`,
+            ruleId: result.rules.length === 1 ? (first?.id ?? undefined) : undefined,
+            secrets: result.rules.filter((row) => row.webhook_secret || row.signing_secret),
+          });
+        },
+      },
+    );
+  };
+
+  const closeImport = () => {
+    setPendingImport(null);
+    checkImport.reset();
+    saveImport.reset();
   };
 
   const confirmRemove = () => {
@@ -145,7 +178,7 @@ export default function RulesPage() {
       },
       onError: (error) => {
         setConfirmDelete(null);
-        fail(`Could not delete “${rule.name}”`)(error);
+        fail(`Could not delete “${rule.name}”`)(readableRefusal(error));
       },
     });
   };
@@ -163,6 +196,8 @@ export default function RulesPage() {
             type="file"
             accept="application/json,.json"
             className="visually-hidden"
+            tabIndex={-1}
+            aria-hidden="true"
             aria-label="Rule file to import"
             data-testid="import-file"
             onChange={(event) => {
@@ -171,8 +206,8 @@ export default function RulesPage() {
               if (file) void importFile(file);
             }}
           />
-          <button type="button" className="btn" onClick={() => fileInput.current?.click()} disabled={create.isPending}>
-            <UploadIcon /> {create.isPending ? "Importing…" : "Import"}
+          <button type="button" className="btn" onClick={() => fileInput.current?.click()} disabled={saveImport.isPending}>
+            <UploadIcon /> {saveImport.isPending ? "Importing…" : "Import"}
           </button>
           <Link className="btn btn-primary" to={withSite("/rules/new", siteId)}>
             <PlusIcon /> New rule
@@ -186,7 +221,25 @@ export default function RulesPage() {
           {notice.text}{" "}
           {notice.runId && <Link to={withSite(`/runs/${notice.runId}`, siteId)}>Watch the run</Link>}
           {notice.ruleId && <Link to={withSite(`/rules/${notice.ruleId}`, siteId)}>Open it</Link>}
+          {notice.secrets && notice.secrets.length > 0 && <ImportedSecrets rows={notice.secrets} />}
         </Notice>
+      )}
+      {pendingImport && (
+        <ImportDialog
+          fileName={pendingImport.fileName}
+          rules={pendingImport.rules}
+          onConflict={onConflict}
+          onConflictChange={(value) => {
+            setOnConflict(value);
+            previewImport(pendingImport.rules, value);
+          }}
+          preview={checkImport.data?.rules}
+          previewing={checkImport.isPending}
+          error={saveImport.error ?? checkImport.error}
+          importing={saveImport.isPending}
+          onImport={confirmImport}
+          onClose={closeImport}
+        />
       )}
 
       <div className="rl-toolbar" role="search">
@@ -381,5 +434,31 @@ export default function RulesPage() {
         )}
       </Dialog>
     </section>
+  );
+}
+
+/** The secrets of imported webhook rules: shown once, here. */
+function ImportedSecrets({ rows }: { rows: ImportedRule[] }) {
+  return (
+    <div className="rl-secret" data-testid="import-secrets">
+      <strong>Secrets of the imported webhook rules — copy them now, they are shown only once.</strong>
+      {rows.map((row) => (
+        <div key={row.id ?? row.name} className="rl-import-secret">
+          <span className="small">“{row.name}”</span>
+          {row.webhook_secret && (
+            <span className="rl-copy-row">
+              <span className="muted small">hook secret</span> <code className="rl-mono">{row.webhook_secret}</code>
+              <CopyButton text={row.webhook_secret} label="Copy" />
+            </span>
+          )}
+          {row.signing_secret && (
+            <span className="rl-copy-row">
+              <span className="muted small">signing secret</span> <code className="rl-mono">{row.signing_secret}</code>
+              <CopyButton text={row.signing_secret} label="Copy" />
+            </span>
+          )}
+        </div>
+      ))}
+    </div>
   );
 }

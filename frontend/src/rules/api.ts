@@ -7,9 +7,12 @@
  */
 import { keepPreviousData, useMutation, useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
 
-import { api, request } from "../api/client";
+import { api, ApiError, errorMessage, request } from "../api/client";
+import { automationKeys } from "../automation/keys";
 import type {
   ActionType,
+  ImportConflict,
+  ImportResult,
   Paginated,
   Rule,
   RuleVersion,
@@ -88,6 +91,8 @@ function storeRule(client: QueryClient, rule: Rule) {
   client.setQueryData(ruleKeys.detail(rule.id), rule);
   void client.invalidateQueries({ queryKey: ruleKeys.list() });
   void client.invalidateQueries({ queryKey: ruleKeys.versions(rule.id) });
+  // A preset rule is the pipeline's configuration: the dashboard shows the change too.
+  if (rule.preset_key) void client.invalidateQueries({ queryKey: automationKeys.all });
 }
 
 export function useCreateRule() {
@@ -214,6 +219,27 @@ export function useRotateSecret(id: number) {
   });
 }
 
+/** A new signing secret for the rule's outgoing webhook calls (shown once). */
+export function useRotateSigningSecret(id: number) {
+  return useMutation({
+    mutationFn: () => api.post("/api/v1/automation/rules/{id}/rotate-signing-secret/", { path: { id } }),
+  });
+}
+
+/** Import rules from a file: `preview` validates and names them without saving; every rule comes in inactive. */
+export function useImportRules() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: async ({ rules, onConflict, preview }: { rules: Record<string, unknown>[]; onConflict: ImportConflict; preview: boolean }) =>
+      (await api.post("/api/v1/automation/rules/import/", {
+        body: { rules, on_conflict: onConflict, preview },
+      })) as ImportResult,
+    onSuccess: (result) => {
+      if (!result.preview) void client.invalidateQueries({ queryKey: ruleKeys.list() });
+    },
+  });
+}
+
 /** Recent triggers of a rule; `dropped` = not started (conditions, mode, loop guard, errors). */
 export function useRuleTriggers(id: number | null, outcome: "dropped" | "all", page = 1) {
   return useQuery({
@@ -221,8 +247,7 @@ export function useRuleTriggers(id: number | null, outcome: "dropped" | "all", p
     queryFn: async ({ signal }) =>
       (await api.get("/api/v1/automation/rules/{id}/triggers/", {
         path: { id: id as number },
-        // `outcome` is a filter the schema doesn't list yet.
-        query: { page, page_size: 20, ...(outcome === "dropped" ? { outcome: "dropped" } : {}) } as never,
+        query: { page, page_size: 20, ...(outcome === "dropped" ? { outcome: "dropped" as const } : {}) },
         signal,
       })) as unknown as Paginated<TriggerRecord>,
     enabled: id !== null,
@@ -234,7 +259,7 @@ export function useRuleTriggers(id: number | null, outcome: "dropped" | "all", p
 /**
  * The rule's latest run with its steps, for the editor's workflow graph. The run list (always 200)
  * is polled for the newest run id; its detail is polled fast while it is active. (`rules/{id}/progress/`
- * answers 404 for a rule that never ran, which the browser would log as an error.)
+ * is the seeds' summary of the active run only: `{"status": "idle"}` otherwise, without steps to draw.)
  */
 export function useLatestRun(ruleId: number | null, enabled = true) {
   const list = useQuery({
@@ -298,7 +323,48 @@ export function useRunLogs(runId: string | undefined, step: number | null, live:
   });
 }
 
-export type RunControl = "cancel" | "pause" | "resume" | "retry" | "retry-from-start";
+export type RunControl = "cancel" | "pause" | "resume" | "retry" | "retry-from-start" | "rerun";
+
+/** A run that can be run again (as a new run with the same trigger data). */
+export function isFinished(status: string | null | undefined): boolean {
+  return status === "completed" || status === "failed" || status === "cancelled";
+}
+
+/** Re-run: a new run of the same rule with the same trigger data (202); 409 while active, 402 for credits. */
+export function useRerun() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: async (runId: string) =>
+      (await api.post("/api/v1/automation/executions/{run_id}/rerun/", { path: { run_id: runId } })) as unknown as RunStarted,
+    onSuccess: () => {
+      void client.invalidateQueries({ queryKey: runKeys.all });
+      void client.invalidateQueries({ queryKey: ruleKeys.list() });
+    },
+  });
+}
+
+/**
+ * A refusal as one plain sentence: 402 says what the run needs and what is available (no run was made),
+ * 409 gives the server's reason (a run is active; the site's pipeline rule cannot be deleted). Anything
+ * else is returned unchanged.
+ */
+export function readableRefusal(error: unknown): unknown {
+  if (!(error instanceof ApiError)) return error;
+  const first = (key: string) => error.fieldErrors[key]?.[0];
+  if (error.status === 402) {
+    const needed = first("needed");
+    const available = first("available");
+    const amounts = needed !== undefined && available !== undefined ? `: it needs ${formatAmount(needed)} credits; ${formatAmount(available)} are available` : "";
+    return new ApiError(402, `Not enough credits${amounts}. No run was made.`);
+  }
+  if (error.status === 409) return new ApiError(409, first("detail") ?? errorMessage(error));
+  return error;
+}
+
+function formatAmount(value: string): string {
+  const number = Number(value);
+  return Number.isFinite(number) ? new Intl.NumberFormat("en-US", { maximumFractionDigits: 2 }).format(number) : value;
+}
 
 export function useRunControl() {
   const client = useQueryClient();
@@ -318,6 +384,8 @@ export function useRunControl() {
             path,
             body: { from_start: control === "retry-from-start" },
           })) as unknown as RunDetail;
+        case "rerun":
+          throw new Error("a re-run is a new run: use useRerun()");
       }
     },
     onSuccess: (run) => {

@@ -1,4 +1,15 @@
-import { draftToPayload, emptyDraft, exportFileName, exportRule, parseImport, ruleToDraft, sameRule } from "./draft";
+import {
+  defaultModeFor,
+  draftToPayload,
+  emptyDraft,
+  exportFileName,
+  exportRule,
+  importErrors,
+  parseImport,
+  ruleToDraft,
+  sameRule,
+  withTrigger,
+} from "./draft";
 import type { Rule } from "./types";
 
 const rule = {
@@ -84,5 +95,36 @@ describe("rule drafts", () => {
     expect(parseImport("{nope", 1, [1])).toMatchObject({ ok: false, error: expect.stringMatching(/not valid JSON/) });
     expect(parseImport("[]", 1, [1])).toMatchObject({ ok: false });
     expect(parseImport('{"name": "x"}', 1, [1])).toMatchObject({ ok: false, error: expect.stringMatching(/trigger/) });
+  });
+});
+
+describe("a new rule's mode", () => {
+  it("queues event rules and runs the others single, while nobody picked a mode", () => {
+    expect(defaultModeFor({ type: "event" })).toBe("queued");
+    expect(defaultModeFor({ type: "manual" })).toBe("single");
+    const draft = emptyDraft(1);
+    expect(withTrigger(draft, { type: "event", event: "keyword.created" }, { followMode: true }).mode).toBe("queued");
+    expect(withTrigger({ ...draft, mode: "parallel" }, { type: "event" }, { followMode: false }).mode).toBe("parallel");
+  });
+});
+
+describe("import errors", () => {
+  it("groups rules.<i>.<path> by rule, in words, and keeps the rest apart", () => {
+    expect(
+      importErrors({
+        "rules.1.actions.0.type": ["unknown action type 'nope'"],
+        "rules.1.name": ["a rule named 'x' already exists"],
+        "rules.0.trigger.cron": ["bad cron"],
+        "rules.2.non_field_errors": ["not a rule"],
+        rules: ["the account has 100 rules; 3 more would pass 100"],
+      }),
+    ).toEqual({
+      byRule: {
+        0: ["trigger.cron: bad cron"],
+        1: ["step 1 · type: unknown action type 'nope'", "name: a rule named 'x' already exists"],
+        2: ["not a rule"],
+      },
+      other: ["the account has 100 rules; 3 more would pass 100"],
+    });
   });
 });

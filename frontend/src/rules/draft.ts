@@ -2,7 +2,7 @@
  * The editor's working copy of a rule ("draft") and the conversions around it:
  * API rule → draft, draft → the body the API takes, export (no server-only fields) and import.
  */
-import type { ActionStep, Rule, RulePayload, Trigger } from "./types";
+import type { ActionStep, Rule, RuleMode, RulePayload, Trigger } from "./types";
 
 export interface StepDraft extends ActionStep {
   /** Stable client-side key for drag and drop and React lists (never sent). */
@@ -36,6 +36,22 @@ export function emptyDraft(siteId: number | null): RuleDraft {
     conditions: null,
     actions: [],
   };
+}
+
+/**
+ * The mode a new rule starts with for its trigger: event rules queue (events come in bursts, and the API's
+ * default for an event rule without a mode is `queued`); the others run one at a time.
+ */
+export function defaultModeFor(trigger: Pick<Trigger, "type">): RuleMode {
+  return trigger.type === "event" ? "queued" : "single";
+}
+
+/**
+ * The draft with a new trigger. A new rule whose mode nobody picked yet follows the trigger's default mode;
+ * a saved rule, or a mode chosen by hand, stays as it is.
+ */
+export function withTrigger(draft: RuleDraft, trigger: Trigger, { followMode }: { followMode: boolean }): RuleDraft {
+  return followMode ? { ...draft, trigger, mode: defaultModeFor(trigger) } : { ...draft, trigger };
 }
 
 export function ruleToDraft(rule: Pick<Rule, keyof RulePayload>): RuleDraft {
@@ -187,4 +203,35 @@ export function parseImport(text: string, currentSite: number | null, knownSites
     rules.push(out);
   }
   return { ok: true, rules };
+}
+
+export interface ImportErrors {
+  /** Messages per rule of the file (its index), each "where: message". */
+  byRule: Record<number, string[]>;
+  /** Messages about the whole import (the rule limit, the request). */
+  other: string[];
+}
+
+/** An import's 400 (`rules.<i>.<field path>`, flattened) → each rule's messages, in words a person reads. */
+export function importErrors(fieldErrors: Record<string, string[]>): ImportErrors {
+  const out: ImportErrors = { byRule: {}, other: [] };
+  for (const [key, messages] of Object.entries(fieldErrors)) {
+    const match = /^rules\.(\d+)(?:\.(.+))?$/.exec(key);
+    if (!match) {
+      out.other.push(...messages.map((m) => (key === "detail" || key === "non_field_errors" || key === "rules" ? m : `${key}: ${m}`)));
+      continue;
+    }
+    const index = Number(match[1]);
+    const where = readablePath(match[2] ?? "");
+    (out.byRule[index] ??= []).push(...messages.map((m) => (where ? `${where}: ${m}` : m)));
+  }
+  return out;
+}
+
+/** "actions.0.params.url" → "step 1 · params.url"; "trigger.cron" stays; "non_field_errors" → "". */
+function readablePath(path: string): string {
+  if (path === "non_field_errors" || path === "detail") return "";
+  const step = /^actions\.(\d+)(?:\.(.+))?$/.exec(path);
+  if (step) return `step ${Number(step[1]) + 1}${step[2] ? ` · ${step[2]}` : ""}`;
+  return path;
 }

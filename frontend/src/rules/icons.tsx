@@ -37,6 +37,14 @@ export const RestartIcon = (p: P) => (
     <path d="M5 19V5" />
   </Icon>
 );
+/** Run it again: a new run (a clockwise arrow around a play mark). */
+export const RerunIcon = (p: P) => (
+  <Icon {...p}>
+    <path d="M20 11a8 8 0 1 1-2.3-5.7L20 7.5" />
+    <path d="M20 3v4.5h-4.5" />
+    <path d="m10 9 5 3-5 3z" />
+  </Icon>
+);
 export const EditIcon = (p: P) => (
   <Icon {...p}>
     <path d="M12 20h9" />

@@ -68,7 +68,14 @@ export type Rule = Omit<Schemas["Rule"], "trigger" | "conditions" | "actions" | 
   last_run: LastRun | null;
   /** Only in the answer to a create (or a change to a webhook trigger): shown once. */
   webhook_secret?: string;
+  /** Only in the answer to the save that gave a rule with a webhook step its signing secret: shown once. */
+  signing_secret?: string;
 };
+
+export type ImportConflict = Schemas["OnConflictEnum"];
+/** One rule of an import (preview or done); the secrets of a created webhook rule appear once. */
+export type ImportedRule = Schemas["ImportedRule"];
+export type ImportResult = Schemas["RuleImportResult"];
 
 /** What the API takes for a create or a full update. */
 export interface RulePayload {

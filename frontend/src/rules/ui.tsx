@@ -18,6 +18,9 @@ const STATUS_LABELS: Record<string, string> = {
   dropped_conditions: "Conditions false",
   dropped_mode: "Dropped by mode",
   dropped_loop: "Loop guard",
+  dropped_limit: "Limit reached",
+  refused_credits: "Not enough credits",
+  queue_full: "Queue full",
   condition_error: "Condition error",
 };
 
@@ -25,7 +28,7 @@ export function statusLabel(status: string): string {
   return STATUS_LABELS[status] ?? status.replace(/_/g, " ");
 }
 
-/** A coloured pill for a run, step or trigger outcome. */
+/** A coloured pill for a run, step or trigger outcome (its colour comes from `status`). */
 export function StatusBadge({ status, size }: { status: string; size?: "small" }) {
   return (
     <span className={`rl-badge rl-badge-${status}${size === "small" ? " rl-badge-small" : ""}`} data-status={status}>

@@ -41,7 +41,8 @@ export default function ExecutionPage() {
     );
   }
   if (!run.data) return <Loading label="Loading the run…" />;
-  return <Execution run={run.data} siteId={site?.id ?? null} />;
+  // Keyed: a re-run opens the new run here with fresh selection and messages.
+  return <Execution key={run.data.run_id} run={run.data} siteId={site?.id ?? null} />;
 }
 
 function Execution({ run, siteId }: { run: RunDetail; siteId: number | null }) {
@@ -91,7 +92,10 @@ function Execution({ run, siteId }: { run: RunDetail; siteId: number | null }) {
         <RunControls
           runId={run.run_id}
           status={run.status}
-          onError={(control, error) => setControlError({ title: `${CONTROL_LABELS[control]} failed`, error })}
+          siteId={siteId}
+          onError={(control, error) =>
+            setControlError({ title: control === "rerun" ? "The run was not run again" : `${CONTROL_LABELS[control]} failed`, error })
+          }
           onDone={() => setControlError(null)}
         />
       </header>
@@ -243,7 +247,16 @@ function Causation({ run, siteId, ruleNames }: { run: RunDetail; siteId: number 
       <ol className="rl-chain">
         <li>
           <span className="rl-chain-kind">Root event</span>
-          <span className="rl-mono">{describeRoot(c.root_event, run.trigger_type)}</span>
+          {rerunOf(c.root_event) ? (
+            <span>
+              Re-run of{" "}
+              <Link to={withSite(`/runs/${rerunOf(c.root_event)}`, siteId)} className="rl-mono" data-testid="rerun-of">
+                {rerunOf(c.root_event)}
+              </Link>
+            </span>
+          ) : (
+            <span className="rl-mono">{describeRoot(c.root_event, run.trigger_type)}</span>
+          )}
         </li>
         {path.map((ruleId, index) => (
           <li key={`${ruleId}-${index}`}>
@@ -360,6 +373,11 @@ function RunLogPanel({ run, live }: { run: RunDetail; live: boolean }) {
       )}
     </section>
   );
+}
+
+/** `rerun:<run_id>` → the run this one re-ran. */
+export function rerunOf(root: string | undefined): string | null {
+  return /^rerun:(\S+)$/.exec(root ?? "")?.[1] ?? null;
 }
 
 /** `manual:5` → "Run now (rule #5)"; event names stay as they are. */

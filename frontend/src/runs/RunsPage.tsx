@@ -171,7 +171,12 @@ export default function RunsPage() {
                     siteId={site?.id ?? null}
                     ruleName={run.rule_name || (run.rule !== null ? ruleNames.get(run.rule) : undefined) || "deleted rule"}
                     siteName={siteName(run.site)}
-                    onError={(control, error) => setActionError({ title: `${CONTROL_LABELS[control]} failed for ${run.run_id}`, error })}
+                    onError={(control, error) =>
+                      setActionError({
+                        title: control === "rerun" ? `${run.run_id} was not run again` : `${CONTROL_LABELS[control]} failed for ${run.run_id}`,
+                        error,
+                      })
+                    }
                   />
                 ))}
               </tbody>
@@ -246,7 +251,7 @@ function RunRow({
       <td className="num" data-label="Duration">{formatDuration(run.duration_seconds)}</td>
       <td className="num" data-label="Credits">{formatCreditsShort(run.total_credits_used)}</td>
       <td className="col-action">
-        <RunControls runId={run.run_id} status={run.status} compact onError={onError} />
+        <RunControls runId={run.run_id} status={run.status} siteId={siteId} compact onError={onError} />
       </td>
     </tr>
   );

@@ -1,4 +1,7 @@
-/** "Why didn't it fire": the rule's recent triggers that were dropped (conditions, mode, loop guard, condition errors), with the reason. */
+/**
+ * "Why didn't it fire": the rule's recent triggers that were dropped (conditions, mode or a full queue, loop
+ * guard, limits, credits, condition errors), with the reason.
+ */
 import { useState } from "react";
 import { Link } from "react-router";
 
@@ -12,9 +15,18 @@ import { exactTime, StatusBadge, When } from "../ui";
 const EXPLAIN: Record<string, string> = {
   dropped_conditions: "The conditions were false for this trigger.",
   dropped_mode: "A run was already active and the rule's mode dropped this one.",
+  queue_full: "The queue was full: “max runs” runs were already running or waiting, so this trigger was dropped. Raise max runs, or let the queue drain.",
   dropped_loop: "The loop guard stopped it: the rule would re-trigger itself, or the causation chain is too deep.",
+  dropped_limit: "A limit stopped it: the account's limit on active runs, or the fan-out limit on runs one event may start.",
+  refused_credits: "The account's available credits did not cover what the run would reserve, so no run was made.",
   condition_error: "The conditions could not be evaluated (a missing field or a wrong type). Fix the conditions, or test them with this object.",
 };
+
+/** The outcome a person reads: a mode drop because the queue was full is its own case. */
+export function displayOutcome(record: Pick<TriggerRecord, "outcome" | "reason">): string {
+  if (record.outcome === "dropped_mode" && /^queue full/i.test(record.reason ?? "")) return "queue_full";
+  return record.outcome;
+}
 
 interface Props {
   ruleId: number;
@@ -110,6 +122,7 @@ export function TriggersPanel({ ruleId, siteId, onTestObject }: Props) {
 
 function Row({ record, siteId, onTestObject }: { record: TriggerRecord; siteId: number | null; onTestObject: (id: number) => void }) {
   const dropped = !["started", "queued"].includes(record.outcome);
+  const outcome = displayOutcome(record);
   const chain = record.causation?.rule_path?.length ? `via rules ${record.causation.rule_path.join(" → ")}` : "";
   return (
     <tr data-testid="trigger-record" className={dropped ? "rl-why-dropped" : undefined}>
@@ -126,11 +139,11 @@ function Row({ record, siteId, onTestObject }: { record: TriggerRecord; siteId: 
         {chain && <span className="muted small rl-block">{chain}</span>}
       </td>
       <td>
-        <StatusBadge status={record.outcome} size="small" />
+        <StatusBadge status={outcome} size="small" />
       </td>
       <td className="rl-why-reason">
         <span>{record.reason || (dropped ? "" : "Started a run.")}</span>
-        {EXPLAIN[record.outcome] && <span className="muted small rl-block">{EXPLAIN[record.outcome]}</span>}
+        {EXPLAIN[outcome] && <span className="muted small rl-block">{EXPLAIN[outcome]}</span>}
       </td>
       <td className="rl-nowrap">
         {record.run_id && (
