@@ -12,7 +12,7 @@ from typing import Any
 
 from django.conf import settings
 
-from backend.core.redis import get_redis
+from backend.core.redis import count_up, get_redis
 from rules.models import DeadLetter
 
 log = logging.getLogger(__name__)
@@ -28,11 +28,7 @@ def delivery_allowed(task: Any, args: list[Any], *, account_id: int | None = Non
     if not task.request.id:
         return True
     try:
-        client = get_redis()
-        pipe = client.pipeline()
-        pipe.incr(_key(task))
-        pipe.expire(_key(task), COUNT_SECONDS)
-        count = int(pipe.execute()[0])
+        count = count_up(_key(task), COUNT_SECONDS)
     except Exception as exc:  # noqa: BLE001 - without Redis nothing is counted (nor lost)
         log.warning("could not count deliveries of %s: %s", task.request.id, exc)
         return True

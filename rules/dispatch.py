@@ -20,7 +20,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 
 from backend.billing.errors import InsufficientCredits
-from backend.core.redis import get_redis
+from backend.core.redis import count_up, get_redis
 from rules.conditions import ConditionError, compiled_for, context_error
 from rules.engine import DEFAULT_MAX_DEPTH, Causation, check_loop, decide_mode
 from rules.index import rule_index
@@ -297,14 +297,9 @@ def _claim_root_slot(causation: Causation) -> str:
     """Count one more run descending from the causation's root event; the reason when there are too many."""
     limit = settings.AUTOMATION_MAX_RUNS_PER_ROOT
     try:
-        client = get_redis()
-        pipe = client.pipeline()
-        pipe.incr(_root_key(causation))
-        pipe.expire(_root_key(causation), ROOT_COUNT_SECONDS)
-        count = int(pipe.execute()[0])
-        if count <= limit:
+        if count_up(_root_key(causation), ROOT_COUNT_SECONDS) <= limit:
             return ""
-        client.decr(_root_key(causation))
+        get_redis().decr(_root_key(causation))
     except Exception as exc:  # noqa: BLE001 - without Redis the depth limit still bounds chains
         log.warning("could not count the runs of root %s: %s", causation.root_id, exc)
         return ""

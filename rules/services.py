@@ -126,11 +126,16 @@ def rule_count_check(*, account_id: int) -> None:
 
 
 @transaction.atomic
-def rule_rotate_secret(*, rule: AutomationRule) -> str:
+def _rotate(rule: AutomationRule, field: str) -> str:
     rule = AutomationRule.objects.select_for_update().get(pk=rule.pk)
-    rule.webhook_secret = secrets.token_urlsafe(32)
-    rule.save(update_fields=["webhook_secret", "updated_at"])
-    return rule.webhook_secret
+    setattr(rule, field, secrets.token_urlsafe(32))
+    rule.save(update_fields=[field, "updated_at"])
+    return getattr(rule, field)
+
+
+def rule_rotate_secret(*, rule: AutomationRule) -> str:
+    """A new secret for the rule's inbound webhook (shown once)."""
+    return _rotate(rule, "webhook_secret")
 
 
 @transaction.atomic
@@ -145,13 +150,9 @@ def rule_signing_secret_ensure(*, rule: AutomationRule) -> tuple[str, bool]:
     return locked.signing_secret, created
 
 
-@transaction.atomic
 def rule_rotate_signing_secret(*, rule: AutomationRule) -> str:
     """A new signing secret for the rule's outbound calls (shown once); the old one stops verifying."""
-    rule = AutomationRule.objects.select_for_update().get(pk=rule.pk)
-    rule.signing_secret = secrets.token_urlsafe(32)
-    rule.save(update_fields=["signing_secret", "updated_at"])
-    return rule.signing_secret
+    return _rotate(rule, "signing_secret")
 
 
 def rule_execute(

@@ -15,3 +15,11 @@ def _client(url: str) -> redis.Redis:
 
 def get_redis() -> redis.Redis:
     return _client(settings.REDIS_URL)
+
+
+def count_up(key: str, seconds: int) -> int:
+    """Add one to a counter that expires `seconds` after its last change; return the new count."""
+    pipe = get_redis().pipeline()
+    pipe.incr(key)
+    pipe.expire(key, seconds)
+    return int(pipe.execute()[0])

@@ -477,72 +477,77 @@ function RuleEditor({ saved, catalog, triggers }: EditorProps) {
       >
         <p>This rule has changes that are not saved. If you leave now, they are lost.</p>
       </Dialog>
-      <Dialog
+      <RotateSecretDialog
         open={confirmRotate}
         title="Rotate the webhook secret?"
+        confirmLabel="Rotate"
         onClose={() => setConfirmRotate(false)}
-        actions={
-          <>
-            <button type="button" className="btn" onClick={() => setConfirmRotate(false)}>
-              Cancel
-            </button>
-            <button
-              type="button"
-              className="btn btn-danger"
-              onClick={() =>
-                rotate.mutate(undefined, {
-                  onSuccess: (data) => {
-                    setSecret(data.webhook_secret);
-                    setConfirmRotate(false);
-                  },
-                  onError: () => setConfirmRotate(false),
-                })
-              }
-            >
-              Rotate
-            </button>
-          </>
+        onConfirm={() =>
+          rotate.mutate(undefined, {
+            onSuccess: (data) => setSecret(data.webhook_secret),
+            onSettled: () => setConfirmRotate(false),
+          })
         }
       >
-        <p>Callers signing with the old secret get 401 from now on. The new secret is shown once.</p>
-      </Dialog>
+        Callers signing with the old secret get 401 from now on. The new secret is shown once.
+      </RotateSecretDialog>
       {rotate.isError && <ErrorBanner title="Could not rotate the secret" error={rotate.error} onDismiss={() => rotate.reset()} />}
-      <Dialog
+      <RotateSecretDialog
         open={confirmRotateSigning}
         title="Rotate the signing secret?"
+        confirmLabel="Rotate signing secret"
         onClose={() => setConfirmRotateSigning(false)}
-        actions={
-          <>
-            <button type="button" className="btn" onClick={() => setConfirmRotateSigning(false)}>
-              Cancel
-            </button>
-            <button
-              type="button"
-              className="btn btn-danger"
-              onClick={() =>
-                rotateSigning.mutate(undefined, {
-                  onSuccess: (data) => {
-                    setSigningSecret(data.signing_secret);
-                    setConfirmRotateSigning(false);
-                  },
-                  onError: () => setConfirmRotateSigning(false),
-                })
-              }
-            >
-              Rotate signing secret
-            </button>
-          </>
+        onConfirm={() =>
+          rotateSigning.mutate(undefined, {
+            onSuccess: (data) => setSigningSecret(data.signing_secret),
+            onSettled: () => setConfirmRotateSigning(false),
+          })
         }
       >
-        <p>
-          This rule's webhook calls are signed with the new secret from now on; receivers checking the old one reject them.
-          The new secret is shown once.
-        </p>
-      </Dialog>
+        This rule's webhook calls are signed with the new secret from now on; receivers checking the old one reject them.
+        The new secret is shown once.
+      </RotateSecretDialog>
       {rotateSigning.isError && (
         <ErrorBanner title="Could not rotate the signing secret" error={rotateSigning.error} onDismiss={() => rotateSigning.reset()} />
       )}
     </section>
+  );
+}
+
+/** Confirm replacing a secret (the webhook's, or the one its outgoing calls are signed with). */
+function RotateSecretDialog({
+  open,
+  title,
+  confirmLabel,
+  onConfirm,
+  onClose,
+  children,
+}: {
+  open: boolean;
+  title: string;
+  confirmLabel: string;
+  onConfirm: () => void;
+  onClose: () => void;
+  children: ReactNode;
+}) {
+  return (
+    <Dialog
+      open={open}
+      title={title}
+      onClose={onClose}
+      actions={
+        <>
+          <button type="button" className="btn" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="button" className="btn btn-danger" onClick={onConfirm}>
+            {confirmLabel}
+          </button>
+        </>
+      }
+    >
+      <p>{children}</p>
+    </Dialog>
   );
 }
 

@@ -266,3 +266,18 @@ export function StepProgress({ done, total, status }: { done: number; total: num
     </div>
   );
 }
+
+/** A secret the server shows once (after the save that made it, or a rotation): copy it now. */
+export function SecretShownOnce({ secret, testId, copyLabel }: { secret: string; testId: string; copyLabel: string }) {
+  return (
+    <div className="rl-secret" role="status">
+      <strong>Signing secret — copy it now, it is shown only once.</strong>
+      <div className="rl-copy-row">
+        <code className="rl-mono" data-testid={testId}>
+          {secret}
+        </code>
+        <CopyButton text={secret} label={copyLabel} />
+      </div>
+    </div>
+  );
+}

@@ -3,7 +3,7 @@
  * X-Automation-Signature so the receiver can check them. The secret is shown once (after the save that made it,
  * or a rotation); afterwards only rotating gives a new one.
  */
-import { CopyButton } from "../ui";
+import { SecretShownOnce } from "../ui";
 
 interface Props {
   /** The draft has a webhook step (saved or not). */
@@ -22,15 +22,7 @@ export function SigningSecretPanel({ hasWebhookStep, savedWithWebhookStep, secre
     <div className="rl-signing" data-testid="signing-panel">
       <h3 className="rl-subhead">Webhook signing</h3>
       {secret ? (
-        <div className="rl-secret" role="status">
-          <strong>Signing secret — copy it now, it is shown only once.</strong>
-          <div className="rl-copy-row">
-            <code className="rl-mono" data-testid="signing-secret">
-              {secret}
-            </code>
-            <CopyButton text={secret} label="Copy signing secret" />
-          </div>
-        </div>
+        <SecretShownOnce secret={secret} testId="signing-secret" copyLabel="Copy signing secret" />
       ) : savedWithWebhookStep ? (
         <p className="muted small">
           The signing secret was shown once, when the rule got its webhook step. Lost it?{" "}

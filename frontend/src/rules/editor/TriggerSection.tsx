@@ -5,7 +5,7 @@ import { CRON_KINDS, defaultModel, describeModel, MINUTE_STEPS, parseCron, timez
 import { fieldError, type RuleErrors } from "../errors";
 import { TriggerIcon } from "../icons";
 import type { EventType, Rule, Trigger, TriggerCatalog, TriggerType } from "../types";
-import { CopyButton, FieldError } from "../ui";
+import { CopyButton, FieldError, SecretShownOnce } from "../ui";
 
 const TYPE_LABELS: Record<TriggerType, { label: string; hint: string }> = {
   manual: { label: "Manual", hint: "Run now, or from the API" },
@@ -419,15 +419,7 @@ function WebhookInfo({ saved, secret, onRotateSecret, rotating, savedTriggerCurr
         <p className="muted rl-section-note">Save the rule to get its hook URL and secret.</p>
       )}
       {secret ? (
-        <div className="rl-secret" role="status">
-          <strong>Signing secret — copy it now, it is shown only once.</strong>
-          <div className="rl-copy-row">
-            <code className="rl-mono" data-testid="webhook-secret">
-              {secret}
-            </code>
-            <CopyButton text={secret} label="Copy secret" />
-          </div>
-        </div>
+        <SecretShownOnce secret={secret} testId="webhook-secret" copyLabel="Copy secret" />
       ) : (
         url && (
           <p className="muted small">
