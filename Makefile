@@ -33,12 +33,13 @@ test: install install-system lint
 	$(PY) scripts/services.py run -- $(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
 
 # The pure, typed core (rules engine decisions, conditions, schedule, providers) is checked with mypy --strict.
-TYPED := rules/engine.py rules/conditions.py rules/condition_cost.py rules/schedule.py rules/causation.py rules/presets.py actions/providers \
-	backend/integrations/wordpress_client.py actions/costs.py actions/ratelimit.py actions/claims.py backend/core/logs.py
+TYPED := rules/core actions/ai/providers \
+	backend/integrations/wordpress_client.py actions/costs.py actions/ai/ratelimit.py actions/claims.py backend/core/logs.py
 
 lint: install-python
 	$(VENV)/bin/ruff check backend rules actions tests scripts bench
 	$(VENV)/bin/mypy --strict $(TYPED)
+	$(VENV)/bin/lint-imports --no-cache
 
 bench: install-python
 	$(PY) scripts/services.py run -- $(PY) -m bench

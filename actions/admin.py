@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from actions.models import AICall, PromptTemplate
+from actions.ai.models import AICall, PromptTemplate
 
 
 @admin.register(PromptTemplate)

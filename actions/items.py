@@ -18,7 +18,8 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from actions import claims
-from actions.base import Action, ActionError, StepResult
+from rules.core.contract import Action, ActionError, StepResult
+from rules.core.registry import registry
 
 ITEM_PARAMS: dict[str, Any] = {
     "ids": {
@@ -125,12 +126,12 @@ class ItemAction(Action):
         """Disabled, wait first, handover check, nothing to do: each answers for the whole step."""
         if params.get("enabled") is False:
             return StepResult(skipped=True, result={"skip_reason": "disabled in the configuration"})
-        if params.get("wait_before_seconds") and not ctx.step.result.get("waited_before"):
+        if params.get("wait_before_seconds") and not ctx.step_result.get("waited_before"):
             ctx.log(f"waiting {params['wait_before_seconds']} s before {self.name.lower()}")
             return StepResult(defer_seconds=params["wait_before_seconds"], result={"waited_before": True})
-        if not ctx.step.result.get("handover_checked"):
+        if not ctx.step_result.get("handover_checked"):
             self._check_handover(ctx, params)
-        if not params.get("ids") and ctx.step.input_count == 0 and not self.taken_queryset(ctx, params).exists():
+        if not params.get("ids") and ctx.step_input_count == 0 and not self.taken_queryset(ctx, params).exists():
             return StepResult(skipped=True, result={"skip_reason": "nothing to do", "handover_checked": True})
         return None
 
@@ -143,8 +144,8 @@ class ItemAction(Action):
         queryset = self.input_queryset(ctx, params)
         if params.get("ids"):
             return queryset.filter(pk__in=params["ids"])
-        if params.get("drain") and ctx.step.started_at:
-            return queryset.filter(created_at__lt=ctx.step.started_at)
+        if params.get("drain") and ctx.step_started_at:
+            return queryset.filter(created_at__lt=ctx.step_started_at)
         return queryset
 
     def _check_handover(self, ctx, params) -> None:
@@ -152,15 +153,9 @@ class ItemAction(Action):
         previous_key = params.get("handover_from")
         if not previous_key or ctx.site_id is None:
             return
-        from actions.registry import registry
-
         previous = registry.get(previous_key)
         queue = previous.queryset_for_site(ctx.site_id)
-        started = (
-            ctx.run.steps.filter(action_type=previous_key, started_at__isnull=False)
-            .values_list("started_at", flat=True)
-            .first()
-        )
+        started = ctx.previous_step_started_at(previous_key)
         left = (queue.filter(created_at__lt=started) if started else queue).count()
         stage = params.get("stage")
         where = f"stage {stage - 1} ({previous_key})" if stage else previous_key
@@ -179,10 +174,10 @@ class ItemAction(Action):
         batch_size = max(params.get("batch_size", self.default_batch_size), params.get("concurrency", 1))
         total = StepResult(result={"handover_checked": True})
         # Failed items are not taken again; named items are each taken once (some stay in their input state).
-        tried = set(ctx.step.result.get("failed_ids", [])) | set(ctx.step.result.get("taken_ids", []))
+        tried = set(ctx.step_result.get("failed_ids", [])) | set(ctx.step_result.get("taken_ids", []))
         named = bool(params.get("ids"))
         unbounded = params.get("drain") or named
-        remaining = None if unbounded else params.get("limit", self.default_limit) - ctx.step.input_count
+        remaining = None if unbounded else params.get("limit", self.default_limit) - ctx.step_input_count
         first = True
         while remaining is None or remaining > 0:
             if not first and (why := ctx.should_stop()):
@@ -198,10 +193,7 @@ class ItemAction(Action):
                 outcome = self._process(ctx, items, params)
             except ActionError:
                 if total.input_count or total.output_count:
-                    from actions.executor import record_partial
-
-                    # the batches before this one are done and stay counted
-                    record_partial(ctx.step, total, token=ctx.lease.token if ctx.lease else "")
+                    ctx.record_partial(total)  # the batches before this one are done and stay counted
                 raise
             finally:
                 claims.release(self.item_kind, [i.pk for i in items], owner=ctx.claim_owner)

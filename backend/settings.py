@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "backend.writer",
     "backend.integrations",
     "backend.automation",
+    "backend.ops",
     "rules",
     "actions",
 ]
@@ -196,7 +197,6 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
-CELERY_IMPORTS = ["actions.tasks", "rules.tasks"]
 CELERY_BEAT_SCHEDULE = {
     "schedule-tick": {
         "task": "rules.schedule_tick",

@@ -3,12 +3,12 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from actions.views import CostTableView, PromptDetailView, PromptListView
+from actions.ai.views import CostTableView, PromptDetailView, PromptListView
 from backend.accounts import views as accounts
 from backend.billing.views import CreditsView
-from backend.core.health import HealthView
-from backend.core.metrics import metrics_view
 from backend.core.spa import spa_index
+from backend.ops.health import HealthView
+from backend.ops.metrics import metrics_view
 from backend.planner import views as planner
 from backend.writer import views as writer
 from backend.writer.media import MediaView
@@ -43,7 +43,7 @@ api_v1 = [
     ),
     path("credits/", CreditsView.as_view(), name="credits"),
     path("automation/", include("backend.automation.urls")),
-    path("automation/", include("rules.urls")),
+    path("automation/", include("rules.api.urls")),
     path("integrations/", include("backend.integrations.urls")),
     path("prompts/", PromptListView.as_view(), name="prompts"),
     path("prompts/<str:function>/", PromptDetailView.as_view(), name="prompt-detail"),

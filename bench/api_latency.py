@@ -173,6 +173,8 @@ def _site_with_runs(count: int):
                 RunStep(
                     run=run_,
                     index=index,
+                    key=f"step-{index + 1}",
+                    path=f"actions/{index}",
                     action_type=spec["type"],
                     name=spec.get("name", ""),
                     params=spec["params"],

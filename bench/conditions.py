@@ -88,7 +88,7 @@ compile + copy) and datalogic's bare compile."""
 
 
 def run(*, reps: int) -> list[Table]:
-    from rules.conditions import compile_conditions, normalize_conditions
+    from rules.core.conditions import compile_conditions, normalize_conditions
 
     rules = [normalize_conditions(rule) for rule in RULES]
     contexts = _contexts(CONTEXTS)

@@ -98,7 +98,7 @@ def _round_trips(client, key: str, count: int) -> list[float]:
 def _run_rule(rule, site) -> tuple[list[float], float, int]:
     from bench.env import counting_queries
     from bench.runs import wait_finished
-    from rules.services import rule_execute
+    from rules.lifecycle import rule_execute
 
     with counting_queries() as counter:
         run_ = rule_execute(rule=rule, site_id=site.id, trigger_type="manual").run

@@ -212,20 +212,20 @@ def counting_queries() -> Iterator[QueryCounter]:
 
 @contextmanager
 def counting_compiles() -> Iterator[list[int]]:
-    """Counts condition compiles (cache misses of rules.conditions.compiled_for) while the block runs."""
-    from rules import conditions
+    """Counts condition compiles (cache misses of rules.core.conditions.compiled_for) while the block runs."""
+    from rules.core.conditions import cache
 
-    original, counter = conditions.compile_conditions, [0]
+    original, counter = cache.compile_conditions, [0]
 
     def counted(logic, **kwargs):
         counter[0] += 1
         return original(logic, **kwargs)
 
-    conditions.compile_conditions = counted  # compiled_for looks the name up at call time
+    cache.compile_conditions = counted  # compiled_for looks the name up at call time
     try:
         yield counter
     finally:
-        conditions.compile_conditions = original
+        cache.compile_conditions = original
 
 
 # --- factories -------------------------------------------------------------------------------
@@ -261,7 +261,7 @@ def rules_make(*, account_id: int, site_id: int | None, specs: Iterable[dict[str
     """
     from rules.index import rule_index
     from rules.models import AutomationRule, AutomationRuleVersion
-    from rules.services import _derive, _snapshot
+    from rules.services import _derive, rule_snapshot
     from rules.validation import validate_rule
 
     cleaned: dict[str, dict[str, Any]] = {}
@@ -275,7 +275,7 @@ def rules_make(*, account_id: int, site_id: int | None, specs: Iterable[dict[str
         rules.append(rule)
     AutomationRule.objects.bulk_create(rules, batch_size=500)
     AutomationRuleVersion.objects.bulk_create(
-        [AutomationRuleVersion(rule=rule, version=1, snapshot=_snapshot(rule)) for rule in rules], batch_size=500
+        [AutomationRuleVersion(rule=rule, version=1, snapshot=rule_snapshot(rule)) for rule in rules], batch_size=500
     )
     rule_index.mark_stale()
     return [rule.pk for rule in rules]

@@ -103,7 +103,7 @@ def run(*, reps: int) -> list[Table]:
 def _one_run(size: int, rep: int, stages: tuple[int, ...]) -> RunFigures:
     from django.db.models import Count, Sum
 
-    from actions.models import AICall
+    from actions.ai.models import AICall
     from backend.automation.services import run_now
     from backend.writer.models import Content
     from bench.env import counting_queries
@@ -160,7 +160,7 @@ def _one_run(size: int, rep: int, stages: tuple[int, ...]) -> RunFigures:
                 seconds=seconds(step.started_at, step.finished_at),
                 provider_seconds=(call["ms"] or 0) / 1000,
                 provider_calls=call["n"],
-                queries=delta["queries_by_step"].get(step.index, 0),
+                queries=delta["queries_by_step"].get(step.pk, 0),
                 clusters_created=int(step.result.get("clusters_created", 0)),
             )
         )

@@ -30,7 +30,7 @@ notes.
 
 **Rate limit**: `AI_REQUESTS_PER_MINUTE=0` (unlimited) for the comparison. One more run with
 concurrency 8 sets `AI_REQUESTS_PER_MINUTE={LIMIT_RPM}` in the worker: the shared Redis limiter
-(`actions/ratelimit.py`) spaces the calls {60 / LIMIT_RPM:g} s apart; the measured rate is computed
+(`actions/ai/ratelimit.py`) spaces the calls {60 / LIMIT_RPM:g} s apart; the measured rate is computed
 from the start times of the provider calls (`AICall.created_at − duration_ms`): (calls − 1) / (last
 start − first start). *In flight* is the largest number of provider calls overlapping in time.
 The last row keeps the default batch size of 1 with concurrency 8.
@@ -69,7 +69,7 @@ def run(*, reps: int) -> list[Table]:
 
 
 def _one(concurrency: int, batch: int, label: str) -> Figures:
-    from actions.models import AICall
+    from actions.ai.models import AICall
     from backend.automation.services import run_now
     from backend.writer.models import Content
     from bench.runs import only_stages, pipeline_site, seconds, wait_finished

@@ -6,7 +6,7 @@ the project's settings and tasks), started through this module so that it also:
 - uses the bench's broker key prefix (`BENCH_BROKER_PREFIX`), so it consumes the bench's queues only,
   and books the provider rate limit under a bench-private Redis key;
 - counts every SQL statement run in the worker process (all threads: a wrapper is installed on every
-  new database connection), by kind and by step index of `actions.execute_step`, and records the
+  new database connection), by kind and by step (the `rules.execute_step` task's step id), and records the
   process's peak RSS (`ru_maxrss`); all of it is written as JSON to `BENCH_WORKER_STATS` after each
   task, so the bench reads the worker's figures without touching its internals;
 - registers one extra task, `bench.ping`: the bare Celery round trip (it pushes the time it ran to a
@@ -116,7 +116,7 @@ class BenchWorker:
 
 
 def stats_delta(after: dict[str, Any], before: dict[str, Any]) -> dict[str, Any]:
-    """What the worker did between two stats snapshots: queries (total, by kind, by step index), tasks."""
+    """What the worker did between two stats snapshots: queries (total, by kind, by step id), tasks."""
     kinds = Counter(after.get("kinds", {}))
     kinds.subtract(before.get("kinds", {}))
     steps = Counter({int(k): v for k, v in after.get("queries_by_step", {}).items()})
@@ -144,7 +144,7 @@ class _Stats:
         self.tasks = self.active = 0
         self.ready = False
         self.ready_rss_kb = 0
-        self.started: dict[str, tuple[int, int | None]] = {}  # task id -> (queries at start, step index)
+        self.started: dict[str, tuple[int, int | None]] = {}  # task id -> (queries at start, step id)
 
     def __call__(self, execute, sql, params, many, context):
         from bench.env import _query_kind
@@ -193,7 +193,7 @@ def _worker_main(argv: list[str]) -> None:
     from django.conf import settings
     from django.db.backends.signals import connection_created
 
-    from actions import ai
+    from actions.ai import client as ai
     from backend.celery import app
     from backend.core.redis import get_redis
 
@@ -217,7 +217,7 @@ def _worker_main(argv: list[str]) -> None:
         stats.write()
 
     def prerun(task_id=None, task=None, args=None, **kwargs) -> None:
-        index = args[1] if task is not None and task.name == "actions.execute_step" and args else None
+        index = args[0] if task is not None and task.name == "rules.execute_step" and args else None
         with stats.lock:
             stats.active += 1
             stats.started[task_id] = (stats.queries, index)

@@ -7,4 +7,6 @@ class RulesConfig(AppConfig):
     verbose_name = "Automation rules"
 
     def ready(self) -> None:
-        from rules import signals  # noqa: F401  (connects the model-signal event sources)
+        from rules import event_sources, tasks  # noqa: F401  (the engine's Celery tasks, looked up by name)
+
+        event_sources.connect()  # the domain models' events, the runs' events, the rule index kept in step

@@ -12,6 +12,24 @@ from backend.core.models import TimestampedModel
 
 
 class AutomationRule(TimestampedModel):
+    # What a version records, an export holds and an import or the API may set: the rule's one field list.
+    # The rule's own fields, by their API names, in the order people read them: defined once. The API
+    # serializes them, every version snapshots them, an exported file holds exactly them, an import takes them.
+    FIELDS = (
+        "name",
+        "description",
+        "is_active",
+        "site",
+        "trigger",
+        "conditions",
+        "actions",
+        "mode",
+        "max_runs",
+        "mode_scope",
+        "allow_self_trigger",
+        "budget_per_run",
+    )
+
     class Mode(models.TextChoices):
         SINGLE = "single"  # a trigger while a run is active is dropped (and recorded)
         QUEUED = "queued"  # runs one after another
@@ -154,7 +172,10 @@ class RunStep(models.Model):
         PERMANENT = "permanent"
 
     run = models.ForeignKey(AutomationRun, on_delete=models.CASCADE, related_name="steps")
-    index = models.PositiveSmallIntegerField()
+    index = models.PositiveSmallIntegerField()  # order of execution
+    # Stable address: the rule's step `id` (or "step-<n>"), and where the step stands in the rule ("actions/2").
+    key = models.CharField(max_length=100)
+    path = models.CharField(max_length=200)
     action_type = models.CharField(max_length=64)
     name = models.CharField(max_length=200, blank=True)
     params = models.JSONField(default=dict, blank=True)
@@ -182,7 +203,10 @@ class RunStep(models.Model):
 
     class Meta:
         ordering = ["run_id", "index"]
-        constraints = [models.UniqueConstraint(fields=["run", "index"], name="run_step_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "index"], name="run_step_unique"),
+            models.UniqueConstraint(fields=["run", "key"], name="run_step_key_unique"),
+        ]
 
     @property
     def duration_seconds(self) -> float | None:

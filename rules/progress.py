@@ -51,7 +51,7 @@ def progress_percent(run: AutomationRun, steps: list[RunStep]) -> float:
 
 
 def _pending(step: RunStep, site_id: int) -> int:
-    from actions.registry import UnknownAction, registry
+    from rules.core.registry import UnknownAction, registry
 
     try:
         action = registry.get(step.action_type)

@@ -1,6 +1,6 @@
-"""History retention: finished runs older than a cutoff go, with their steps, logs, trigger records and AI
-calls, in small batches; what statistics need of them stays behind in RunTally. The credit ledger is never
-touched, nor is an active run, whatever its age."""
+"""History retention: finished runs older than a cutoff go, with their steps, logs, trigger records and the
+records plugins keep per run (AI calls; rules.core.records), in small batches; what statistics need of them
+stays behind in RunTally. The credit ledger is never touched, nor is an active run, whatever its age."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet, Sum
 
-from actions.models import AICall
+from rules.core.records import run_records
 from rules.models import AutomationRun, RunLog, RunStep, RunTally, TriggerRecord
 
-KINDS = ("runs", "steps", "logs", "trigger_records", "ai_calls")
+ENGINE_KINDS = ("runs", "steps", "logs", "trigger_records")  # then each plugin's records (run_records)
 CENTS = Decimal("0.01")  # credits in the tally's step sums, as "x.xx" on every database
 TallyKey = tuple[int, int | None, int | None]  # (account, site, rule)
 
@@ -26,17 +26,16 @@ def history_prune(*, older_than: datetime, batch_size: int = 500) -> dict[str, i
     how many rows of each kind went."""
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
-    deleted = dict.fromkeys(KINDS, 0)
+    deleted = dict.fromkeys([*ENGINE_KINDS, *run_records.keys()], 0)
     for ids in _id_batches(prunable_runs(older_than=older_than), batch_size):
         for kind, count in _runs_prune(ids, older_than=older_than).items():
             deleted[kind] += count
     # Records of a run go with the run (above); these are the ones that never had a run, or outlived it.
     runless_records = TriggerRecord.objects.filter(at__lt=older_than, run__isnull=True)
     deleted["trigger_records"] += _delete_in_batches(runless_records, batch_size)
-    runless_calls = AICall.objects.filter(created_at__lt=older_than).exclude(
-        run_id__in=AutomationRun.objects.values("run_id")
-    )
-    deleted["ai_calls"] += _delete_in_batches(runless_calls, batch_size)
+    for kind in run_records.keys():
+        orphans = run_records.get(kind).orphans(older_than, AutomationRun.objects.values("run_id"))
+        deleted[kind] += _delete_in_batches(orphans, batch_size)
     return deleted
 
 
@@ -83,8 +82,9 @@ def _runs_prune(ids: list[int], *, older_than: datetime) -> dict[str, int]:
             "steps": RunStep.objects.filter(run_id__in=pks).delete()[0],
             "logs": RunLog.objects.filter(run_id__in=pks).delete()[0],
             "trigger_records": TriggerRecord.objects.filter(run_id__in=pks).delete()[0],
-            "ai_calls": AICall.objects.filter(run_id__in=[run["run_id"] for run in runs]).delete()[0],
         }
+        run_ids = [run["run_id"] for run in runs]
+        counts.update({kind: run_records.get(kind).of_runs(run_ids).delete()[0] for kind in run_records.keys()})
         # Steps and logs are gone already, so this cascades to nothing but SET_NULLs (dead letters, child runs).
         counts["runs"] = _runs_delete(pks)
         return counts

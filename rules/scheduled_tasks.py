@@ -16,9 +16,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from backend.core.input import parse_id
+from rules.core.schedule import ScheduleError, next_fire_times, to_utc
 from rules.models import AutomationRule, AutomationRun
 from rules.progress import step_results
-from rules.schedule import ScheduleError, next_fire_times, to_utc
 
 UPCOMING_PER_RULE = 5
 PENDING = "pending"

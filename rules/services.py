@@ -1,67 +1,43 @@
-"""Write operations on rules: create, update (a new version each time), delete, restore, execute."""
+"""Write operations on rules: create, update (a new version each time), restore, duplicate, import, secrets."""
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
-from rules.engine import Causation
+from rules.core.triggers import trigger_types
+from rules.models import AutomationRule, AutomationRuleVersion
 from rules.validation import RuleValidationError, validate_rule
 
-if TYPE_CHECKING:
-    from rules.dispatch import TriggerResult
-from rules.models import AutomationRule, AutomationRuleVersion, AutomationRun
-from rules.schedule import next_fire_times, to_utc
 
-VERSIONED_FIELDS = (
-    "name",
-    "description",
-    "site_id",
-    "trigger",
-    "conditions",
-    "actions",
-    "mode",
-    "max_runs",
-    "mode_scope",
-    "allow_self_trigger",
-    "budget_per_run",
-    "is_active",
-)
-
-
-def _snapshot(rule: AutomationRule) -> dict[str, Any]:
-    """The versioned fields as JSON (Decimals as strings)."""
-    data = {name: getattr(rule, name) for name in VERSIONED_FIELDS}
-    data["site"] = data.pop("site_id")
+def rule_snapshot(rule: AutomationRule) -> dict[str, Any]:
+    """The rule as a version (and an exported file) holds it: its FIELDS as JSON, in their order."""
+    data = {name: getattr(rule, "site_id" if name == "site" else name) for name in AutomationRule.FIELDS}
     if data["budget_per_run"] is not None:
         data["budget_per_run"] = str(Decimal(data["budget_per_run"]).quantize(Decimal("0.01")))
     return data
 
 
 def _derive(rule: AutomationRule) -> None:
-    """Fill the denormalised trigger columns and the next scheduled time."""
+    """Fill the columns the engine indexes the rule by (its trigger's kind and event, the next fire time)."""
     trigger = rule.trigger or {}
-    rule.trigger_type = trigger.get("type", "manual")
-    rule.trigger_event = trigger.get("event", "") if rule.trigger_type == "event" else ""
-    if rule.trigger_type == "schedule" and rule.is_active:
-        rule.next_run_at = to_utc(next_fire_times(trigger["cron"], trigger["timezone"], n=1)[0])
-    else:
-        rule.next_run_at = None
-    if rule.trigger_type == "webhook" and not rule.webhook_token:
+    kind = trigger_types.get(str(trigger.get("type", "manual")))
+    rule.trigger_type = kind.key
+    rule.trigger_event = kind.event(trigger)
+    rule.next_run_at = kind.next_run_at(trigger) if rule.is_active else None
+    if kind.has_webhook and not rule.webhook_token:
         rule.webhook_token = secrets.token_urlsafe(24)
-    if rule.trigger_type != "webhook":
+    if not kind.has_webhook:
         rule.webhook_token, rule.webhook_secret = None, ""
 
 
 def _new_secret_if_needed(rule: AutomationRule) -> str | None:
-    if rule.trigger_type == "webhook" and not rule.webhook_secret:
+    if rule.webhook_token and not rule.webhook_secret:
         rule.webhook_secret = secrets.token_urlsafe(32)
         return rule.webhook_secret
     return None
@@ -86,7 +62,7 @@ def rule_create(*, account_id: int, user=None, **fields: Any) -> tuple[Automatio
     secret = _new_secret_if_needed(rule)
     _new_signing_secret_if_needed(rule)
     rule.save()
-    AutomationRuleVersion.objects.create(rule=rule, version=1, snapshot=_snapshot(rule), created_by=user)
+    AutomationRuleVersion.objects.create(rule=rule, version=1, snapshot=rule_snapshot(rule), created_by=user)
     return rule, secret
 
 
@@ -94,15 +70,17 @@ def rule_create(*, account_id: int, user=None, **fields: Any) -> tuple[Automatio
 def rule_update(*, rule: AutomationRule, user=None, **fields: Any) -> tuple[AutomationRule, str | None]:
     """Apply changes; any change bumps the version and records a snapshot."""
     rule = AutomationRule.objects.select_for_update().get(pk=rule.pk)
-    before = _snapshot(rule)
+    before = rule_snapshot(rule)
     for name, value in fields.items():
         setattr(rule, name, value)
     _derive(rule)
     secret = _new_secret_if_needed(rule)
     _new_signing_secret_if_needed(rule)
-    if _snapshot(rule) != before:
+    if rule_snapshot(rule) != before:
         rule.version += 1
-        AutomationRuleVersion.objects.create(rule=rule, version=rule.version, snapshot=_snapshot(rule), created_by=user)
+        AutomationRuleVersion.objects.create(
+            rule=rule, version=rule.version, snapshot=rule_snapshot(rule), created_by=user
+        )
     rule.save()
     return rule, secret
 
@@ -153,18 +131,6 @@ def rule_signing_secret_ensure(*, rule: AutomationRule) -> tuple[str, bool]:
 def rule_rotate_signing_secret(*, rule: AutomationRule) -> str:
     """A new signing secret for the rule's outbound calls (shown once); the old one stops verifying."""
     return _rotate(rule, "signing_secret")
-
-
-def rule_execute(
-    *, rule: AutomationRule, payload: dict | None = None, site_id: int | None = None, trigger_type: str = "manual"
-) -> TriggerResult:
-    """Run a rule now (manual, webhook or scheduled); the mode and the account's limits still apply."""
-    from rules.dispatch import trigger_rule
-
-    causation = Causation(root_event=f"{trigger_type}:{rule.id}", event=trigger_type)
-    return trigger_rule(
-        rule, trigger_type=trigger_type, payload={"payload": payload or {}}, causation=causation, site_id=site_id
-    )
 
 
 @dataclass(frozen=True)
@@ -218,57 +184,10 @@ def rules_import(
     return imported
 
 
-class RerunRefused(Exception):
-    """This run cannot be run again (still active, or its rule is gone)."""
-
-
-def run_rerun(*, run: AutomationRun) -> TriggerResult:
-    """A new run of the run's rule with the same trigger data and site; the mode and the limits apply."""
-    from rules.dispatch import trigger_rule
-
-    if run.status not in AutomationRun.FINISHED:
-        raise RerunRefused(f"run {run.run_id} is {run.status}; only a finished run can be run again")
-    rule = AutomationRule.objects.filter(pk=run.rule_id).first()
-    if rule is None:
-        raise RerunRefused(f"the rule of run {run.run_id} was deleted")
-    causation = Causation(root_event=f"rerun:{run.run_id}", event="manual")
-    return trigger_rule(
-        rule, trigger_type="manual", payload=run.trigger_payload, causation=causation, site_id=run.site_id
-    )
-
-
 def rule_duplicate(*, rule: AutomationRule, user=None) -> AutomationRule:
     """An inactive copy (validated again: the original may predate a limit)."""
     rule_count_check(account_id=rule.account_id)
-    fields = {k: v for k, v in _snapshot(rule).items() if k != "site"}
+    fields = {k: v for k, v in rule_snapshot(rule).items() if k != "site"}
     fields.update(site_id=rule.site_id, name=f"{rule.name} (copy)", is_active=False)
     fields.update(validate_rule({k: fields[k] for k in ("trigger", "conditions", "actions")}))
     return rule_create(account_id=rule.account_id, user=user, **fields)[0]
-
-
-def schedule_claim_due(*, now=None) -> list[AutomationRun]:
-    """Fire every due schedule rule exactly once, even with two schedulers ticking at the same time."""
-    from rules.schedule import due_fire_times
-
-    now = now or timezone.now()
-    fired = []
-    for rule in AutomationRule.objects.filter(is_active=True, trigger_type="schedule", next_run_at__lte=now):
-        trigger = rule.trigger
-        # A rule that never fired counts from just before its first scheduled time.
-        since = rule.last_fired_at or (rule.next_run_at - timedelta(microseconds=1))
-        due = due_fire_times(
-            trigger["cron"], trigger["timezone"], since, now, catch_up=trigger.get("catch_up", "latest")
-        )
-        next_at = to_utc(due.next_fire_at)
-        claimed = AutomationRule.objects.filter(pk=rule.pk, next_run_at=rule.next_run_at).update(
-            next_run_at=next_at, last_fired_at=to_utc(due.due[-1]) if due.due else rule.last_fired_at
-        )
-        if not claimed or not due.due:
-            continue  # another scheduler claimed it, or the missed time is skipped by the catch-up policy
-        rule.refresh_from_db()
-        result = rule_execute(
-            rule=rule, payload={"scheduled_for": to_utc(due.due[-1]).isoformat()}, trigger_type="scheduled"
-        )
-        if result.run is not None:
-            fired.append(result.run)
-    return fired

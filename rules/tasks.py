@@ -1,35 +1,46 @@
-"""Periodic tasks of the engine (celery beat): the schedule tick, stale-run recovery and history pruning."""
+"""The engine's Celery tasks: thin, ids and primitives in, a call inside.
+
+Step executions and event dispatch run on the workers; the schedule tick, recovery and pruning come from beat.
+Messages whose worker dies every time are dead-lettered (rules/deliveries.py).
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from actions.executor import recover_stale_runs
+from rules import executor
+from rules.core.causation import Causation
 from rules.deliveries import delivery_allowed, delivery_done
+from rules.dispatch import dispatch_event
+from rules.lifecycle import recover_stale_runs
 from rules.retention import history_prune
-from rules.services import schedule_claim_due
+from rules.scheduler import schedule_claim_due
+
+
+@shared_task(name="rules.execute_step", acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def execute_step(step_pk: int) -> None:
+    """Execute one step of a run (idempotent: a redelivery never repeats a completed step)."""
+    executor.execute_step(step_pk)
 
 
 @shared_task(bind=True, name="rules.dispatch", ignore_result=True, acks_late=True, reject_on_worker_lost=True)
-def dispatch(self, event: dict, causation: dict | None) -> int:
+def dispatch(self: Any, event: dict, causation: dict | None) -> int:
     """Evaluate the rules listening to one event and start their runs."""
     return _dispatch_all(self, [(event, causation)])
 
 
 @shared_task(bind=True, name="rules.dispatch_batch", ignore_result=True, acks_late=True, reject_on_worker_lost=True)
-def dispatch_batch(self, events: list) -> int:
-    """Dispatch the events of one bulk change (see `rules.dispatch.events_batched`)."""
+def dispatch_batch(self: Any, events: list) -> int:
+    """Dispatch the events of one bulk change (see rules.queueing)."""
     return _dispatch_all(self, events)
 
 
-def _dispatch_all(task, events: list) -> int:
-    from rules.dispatch import dispatch_event
-    from rules.engine import Causation
-
+def _dispatch_all(task: Any, events: list) -> int:
     account_id = events[0][0].get("account_id") if events else None
     if not delivery_allowed(task, [list(item) for item in events], account_id=account_id):
         return 0
@@ -50,7 +61,7 @@ def schedule_tick() -> int:
 
 @shared_task(name="rules.recover_stale_runs", ignore_result=True)
 def recover() -> int:
-    """Re-enqueue the step of any running run whose worker died."""
+    """Send again the step of any running run whose worker died."""
     return len(recover_stale_runs())
 
 

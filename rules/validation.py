@@ -3,24 +3,18 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from actions.registry import UnknownAction, registry
-from rules.conditions import ConditionError, normalize_conditions
-from rules.events import event_fields, is_known_event
-from rules.schedule import ScheduleError, validate_schedule
+from rules.core.conditions import ConditionError, normalize_conditions
+from rules.core.registry import UnknownAction, registry
+from rules.core.triggers import Errors, clean_trigger
 
-TRIGGER_TYPES = ("manual", "schedule", "event", "webhook")
-TRIGGER_KEYS = {
-    "manual": {"type"},
-    "webhook": {"type"},
-    "schedule": {"type", "cron", "timezone", "catch_up"},
-    "event": {"type", "event", "fields"},
-}
-STEP_KEYS = {"type", "name", "params", "on_error", "retry", "timeout"}
+STEP_KEYS = {"id", "type", "name", "params", "on_error", "retry", "timeout"}
+STEP_ID = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
 SIZED = ("trigger", "conditions", "actions")
 
 
@@ -32,53 +26,7 @@ class RuleValidationError(ValidationError):
         self.errors = errors
 
 
-class _Errors:
-    def __init__(self) -> None:
-        self.items: dict[str, list[str]] = {}
-
-    def add(self, path: str, message: str) -> None:
-        self.items.setdefault(path, []).append(message)
-
-
-def clean_trigger(trigger: Any, errors: _Errors, *, default_timezone: str = "UTC") -> dict:
-    if not isinstance(trigger, dict):
-        errors.add("trigger", "must be an object with a 'type'")
-        return {}
-    kind = trigger.get("type")
-    if kind not in TRIGGER_TYPES:
-        errors.add("trigger.type", f"must be one of {', '.join(TRIGGER_TYPES)}; got {kind!r}")
-        return {}
-    for key in sorted(set(trigger) - TRIGGER_KEYS[kind]):
-        errors.add(f"trigger.{key}", f"unknown key for a {kind} trigger")
-    clean: dict[str, Any] = {"type": kind}
-    if kind == "schedule":
-        clean["cron"] = trigger.get("cron", "")
-        clean["timezone"] = trigger.get("timezone") or default_timezone
-        clean["catch_up"] = trigger.get("catch_up", "latest")
-        if clean["catch_up"] not in ("latest", "none"):
-            errors.add("trigger.catch_up", "must be 'latest' (fire once for missed times) or 'none'")
-        try:
-            validate_schedule(clean["cron"], clean["timezone"])
-        except ScheduleError as exc:
-            errors.add(exc.path, exc.message)
-    elif kind == "event":
-        clean["event"] = trigger.get("event", "")
-        if not isinstance(clean["event"], str) or not is_known_event(clean["event"]):
-            errors.add(
-                "trigger.event", f"unknown event {clean['event']!r}; see /api/v1/automation/rules/trigger-types/"
-            )
-        fields = trigger.get("fields") or []
-        known = event_fields(clean["event"]) if isinstance(clean["event"], str) else ()
-        if not isinstance(fields, list) or not all(isinstance(f, str) for f in fields):
-            errors.add("trigger.fields", "must be a list of field names")
-        elif known and (unknown := sorted(set(fields) - set(known))):
-            errors.add("trigger.fields", f"{unknown} are not fields of {clean['event']}; known: {list(known)}")
-        else:
-            clean["fields"] = fields
-    return clean
-
-
-def clean_conditions(conditions: Any, errors: _Errors) -> dict | None:
+def clean_conditions(conditions: Any, errors: Errors) -> dict | None:
     try:
         return normalize_conditions(
             conditions,
@@ -90,7 +38,7 @@ def clean_conditions(conditions: Any, errors: _Errors) -> dict | None:
         return None
 
 
-def clean_actions(actions: Any, errors: _Errors) -> list[dict]:
+def clean_actions(actions: Any, errors: Errors) -> list[dict]:
     if not isinstance(actions, list) or not actions:
         errors.add("actions", "must be a non-empty list of steps")
         return []
@@ -98,10 +46,17 @@ def clean_actions(actions: Any, errors: _Errors) -> list[dict]:
     if len(actions) > limit:
         errors.add("actions", f"{len(actions)} steps; a rule has at most {limit} (AUTOMATION_MAX_RULE_STEPS)")
         return []
-    return [_clean_step(step, f"actions.{i}", errors) for i, step in enumerate(actions)]
+    steps = [_clean_step(step, f"actions.{i}", errors) for i, step in enumerate(actions)]
+    seen: set[str] = set()
+    for i, step in enumerate(steps):
+        key = step.get("id") or f"step-{i + 1}"  # the default id of a step without one
+        if key in seen:
+            errors.add(f"actions.{i}.id", f"{key!r} is the id of another step of the rule; ids are unique")
+        seen.add(key)
+    return steps
 
 
-def check_size(data: dict, errors: _Errors) -> bool:
+def check_size(data: dict, errors: Errors) -> bool:
     """A rule's JSON stays within AUTOMATION_MAX_RULE_BYTES and AUTOMATION_MAX_RULE_DEPTH; False when not."""
     sizes = {name: len(json.dumps(data[name], separators=(",", ":"), default=str)) for name in SIZED if name in data}
     limit = settings.AUTOMATION_MAX_RULE_BYTES
@@ -147,7 +102,7 @@ def check_event_payload(payload: Any, field: str) -> None:
         )
 
 
-def _clean_step(step: Any, path: str, errors: _Errors) -> dict:
+def _clean_step(step: Any, path: str, errors: Errors) -> dict:
     if not isinstance(step, dict):
         errors.add(path, "must be an object with a 'type'")
         return {}
@@ -173,6 +128,10 @@ def _clean_step(step: Any, path: str, errors: _Errors) -> dict:
     clean = {"type": kind, "params": params, "on_error": step.get("on_error", "stop")}
     if clean["on_error"] not in ("stop", "continue"):
         errors.add(f"{path}.on_error", "must be 'stop' or 'continue'")
+    if "id" in step:  # the step's stable address in its runs (default: "step-<n>")
+        if not isinstance(step["id"], str) or not STEP_ID.match(step["id"]):
+            errors.add(f"{path}.id", "must be 1-64 lower-case letters, digits, '-' or '_', starting with a letter")
+        clean["id"] = step["id"]
     if step.get("name"):
         clean["name"] = str(step["name"])[:200]
     if "retry" in step:
@@ -185,7 +144,7 @@ def _clean_step(step: Any, path: str, errors: _Errors) -> dict:
     return clean
 
 
-def _clean_retry(retry: Any, path: str, errors: _Errors) -> dict:
+def _clean_retry(retry: Any, path: str, errors: Errors) -> dict:
     if not isinstance(retry, dict) or set(retry) - {"max", "backoff"}:
         errors.add(path, "must be an object with 'max' and optionally 'backoff'")
         return {}
@@ -199,7 +158,7 @@ def _clean_retry(retry: Any, path: str, errors: _Errors) -> dict:
 
 def validate_rule(data: dict, *, default_timezone: str = "UTC") -> dict:
     """Return the cleaned trigger, conditions and actions, or raise RuleValidationError."""
-    errors = _Errors()
+    errors = Errors()
     clean = {}
     if not check_size(data, errors):
         raise RuleValidationError(errors.items)

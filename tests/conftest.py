@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from rest_framework.test import APIClient
 
-from backend.accounts.services import account_create
+from backend.ops.services import account_open
 
 
 @pytest.fixture(autouse=True)
@@ -16,7 +16,7 @@ def _fresh_cache():
     test, so what this process remembers by rule id (compiled conditions, the rule index) starts empty too."""
     from django.core.cache import cache
 
-    from rules.conditions import clear_compiled_cache
+    from rules.core.conditions import clear_compiled_cache
     from rules.index import rule_index
 
     cache.clear()
@@ -37,7 +37,7 @@ class Persona:
 @pytest.fixture
 def alice(db) -> Persona:
     return Persona(
-        *account_create(name="Alice Co", username="alice", password="alice-pass-123", credits=Decimal("1000"))
+        *account_open(name="Alice Co", username="alice", password="alice-pass-123", credits=Decimal("1000"))
     )
 
 
@@ -55,7 +55,7 @@ def bob(alice) -> Persona:
 def charlie(db) -> Persona:
     """Charlie has an account of his own and no access to Alice's."""
     return Persona(
-        *account_create(name="Charlie Ltd", username="charlie", password="charlie-pass-123", credits=Decimal("50"))
+        *account_open(name="Charlie Ltd", username="charlie", password="charlie-pass-123", credits=Decimal("50"))
     )
 
 

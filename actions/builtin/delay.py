@@ -3,8 +3,8 @@ from __future__ import annotations
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from actions.base import Action, StepResult
-from actions.registry import registry
+from rules.core.contract import Action, StepResult
+from rules.core.registry import registry
 
 
 @registry.register
@@ -20,7 +20,7 @@ class DelayAction(Action):
     }
 
     def run(self, ctx, params):
-        wake_at = parse_datetime(ctx.step.result.get("wake_at", "")) if ctx.step.result.get("wake_at") else None
+        wake_at = parse_datetime(ctx.step_result["wake_at"]) if ctx.step_result.get("wake_at") else None
         now = timezone.now()
         if wake_at is None:
             wake_at = now + timezone.timedelta(seconds=params["seconds"])

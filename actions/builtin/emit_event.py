@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from actions.base import Action, StepResult
-from actions.registry import registry
+from rules.core.contract import Action, StepResult
+from rules.core.registry import registry
 
 
 @registry.register
@@ -20,15 +20,7 @@ class EmitEventAction(Action):
     }
 
     def run(self, ctx, params):
-        from rules.dispatch import emit_custom_event
-
         name = params["name"] if params["name"].startswith("custom.") else f"custom.{params['name']}"
-        emit_custom_event(
-            name,
-            account_id=ctx.account_id,
-            site_id=ctx.site_id,
-            data=params.get("data") or {},
-            causation=ctx.child_causation(),
-        )
+        ctx.emit_event(name, params.get("data") or {})
         ctx.log(f"emitted {name}")
         return StepResult(output_count=1, result={"event": name})

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from actions.base import Action, StepResult
-from actions.registry import registry
+from rules.core.contract import Action, StepResult
+from rules.core.registry import registry
 
 
 @registry.register

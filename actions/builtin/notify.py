@@ -3,8 +3,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.mail import send_mail
 
-from actions.base import Action, ActionError, StepResult
-from actions.registry import registry
+from rules.core.contract import Action, ActionError, StepResult
+from rules.core.registry import registry
 
 
 @registry.register

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 
-from actions.base import Action, ActionError, StepResult
-from actions.registry import registry
+from rules.core.contract import Action, ActionError, StepResult
+from rules.core.registry import registry
 
 # The fields a rule may set on the object that triggered it, per object type.
 WRITABLE_FIELDS: dict[str, set[str]] = {

@@ -5,10 +5,9 @@ import json
 import requests
 from django.core.serializers.json import DjangoJSONEncoder
 
-from actions.base import Action, ActionError, StepResult
-from actions.registry import registry
 from backend.core.outbound import DestinationRefused, outbound_request, signature_headers
-from rules.services import rule_signing_secret_ensure
+from rules.core.contract import Action, ActionError, StepResult
+from rules.core.registry import registry
 
 
 @registry.register
@@ -36,7 +35,7 @@ class WebhookAction(Action):
         headers = {
             "Content-Type": "application/json",
             **(params.get("headers") or {}),
-            **signature_headers(_signing_secret(ctx), body),  # last: a configured header cannot replace them
+            **signature_headers(ctx.signing_secret(), body),  # last: a configured header cannot replace them
         }
         try:
             # stream: the answer's body is never read (nor shown): only its status matters
@@ -55,9 +54,3 @@ class WebhookAction(Action):
         ctx.log(f"webhook {url} answered {response.status_code}")
         return StepResult(output_count=1, result={"status_code": response.status_code})
 
-
-def _signing_secret(ctx) -> str:
-    rule = ctx.run.rule
-    if rule is None:
-        raise ActionError("the run's rule was deleted, so there is no signing secret to sign the call", permanent=True)
-    return rule.signing_secret or rule_signing_secret_ensure(rule=rule)[0]

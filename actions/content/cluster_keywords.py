@@ -2,16 +2,16 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from actions import ai
-from actions.base import ActionError
+from actions.ai import client as ai
+from actions.ai.providers import KeywordIn, ProviderError
 from actions.content.common import fail_all_or_raise, out_of_credits
 from actions.costs import PER_KEYWORD_CLUSTERED
 from actions.items import BatchOutcome, ItemAction, item_schema, named_items
-from actions.providers import KeywordIn, ProviderError
-from actions.registry import registry
 from backend.accounts.models import Sector
 from backend.billing.errors import InsufficientCredits
 from backend.planner.models import Cluster, Keyword
+from rules.core.contract import ActionError
+from rules.core.registry import registry
 
 
 @registry.register

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from actions.base import ActionError
-from actions.providers import ProviderError
+from actions.ai.providers import ProviderError
 from backend.billing.errors import InsufficientCredits
+from rules.core.contract import ActionError
 
 
 def fail_all_or_raise(items: list, error: ProviderError) -> list[tuple[int, str]]:

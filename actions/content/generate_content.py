@@ -4,16 +4,16 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from actions import ai
-from actions.base import ActionError
+from actions.ai import client as ai
+from actions.ai.providers import ContentBrief, ProviderError
 from actions.content.common import out_of_credits
 from actions.costs import content_cost
 from actions.items import BatchOutcome, ItemAction, item_schema, named_items
-from actions.providers import ContentBrief, ProviderError
-from actions.registry import registry
 from backend.billing.errors import InsufficientCredits
 from backend.planner.models import ContentIdea
 from backend.writer.models import Content, Task
+from rules.core.contract import ActionError
+from rules.core.registry import registry
 
 
 @registry.register
@@ -110,7 +110,7 @@ class GenerateContent(ItemAction):
                     operation=self.key,
                     object_type="content",
                     object_id=content.pk,
-                    idempotency_key=f"{ctx.run.run_id}:{self.key}:task:{task.pk}",
+                    idempotency_key=f"{ctx.run_id}:{self.key}:task:{task.pk}",
                 )
                 self._finish(task, content)
         except InsufficientCredits as exc:

@@ -2,14 +2,14 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from actions import ai
+from actions.ai import client as ai
+from actions.ai.providers import ClusterIn, ProviderError
 from actions.content.common import fail_all_or_raise, out_of_credits
 from actions.costs import PER_CLUSTER_IDEAS
 from actions.items import BatchOutcome, ItemAction, item_schema, named_items
-from actions.providers import ClusterIn, ProviderError
-from actions.registry import registry
 from backend.billing.errors import InsufficientCredits
 from backend.planner.models import Cluster, ContentIdea
+from rules.core.registry import registry
 
 
 @registry.register

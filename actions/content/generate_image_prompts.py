@@ -2,14 +2,14 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from actions import ai
+from actions.ai import client as ai
+from actions.ai.providers import ArticleIn, ProviderError
 from actions.content.common import fail_all_or_raise, out_of_credits
 from actions.costs import PER_IMAGE_PROMPT
 from actions.items import BatchOutcome, ItemAction, item_schema, named_items
-from actions.providers import ArticleIn, ProviderError
-from actions.registry import registry
 from backend.billing.errors import InsufficientCredits
 from backend.writer.models import Content, Image
+from rules.core.registry import registry
 
 DEFAULT_IN_ARTICLE = 3
 

@@ -3,15 +3,15 @@ from __future__ import annotations
 from django.core.files.base import ContentFile
 from django.db import transaction
 
-from actions import ai
-from actions.base import ActionError
+from actions.ai import client as ai
+from actions.ai.providers import ProviderError
 from actions.content.common import out_of_credits
 from actions.costs import image_cost
 from actions.items import BatchOutcome, ItemAction, item_schema, named_items
-from actions.providers import ProviderError
-from actions.registry import registry
 from backend.billing.errors import InsufficientCredits
 from backend.writer.models import Content, Image
+from rules.core.contract import ActionError
+from rules.core.registry import registry
 
 SIZES = ["256x256", "512x512", "1024x1024", "1792x1024", "1024x1792"]
 

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import re
 
+from actions.ai.providers.base import html_h2_headings, html_text
 from actions.items import BatchOutcome, ItemAction, item_schema, named_items
-from actions.providers.base import html_h2_headings, html_text
-from actions.registry import registry
 from backend.writer.models import Content
+from rules.core.registry import registry
 
 META_TITLE_MAX = 60
 META_DESCRIPTION_RANGE = (120, 160)

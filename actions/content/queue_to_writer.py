@@ -3,9 +3,9 @@ from __future__ import annotations
 from django.db import transaction
 
 from actions.items import BatchOutcome, ItemAction, item_schema, named_items
-from actions.registry import registry
 from backend.planner.models import ContentIdea
 from backend.writer.models import Task
+from rules.core.registry import registry
 
 
 @registry.register

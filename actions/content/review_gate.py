@@ -3,8 +3,8 @@ from __future__ import annotations
 from django.db.models import Count, Q
 
 from actions.items import BatchOutcome, ItemAction, item_schema, named_items
-from actions.registry import registry
 from backend.writer.models import Content
+from rules.core.registry import registry
 
 
 @registry.register

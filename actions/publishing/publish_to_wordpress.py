@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from actions.base import ActionError
 from actions.items import BatchOutcome, ItemAction, item_schema
-from actions.registry import registry
 from backend.integrations.models import Integration
 from backend.integrations.services import (
     PublishError,
@@ -16,6 +14,8 @@ from backend.integrations.services import (
     publishing_target,
 )
 from backend.writer.models import Content
+from rules.core.contract import ActionError
+from rules.core.registry import registry
 
 NAMES = {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 200}, "maxItems": 50}
 

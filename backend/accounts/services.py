@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.db import transaction
 from django.utils.text import slugify
 
 from backend.accounts.models import Account, Site, User
 from backend.accounts.tokens import token_issue
-from backend.billing.services import credits_add
 
 
 @transaction.atomic
@@ -18,18 +15,15 @@ def account_create(
     name: str,
     username: str,
     password: str,
-    credits: Decimal = Decimal("0"),
     domain: str | None = None,
     timezone: str = "UTC",
 ) -> tuple[Account, User, Site, str]:
-    """Create an account with one user and one site; return them and the user's API token."""
+    """Create an account with one user and one site; return them and the user's API token (credits are
+    billing's: `backend.ops.services.account_open` opens an account with a grant)."""
     slug = slugify(name) or "account"
     account = Account.objects.create(name=name, slug=_unique_slug(slug))
     user = User.objects.create_user(username=username, password=password, account=account)
     site = site_create(account=account, name=name, domain=domain or f"{slug}.example.com", timezone=timezone)
-    if credits:
-        credits_add(account_id=account.id, amount=Decimal(credits), operation="initial_grant")
-        account.refresh_from_db()  # the grant updated the row through its own copy: show its balance
     return account, user, site, token_issue(user=user, name="created with the account")
 
 

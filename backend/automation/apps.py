@@ -7,4 +7,4 @@ class AutomationConfigApp(AppConfig):
     verbose_name = "Seven-stage pipeline"
 
     def ready(self) -> None:
-        from backend.automation import preset, receivers  # noqa: F401  (the preset's guard; preset per site, notifications)
+        from backend.automation import receivers  # noqa: F401  (the preset, a preset per new site, notifications)

@@ -11,8 +11,8 @@ from dataclasses import dataclass, fields
 from datetime import datetime, time
 from typing import Any
 
+from rules.core.schedule import describe_cron
 from rules.models import AutomationRule
-from rules.schedule import describe_cron
 
 STAGE_COUNT = 7
 BATCHED_STAGES = range(1, 7)

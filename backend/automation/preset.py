@@ -15,7 +15,6 @@ from backend.automation.config import normalize_stages
 from backend.automation.models import AutomationConfig
 from backend.automation.stages import PRESET_KEY, STAGES
 from rules.models import AutomationRule
-from rules.presets import PRESETS, PresetGuard
 from rules.services import rule_create, rule_update
 
 
@@ -100,11 +99,7 @@ def preset_shape_errors(fields: dict[str, Any]) -> dict[str, list[str]]:
     return errors
 
 
-PRESETS[PRESET_KEY] = PresetGuard(
-    check=preset_shape_errors,
-    normalize=normalize_stages,
-    undeletable_because=(
-        "this is the site's content pipeline (its Automation settings and run history depend on it), so it "
-        "cannot be deleted; switch it off instead (is_active false, or Scheduled runs off in the Automation settings)"
-    ),
+UNDELETABLE_BECAUSE = (
+    "this is the site's content pipeline (its Automation settings and run history depend on it), so it "
+    "cannot be deleted; switch it off instead (is_active false, or Scheduled runs off in the Automation settings)"
 )

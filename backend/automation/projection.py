@@ -9,13 +9,13 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Max, Sum
 
+from actions.ai.providers import provider_class
 from actions.costs import PER_CLUSTER_IDEAS, PER_IMAGE_PROMPT, PER_KEYWORD_CLUSTERED, content_cost, image_cost
-from actions.providers import provider_class
-from actions.registry import registry
 from backend.accounts.models import Site
 from backend.automation.config import PipelineConfig
 from backend.automation.stages import STAGES
 from backend.planner.models import Cluster
+from rules.core.registry import registry
 from rules.models import AutomationRun, RunStep, RunTally
 
 HISTORY_RUNS, HISTORY_MINIMUM = 10, 3

@@ -19,11 +19,12 @@ from backend.accounts.models import Site
 from backend.automation.config import PipelineConfig, config_from_rule, rule_changes
 from backend.automation.models import AutomationConfig
 from backend.automation.preset import preset_install, preset_rule
+from backend.core.batching import batched
 from backend.core.outbound import outbound_request, signature_headers
 from backend.writer.models import Image, Task
-from rules.dispatch import TriggerResult, events_batched
+from rules.lifecycle import TriggerResult, rule_execute
 from rules.models import AutomationRule, AutomationRun
-from rules.services import rule_execute, rule_signing_secret_ensure, rule_update
+from rules.services import rule_signing_secret_ensure, rule_update
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +96,7 @@ def run_now(*, site: Site, trigger_type: str = "manual") -> TriggerResult:
 
 def failed_items_retry(*, site: Site) -> dict[str, int]:
     """Queue the site's failed writing tasks and failed images again; the next run takes them."""
-    with events_batched(), transaction.atomic():
+    with batched(), transaction.atomic():
         tasks = list(Task.objects.filter(site=site, status=Task.Status.FAILED))
         for task in tasks:
             task.status, task.error = Task.Status.QUEUED, ""

@@ -9,7 +9,6 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from actions.executor import RunStateError, run_cancel, run_pause, run_resume
 from backend.accounts.models import Site
 from backend.automation import selectors, services
 from backend.automation.projection import credits_check, projection
@@ -22,8 +21,9 @@ from backend.automation.serializers import (
 )
 from backend.automation.stages import STAGES
 from backend.core.throttles import RunNowThrottle
+from rules.api.runs import run_response
+from rules.lifecycle import RunStateError, run_cancel, run_pause, run_resume
 from rules.models import AutomationRun, RunLog
-from rules.views import run_response
 
 SITE = OpenApiParameter("site_id", int, required=True, description="The site (of the caller's account).")
 RUN = OpenApiParameter("run_id", str, required=True, description="A run of the caller's account.")

@@ -2,9 +2,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from backend.core.exceptions import Refusal
 
-class InsufficientCredits(Exception):
-    """A debit or reservation larger than the account's available credits."""
+
+class InsufficientCredits(Refusal):
+    """A debit or reservation larger than the account's available credits (the API answers 402)."""
+
+    status_code = 402
 
     def __init__(self, *, needed: Decimal, available: Decimal, operation: str = "") -> None:
         self.needed, self.available, self.operation = Decimal(needed), Decimal(available), operation

@@ -7,7 +7,14 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from backend.billing.errors import InsufficientCredits
+
+class Refusal(Exception):
+    """A domain refusal the API answers with its own status and body (credits: 402)."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+
+    def to_dict(self) -> dict:
+        return {"detail": str(self)}
 
 
 def exception_handler(exc, context):
@@ -15,6 +22,6 @@ def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         return Response(detail, status=status.HTTP_400_BAD_REQUEST)
-    if isinstance(exc, InsufficientCredits):
-        return Response(exc.to_dict(), status=status.HTTP_402_PAYMENT_REQUIRED)
+    if isinstance(exc, Refusal):
+        return Response(exc.to_dict(), status=exc.status_code)
     return drf_exception_handler(exc, context)

@@ -6,9 +6,8 @@ from django.db import IntegrityError, transaction
 from rest_framework.exceptions import ValidationError
 
 from backend.accounts.models import Site
+from backend.core.batching import batched, bulk_created
 from backend.planner.models import Keyword
-from rules.dispatch import events_batched
-from rules.signals import emit_created
 
 CHUNK = 1000  # rows per transaction: another tenant's write never waits long behind an import
 
@@ -21,13 +20,13 @@ def keywords_import(*, site: Site, rows: list[dict]) -> list[int]:
     already inserted are removed again and nothing is dispatched.
     """
     created: list[Keyword] = []
-    with events_batched():
+    with batched():
         try:
             for start in range(0, len(rows), CHUNK):
                 chunk = [Keyword(site=site, account_id=site.account_id, **row) for row in rows[start : start + CHUNK]]
                 with transaction.atomic():
                     Keyword.objects.bulk_create(chunk)
-                    emit_created(chunk)
+                    bulk_created.send(sender=Keyword, instances=chunk)
                 created += chunk
         except IntegrityError as exc:
             Keyword.objects.filter(pk__in=[k.pk for k in created]).delete()

@@ -3,8 +3,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from backend.accounts.models import Account
+from rules.lifecycle import rule_execute
 from rules.models import AutomationRun
-from rules.services import rule_execute
 
 
 def test_it_stops_a_run_at_the_rules_budget(make_rule, eager):

@@ -6,12 +6,12 @@ from decimal import Decimal
 
 import pytest
 
-from actions.models import AICall
-from actions.registry import registry
+from actions.ai.models import AICall
 from backend.accounts.models import Account, Site
 from backend.billing.models import CreditTransaction
 from backend.planner.models import Cluster, Keyword
 from backend.writer.models import Content, Image, Task
+from rules.core.registry import registry
 from rules.models import AutomationRun
 
 MISSING_ID = 9_000_000

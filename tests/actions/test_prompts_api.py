@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from actions.models import PromptTemplate
+from actions.ai.models import PromptTemplate
 from backend.planner.models import Keyword
 from tests.support.fake_openai import FakeOpenAI
 

@@ -12,12 +12,12 @@ import requests
 from django.core.files.base import ContentFile
 from PIL import Image as PillowImage
 
-from actions.registry import registry
 from backend.billing.models import CreditTransaction
 from backend.integrations.models import Integration, PublishedPost, UploadedMedia
 from backend.writer.models import Content, Image
+from rules.core.registry import registry
+from rules.lifecycle import rule_execute
 from rules.models import AutomationRun
-from rules.services import rule_execute
 from tests.support.wordpress import WordPressSite, wordpress  # noqa: F401
 
 pytestmark = [pytest.mark.wordpress, pytest.mark.usefixtures("allow_loopback_outbound")]  # WordPress is on loopback

@@ -40,7 +40,7 @@ def test_it_recovers_runs_whose_queued_step_was_lost_with_redis(alice, make_rule
     )
     try:
         script = (
-            "from rules.models import AutomationRule as R; from rules.services import rule_execute as x; "
+            "from rules.models import AutomationRule as R; from rules.lifecycle import rule_execute as x; "
             f"x(rule=R.objects.get(pk={busy.pk})); x(rule=R.objects.get(pk={waiting.pk}))"
         )
         subprocess.run([sys.executable, "manage.py", "shell", "-c", script], cwd=ROOT, env=worker.env, check=True)

@@ -14,7 +14,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from actions.models import AICall
+from actions.ai.models import AICall
 from backend.automation.services import config_update
 from backend.billing.models import CreditTransaction
 from backend.planner.models import Keyword

@@ -104,7 +104,7 @@ def test_it_stops_a_chain_at_the_maximum_depth(alice, make_rule, eager, settings
         actions=[{"type": "emit_event", "params": {"name": "ping"}}],
     )
     rule2 = make_rule(trigger={"type": "manual"}, actions=[{"type": "emit_event", "params": {"name": "ping"}}])
-    from rules.services import rule_execute
+    from rules.lifecycle import rule_execute
 
     rule_execute(rule=rule2)
     assert AutomationRun.objects.count() == 1 + 3  # manual run, then depth 1..3
@@ -127,7 +127,7 @@ def test_it_applies_the_mode_to_a_burst(
     alice, make_rule, mode, expected_runs, expected_records, django_capture_on_commit_callbacks
 ):
     """Five triggers while the first run is still active (tasks not executed yet)."""
-    from rules.services import rule_execute
+    from rules.lifecycle import rule_execute
 
     rule = make_rule(mode=mode, max_runs=2, actions=[{"type": "log", "params": {"message": "x"}}])
     with django_capture_on_commit_callbacks(execute=False):
@@ -148,7 +148,7 @@ def test_it_applies_the_mode_to_a_burst(
 
 
 def test_it_runs_queued_runs_one_after_another(alice, make_rule, eager):
-    from rules.services import rule_execute
+    from rules.lifecycle import rule_execute
 
     rule = make_rule(mode="queued", actions=[{"type": "log", "params": {"message": "x"}}])
     for _ in range(3):
@@ -159,7 +159,7 @@ def test_it_runs_queued_runs_one_after_another(alice, make_rule, eager):
 
 
 def test_it_scopes_the_mode_per_site(alice, make_rule, api, django_capture_on_commit_callbacks):
-    from rules.services import rule_execute
+    from rules.lifecycle import rule_execute
 
     other = api.post("/api/v1/sites/", {"name": "Other", "domain": "other.example.com"}).json()
     rule = make_rule(mode="single", mode_scope="site")

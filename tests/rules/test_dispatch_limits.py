@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 
 from backend.accounts.models import Account
+from rules.lifecycle import rule_execute
 from rules.models import AutomationRule, AutomationRun, TriggerRecord
-from rules.services import rule_execute
 
 LOG = [{"type": "log", "params": {"message": "x"}}]
 
@@ -173,7 +173,7 @@ def test_it_refuses_an_event_payload_beyond_its_limit_naming_the_field(api, make
 def test_it_refuses_a_webhook_body_beyond_the_payload_limit(api, make_rule, settings):
     import time
 
-    from rules.views import sign
+    from rules.api.hooks import sign
 
     settings.AUTOMATION_MAX_EVENT_PAYLOAD_BYTES = 1024
     created = api.post(

@@ -14,7 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from actions.models import AICall
+from actions.ai.models import AICall
 from backend.billing.models import CreditTransaction
 from backend.billing.services import Reference, credits_debit
 from rules import retention
@@ -55,7 +55,11 @@ def _run(persona, *, days_ago: float, status: str = "completed", rule=None, step
     )
     for index, (inputs, outputs, credits) in enumerate(steps):
         RunStep.objects.create(
-            run=run, index=index, action_type="log", input_count=inputs, output_count=outputs, credits_used=credits
+            run=run,
+            index=index,
+            key=f"step-{index + 1}",
+            action_type="log",
+            input_count=inputs, output_count=outputs, credits_used=credits
         )
     RunLog.objects.bulk_create([RunLog(run=run, message="started"), RunLog(run=run, message="ended")])
     TriggerRecord.objects.create(rule=rule, account=persona.account, trigger_type="manual", outcome="started", run=run)

@@ -70,3 +70,35 @@ def test_it_counts_an_import_against_the_rule_limit(alice, api, settings):
     settings.AUTOMATION_MAX_RULES_PER_ACCOUNT = AutomationRule.objects.filter(account=alice.account).count() + 1
     answer = api.post(URL, {"rules": [exported("A"), exported("B")]}, format="json")
     assert answer.status_code == 400 and "AUTOMATION_MAX_RULES_PER_ACCOUNT" in answer.json()["rules"][0]
+
+
+def test_it_exports_exactly_the_rule_fields_and_imports_the_file_back(alice, api, make_rule):
+    rule = make_rule(name="Round trip", trigger={"type": "event", "event": "keyword.created"}, mode="queued")
+    answer = api.get(f"/api/v1/automation/rules/{rule.pk}/export/")
+    assert answer.status_code == 200
+    file = answer.json()
+    assert list(file) == list(AutomationRule.FIELDS)  # the one field list, in its reading order
+    assert file["mode"] == "queued" and file["trigger"]["event"] == "keyword.created"
+    back = api.post(URL, {"rules": [file]}, format="json")
+    assert back.status_code == 201, back.json()
+    copy = AutomationRule.objects.get(pk=back.json()["rules"][0]["id"])
+    assert (copy.name, copy.mode, copy.trigger, copy.is_active) == (
+        "Round trip (imported)",
+        "queued",
+        rule.trigger,
+        False,
+    )
+
+
+def test_it_imports_a_rule_as_the_api_shows_it_leaving_out_what_the_server_computes(alice, api, make_rule):
+    shown = api.get(f"/api/v1/automation/rules/{make_rule(name='Shown').pk}/").json()
+    assert {"id", "version", "trigger_summary", "last_run"} <= set(shown)
+    answer = api.post(URL, {"rules": [shown]}, format="json")
+    assert answer.status_code == 201, answer.json()
+    refused = api.post(URL, {"rules": [{**shown, "colour": "red"}]}, format="json")
+    assert refused.status_code == 400 and refused.json()["rules.0.colour"] == ["Unknown field."]
+
+
+def test_it_answers_404_for_another_accounts_rule_file(charlie, api, make_rule):
+    theirs = make_rule(account_id=charlie.account.pk, name="Theirs")
+    assert api.get(f"/api/v1/automation/rules/{theirs.pk}/export/").status_code == 404

@@ -70,6 +70,17 @@ def test_it_stores_the_seed_list_form_as_jsonlogic(alice, api):
         ({"trigger": {"type": "event", "event": "keyword.updated", "fields": ["colour"]}}, "trigger.fields", "colour"),
         ({"trigger": {"type": "sometimes"}}, "trigger.type", "must be one of"),
         ({"mode": "whenever"}, "mode", ""),
+        ({"actions": [{"id": "Bad Id", "type": "log", "params": {"message": "x"}}]}, "actions.0.id", "lower-case"),
+        (
+            {
+                "actions": [
+                    {"type": "log", "params": {"message": "x"}},
+                    {"id": "step-1", "type": "delay", "params": {"seconds": 1}},
+                ]
+            },
+            "actions.1.id",
+            "'step-1' is the id of another step",
+        ),
     ],
 )
 def test_it_rejects_bad_rules_naming_the_path_and_saves_nothing(api, change, path, fragment):
@@ -185,3 +196,19 @@ def test_it_answers_idle_for_the_progress_of_a_rule_that_never_ran(api):
     rule = api.post("/api/v1/automation/rules/", BIG_KEYWORDS, format="json").json()
     response = api.get(f"/api/v1/automation/rules/{rule['id']}/progress/")
     assert response.status_code == 200 and response.json() == {"status": "idle"}  # the seeds' get_progress
+
+
+def test_it_addresses_run_steps_by_their_id_and_path(api, django_capture_on_commit_callbacks):
+    actions = [
+        {"id": "announce", "type": "log", "params": {"message": "a"}},
+        {"type": "log", "params": {"message": "b"}},
+    ]
+    rule = api.post("/api/v1/automation/rules/", {**BIG_KEYWORDS, "actions": actions}, format="json").json()
+    assert rule["actions"][0]["id"] == "announce"
+    with django_capture_on_commit_callbacks(execute=False):
+        run_id = api.post(f"/api/v1/automation/rules/{rule['id']}/execute/", {}, format="json").json()["run_id"]
+    steps = api.get(f"/api/v1/automation/executions/{run_id}/").json()["steps"]
+    assert [(s["index"], s["key"], s["path"]) for s in steps] == [
+        (0, "announce", "actions/0"),
+        (1, "step-2", "actions/1"),
+    ]

@@ -8,7 +8,7 @@ import pytest
 from django.utils.dateparse import parse_datetime
 
 from rules.models import AutomationRule, AutomationRun
-from rules.services import schedule_claim_due
+from rules.scheduler import schedule_claim_due
 
 URL = "/api/v1/automation/scheduled-tasks/"
 HOURLY = {"type": "schedule", "cron": "0 * * * *", "timezone": "UTC"}

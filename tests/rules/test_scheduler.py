@@ -8,7 +8,7 @@ from django.db import connection
 from django.utils import timezone
 
 from rules.models import AutomationRule, AutomationRun
-from rules.services import schedule_claim_due
+from rules.scheduler import schedule_claim_due
 
 
 def _due(rule: AutomationRule, minutes_ago: int) -> None:

@@ -9,12 +9,12 @@ import pytest
 from celery.app.task import Task as CeleryTask
 from django.core.files.base import ContentFile
 
-from actions import executor
-from actions.models import AICall
+from actions.ai.models import AICall
 from backend.accounts.models import Sector, Site
 from backend.integrations.models import Integration, PublishedPost
 from backend.planner.models import Cluster, ContentIdea, Keyword
 from backend.writer.models import Content, Image, Task
+from rules import executor, lifecycle
 from rules.models import AutomationRule, AutomationRun
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.wordpress import WordPressSite, wordpress  # noqa: F401
@@ -101,7 +101,7 @@ def test_it_reports_status_progress_phase_and_results_of_the_active_run(api, eag
     assert (body["status"], body["run_id"]) == ("paused", run_id)  # paused by the step after 2 of 4 items
     assert body["progress"] == 33 and body["phase"] == "step 2 (test_charge)"
     assert [(r["step"], r["action_type"], r["status"]) for r in body["result"]][0] == (1, "log", "completed")
-    executor.run_resume(AutomationRun.objects.get(run_id=run_id))
+    lifecycle.run_resume(AutomationRun.objects.get(run_id=run_id))
     assert api.get(f"{RULES}{created['id']}/progress/").json() == {"status": "idle"}
 
 
@@ -115,7 +115,7 @@ def test_it_names_the_pipeline_stage_in_the_phase(alice, api, transactional_db, 
     url = f"{RULES}{run.rule_id}/progress/"
     assert api.get(url).json()["phase"] == "stage 1 (cluster_keywords)"
     for index in range(3):  # nothing to do on an empty site: each stage finishes at once
-        executor.execute_step(run.pk, index)
+        executor.execute_step(run.steps.get(index=index).pk)
     body = api.get(url).json()
     assert body["status"] == "running" and body["phase"] == "stage 4 (generate_content)"
     assert body["progress"] == 42 and [r["step"] for r in body["result"]] == [1, 2, 3]  # 3 of 7 stages done

@@ -6,8 +6,8 @@ import time
 import pytest
 from rest_framework.test import APIClient
 
+from rules.api.hooks import sign
 from rules.models import AutomationRun
-from rules.views import sign
 
 
 def _hook(api):
@@ -110,7 +110,7 @@ def test_it_accepts_two_different_signed_requests_in_the_same_second(api, django
 def test_it_accepts_a_retry_of_a_request_that_failed_on_the_server(
     api, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from rules import services
+    from rules.api import hooks
 
     def fail(**kwargs):
         raise RuntimeError("the database went away")
@@ -118,7 +118,7 @@ def test_it_accepts_a_retry_of_a_request_that_failed_on_the_server(
     url, secret = _parallel_hook(api)
     raw, ts = b'{"x": 1}', str(int(time.time()))
     with monkeypatch.context() as patched:
-        patched.setattr(services, "rule_execute", fail)
+        patched.setattr(hooks, "rule_execute", fail)
         assert _signed(url, secret, raw, ts).status_code == 500
     with django_capture_on_commit_callbacks(execute=False):
         assert _signed(url, secret, raw, ts).status_code == 202

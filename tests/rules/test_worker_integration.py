@@ -54,7 +54,7 @@ def test_it_fires_the_big_keywords_rule_through_the_api_within_seconds(alice, ap
 
 
 def test_it_finishes_a_run_after_its_worker_is_killed_without_repeating_steps(alice, make_rule, worker):
-    from rules.services import rule_execute
+    from rules.lifecycle import rule_execute
 
     rule = make_rule(
         actions=[
@@ -88,7 +88,7 @@ def test_it_finishes_a_run_after_its_worker_is_killed_without_repeating_steps(al
 
 def test_it_fails_a_step_that_outlives_its_timeout(alice, make_rule):
     """Time limits are Celery's, enforced by the prefork pool (the default of `make run` and compose)."""
-    from rules.services import rule_execute
+    from rules.lifecycle import rule_execute
 
     purge_queues()
     worker = WorkerProcess(name="prefork", pool="prefork", concurrency=1).start()

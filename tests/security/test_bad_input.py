@@ -10,7 +10,7 @@ import time
 import pytest
 from rest_framework.test import APIClient
 
-from rules.views import sign
+from rules.api.hooks import sign
 from tests.security.routes import api_routes
 
 HUGE = "99999999999999999999"  # beyond a 64-bit integer

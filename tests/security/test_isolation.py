@@ -100,14 +100,15 @@ class World:
     """Alice's objects of every kind (by model label), plus the runs the query endpoints name."""
 
     def __init__(self, alice, charlie, capture):
-        from actions.models import PromptTemplate
+        from actions.ai.models import PromptTemplate
         from backend.accounts.models import Sector, Site
         from backend.automation import services as automation
         from backend.integrations.services import integration_create
         from backend.planner.models import Cluster, ContentIdea, Keyword
         from backend.writer.models import Content, Image, Task
+        from rules.lifecycle import rule_execute
         from rules.models import RunLog
-        from rules.services import rule_create, rule_execute
+        from rules.services import rule_create
         from rules.validation import validate_rule
 
         site = alice.site
@@ -429,7 +430,7 @@ def test_it_answers_a_hook_only_with_its_token_and_signature(world, charlie):
 
 
 def test_it_keeps_prompt_overrides_per_account(world, alice, charlie):
-    from actions.models import PromptTemplate
+    from actions.ai.models import PromptTemplate
 
     url = "/api/v1/prompts/generate_ideas/"
     client = charlie.client()

@@ -267,7 +267,7 @@ def _handler_for(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-# --- canned answers, valid for the schemas in actions/providers/prompts.py -----------------------
+# --- canned answers, valid for the schemas in actions/ai/providers/prompts.py -----------------------
 
 
 def _cluster_answer(body: dict[str, Any]) -> dict[str, Any]:

@@ -7,9 +7,11 @@ import signal
 import time
 from decimal import Decimal
 
-from actions.base import Action, ActionError, StepResult
-from actions.executor import PRESET_ESTIMATORS
-from actions.registry import registry
+from rules.core.contract import Action, ActionError, StepResult
+from rules.core.presets import Preset, presets
+from rules.core.registry import registry
+from rules.lifecycle import run_pause
+from rules.models import AutomationRun, RunStep
 
 _SCHEMA = {"type": "object", "additionalProperties": True}
 
@@ -43,9 +45,9 @@ class FlakyAction(Action):
     def run(self, ctx, params):
         if params.get("permanent"):
             raise ActionError("bad input that will never work", permanent=True)
-        if ctx.step.attempts < params.get("succeed_on_attempt", 1):
-            raise ActionError(f"temporary failure on attempt {ctx.step.attempts}")
-        return StepResult(output_count=1, result={"attempt": ctx.step.attempts})
+        if ctx.step_attempts < params.get("succeed_on_attempt", 1):
+            raise ActionError(f"temporary failure on attempt {ctx.step_attempts}")
+        return StepResult(output_count=1, result={"attempt": ctx.step_attempts})
 
 
 @registry.register
@@ -59,7 +61,7 @@ class ChargeAction(Action):
         return Decimal(str(params.get("estimate", params.get("items", 1) * params.get("cost", 1))))
 
     def run(self, ctx, params):
-        done = ctx.step.result.get("produced", 0)
+        done = ctx.step_result.get("produced", 0)
         produced = 0
         for item in range(done, params.get("items", 1)):
             if item > done and ctx.should_stop():
@@ -67,14 +69,11 @@ class ChargeAction(Action):
             ctx.charge(params.get("cost", 1), operation="test_charge", object_type="item", object_id=item + 1)
             produced += 1
             if params.get("supersede_after") == item + 1:  # as if recovery gave the step to another execution
-                from rules.models import RunStep
-
-                RunStep.objects.filter(pk=ctx.step.pk).update(lease_token="another-execution")
+                step = RunStep.objects.filter(run__run_id=ctx.run_id, index=ctx.step_index)
+                step.update(lease_token="another-execution")
                 ctx.heartbeat()
             if params.get("pause_run_after") == item + 1:  # as if a user pressed Pause right now
-                from actions.executor import run_pause
-
-                run_pause(ctx.run)
+                run_pause(AutomationRun.objects.get(run_id=ctx.run_id))
             if params.get("sleep"):
                 time.sleep(params["sleep"])
         return StepResult(input_count=produced, output_count=produced, result={"produced": produced})
@@ -93,9 +92,9 @@ class CrashAction(Action):
         return StepResult()
 
 
-def _crash_while_estimating(run):
+def _crash_while_estimating(site_id):
     """A preset estimator that kills its process: a dispatch message whose worker dies every time."""
     os.kill(os.getpid(), signal.SIGKILL)
 
 
-PRESET_ESTIMATORS["test_crash"] = _crash_while_estimating
+presets.register("test_crash", Preset("test_crash", estimate=_crash_while_estimating))

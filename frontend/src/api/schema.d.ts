@@ -264,7 +264,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Runs (executions) of the caller's rules, with controls. */
+        /** @description Runs of the caller's rules (the seeds call them executions), with controls. */
         get: operations["v1_automation_executions_list"];
         put?: never;
         post?: never;
@@ -281,7 +281,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Runs (executions) of the caller's rules, with controls. */
+        /** @description Runs of the caller's rules (the seeds call them executions), with controls. */
         get: operations["v1_automation_executions_retrieve"];
         put?: never;
         post?: never;
@@ -596,6 +596,23 @@ export interface paths {
         put?: never;
         /** @description Run the rule now with an optional payload (the rule's mode applies). */
         post: operations["v1_automation_rules_execute_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/rules/{id}/export/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The rule as a file: exactly its fields (what `import/` and a create take), no ids, counters or secrets. */
+        get: operations["v1_automation_rules_export_retrieve"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2262,8 +2279,11 @@ export interface components {
         PatchedRuleRequest: {
             name?: string;
             description?: string;
-            site?: number | null;
             is_active?: boolean;
+            site?: number | null;
+            trigger?: unknown;
+            conditions?: unknown;
+            actions?: unknown;
             mode?: components["schemas"]["ModeEnum"];
             /** Format: int64 */
             max_runs?: number;
@@ -2271,9 +2291,6 @@ export interface components {
             allow_self_trigger?: boolean;
             /** Format: decimal */
             budget_per_run?: string | null;
-            trigger?: unknown;
-            conditions?: unknown;
-            actions?: unknown;
         };
         /** @description Reject keys the serializer does not know instead of silently ignoring them. */
         PatchedSectorRequest: {
@@ -2331,8 +2348,11 @@ export interface components {
             readonly id: number;
             name: string;
             description?: string;
-            site?: number | null;
             is_active?: boolean;
+            site?: number | null;
+            trigger: unknown;
+            conditions?: unknown;
+            actions: unknown;
             mode?: components["schemas"]["ModeEnum"];
             /** Format: int64 */
             max_runs?: number;
@@ -2340,9 +2360,6 @@ export interface components {
             allow_self_trigger?: boolean;
             /** Format: decimal */
             budget_per_run?: string | null;
-            trigger: unknown;
-            conditions?: unknown;
-            actions: unknown;
             readonly version: number;
             readonly preset_key: string;
             readonly execution_count: number;
@@ -2362,6 +2379,23 @@ export interface components {
             readonly created_at: string;
             /** Format: date-time */
             readonly updated_at: string;
+        };
+        /** @description A rule as a file holds it (export): exactly AutomationRule.FIELDS. */
+        RuleFile: {
+            name: string;
+            description?: string;
+            is_active?: boolean;
+            site?: number | null;
+            trigger: unknown;
+            conditions?: unknown;
+            actions: unknown;
+            mode?: components["schemas"]["ModeEnum"];
+            /** Format: int64 */
+            max_runs?: number;
+            mode_scope?: components["schemas"]["ModeScopeEnum"];
+            allow_self_trigger?: boolean;
+            /** Format: decimal */
+            budget_per_run?: string | null;
         };
         /** @description Reject keys the serializer does not know instead of silently ignoring them. */
         RuleImportRequest: {
@@ -2412,8 +2446,11 @@ export interface components {
         RuleRequest: {
             name: string;
             description?: string;
-            site?: number | null;
             is_active?: boolean;
+            site?: number | null;
+            trigger: unknown;
+            conditions?: unknown;
+            actions: unknown;
             mode?: components["schemas"]["ModeEnum"];
             /** Format: int64 */
             max_runs?: number;
@@ -2421,13 +2458,13 @@ export interface components {
             allow_self_trigger?: boolean;
             /** Format: decimal */
             budget_per_run?: string | null;
-            trigger: unknown;
-            conditions?: unknown;
-            actions: unknown;
         };
         RuleVersion: {
             readonly version: number;
-            readonly snapshot: unknown;
+            /** @description The rule's fields in their reading order (the database may store a JSON object's keys in any order). */
+            readonly snapshot: {
+                [key: string]: unknown;
+            };
             /** Format: date-time */
             readonly created_at: string;
             readonly created_by: number | null;
@@ -3770,6 +3807,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    v1_automation_rules_export_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this automation rule. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleFile"];
+                };
             };
         };
     };

@@ -9,6 +9,7 @@ import { useSites, withSite } from "../shell/site";
 import { EmptyState, Loading } from "../shell/states";
 import { usePageTitle } from "../shell/usePageTitle";
 import {
+  fetchRuleFile,
   readableRefusal,
   useDeleteRule,
   useDuplicateRule,
@@ -18,10 +19,10 @@ import {
   useRules,
   type RunStarted,
 } from "./api";
-import { exportFileName, exportRule, parseImport } from "./draft";
+import { exportFileName, parseImport } from "./draft";
 import { ImportDialog } from "./ImportDialog";
 import { CopyIcon, DownloadIcon, EditIcon, PlayIcon, PlusIcon, TrashIcon, TriggerIcon, UploadIcon } from "./icons";
-import type { ImportConflict, ImportedRule, Rule } from "./types";
+import type { ImportConflict, ImportedRule, Rule, RulePayload } from "./types";
 import { CopyButton, Dialog, Notice, StatusBadge, When } from "./ui";
 
 type Scope = "site" | "all";
@@ -110,8 +111,16 @@ export default function RulesPage() {
     });
   };
 
-  const download = (rule: Rule) => {
-    const blob = new Blob([JSON.stringify(exportRule(rule), null, 2) + "\n"], { type: "application/json" });
+  const download = async (rule: Rule) => {
+    setActionError(null);
+    let file: RulePayload;
+    try {
+      file = await fetchRuleFile(rule.id);
+    } catch (error) {
+      setActionError({ title: `Could not export “${rule.name}”`, error: error as Error });
+      return;
+    }
+    const blob = new Blob([JSON.stringify(file, null, 2) + "\n"], { type: "application/json" });
     const url = URL.createObjectURL(blob);
     const link = document.createElement("a");
     link.href = url;
@@ -388,7 +397,7 @@ export default function RulesPage() {
                       <button
                         type="button"
                         className="btn btn-small btn-ghost btn-icon-sm"
-                        onClick={() => download(rule)}
+                        onClick={() => void download(rule)}
                         aria-label={`Export “${rule.name}”`}
                         title="Export as JSON"
                       >

@@ -148,6 +148,11 @@ export function useDeleteRule() {
   });
 }
 
+/** The rule as a file (GET rules/{id}/export/): exactly the fields an import or a create takes. */
+export async function fetchRuleFile(id: number): Promise<RulePayload> {
+  return (await api.get("/api/v1/automation/rules/{id}/export/", { path: { id } })) as unknown as RulePayload;
+}
+
 export function useDuplicateRule() {
   const client = useQueryClient();
   return useMutation({

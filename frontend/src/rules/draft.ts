@@ -1,6 +1,6 @@
 /**
  * The editor's working copy of a rule ("draft") and the conversions around it:
- * API rule → draft, draft → the body the API takes, export (no server-only fields) and import.
+ * API rule → draft, draft → the body the API takes, and reading a rule file for import (the server exports).
  */
 import type { ActionStep, Rule, RuleMode, RulePayload, Trigger } from "./types";
 
@@ -138,31 +138,6 @@ function sortKeys(value: unknown): unknown {
 
 // --- export / import -----------------------------------------------------------------------------
 
-const EXPORT_KEYS = [
-  "name",
-  "description",
-  "site",
-  "is_active",
-  "mode",
-  "max_runs",
-  "mode_scope",
-  "allow_self_trigger",
-  "budget_per_run",
-  "trigger",
-  "conditions",
-  "actions",
-] as const satisfies readonly (keyof RulePayload)[];
-
-/** The rule as a file: what the API accepts on create, without ids, counters and computed fields. */
-export function exportRule(rule: Pick<Rule, keyof RulePayload>): RulePayload {
-  const out = {} as Record<string, unknown>;
-  for (const key of EXPORT_KEYS) out[key] = rule[key] ?? null;
-  out.description = rule.description ?? "";
-  out.actions = (rule.actions ?? []).map(cleanStep);
-  out.trigger = cleanTrigger(rule.trigger);
-  return out as unknown as RulePayload;
-}
-
 export function exportFileName(rule: { name: string; id?: number }): string {
   const slug = rule.name
     .toLowerCase()
@@ -175,9 +150,9 @@ export function exportFileName(rule: { name: string; id?: number }): string {
 export type ImportResult = { ok: true; rules: Record<string, unknown>[] } | { ok: false; error: string };
 
 /**
- * A rule file (one rule object, or a list of them) → bodies for POST rules/. Server-only fields are
- * dropped; a site that isn't one of the account's sites becomes the current site. The API still
- * validates everything else and its errors are shown as they come.
+ * A rule file (one rule object, or a list of them) → the rules for POST rules/import/. A site that isn't one
+ * of the account's sites becomes the current site. The API drops what it computes itself (ids, counters),
+ * validates everything else, and its errors are shown as they come.
  */
 export function parseImport(text: string, currentSite: number | null, knownSites: readonly number[]): ImportResult {
   let value: unknown;
@@ -196,8 +171,7 @@ export function parseImport(text: string, currentSite: number | null, knownSites
     if (typeof source.name !== "string" || !source.trigger || !Array.isArray(source.actions)) {
       return { ok: false, error: `${where}a rule needs "name", "trigger" and "actions".` };
     }
-    const out: Record<string, unknown> = {};
-    for (const key of EXPORT_KEYS) if (key in source) out[key] = source[key];
+    const out: Record<string, unknown> = { ...source };
     const site = out.site;
     if (!(site === null || (typeof site === "number" && knownSites.includes(site)))) out.site = currentSite;
     rules.push(out);

@@ -145,7 +145,7 @@ def test_it_writes_several_articles_at_once_with_concurrency(alice, execute, eag
         import pytest
 
         pytest.skip("items run one at a time on SQLite (one writer)")
-    import actions.providers.local  # noqa: F401  (loaded before timing: its first import is slow)
+    import actions.ai.providers.local  # noqa: F401  (loaded before timing: its first import is slow)
 
     settings.AI_LOCAL_LATENCY = 0.4
     for i in range(4):

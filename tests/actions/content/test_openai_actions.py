@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from actions.models import AICall
+from actions.ai.models import AICall
 from backend.billing.models import CreditTransaction
 from backend.planner.models import ContentIdea, Keyword
 from backend.writer.models import Content, Task

@@ -8,7 +8,7 @@ import time
 import pytest
 from django.db import connection
 
-from actions.models import AICall
+from actions.ai.models import AICall
 from backend.automation.services import config_update
 from backend.billing.models import CreditTransaction
 from backend.planner.models import Keyword

@@ -202,7 +202,7 @@ def test_it_shows_the_next_scheduled_time_after_a_scheduled_run(alice, api, djan
 
     from django.utils import timezone
 
-    from rules.services import schedule_claim_due
+    from rules.scheduler import schedule_claim_due
 
     api.put(f"/api/v1/automation/config/?site_id={alice.site.pk}", {"is_enabled": True}, format="json")
     AutomationRule.objects.filter(pk=preset(alice).pk).update(next_run_at=timezone.now() - timedelta(minutes=1))
@@ -218,7 +218,7 @@ def test_it_agrees_on_batch_size_limits_with_the_action_schemas(alice, api):
     url = f"/api/v1/automation/config/?site_id={alice.site.pk}"
     assert api.put(url, {"stage_3_batch_size": 100}, format="json").status_code == 200
     assert "stage_3_batch_size" in api.put(url, {"stage_3_batch_size": 101}, format="json").json()
-    from actions.registry import registry
+    from rules.core.registry import registry
 
     assert registry.params_errors("queue_to_writer", {"batch_size": 100}) == []
 

@@ -27,7 +27,7 @@ def test_it_leaves_run_fields_empty_outside_a_step_and_keeps_explicit_ones():
 
 
 def test_it_logs_worker_lines_as_json_with_run_id(make_rule, eager, caplog):
-    from rules.services import rule_execute
+    from rules.lifecycle import rule_execute
 
     rule = make_rule(actions=[{"type": "log", "params": {"message": "traced line"}}])
     with caplog.at_level(logging.INFO, logger="actions.run"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 
-from rules.views import sign
+from rules.api.hooks import sign
 
 
 def test_it_limits_run_now_with_retry_after(alice, api, settings, django_capture_on_commit_callbacks):

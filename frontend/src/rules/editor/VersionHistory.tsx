@@ -15,14 +15,11 @@ interface Props {
   onRestored: (rule: Rule) => void;
 }
 
-/** Snapshot keys in a readable order (the rest after). */
-const ORDER = ["name", "description", "is_active", "site", "trigger", "conditions", "actions", "mode", "max_runs", "mode_scope", "allow_self_trigger", "budget_per_run"];
-
+/** A snapshot as diffable text: the rule's fields in the order the server sends them (its reading order),
+ * the keys inside each field sorted, so only real changes show. */
 export function prettySnapshot(snapshot: object): string {
-  const sorted = JSON.parse(stableStringify(snapshot)) as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  for (const key of ORDER) if (key in sorted) out[key] = sorted[key];
-  for (const key of Object.keys(sorted)) if (!(key in out)) out[key] = sorted[key];
+  for (const [key, value] of Object.entries(snapshot)) out[key] = JSON.parse(stableStringify(value ?? null)) as unknown;
   return JSON.stringify(out, null, 2);
 }
 

@@ -1,0 +1,68 @@
+"""The Django side of the AI layer: builds the configured provider and records every call."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.conf import settings
+
+from actions.ai.models import AICall, PromptTemplate
+from actions.ai.providers import Provider, ProviderError, ProviderResult, get_provider, providers
+from actions.ai.ratelimit import wait_for_slot
+from rules.core.records import RunRecords, run_records
+
+PROVIDER_NAMES = sorted(providers.keys())  # what a step may name as its `provider`
+
+
+def provider_for(account_id: int, name: str | None = None) -> Provider:
+    """The provider `name` (default: AI_PROVIDER), with the account's prompt overrides."""
+    overrides = dict(PromptTemplate.objects.filter(account_id=account_id).values_list("function", "template"))
+    name = name or settings.AI_PROVIDER
+    entry = providers.find(name)  # an unknown name is refused by get_provider
+    config: dict[str, Any] = {**(entry.from_settings(settings) if entry else {}), "prompt_overrides": overrides or None}
+    return get_provider(name, **config)
+
+
+def call(ctx, function: str, method, *args, **kwargs) -> ProviderResult:
+    """Call a provider method within the shared rate limit; record tokens, time and outcome."""
+    # The method's provider may be a step's own choice (generate_images' `provider`), not AI_PROVIDER.
+    name = getattr(getattr(method, "__self__", None), "name", None)
+    provider = name if isinstance(name, str) and name else settings.AI_PROVIDER
+    wait_for_slot(provider, settings.AI_REQUESTS_PER_MINUTE)
+    started = time.monotonic()
+    try:
+        result = method(*args, **kwargs)
+    except ProviderError as exc:
+        _record(ctx, provider, function, exc.usage, started, error=exc.message)
+        raise
+    _record(ctx, provider, function, result.usage, started)
+    return result
+
+
+def _record(ctx, provider: str, function: str, usage, started: float, error: str = "") -> None:
+    AICall.objects.create(
+        account_id=ctx.account_id,
+        run_id=ctx.run_id,
+        step_index=ctx.step_index,
+        provider=provider,
+        function=function,
+        model=getattr(usage, "model", "") or "",
+        prompt_tokens=getattr(usage, "prompt_tokens", 0),
+        completion_tokens=getattr(usage, "completion_tokens", 0),
+        total_tokens=getattr(usage, "total_tokens", 0),
+        attempts=getattr(usage, "calls", 0) or 1,
+        duration_ms=int((time.monotonic() - started) * 1000),
+        ok=not error,
+        error=error[:2000],
+    )
+
+
+# AI calls go with their run when history is pruned (and once their run is gone, with the history of their age).
+run_records.register(
+    "ai_calls",
+    RunRecords(
+        of_runs=lambda run_ids: AICall.objects.filter(run_id__in=run_ids),
+        orphans=lambda older_than, live: AICall.objects.filter(created_at__lt=older_than).exclude(run_id__in=live),
+    ),
+)

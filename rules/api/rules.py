@@ -1,0 +1,320 @@
+"""The rules API (`/api/v1/automation/rules/`): CRUD with versions, import and export, execute, test,
+progress, triggers ("why didn't it fire?"), secrets, and the action and trigger catalogs."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from backend.core.api import AccountScopedViewSet
+from backend.core.throttles import ExecuteThrottle
+from rules import selectors, services
+from rules.api.runs import RunStarted, RunViewSet, run_response
+from rules.api.serializers import (
+    ExecuteSerializer,
+    RestoreSerializer,
+    RuleFileSerializer,
+    RuleImportResultSerializer,
+    RuleImportSerializer,
+    RuleProgressSerializer,
+    RuleSerializer,
+    RuleVersionSerializer,
+    RunSerializer,
+    TestConditionsSerializer,
+    TestResultSerializer,
+    TriggerRecordSerializer,
+)
+from rules.core.conditions import (
+    CompiledCondition,
+    ConditionError,
+    compile_conditions,
+    context_error,
+    normalize_conditions,
+)
+from rules.core.events import catalog
+from rules.core.presets import preset_for
+from rules.core.registry import registry
+from rules.core.triggers import trigger_summary, trigger_types
+from rules.lifecycle import rule_execute
+from rules.models import AutomationRule, TriggerRecord
+from rules.progress import rule_progress
+
+
+class RuleViewSet(AccountScopedViewSet):
+    serializer_class = RuleSerializer
+    filter_model = AutomationRule
+    filter_params = ("site", "is_active", "trigger_type")
+    search_fields = ["name", "description"]
+    ordering = ("id",)
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return AutomationRule.objects.none()
+        return selectors.rules_with_last_run(account_id=self.request.user.account_id)
+
+    def _respond(
+        self, rule: AutomationRule, secret: str | None, code: int, *, signing_secret: str | None = None
+    ) -> Response:
+        data = RuleSerializer(self.get_queryset().get(pk=rule.pk), context=self.get_serializer_context()).data
+        if secret:
+            data["webhook_secret"] = secret  # shown once; stored encrypted, never returned again
+        if signing_secret:
+            data["signing_secret"] = signing_secret  # shown once, like the webhook secret
+        return Response(data, status=code)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        rule, secret = services.rule_create(
+            account_id=request.user.account_id, user=request.user, **serializer.validated_data
+        )
+        return self._respond(rule, secret, status.HTTP_201_CREATED, signing_secret=rule.signing_secret or None)
+
+    def update(self, request, *args, **kwargs):
+        serializer = self.get_serializer(self.get_object(), data=request.data, partial=kwargs.get("partial", False))
+        serializer.is_valid(raise_exception=True)
+        had_signing_secret = bool(serializer.instance.signing_secret)
+        rule, secret = services.rule_update(rule=serializer.instance, user=request.user, **serializer.validated_data)
+        new_signing_secret = None if had_signing_secret else rule.signing_secret or None
+        return self._respond(rule, secret, status.HTTP_200_OK, signing_secret=new_signing_secret)
+
+    @extend_schema(
+        request=RuleImportSerializer, responses={200: RuleImportResultSerializer, 201: RuleImportResultSerializer}
+    )
+    @action(detail=False, methods=["post"], url_path="import")
+    def import_rules(self, request):
+        """Import rules from a file's JSON: validated like a create, all or nothing, every rule inactive; a name
+        that clashes is renamed (or refused with on_conflict "refuse"). With `preview`, nothing is saved."""
+        body = RuleImportSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        checked, errors = [], {}
+        # A file may be a rule as the API shows it: what the server computes (id, version, …) is not imported.
+        computed = set(RuleSerializer.Meta.fields) - set(AutomationRule.FIELDS)
+        for i, item in enumerate(body.validated_data["rules"]):
+            fields = {name: value for name, value in item.items() if name not in computed}
+            rule = RuleSerializer(data=fields, context=self.get_serializer_context())
+            if rule.is_valid():
+                checked.append(rule.validated_data)
+            else:
+                errors.update({f"rules.{i}.{field}": messages for field, messages in rule.errors.items()})
+        if errors:
+            raise ValidationError(errors)
+        preview = body.validated_data["preview"]
+        imported = services.rules_import(
+            account_id=request.user.account_id,
+            user=request.user,
+            rules=checked,
+            on_conflict=body.validated_data["on_conflict"],
+            preview=preview,
+        )
+        rows = [_imported_row(item, checked[i], self.get_serializer_context()) for i, item in enumerate(imported)]
+        return Response({"preview": preview, "rules": rows}, status=status.HTTP_200_OK if preview else 201)
+
+    @extend_schema(responses=RuleFileSerializer)
+    @action(detail=True, methods=["get"])
+    def export(self, request, pk=None):
+        """The rule as a file: exactly its fields (what `import/` and a create take), no ids, counters or secrets."""
+        return Response(RuleFileSerializer(self.get_object(), context=self.get_serializer_context()).data)
+
+    @extend_schema(responses={204: None, 409: OpenApiTypes.OBJECT})
+    def destroy(self, request, *args, **kwargs):
+        """Delete the rule; a preset rule an app depends on (the site's pipeline) answers 409 saying why."""
+        rule = self.get_object()
+        preset = preset_for(rule.preset_key)
+        if preset is not None and preset.undeletable_because:
+            body = {"detail": preset.undeletable_because, "code": "preset_rule"}
+            return Response(body, status=status.HTTP_409_CONFLICT)
+        rule.delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=ExecuteSerializer, responses={202: RunStarted, 402: None, 409: None, 429: None})
+    @action(detail=True, methods=["post"], throttle_classes=[ExecuteThrottle])
+    def execute(self, request, pk=None):
+        """Run the rule now with an optional payload (the rule's mode applies)."""
+        rule = self.get_object()
+        body = ExecuteSerializer(data=request.data, context={"request": request})
+        body.is_valid(raise_exception=True)
+        site = body.validated_data.get("site")
+        run = rule_execute(rule=rule, payload=body.validated_data["payload"], site_id=site.id if site else None)
+        return run_response(run)
+
+    @extend_schema(request=TestConditionsSerializer, responses=TestResultSerializer)
+    @action(detail=True, methods=["post"])
+    def test(self, request, pk=None):
+        """Evaluate the conditions against a sample context or a real object; nothing is executed."""
+        rule = self.get_object()
+        body = TestConditionsSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        compiled = self._test_conditions(rule, body.validated_data)
+        # The sample is checked against the bounds the conditions' cost was computed for, before it runs.
+        if "sample" in body.validated_data and (error := context_error(body.validated_data["sample"], root="sample")):
+            raise ValidationError({"sample": [str(error)]})
+        context = selectors.test_context(
+            rule=rule, sample=body.validated_data.get("sample"), object_id=body.validated_data.get("object_id")
+        )
+        result = compiled.explain(context)
+        return Response(
+            {
+                "result": result.triggered,
+                "trace": result.trace,
+                "error": result.error.to_dict() if result.error else None,
+                "context": context,
+            }
+        )
+
+    def _test_conditions(self, rule: AutomationRule, data: dict) -> CompiledCondition:
+        """The submitted (or saved) conditions, compiled within the limits; a 400 on `conditions` if not."""
+        limit = settings.AUTOMATION_MAX_CONDITION_OPERATIONS
+        submitted = "conditions" in data  # the byte size of saved conditions was checked when they were saved
+        try:
+            logic = normalize_conditions(
+                data["conditions"] if submitted else rule.conditions,
+                max_operations=limit,
+                max_bytes=settings.AUTOMATION_MAX_CONDITION_BYTES if submitted else None,
+            )
+            return compile_conditions(logic, max_operations=limit)
+        except ConditionError as exc:
+            raise ValidationError({"conditions": [str(exc)]}) from exc
+
+    @extend_schema(responses=RuleProgressSerializer)
+    @action(detail=True, methods=["get"])
+    def progress(self, request, pk=None):
+        """The seeds' progress poll: `{"status": "idle"}`, or the active run's status, progress, phase, results."""
+        return Response(rule_progress(rule=self.get_object()))
+
+    @extend_schema(responses=RuleVersionSerializer(many=True), parameters=[])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def versions(self, request, pk=None):
+        """Every saved version of the rule, newest first."""
+        return Response(RuleVersionSerializer(self.get_object().versions.all(), many=True).data)
+
+    @extend_schema(request=RestoreSerializer, responses=RuleSerializer)
+    @action(detail=True, methods=["post"])
+    def restore(self, request, pk=None):
+        """Make an earlier version current again (saved as a new version)."""
+        rule = self.get_object()
+        body = RestoreSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        if not rule.versions.filter(version=body.validated_data["version"]).exists():
+            raise ValidationError({"version": [f"rule {rule.pk} has no version {body.validated_data['version']}"]})
+        rule = services.rule_restore(rule=rule, version=body.validated_data["version"], user=request.user)
+        return self._respond(rule, None, status.HTTP_200_OK)
+
+    @extend_schema(request=None, responses={201: RuleSerializer})
+    @action(detail=True, methods=["post"])
+    def duplicate(self, request, pk=None):
+        """Copy the rule (inactive) for editing."""
+        copied = services.rule_duplicate(rule=self.get_object(), user=request.user)
+        return self._respond(copied, None, status.HTTP_201_CREATED, signing_secret=copied.signing_secret or None)
+
+    @extend_schema(
+        request=None, responses=inline_serializer("WebhookSecret", {"webhook_secret": serializers.CharField()})
+    )
+    @action(detail=True, methods=["post"], url_path="rotate-secret")
+    def rotate_secret(self, request, pk=None):
+        """A new webhook secret (shown once)."""
+        rule = self.get_object()
+        if rule.trigger_type != "webhook":
+            raise ValidationError({"trigger": ["only webhook rules have a secret"]})
+        return Response({"webhook_secret": services.rule_rotate_secret(rule=rule)})
+
+    @extend_schema(
+        request=None, responses=inline_serializer("SigningSecret", {"signing_secret": serializers.CharField()})
+    )
+    @action(detail=True, methods=["post"], url_path="rotate-signing-secret")
+    def rotate_signing_secret(self, request, pk=None):
+        """A new secret for signing the rule's outbound calls (shown once; the old one stops verifying)."""
+        return Response({"signing_secret": services.rule_rotate_signing_secret(rule=self.get_object())})
+
+    @extend_schema(
+        responses=TriggerRecordSerializer(many=True),
+        parameters=[
+            OpenApiParameter(
+                "outcome",
+                str,
+                enum=["dropped", *TriggerRecord.Outcome.values],
+                description="'dropped' for every trigger that did not start a run",
+            )
+        ],
+    )
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def triggers(self, request, pk=None):
+        """Recent triggers of the rule with their outcome: why it did or didn't fire."""
+        records = selectors.trigger_records(rule=self.get_object(), outcome=request.query_params.get("outcome"))
+        page = self.paginate_queryset(records)
+        return self.get_paginated_response(TriggerRecordSerializer(page, many=True).data)
+
+    @extend_schema(
+        responses=inline_serializer(
+            "ActionType",
+            {
+                "type": serializers.CharField(),
+                "name": serializers.CharField(),
+                "description": serializers.CharField(),
+                "queue": serializers.CharField(),
+                "params_schema": serializers.DictField(),
+                "params": serializers.ListField(
+                    child=serializers.CharField(),
+                    help_text="Parameter names: the params_schema properties, then the seeds' aliases accepted "
+                    "for them (keyword_ids, cluster_ids, task_ids, content_ids → ids).",
+                ),
+                "cost": serializers.CharField(),
+            },
+            many=True,
+        )
+    )
+    @action(detail=False, methods=["get"], url_path="action-types", pagination_class=None)
+    def action_types(self, request):
+        """The action catalog: type, params JSON Schema, cost, and `params`: the schema's properties plus the seeds'
+        aliases each action accepts for `ids` (keyword_ids, cluster_ids, task_ids, content_ids)."""
+        return Response(registry.catalog())
+
+    @extend_schema(
+        responses=inline_serializer(
+            "TriggerTypes",
+            {
+                "trigger_types": serializers.ListField(child=serializers.CharField()),
+                "events": serializers.ListField(child=serializers.DictField()),
+            },
+        )
+    )
+    @action(detail=False, methods=["get"], url_path="trigger-types", pagination_class=None)
+    def trigger_types(self, request):
+        """Trigger types and the event catalog with the fields each event carries."""
+        return Response(
+            {
+                "trigger_types": trigger_types.keys(),
+                "events": [event.to_dict() for event in catalog().values()],
+                "custom_events": "any name starting with 'custom.' (emitted by the emit_event action)",
+            }
+        )
+
+    @extend_schema(responses=RunSerializer(many=True))
+    @action(detail=False, methods=["get"], url_path="execution-history")
+    def execution_history(self, request):
+        """Runs of all the account's rules, newest first (same filters as executions/)."""
+        return RunViewSet.as_view({"get": "list"})(request._request)
+
+
+def _imported_row(item, fields: dict, context: dict) -> dict:
+    """One rule of an import as the answer shows it (the secrets of a created webhook rule, once)."""
+    row = {
+        "name": item.name,
+        "original_name": item.original_name,
+        "renamed": item.name != item.original_name,
+        "is_active": False,
+        "trigger_summary": trigger_summary(fields["trigger"]),
+        "steps": len(fields["actions"]),
+        "id": item.rule.pk if item.rule else None,
+    }
+    if item.rule is not None:
+        if item.webhook_secret:
+            row["webhook_secret"] = item.webhook_secret
+        if item.rule.signing_secret:
+            row["signing_secret"] = item.rule.signing_secret
+    return row

@@ -1,0 +1,64 @@
+"""The bounds of an evaluation context (``condition_cost`` assumes them): check once per context."""
+
+from __future__ import annotations
+
+from rules.core.conditions.cost import MAX_CONTEXT_CHARS, MAX_CONTEXT_DEPTH, MAX_CONTEXT_ITEMS, MAX_CONTEXT_SIZE
+from rules.core.conditions.errors import CONTEXT_ROOT, ConditionError
+from rules.core.conditions.nodes import is_scalar, type_name
+
+
+def context_error(
+    context: object,
+    *,
+    root: str = CONTEXT_ROOT,
+    max_items: int = MAX_CONTEXT_ITEMS,
+    max_chars: int = MAX_CONTEXT_CHARS,
+    max_size: int = MAX_CONTEXT_SIZE,
+    max_depth: int = MAX_CONTEXT_DEPTH,
+) -> ConditionError | None:
+    """Return an error for the first value of a context that is not JSON or is beyond the bounds, else None.
+
+    The bounds are the ones ``condition_cost`` assumes; the walk is iterative, so any nesting is safe.
+    """
+    size = 0
+    stack: list[tuple[object, str, int]] = [(context, root, 1)]
+    while stack:
+        value, path, depth = stack.pop()
+        error = _context_value_error(value, path, depth, max_items, max_chars, max_depth)
+        if error is not None:
+            return error
+        if isinstance(value, dict):
+            size += 2 + sum(len(key) + 4 for key in value)
+            stack.extend((item, f"{path}/{key}", depth + 1) for key, item in reversed(value.items()))
+        elif isinstance(value, list | tuple):
+            size += 2 + len(value)
+            stack.extend((item, f"{path}/{i}", depth + 1) for i, item in reversed(list(enumerate(value))))
+        else:
+            size += len(value) + 2 if isinstance(value, str) else 24
+        if size > max_size:
+            return ConditionError(
+                root, f"the context is more than {max_size:,} characters of JSON; the limit is {max_size:,}"
+            )
+    return None
+
+
+def _context_value_error(
+    value: object, path: str, depth: int, max_items: int, max_chars: int, max_depth: int
+) -> ConditionError | None:
+    if isinstance(value, dict | list | tuple):
+        if depth > max_depth:
+            return ConditionError(path, f"the context is nested more than {max_depth} levels deep")
+        if len(value) > max_items:
+            return ConditionError(
+                path, f"{type_name(value)} of {len(value):,} items; the limit is {max_items:,} (MAX_CONTEXT_ITEMS)"
+            )
+        keys = [key for key in value if not isinstance(key, str)] if isinstance(value, dict) else []
+        if keys:
+            return ConditionError(path, f"key {keys[0]!r} is not a string; the context must be JSON")
+    elif isinstance(value, str) and len(value) > max_chars:
+        return ConditionError(
+            path, f"a string of {len(value):,} characters; the limit is {max_chars:,} (MAX_CONTEXT_CHARS)"
+        )
+    elif not is_scalar(value):
+        return ConditionError(path, f"{type(value).__name__} is not a JSON value; serialize it before evaluating")
+    return None

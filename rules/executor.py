@@ -1,0 +1,295 @@
+"""The executor: one step execution is lease → call the action → apply the transition its outcome calls for.
+
+State lives in the database, so every decision survives a worker dying:
+- an execution first takes the step's lease (a conditional UPDATE); a second delivery of the same message
+  finds the lease held, or the step finished, and does nothing: completed steps never repeat;
+- a heartbeat thread extends the lease while the action runs (on every database); a killed worker's lease
+  expires and recovery (rules.lifecycle.recover_stale_runs) sends the step again; an execution whose lease
+  was taken over stops at its next check and records nothing;
+- an execution that never records an outcome (its worker died) is counted; after AUTOMATION_MAX_DELIVERIES
+  of them the step fails with why and a DeadLetter is kept, instead of a redelivery loop;
+- the outcome's transition (rules.core.transitions) is applied in one conditional write, then the run
+  moves on through rules.lifecycle.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from celery import current_app
+from django.conf import settings
+from django.db import OperationalError, close_old_connections, connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from backend.core.logs import logging_step
+from rules.context import ActionContext, add_to_step
+from rules.core.causation import causing
+from rules.core.contract import ActionError, StepResult
+from rules.core.registry import UnknownAction, registry
+from rules.core.transitions import Kind, StepState, Transition, transition
+from rules.lifecycle import advance, finish_run, lease_seconds, send_step
+from rules.models import AutomationRun, DeadLetter, RunStep
+from rules.runlog import FLUSH_SECONDS, LogBuffer, step_label
+
+log = logging.getLogger(__name__)
+Status, StepStatus = AutomationRun.Status, RunStep.Status
+TRANSIENT_EXCEPTIONS: tuple[type[BaseException], ...] = (OperationalError, ConnectionError, TimeoutError)
+
+
+def execute_step(step_pk: int) -> None:
+    """Run a step if it is due; safe to call twice (leases and statuses decide)."""
+    step = RunStep.objects.select_related("run").filter(pk=step_pk).first()
+    if step is None or step.run.status != Status.RUNNING or step.status not in (StepStatus.PENDING, StepStatus.RUNNING):
+        return
+    run = step.run
+    if step.wake_at and step.wake_at > timezone.now() and not current_app.conf.task_always_eager:
+        # An early delivery of a deferred step (a long wait is sent again in parts): come back later.
+        send_step(step, countdown=(step.wake_at - timezone.now()).total_seconds())
+        return
+    was_running, previous_owner = step.status == StepStatus.RUNNING, _owner(run, step)
+    token = _take_lease(step, lost=was_running)
+    if token is None:
+        return  # another delivery holds it
+    logs = LogBuffer(run, step)
+    if was_running and _lost_too_often(run, step, logs):
+        return
+    if "progress" in step.result:  # batches a dead execution finished: count them before going on
+        progress = step.result["progress"]
+        add_to_step(step, StepResult(progress.get("input_count", 0), progress.get("output_count", 0)))
+    logs.add(f"{step_label(step)} attempt {step.attempts} started")
+    beat = _Heartbeat(run.pk, step.pk, token, logs)
+    beat.start()
+    with logging_step(run_id=run.run_id, step=step.index, action=step.action_type):
+        try:
+            ctx = ActionContext(run=run, step=step, lease=beat, previous_owner=previous_owner, logs=logs)
+            outcome = _call_action(ctx, step)
+        finally:
+            beat.stop()
+        _apply(run, step, outcome, token, logs)
+
+
+def _owner(run: AutomationRun, step: RunStep) -> str:
+    """Who holds the claims of the step's current execution ('' when none does)."""
+    return f"{run.run_id}:{step.index}:{step.lease_token}" if step.lease_token else ""
+
+
+def _take_lease(step: RunStep, *, lost: bool = False) -> str | None:
+    """Take the step's lease if it is free or expired (the lease we saw is the one replaced), and mark the
+    step running as a new attempt, in one write; `lost`: the step was running, so its last execution was lost."""
+    token, now = uuid.uuid4().hex, timezone.now()
+    taken = (
+        RunStep.objects.filter(pk=step.pk, status__in=[StepStatus.PENDING, StepStatus.RUNNING])
+        .filter(lease_token=step.lease_token)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now) | Q(lease_token=""))
+        .update(
+            lease_token=token,
+            lease_until=now + timedelta(seconds=lease_seconds()),
+            status=StepStatus.RUNNING,
+            attempts=step.attempts + 1,
+            started_at=step.started_at or now,
+            wake_at=None,
+            lost_executions=step.lost_executions + int(lost),
+        )
+    )
+    if not taken:
+        return None
+    step.lease_token, step.status, step.attempts = token, StepStatus.RUNNING, step.attempts + 1
+    step.started_at, step.wake_at, step.lost_executions = step.started_at or now, None, step.lost_executions + int(lost)
+    return token
+
+
+def _lost_too_often(run: AutomationRun, step: RunStep, logs: LogBuffer) -> bool:
+    """The step was running when this delivery came: its last execution was lost. Fail it when that keeps
+    happening (an action that kills its worker, e.g. out of memory), instead of redelivering it forever."""
+    limit = settings.AUTOMATION_MAX_DELIVERIES
+    logs.add(
+        f"{step_label(step)}: its last execution was lost (worker died or was killed), "
+        f"{step.lost_executions} of at most {limit}",
+        level="warning",
+    )
+    if step.lost_executions < limit:
+        logs.flush()  # written now: this execution may be lost the same way
+        return False
+    reason = (
+        f"{step_label(step)} was lost {step.lost_executions} times: its worker died every time it ran it "
+        "(out of memory or killed); the step is not run again automatically (AUTOMATION_MAX_DELIVERIES)"
+    )
+    DeadLetter.objects.create(
+        task="rules.execute_step",
+        args=[step.pk],
+        account_id=run.account_id,
+        run=run,
+        deliveries=step.lost_executions,
+        reason=reason,
+    )
+    with transaction.atomic():
+        RunStep.objects.filter(pk=step.pk).update(
+            status=StepStatus.FAILED,
+            attempts=step.attempts - 1,  # this delivery does not run it
+            error=reason,
+            error_kind="permanent",
+            finished_at=timezone.now(),
+            lease_token="",
+            lease_until=None,
+        )
+        logs.add(reason, level="error")
+        logs.flush()
+        finish_run(run, Status.FAILED, reason)
+    return True
+
+
+class _Heartbeat:
+    """Extends the step lease and the run heartbeat while an action runs (in a thread).
+
+    When the lease turns out to belong to another execution, `lost` is set: the action stops at its next
+    check and this execution records nothing.
+    """
+
+    def __init__(self, run_pk: int, step_pk: int, token: str, logs: LogBuffer) -> None:
+        self.run_pk, self.step_pk, self.token, self.logs = run_pk, step_pk, token, logs
+        self.stopped = threading.Event()
+        self.lost = threading.Event()
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        if self.thread.is_alive():
+            self.thread.join(timeout=5)
+
+    def is_lost(self) -> bool:
+        return self.lost.is_set()
+
+    def beat(self) -> bool:
+        """Extend the lease now; False when another execution holds it."""
+        now = timezone.now()
+        held = RunStep.objects.filter(pk=self.step_pk, lease_token=self.token).update(
+            lease_until=now + timedelta(seconds=lease_seconds())
+        )
+        if held:
+            AutomationRun.objects.filter(pk=self.run_pk).update(heartbeat_at=now)
+        else:
+            self.lost.set()
+        return bool(held)
+
+    def _loop(self) -> None:
+        """Every FLUSH_SECONDS: write the log lines that waited that long; every lease/3: beat. Most steps end
+        before either is due, so this thread never opens a database connection for them."""
+        interval = max(0.5, lease_seconds() / 3)
+        next_beat = time.monotonic() + interval
+        try:
+            while not self.stopped.wait(min(FLUSH_SECONDS, max(0.0, next_beat - time.monotonic()))):
+                try:
+                    self.logs.flush_if_due()
+                    if time.monotonic() >= next_beat:
+                        next_beat = time.monotonic() + interval
+                        if not self.beat():
+                            return
+                except OperationalError as exc:  # a busy database: the next beat comes well within the lease
+                    log.warning("heartbeat of step %s failed: %s", self.step_pk, exc)
+        finally:
+            close_old_connections()
+            connection.close()
+
+
+def _call_action(ctx: ActionContext, step: RunStep) -> StepResult | ActionError:
+    try:
+        action = registry.get(step.action_type)
+        with causing(ctx.child_causation()):
+            return action.run(ctx, step.params)
+    except UnknownAction:
+        return ActionError(f"unknown action type {step.action_type!r}", permanent=True)
+    except ActionError as exc:
+        return exc
+    except TRANSIENT_EXCEPTIONS as exc:
+        return ActionError(f"{exc.__class__.__name__}: {exc}")
+    except Exception as exc:  # noqa: BLE001 - a bug in an action fails its step, not the worker
+        if exc.__class__.__name__ == "SoftTimeLimitExceeded":
+            return ActionError(f"step timed out after {step.timeout} s")
+        log.exception("action %s crashed", step.action_type)
+        return ActionError(f"{exc.__class__.__name__}: {exc}", permanent=True)
+
+
+def _apply(run: AutomationRun, step: RunStep, outcome: StepResult | ActionError, token: str, logs: LogBuffer) -> None:
+    """Record the outcome's transition on the step (only while the lease is still ours), then move the run on."""
+    if isinstance(outcome, StepResult):
+        add_to_step(step, outcome)
+    state = StepState(step.attempts, step.max_retries, step.retry_backoff, step.on_error, step.output_count)
+    run.status = AutomationRun.objects.filter(pk=run.pk).values_list("status", flat=True).first() or run.status
+    move = transition(state, outcome, run_running=run.status == Status.RUNNING)
+    fields = _fields(step, move, outcome)
+    with transaction.atomic():
+        if not RunStep.objects.filter(pk=step.pk, lease_token=token).update(**fields):
+            return  # the run was cancelled or the step taken over; the new holder decides
+        for name, value in fields.items():
+            setattr(step, name, value)
+        message, level = _line(step, move, outcome)
+        logs.add(message, level=level)
+        logs.flush()
+        _move_run(run, step, move, outcome)
+
+
+def _fields(step: RunStep, move: Transition, outcome: StepResult | ActionError) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "status": move.status,
+        "lease_token": "",
+        "lease_until": None,
+        "input_count": step.input_count,
+        "output_count": step.output_count,
+        "result": step.result,
+    }
+    if isinstance(outcome, ActionError):
+        fields.update(error=outcome.message[:5000], error_kind=move.error_kind)
+    elif move.kind == Kind.COMPLETE:
+        fields.update(error="", error_kind="")
+    if move.kind in (Kind.COMPLETE, Kind.FAIL, Kind.CONTINUE):
+        fields["finished_at"] = timezone.now()
+    if move.kind == Kind.DEFER:
+        fields["wake_at"] = timezone.now() + timedelta(seconds=move.delay)
+        fields["attempts"] = max(0, step.attempts - 1)  # waiting is no attempt
+    return fields
+
+
+def _line(step: RunStep, move: Transition, outcome: StepResult | ActionError) -> tuple[str, str]:
+    """The log line of a transition, and its level."""
+    label = step_label(step)
+    if isinstance(outcome, ActionError):
+        if move.kind == Kind.RETRY:
+            retrying = f"retrying in {move.delay:g} s"
+            return f"{label} attempt {step.attempts} failed ({outcome.message}); {retrying}", "warning"
+        return f"{label} failed ({move.error_kind}): {outcome.message}", "error"
+    if move.kind == Kind.DEFER:
+        return f"{label} waits {move.delay:g} s without holding a worker", "info"
+    if move.kind == Kind.PAUSE:
+        return f"{label} stopped between batches", "info"
+    reason = step.result.get("skip_reason")
+    return (
+        f"{label} {move.status}: in {step.input_count}, out {step.output_count}, credits {step.credits_used}"
+        + (f" ({reason})" if reason else ""),
+        "info",
+    )
+
+
+def _move_run(run: AutomationRun, step: RunStep, move: Transition, outcome: StepResult | ActionError) -> None:
+    """What the step's transition does to its run (nothing once the run is no longer running)."""
+    running = run.status == Status.RUNNING
+    if move.kind == Kind.RETRY:
+        send_step(step, countdown=move.delay)
+    elif move.kind == Kind.DEFER:
+        # Not stale while it waits: recovery looks at the heartbeat.
+        AutomationRun.objects.filter(pk=run.pk).update(heartbeat_at=step.wake_at)
+        if running:
+            send_step(step, countdown=move.delay)
+    elif move.kind in (Kind.COMPLETE, Kind.CONTINUE) and running:
+        advance(run)
+    elif move.kind == Kind.FAIL and running:
+        assert isinstance(outcome, ActionError)
+        finish_run(run, Status.FAILED, f"{step_label(step)} failed: {outcome.message}")

@@ -1,0 +1,49 @@
+"""Sending the engine's work to Celery once the current transaction commits: step executions and events.
+
+Tasks are looked up by name in the Celery app's registry (rules/tasks.py defines them), so the modules that
+enqueue work never import the modules that do it. The events of a bulk change (`backend.core.batching.batched`)
+travel together, in chunks of DISPATCH_CHUNK, instead of one task each.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import current_app
+from django.db import transaction
+
+from backend.core.batching import current_batch
+
+# A deferred step is re-sent at least this often, so no message waits long in a broker (visibility timeouts).
+MAX_COUNTDOWN_SECONDS = 300
+DISPATCH_CHUNK = 200  # events per dispatch task when a bulk change emits many
+STEP_TASK = "rules.execute_step"
+DISPATCH_TASK = "rules.dispatch"
+DISPATCH_BATCH_TASK = "rules.dispatch_batch"
+
+Event = dict[str, Any]
+Causation = dict[str, Any] | None
+
+
+def enqueue_step(step_pk: int, *, queue: str, countdown: float = 0, timeout: int | None = None) -> None:
+    """Send a step execution to its action's queue after commit (at most MAX_COUNTDOWN_SECONDS ahead)."""
+    options: dict[str, Any] = {"queue": queue, "countdown": min(max(0.0, countdown), MAX_COUNTDOWN_SECONDS)}
+    if timeout:
+        options.update(soft_time_limit=timeout, time_limit=timeout + 30)
+    transaction.on_commit(lambda: current_app.tasks[STEP_TASK].apply_async((step_pk,), **options))
+
+
+def enqueue_event(event: Event, causation: Causation) -> None:
+    """Dispatch `event` in a Celery task after commit (saves stay cheap). Inside `batched()` (a bulk change)
+    it waits for the batch, whose events go out together in chunks of DISPATCH_CHUNK."""
+    batch = current_batch()
+    if batch is not None:
+        batch.add("rules.events", (event, causation), _enqueue_chunks)
+        return
+    transaction.on_commit(lambda: current_app.tasks[DISPATCH_TASK].apply_async((event, causation), queue="default"))
+
+
+def _enqueue_chunks(events: list[tuple[Event, Causation]]) -> None:
+    chunks = [events[i : i + DISPATCH_CHUNK] for i in range(0, len(events), DISPATCH_CHUNK)]
+    task = current_app.tasks[DISPATCH_BATCH_TASK]
+    transaction.on_commit(lambda: [task.apply_async((chunk,), queue="default") for chunk in chunks])

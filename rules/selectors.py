@@ -1,0 +1,99 @@
+"""Reads of the engine for its API: rules with their last run, runs with filters and step counts, trigger
+records, the context a rule's conditions are tested against."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import apps
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.utils.dateparse import parse_datetime
+from rest_framework.exceptions import ValidationError
+
+from backend.core.input import parse_id
+from rules.core.events import source_of
+from rules.dispatch import condition_context
+from rules.event_sources import event_object
+from rules.models import AutomationRule, AutomationRun, RunStep, TriggerRecord
+
+RUN_CHOICE_FILTERS = {"status": AutomationRun.Status.values, "trigger_type": AutomationRun.TriggerType.values}
+
+
+def rules_with_last_run(*, account_id: int) -> QuerySet[AutomationRule]:
+    """The account's rules, each with its last run's id, status and time."""
+    last = AutomationRun.objects.filter(rule=OuterRef("pk")).order_by("-created_at", "-id")
+    return AutomationRule.objects.filter(account_id=account_id).annotate(
+        last_run_id=Subquery(last.values("run_id")[:1]),
+        last_run_status=Subquery(last.values("status")[:1]),
+        last_run_created_at=Subquery(last.values("created_at")[:1]),
+    )
+
+
+def runs_filtered(*, account_id: int, params: Any, detail: bool) -> QuerySet[AutomationRun]:
+    """The account's runs under the executions filters (a bad value is a 400 naming the parameter)."""
+    runs = AutomationRun.objects.filter(account_id=account_id).select_related("parent_run")
+    for name in ("rule", "site"):
+        if params.get(name):
+            try:
+                runs = runs.filter(**{name: parse_id(params[name])})
+            except ValueError as exc:
+                raise ValidationError({name: [f"'{params[name]}' is not a valid id."]}) from exc
+    for name, choices in RUN_CHOICE_FILTERS.items():
+        if params.get(name):
+            if params[name] not in choices:
+                raise ValidationError({name: [f"must be one of {', '.join(choices)}"]})
+            runs = runs.filter(**{name: params[name]})
+    for name, lookup in (("created_after", "created_at__gte"), ("created_before", "created_at__lte")):
+        if params.get(name):
+            try:
+                when = parse_datetime(params[name])
+            except ValueError:
+                when = None
+            if when is None:
+                raise ValidationError({name: ["must be an ISO 8601 date-time"]})
+            runs = runs.filter(**{lookup: when})
+    if detail:
+        return runs.prefetch_related("steps")
+    return runs.order_by("-created_at", "-id")  # step counts are added for the page only (add_step_counts)
+
+
+def add_step_counts(runs: list[AutomationRun]) -> None:
+    """Set steps_total and steps_completed on a page of runs, in one query."""
+    counts = {
+        row["run_id"]: row
+        for row in RunStep.objects.filter(run_id__in=[run.pk for run in runs])
+        .values("run_id")
+        .annotate(total=Count("id"), completed=Count("id", filter=Q(status="completed")))
+    }
+    for run in runs:
+        run.steps_total = counts.get(run.pk, {}).get("total", 0)
+        run.steps_completed = counts.get(run.pk, {}).get("completed", 0)
+
+
+def trigger_records(*, rule: AutomationRule, outcome: str | None) -> QuerySet[TriggerRecord]:
+    """The rule's trigger records, newest first; `dropped` is every one that did not start a run."""
+    records = TriggerRecord.objects.filter(rule=rule).select_related("run")
+    if outcome == "dropped":
+        return records.exclude(outcome__in=["started", "queued"])
+    if outcome:
+        if outcome not in TriggerRecord.Outcome.values:
+            raise ValidationError(
+                {"outcome": [f"must be 'dropped' or one of {', '.join(TriggerRecord.Outcome.values)}"]}
+            )
+        return records.filter(outcome=outcome)
+    return records
+
+
+def test_context(*, rule: AutomationRule, sample: dict | None = None, object_id: int | None = None) -> dict:
+    """The context a rule's conditions are tested against: a sample, or a real object of the account."""
+    if sample is not None:
+        return {**condition_context(account_id=rule.account_id, site_id=rule.site_id), **sample}
+    event = (rule.trigger or {}).get("event", "")
+    source = source_of(event)
+    if source is None or not source.model:
+        raise ValidationError({"object_id": [f"the rule's trigger ({event or 'none'}) has no object type"]})
+    obj = apps.get_model(source.model).objects.filter(pk=object_id, account_id=rule.account_id).first()
+    if obj is None:
+        raise ValidationError({"object_id": [f"no {source.prefix} {object_id} in this account"]})
+    event_data = {"name": event, "changes": {}, "object": event_object(obj), "site_id": obj.site_id}
+    return condition_context(account_id=rule.account_id, site_id=obj.site_id, event=event_data)
