@@ -15,46 +15,63 @@ from backend.core.redis import get_redis
 DEFAULT_TTL_SECONDS = 600
 
 
-def _text(value: bytes | str | None) -> str | None:
-    return value.decode() if isinstance(value, bytes) else value
-
-
 def _key(kind: str, item_id: int) -> str:
     return f"igny8:claim:{kind}:{item_id}"
 
 
-# Free, ours already, or held by the execution we replace: then it is ours (atomically, per key).
+# Free, ours already, or held by the execution we replace: then it is ours. The keys in the order given, until
+# ARGV[4] of them are ours: one round trip, atomic as a whole. Returns the (1-based) positions taken.
 _CLAIM = """
-local held = redis.call('GET', KEYS[1])
-if (not held) or held == ARGV[1] or (ARGV[2] ~= '' and held == ARGV[2]) then
-  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
-  return 1
+local limit = tonumber(ARGV[4])
+local taken = {}
+for i, key in ipairs(KEYS) do
+  if #taken >= limit then break end
+  local held = redis.call('GET', key)
+  if (not held) or held == ARGV[1] or (ARGV[2] ~= '' and held == ARGV[2]) then
+    redis.call('SET', key, ARGV[1], 'EX', ARGV[3])
+    taken[#taken + 1] = i
+  end
 end
-return 0
+return taken
+"""
+
+# Delete the keys still held by ARGV[1] (a claim taken over by someone else stays).
+_RELEASE = """
+local dropped = 0
+for _, key in ipairs(KEYS) do
+  if redis.call('GET', key) == ARGV[1] then
+    redis.call('DEL', key)
+    dropped = dropped + 1
+  end
+end
+return dropped
 """
 
 
 def claim(
-    kind: str, ids: Iterable[int], *, owner: str, previous_owner: str = "", ttl: int = DEFAULT_TTL_SECONDS
+    kind: str,
+    ids: Iterable[int],
+    *,
+    owner: str,
+    previous_owner: str = "",
+    ttl: int = DEFAULT_TTL_SECONDS,
+    limit: int | None = None,
 ) -> list[int]:
-    """Claim as many of `ids` as are free (or held by `previous_owner`); returns the ones now held by `owner`."""
-    client = get_redis()
-    script = client.register_script(_CLAIM)
-    pipe = client.pipeline()
+    """Claim the free ones of `ids` (or those held by `previous_owner`), in the order given, up to `limit` of
+    them, in one round trip; returns the ones now held by `owner`, sorted."""
     ids = list(ids)
-    for item_id in ids:
-        script(keys=[_key(kind, item_id)], args=[owner, previous_owner, ttl], client=pipe)
-    taken = pipe.execute()
-    return sorted(item_id for item_id, ok in zip(ids, taken, strict=True) if ok)
+    if not ids or (limit is not None and limit <= 0):
+        return []
+    client = get_redis()
+    most = len(ids) if limit is None else limit
+    positions = client.register_script(_CLAIM)(
+        keys=[_key(kind, i) for i in ids], args=[owner, previous_owner, ttl, most]
+    )
+    return sorted(ids[int(position) - 1] for position in positions)
 
 
 def release(kind: str, ids: Iterable[int], *, owner: str) -> None:
-    """Drop our claims (a claim taken over by someone else is left alone)."""
-    client = get_redis()
+    """Drop our claims (a claim taken over by someone else is left alone), in one round trip."""
     ids = list(ids)
-    if not ids:
-        return
-    owners = client.mget([_key(kind, i) for i in ids])
-    mine = [_key(kind, i) for i, who in zip(ids, owners, strict=True) if _text(who) == owner]
-    if mine:
-        client.delete(*mine)
+    if ids:
+        get_redis().register_script(_RELEASE)(keys=[_key(kind, i) for i in ids], args=[owner])

@@ -7,28 +7,33 @@ logging, credits, pause checks, events, the rule's signing secret); the run and 
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.apps import apps
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
 from backend.accounts.models import Account, User
-from backend.billing.errors import BudgetExceeded
+from backend.billing.errors import BudgetExceeded, InsufficientCredits
 from backend.billing.models import CreditTransaction
-from backend.billing.services import Reference, credits_debit
+from backend.billing.services import Debit, Reference, credits_debit_many
 from rules.core.causation import Causation
-from rules.core.contract import ActionError, StepResult, merge_results
+from rules.core.contract import ActionError, Charge, StepResult, merge_results
 from rules.core.events import CUSTOM_PREFIX
+from rules.lifecycle import lease_seconds
 from rules.models import AutomationRule, AutomationRun, RunStep
 from rules.queueing import enqueue_event
 from rules.runlog import LogBuffer
 from rules.services import rule_signing_secret_ensure
 
+PROGRESS_SECONDS = 1.0  # between batches, the progress is written at most this often (the stop check: always)
 PLACEHOLDER = re.compile(r"\{([a-z_]+(?:\.[a-z_0-9]+)*)\}")
 OBJECT_MODELS = {
     "keyword": "planner.Keyword",
@@ -59,6 +64,9 @@ class ActionContext:
     lease: Lease = field(default_factory=Lease)
     previous_owner: str = ""  # the claim owner of a lost execution of this step, whose claims pass to us
     logs: LogBuffer | None = None
+    _progress_shown: float = field(default=-PROGRESS_SECONDS, init=False, repr=False)  # time.monotonic()
+    # The run's status and the step's lease token as the last charge saw them (its statements return them).
+    _seen: tuple[str, str] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.logs = self.logs or LogBuffer(self.run, self.step)
@@ -135,16 +143,38 @@ class ActionContext:
 
     def report_progress(self, so_far: StepResult) -> None:
         """Show the batches done so far in this execution while the step is still running."""
-        progress = {
-            "input_count": so_far.input_count,
-            "output_count": so_far.output_count,
-            **{k: v for k, v in so_far.result.items() if isinstance(v, int | float)},
-        }
         # A superseded execution records nothing: the update holds only while the lease is ours.
         RunStep.objects.filter(pk=self.step.pk, lease_token=self.lease.token).update(
-            result={**self.step.result, "progress": progress}
+            result={**self.step.result, "progress": _progress(so_far)}
         )
         self.flush_logs()
+
+    def between_batches(self, so_far: StepResult) -> str | None:
+        """After a batch: whether to go on. At most every PROGRESS_SECONDS one statement shows the progress
+        and extends the lease (an update that holds only while the lease is ours and the run running: only
+        when it does not, a second statement says why). Otherwise, when the batch charged, the charge's own
+        statements told the run's status and the step's lease holder (as of the charge): no statement at all;
+        else one read."""
+        if self.lease.is_lost():
+            return "superseded"
+        assert self.logs is not None
+        self.logs.flush_if_due()  # the executor's heartbeat thread writes the rest within FLUSH_SECONDS
+        seen, self._seen = self._seen, None
+        now = time.monotonic()
+        if seen is not None and now - self._progress_shown < PROGRESS_SECONDS:
+            return _why_stop(*seen, self.lease.token)
+        if now - self._progress_shown >= PROGRESS_SECONDS:
+            shown = RunStep.objects.filter(
+                pk=self.step.pk, lease_token=self.lease.token, run__status=AutomationRun.Status.RUNNING
+            ).update(
+                result={**self.step.result, "progress": _progress(so_far)},
+                lease_until=timezone.now() + timedelta(seconds=lease_seconds()),
+            )
+            if shown:
+                self._progress_shown = now
+                return None
+        status, token = RunStep.objects.filter(pk=self.step.pk).values_list("run__status", "lease_token").get()
+        return _why_stop(status, token, self.lease.token)
 
     def record_partial(self, done: StepResult) -> None:
         """Keep what this execution did before it failed (earlier batches stay counted)."""
@@ -201,27 +231,70 @@ class ActionContext:
         idempotency_key: str | None = None,
     ) -> Decimal:
         """Debit credits for one produced item, drawing on the run's reservation first; exactly once per key."""
-        amount = Decimal(str(amount))
-        if amount <= 0:
-            return Decimal("0")
-        key = idempotency_key or (f"{self.run.run_id}:{operation}:{object_type}:{object_id}" if object_id else None)
-        with transaction.atomic():
-            run = AutomationRun.objects.select_for_update(of=("self",)).select_related("rule").get(pk=self.run.pk)
-            check_budgets(run, amount, operation)
-            hold_left = max(Decimal("0"), run.credits_reserved - run.total_credits_used)
-            row = credits_debit(
-                account_id=run.account_id,
-                amount=amount,
-                operation=operation,
-                reference=Reference(run.run_id, self.step.index, object_type, object_id),
-                idempotency_key=key,
-                reserved_for_this=hold_left,
+        return self.charge_many([Charge(amount, operation, object_type, object_id, idempotency_key)])
+
+    def charge_many(self, charges: Sequence[Charge]) -> Decimal:
+        """Debit a batch's items together, all or nothing: the budgets are checked for their total, then one
+        ledger row per item (exactly once per key: an item charged before, by a redelivered or retried
+        execution, is not charged again). Returns the amount charged now.
+
+        Inside the caller's transaction (the batch's writes) the charge joins it without a savepoint, and a
+        refusal (BudgetExceeded, InsufficientCredits) leaves nothing of it behind. The run's row is locked
+        first (then the account's, as everywhere): one statement adds to the run's total unless that passes
+        the rule's budget, and returns what the check of the account's credits needs.
+        """
+        debits = []
+        for charge in charges:
+            amount = Decimal(str(charge.amount))
+            if amount <= 0:
+                continue
+            key = charge.idempotency_key or (
+                f"{self.run.run_id}:{charge.operation}:{charge.object_type}:{charge.object_id}"
+                if charge.object_id
+                else None
             )
-            if not row.was_created:
-                return Decimal("0")  # charged before (a redelivered or retried item)
-            AutomationRun.objects.filter(pk=run.pk).update(total_credits_used=F("total_credits_used") + amount)
-            RunStep.objects.filter(pk=self.step.pk).update(credits_used=F("credits_used") + amount)
-        return amount
+            reference = Reference(self.run.run_id, self.step.index, charge.object_type, charge.object_id)
+            debits.append(Debit(amount, charge.operation, reference, key))
+        return self._debit(debits)
+
+    def _debit(self, debits: list[Debit]) -> Decimal:
+        if not debits:
+            return Decimal("0")
+        total = sum((d.amount for d in debits), Decimal("0"))
+        operation = debits[0].operation
+        with nullcontext() if connection.in_atomic_block else transaction.atomic():
+            added = _add_within_budget(self.run.pk, total)
+            if added is None:
+                keys = [d.idempotency_key for d in debits if d.idempotency_key]
+                earlier = CreditTransaction.objects.filter(idempotency_key__in=keys).values_list("idempotency_key")
+                if keys and earlier.exists():  # (a retry) only what was not charged before counts
+                    before = {key for (key,) in earlier}
+                    return self._debit([d for d in debits if d.idempotency_key not in before])
+                raise self._over_budget(total, operation)
+            used, reserved, status = added[0] - total, added[1], added[2]
+            try:
+                rows = credits_debit_many(
+                    account_id=self.run.account_id,
+                    debits=debits,
+                    reserved_for_these=max(Decimal("0"), reserved - used),
+                    before=lambda account, amount: check_daily_budget(account, amount, operation),
+                )
+            except InsufficientCredits:
+                _add_to_run(self.run.pk, -total)  # the caller's transaction may go on: nothing stays
+                raise
+            charged = sum((row.amount for row in rows if row.was_created), Decimal("0"))
+            if charged != total:  # some were charged before
+                _add_to_run(self.run.pk, charged - total)
+            if charged:
+                self._seen = (status, _add_to_step(self.step.pk, charged))
+        return charged
+
+    def _over_budget(self, amount: Decimal, operation: str) -> BudgetExceeded:
+        run = AutomationRun.objects.filter(pk=self.run.pk)
+        used, budget = run.values_list("total_credits_used", "rule__budget_per_run").get()
+        return BudgetExceeded(
+            budget="budget per run of this rule", limit=budget, used=used, needed=amount, operation=operation
+        )
 
     # --- the trigger ------------------------------------------------------------------------------
 
@@ -274,24 +347,69 @@ def add_to_step(step: RunStep, done: StepResult) -> None:
     step.result = merge_results(step.result, done.result)
 
 
-def check_budgets(run: AutomationRun, amount: Decimal, operation: str) -> None:
-    """Raise BudgetExceeded when this charge would pass the rule's per-run or the account's daily budget."""
-    rule_budget = run.rule.budget_per_run if run.rule else None
-    if rule_budget is not None and run.total_credits_used + amount > rule_budget:
+def _progress(so_far: StepResult) -> dict[str, Any]:
+    return {
+        "input_count": so_far.input_count,
+        "output_count": so_far.output_count,
+        **{k: v for k, v in so_far.result.items() if isinstance(v, int | float)},
+    }
+
+
+def check_daily_budget(account: Account, amount: Decimal, operation: str) -> None:
+    """Raise BudgetExceeded when this charge would pass the account's daily budget (`account` is the locked
+    row: every charge of the account waits for it, so the day's sum is current)."""
+    daily = account.daily_credit_budget
+    if daily is None:
+        return
+    start = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    used = CreditTransaction.objects.filter(
+        account_id=account.pk, kind="debit", created_at__gte=start, run_id__gt=""
+    ).aggregate(total=Sum("amount"))["total"] or Decimal(0)
+    if used + amount > daily:
         raise BudgetExceeded(
-            budget="budget per run of this rule",
-            limit=rule_budget,
-            used=run.total_credits_used,
-            needed=amount,
-            operation=operation,
+            budget="daily budget of the account", limit=daily, used=used, needed=amount, operation=operation
         )
-    daily = Account.objects.values_list("daily_credit_budget", flat=True).get(pk=run.account_id)
-    if daily is not None:
-        start = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
-        used = CreditTransaction.objects.filter(
-            account_id=run.account_id, kind="debit", created_at__gte=start, run_id__gt=""
-        ).aggregate(total=Sum("amount"))["total"] or Decimal(0)
-        if used + amount > daily:
-            raise BudgetExceeded(
-                budget="daily budget of the account", limit=daily, used=used, needed=amount, operation=operation
-            )
+
+
+def _why_stop(status: str, token: str, ours: str) -> str | None:
+    if token != ours:
+        return "superseded"
+    return status if status in (AutomationRun.Status.PAUSED, AutomationRun.Status.CANCELLED) else None
+
+
+def _add_within_budget(run_pk: int, amount: Decimal) -> tuple[Decimal, Decimal, str] | None:
+    """Add `amount` to the run's total unless that passes its rule's budget per run (checked in the same
+    statement, which locks the run's row); returns the new total, the run's reservation and its status, or
+    None when the budget does not allow it. (Amounts have two decimals: compared rounded, as SQLite keeps
+    them as reals.)"""
+    run, rule = (connection.ops.quote_name(m._meta.db_table) for m in (AutomationRun, AutomationRule))
+    over_budget = (
+        f"SELECT 1 FROM {rule} WHERE {rule}.id = {run}.rule_id AND {rule}.budget_per_run IS NOT NULL "
+        f"AND ROUND({run}.total_credits_used + %s, 2) > {rule}.budget_per_run"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {run} SET total_credits_used = total_credits_used + %s WHERE id = %s "
+            f"AND NOT EXISTS ({over_budget}) RETURNING total_credits_used, credits_reserved, status",
+            [amount, run_pk, amount],
+        )
+        row = cursor.fetchone()
+    return None if row is None else (_decimal(row[0]), _decimal(row[1]), row[2])
+
+
+def _add_to_step(step_pk: int, amount: Decimal) -> str:
+    """Add `amount` to the step's credits; returns who holds its lease now."""
+    step = connection.ops.quote_name(RunStep._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {step} SET credits_used = credits_used + %s WHERE id = %s RETURNING lease_token", [amount, step_pk]
+        )
+        return str(cursor.fetchone()[0])
+
+
+def _add_to_run(run_pk: int, amount: Decimal) -> None:
+    AutomationRun.objects.filter(pk=run_pk).update(total_credits_used=F("total_credits_used") + amount)
+
+
+def _decimal(value: Any) -> Decimal:
+    return Decimal(str(value)).quantize(Decimal("0.01"))

@@ -1,6 +1,12 @@
-"""Dispatch: which rules an event starts. Site and watched-field filters, the loop guard and the conditions
-decide per rule; dropped triggers are recorded in one bulk insert; the matching rules go to the run lifecycle
-(rules.lifecycle.trigger_rule), which applies their modes and limits.
+"""Dispatch: which rules an event starts.
+
+The rule index hands over the rules of the event's account that listen to it, with their conditions
+compiled into one `ConditionSet`; the site and watched-field filters, the loop guard and the conditions
+(evaluated all at once against the event, parsed once) decide per rule. Nothing is read from the database
+for that, except the site when a condition reads it. The matching rules go to the run lifecycle as one batch
+(`rules.lifecycle.trigger_rules`), which applies their modes and limits and writes their runs, steps and
+trigger records, the dropped triggers' records included, in one insert each. The events of one bulk change
+(a dispatch batch task) are dispatched together, EVENTS_PER_TRANSACTION at a time.
 """
 
 from __future__ import annotations
@@ -13,12 +19,14 @@ from django.utils import timezone
 
 from backend.accounts.models import Site
 from rules.core.causation import DEFAULT_MAX_DEPTH, Causation, check_loop
-from rules.core.conditions import ConditionError, compiled_for, context_error
-from rules.index import IndexedRule, rule_index
-from rules.lifecycle import trigger_rule
-from rules.models import AutomationRule, AutomationRun, TriggerRecord
+from rules.core.conditions import context_error
+from rules.index import Listeners, rule_index
+from rules.lifecycle import RecordFields, RecordRow, Trigger, trigger_rules
+from rules.models import AutomationRun, TriggerRecord
 
 Outcome = TriggerRecord.Outcome
+EVENTS_PER_TRANSACTION = 50  # events of a batch decided and written together (their rules locked meanwhile)
+Event = dict[str, Any]
 
 
 def max_depth() -> int:
@@ -28,98 +36,115 @@ def max_depth() -> int:
 # --- event triggers --------------------------------------------------------------------------
 
 
-def dispatch_event(event: dict[str, Any], causation: Causation | None) -> list[AutomationRun]:
-    """Evaluate every rule listening to `event` and start the runs it calls for.
+def dispatch_event(event: Event, causation: Causation | None) -> list[AutomationRun]:
+    """Evaluate every rule listening to `event` and start the runs it calls for."""
+    return dispatch_events([(event, causation)])
 
-    Conditions are evaluated from the in-memory index (no query per rule); dropped triggers are
-    written in one bulk insert; only the matching rules are loaded, in one query.
-    """
-    entries = [
-        e
-        for e in rule_index.lookup(event["account_id"], event["name"], fresh=True)
-        if (e.site_id is None or e.site_id == event.get("site_id"))
-        and not (e.watch_fields and event["changes"] and not e.watch_fields & set(event["changes"]))
-    ]
-    if not entries:
-        return []
-    causation = causation or Causation(root_event=event["name"])
-    causation = replace(causation, root_event=causation.root_event or event["name"], event=event["name"])
-    context = condition_context(account_id=event["account_id"], site_id=event.get("site_id"), event=event)
-    bad_context = context_error(context)  # once per event: no condition reads past these bounds
-    dropped, matched = [], []
-    for entry in entries:
-        outcome, reason = _evaluate(entry, causation, context, bad_context)
-        if outcome is None:
-            matched.append(entry)
-        else:
-            dropped.append(TriggerRecord(outcome=outcome, reason=reason, **_record_fields(entry, event, causation)))
-    TriggerRecord.objects.bulk_create(dropped)
-    rules = AutomationRule.objects.filter(is_active=True).in_bulk([e.id for e in matched])
-    payload = {
-        "event": event["name"],
-        "object_type": event["object_type"],
-        "object": event["object"],
-        "changes": event["changes"],
-    }
-    runs = []
-    for entry in matched:
-        if entry.id in rules:
-            result = trigger_rule(
-                rules[entry.id],
-                trigger_type="event",
-                payload=payload,
-                causation=causation,
-                site_id=event.get("site_id"),
-                record=_record_fields(entry, event, causation),
-            )
-            if result.run is not None:
-                runs.append(result.run)
+
+def dispatch_events(events: list[tuple[Event, Causation | None]]) -> list[AutomationRun]:
+    """Dispatch events in order, EVENTS_PER_TRANSACTION at a time: per group, one batch of triggers for the
+    lifecycle and one insert of every trigger record. Returns the runs started or queued."""
+    runs: list[AutomationRun] = []
+    for start in range(0, len(events), EVENTS_PER_TRANSACTION):
+        group = _Group()
+        for event, causation in events[start : start + EVENTS_PER_TRANSACTION]:
+            group.match(event, causation)
+        results = trigger_rules(group.triggers, records=group.records)
+        runs += [result.run for result in results if result is not None and result.run is not None]
     return runs
 
 
-def _evaluate(
-    entry: IndexedRule, causation: Causation, context: dict, bad_context: ConditionError | None
-) -> tuple[str | None, str]:
-    """None when the rule should run; else the drop outcome and its reason."""
-    loop = check_loop(causation, rule_id=entry.id, allow_self_trigger=entry.allow_self_trigger, max_depth=max_depth())
-    if loop.blocked:
-        return Outcome.DROPPED_LOOP, loop.reason
-    try:
-        compiled = compiled_for(
-            entry.id, entry.version, entry.conditions, max_operations=settings.AUTOMATION_MAX_CONDITION_OPERATIONS
+class _Group:
+    """The triggers and dropped-trigger records of a group of events, and the sites their conditions read."""
+
+    def __init__(self) -> None:
+        self.triggers: list[Trigger] = []
+        self.records: list[RecordRow] = []
+        self.sites: dict[int | None, dict] = {}
+
+    def match(self, event: Event, causation: Causation | None) -> None:
+        listeners = rule_index.listeners(event["account_id"], event["name"])
+        if not listeners.rules:
+            return
+        site_id, changes = event.get("site_id"), event["changes"]
+        candidates: range | list[int] = range(len(listeners.rules))
+        if not listeners.site_ids <= {None, site_id} or (listeners.watching and changes):  # some rules filtered
+            changed = set(changes)
+            candidates = [
+                i
+                for i, entry in enumerate(listeners.rules)
+                if (entry.site_id is None or entry.site_id == site_id)
+                and not (entry.watch_fields and changed and not entry.watch_fields & changed)
+            ]
+            if not candidates:
+                return
+        causation = causation or Causation(root_event=event["name"])
+        causation = replace(causation, root_event=causation.root_event or event["name"], event=event["name"])
+        context = self.context(listeners, event)
+        bad_context = context_error(context)  # once per event: no condition reads past these bounds
+        results = listeners.conditions.evaluate(context) if bad_context is None else None
+        payload = {
+            "event": event["name"],
+            "object_type": event["object_type"],
+            "object": event["object"],
+            "changes": changes,
+        }
+        shared = RecordFields(
+            account_id=event["account_id"],
+            trigger_type="event",
+            causation=causation.to_dict(),
+            event=event["name"],
+            object_type=event["object_type"],
+            object_id=(event["object"] or {}).get("id"),
         )
-    except ConditionError as exc:  # stored before a limit it now breaks: this rule fails, not the event
-        return Outcome.CONDITION_ERROR, str(exc)
-    if compiled.logic is not None and bad_context is not None:
-        return Outcome.CONDITION_ERROR, str(bad_context)
-    result = compiled.evaluate(context)
-    if result.error is not None:
-        return Outcome.CONDITION_ERROR, str(result.error)
-    if not result.triggered:
-        return Outcome.DROPPED_CONDITIONS, "conditions were false"
-    return None, ""
+        guarded = causation.depth > max_depth() or bool(causation.rule_path)
+        for i in candidates:
+            entry = listeners.rules[i]
+            outcome, reason = "", ""
+            loop = guarded and check_loop(
+                causation, rule_id=entry.id, allow_self_trigger=entry.allow_self_trigger, max_depth=max_depth()
+            )
+            if loop and loop.blocked:
+                outcome, reason = Outcome.DROPPED_LOOP, loop.reason
+            elif listeners.errors[i]:  # stored before a limit it now breaks: this rule fails, not the event
+                outcome, reason = Outcome.CONDITION_ERROR, listeners.errors[i]
+            elif results is None:
+                if listeners.conditions.conditions[i].logic is not None:
+                    outcome, reason = Outcome.CONDITION_ERROR, str(bad_context)
+            elif results[i].error is not None:
+                outcome, reason = Outcome.CONDITION_ERROR, str(results[i].error)
+            elif not results[i].triggered:
+                outcome, reason = Outcome.DROPPED_CONDITIONS, "conditions were false"
+            if outcome:
+                self.records.append((entry.id, outcome, reason, None, shared))
+            else:
+                self.triggers.append(Trigger(entry.id, "event", payload, causation, site_id, shared))
 
-
-def _record_fields(entry: IndexedRule, event: dict, causation: Causation) -> dict:
-    return {
-        "rule_id": entry.id,
-        "account_id": entry.account_id,
-        "trigger_type": "event",
-        "event": event["name"],
-        "object_type": event["object_type"],
-        "object_id": (event["object"] or {}).get("id"),
-        "causation": causation.to_dict(),
-    }
+    def context(self, listeners: Listeners, event: Event) -> dict[str, Any]:
+        """The event's condition context; the site is read (once per group) only when a condition reads it."""
+        roots = listeners.conditions.roots
+        site_id = event.get("site_id")
+        if roots is None or "site" in roots:
+            if site_id not in self.sites:
+                self.sites[site_id] = _site_info(site_id)
+            site = self.sites[site_id]
+        else:
+            site = {}
+        return _context(event["account_id"], site, event)
 
 
 def condition_context(
     *, account_id: int, site_id: int | None, event: dict | None = None, payload: dict | None = None
 ) -> dict[str, Any]:
     """The dict conditions see: event, object, site, account, now, payload."""
+    return _context(account_id, _site_info(site_id), event, payload)
+
+
+def _context(account_id: int, site: dict, event: dict | None, payload: dict | None = None) -> dict[str, Any]:
     return {
         "event": {"name": event["name"], "changes": event["changes"]} if event else {"name": "", "changes": {}},
         "object": (event or {}).get("object") or {},
-        "site": _site_info(site_id),
+        "site": site,
         "account": {"id": account_id},
         "now": timezone.now().isoformat(),
         "payload": payload or {},

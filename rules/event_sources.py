@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from enum import Enum
 from typing import Any
 
 from django.apps import apps
@@ -115,6 +116,8 @@ def _json(value: Any) -> Any:
         return float(value)
     if isinstance(value, datetime | date):
         return value.isoformat()
+    if isinstance(value, Enum):  # a choice an unsaved instance got as its default: its plain value, as after JSON
+        return value.value
     return value
 
 

@@ -14,6 +14,7 @@ State lives in the database, so every decision survives a worker dying:
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -28,12 +29,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from backend.core.logs import logging_step
+from rules import stats
 from rules.context import ActionContext, add_to_step
 from rules.core.causation import causing
 from rules.core.contract import ActionError, StepResult
 from rules.core.registry import UnknownAction, registry
 from rules.core.transitions import Kind, StepState, Transition, transition
-from rules.lifecycle import advance, finish_run, lease_seconds, send_step
+from rules.lifecycle import UNFINISHED, advance_to, finish_run, lease_seconds, send_step
 from rules.models import AutomationRun, DeadLetter, RunStep
 from rules.runlog import FLUSH_SECONDS, LogBuffer, step_label
 
@@ -44,8 +46,8 @@ TRANSIENT_EXCEPTIONS: tuple[type[BaseException], ...] = (OperationalError, Conne
 
 def execute_step(step_pk: int) -> None:
     """Run a step if it is due; safe to call twice (leases and statuses decide)."""
-    step = RunStep.objects.select_related("run").filter(pk=step_pk).first()
-    if step is None or step.run.status != Status.RUNNING or step.status not in (StepStatus.PENDING, StepStatus.RUNNING):
+    step, following = _step_and_next(step_pk)
+    if step is None or step.run.status != Status.RUNNING or step.status not in UNFINISHED:
         return
     run = step.run
     if step.wake_at and step.wake_at > timezone.now() and not current_app.conf.task_always_eager:
@@ -63,15 +65,61 @@ def execute_step(step_pk: int) -> None:
         progress = step.result["progress"]
         add_to_step(step, StepResult(progress.get("input_count", 0), progress.get("output_count", 0)))
     logs.add(f"{step_label(step)} attempt {step.attempts} started")
-    beat = _Heartbeat(run.pk, step.pk, token, logs)
-    beat.start()
+    lease = _Lease(run.pk, step.pk, token, logs)
+    _keeper.keep(lease)
     with logging_step(run_id=run.run_id, step=step.index, action=step.action_type):
         try:
-            ctx = ActionContext(run=run, step=step, lease=beat, previous_owner=previous_owner, logs=logs)
+            ctx = ActionContext(run=run, step=step, lease=lease, previous_owner=previous_owner, logs=logs)
             outcome = _call_action(ctx, step)
         finally:
-            beat.stop()
-        _apply(run, step, outcome, token, logs)
+            _keeper.release(lease)
+        _apply(run, step, outcome, token, logs, following)
+
+
+@functools.cache
+def _step_read() -> str:
+    """The read every execution starts with, as SQL: the step and its run, and the run's next unfinished step
+    after it (where the run goes when this one is done), with the run's columns on each row. Raw SQL because
+    this is the engine's hottest read and building it through the ORM took twice the time of running it
+    (make bench: engine_overhead)."""
+    q = connection.ops.quote_name
+    steps, runs = q(RunStep._meta.db_table), q(AutomationRun._meta.db_table)
+    columns = ", ".join(f"{table}.{q(f.column)}" for table, f in _STEP_READ_FIELDS)
+    index, unfinished = q("index"), ", ".join(f"'{status}'" for status in UNFINISHED)
+    return (
+        f"SELECT {columns} FROM {steps} s JOIN {runs} r ON r.id = s.run_id "
+        f"WHERE s.run_id = (SELECT run_id FROM {steps} WHERE id = %s) "
+        f"AND (s.id = %s OR (s.{index} > (SELECT {index} FROM {steps} WHERE id = %s) AND s.status IN ({unfinished}))) "
+        f"ORDER BY s.{index} LIMIT 2"
+    )
+
+
+_STEP_READ_FIELDS = [("s", f) for f in RunStep._meta.concrete_fields] + [
+    ("r", f) for f in AutomationRun._meta.concrete_fields
+]
+
+
+def _step_and_next(step_pk: int) -> tuple[RunStep | None, RunStep | None]:
+    """The step with its run, and the run's next unfinished step after it (None when it is the last).
+
+    Rows become models as Django's raw() makes them: each column through its field's database converters
+    (dates, JSON, decimals: they differ between SQLite and PostgreSQL), then `Model.from_db`."""
+    compiler = connection.ops.compiler("SQLCompiler")(RunStep.objects.none().query, connection, connection.alias)
+    fields = [f for _, f in _STEP_READ_FIELDS]
+    with connection.cursor() as cursor:
+        cursor.execute(_step_read(), [step_pk, step_pk, step_pk])
+        rows = cursor.fetchall()
+    converters = compiler.get_converters([f.get_col(f.model._meta.db_table) for f in fields])
+    if converters:
+        rows = list(compiler.apply_converters(rows, converters))
+    if not rows or rows[0][0] != step_pk:
+        return None, None
+    split = len(RunStep._meta.concrete_fields)
+    step_names = [f.attname for f in RunStep._meta.concrete_fields]
+    run_names = [f.attname for f in AutomationRun._meta.concrete_fields]
+    found = [RunStep.from_db(connection.alias, step_names, row[:split]) for row in rows]
+    found[0].run = AutomationRun.from_db(connection.alias, run_names, rows[0][split:])
+    return found[0], found[1] if len(found) > 1 else None
 
 
 def _owner(run: AutomationRun, step: RunStep) -> str:
@@ -138,32 +186,24 @@ def _lost_too_often(run: AutomationRun, step: RunStep, logs: LogBuffer) -> bool:
             lease_token="",
             lease_until=None,
         )
+        stats.step_finished(step.action_type, StepStatus.FAILED)
         logs.add(reason, level="error")
         logs.flush()
         finish_run(run, Status.FAILED, reason)
     return True
 
 
-class _Heartbeat:
-    """Extends the step lease and the run heartbeat while an action runs (in a thread).
+class _Lease:
+    """This execution's hold on its step, kept alive by the process's keeper while the action runs.
 
-    When the lease turns out to belong to another execution, `lost` is set: the action stops at its next
+    When a beat finds the lease belongs to another execution, `lost` is set: the action stops at its next
     check and this execution records nothing.
     """
 
     def __init__(self, run_pk: int, step_pk: int, token: str, logs: LogBuffer) -> None:
         self.run_pk, self.step_pk, self.token, self.logs = run_pk, step_pk, token, logs
-        self.stopped = threading.Event()
         self.lost = threading.Event()
-        self.thread = threading.Thread(target=self._loop, daemon=True)
-
-    def start(self) -> None:
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.stopped.set()
-        if self.thread.is_alive():
-            self.thread.join(timeout=5)
+        self.next_beat = time.monotonic() + _beat_interval()
 
     def is_lost(self) -> bool:
         return self.lost.is_set()
@@ -178,26 +218,62 @@ class _Heartbeat:
             AutomationRun.objects.filter(pk=self.run_pk).update(heartbeat_at=now)
         else:
             self.lost.set()
+        self.next_beat = time.monotonic() + _beat_interval()
         return bool(held)
 
+
+def _beat_interval() -> float:
+    return max(0.5, lease_seconds() / 3)
+
+
+class _Keeper:
+    """One thread per worker process keeps every running execution's lease: every FLUSH_SECONDS it writes the
+    log lines that waited that long, and beats each lease every lease/3 seconds. Executions only register and
+    unregister (no thread started per step), and most steps end before anything is due, so the keeper never
+    touches the database for them."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.leases: dict[str, _Lease] = {}
+        self.work = threading.Event()  # set while there are leases to keep
+        self.thread: threading.Thread | None = None
+
+    def keep(self, lease: _Lease) -> None:
+        with self.lock:
+            self.leases[lease.token] = lease
+            self.work.set()
+            if self.thread is None or not self.thread.is_alive():  # first use in this (forked) process
+                self.thread = threading.Thread(target=self._loop, name="lease-keeper", daemon=True)
+                self.thread.start()
+
+    def release(self, lease: _Lease) -> None:
+        with self.lock:
+            self.leases.pop(lease.token, None)
+            if not self.leases:
+                self.work.clear()
+
     def _loop(self) -> None:
-        """Every FLUSH_SECONDS: write the log lines that waited that long; every lease/3: beat. Most steps end
-        before either is due, so this thread never opens a database connection for them."""
-        interval = max(0.5, lease_seconds() / 3)
-        next_beat = time.monotonic() + interval
-        try:
-            while not self.stopped.wait(min(FLUSH_SECONDS, max(0.0, next_beat - time.monotonic()))):
+        while True:
+            self.work.wait()
+            time.sleep(FLUSH_SECONDS)
+            with self.lock:
+                leases = list(self.leases.values())
+            touched = False
+            for lease in leases:
                 try:
-                    self.logs.flush_if_due()
-                    if time.monotonic() >= next_beat:
-                        next_beat = time.monotonic() + interval
-                        if not self.beat():
-                            return
+                    if lease.logs.lines:
+                        touched = True
+                        lease.logs.flush_if_due()
+                    if time.monotonic() >= lease.next_beat and not lease.is_lost():
+                        touched = True
+                        lease.beat()
                 except OperationalError as exc:  # a busy database: the next beat comes well within the lease
-                    log.warning("heartbeat of step %s failed: %s", self.step_pk, exc)
-        finally:
-            close_old_connections()
-            connection.close()
+                    log.warning("heartbeat of step %s failed: %s", lease.step_pk, exc)
+            if touched:
+                close_old_connections()  # drop a connection that broke (a restarted database) or aged out
+
+
+_keeper = _Keeper()
 
 
 def _call_action(ctx: ActionContext, step: RunStep) -> StepResult | ActionError:
@@ -218,12 +294,21 @@ def _call_action(ctx: ActionContext, step: RunStep) -> StepResult | ActionError:
         return ActionError(f"{exc.__class__.__name__}: {exc}", permanent=True)
 
 
-def _apply(run: AutomationRun, step: RunStep, outcome: StepResult | ActionError, token: str, logs: LogBuffer) -> None:
-    """Record the outcome's transition on the step (only while the lease is still ours), then move the run on."""
+def _apply(
+    run: AutomationRun,
+    step: RunStep,
+    outcome: StepResult | ActionError,
+    token: str,
+    logs: LogBuffer,
+    following: RunStep | None,
+) -> None:
+    """Record the outcome's transition on the step (only while the lease is still ours), then move the run on
+    (to `following`, the next unfinished step, when the step is done)."""
     if isinstance(outcome, StepResult):
         add_to_step(step, outcome)
     state = StepState(step.attempts, step.max_retries, step.retry_backoff, step.on_error, step.output_count)
-    run.status = AutomationRun.objects.filter(pk=run.pk).values_list("status", flat=True).first() or run.status
+    if isinstance(outcome, ActionError):  # whether to retry depends on the run still running: read it now
+        run.status = AutomationRun.objects.filter(pk=run.pk).values_list("status", flat=True).first() or run.status
     move = transition(state, outcome, run_running=run.status == Status.RUNNING)
     fields = _fields(step, move, outcome)
     with transaction.atomic():
@@ -231,10 +316,13 @@ def _apply(run: AutomationRun, step: RunStep, outcome: StepResult | ActionError,
             return  # the run was cancelled or the step taken over; the new holder decides
         for name, value in fields.items():
             setattr(step, name, value)
+        if step.finished_at is not None and "finished_at" in fields:
+            ran = (step.finished_at - step.started_at).total_seconds() if step.started_at else None
+            stats.step_finished(step.action_type, move.status, seconds=ran)
         message, level = _line(step, move, outcome)
         logs.add(message, level=level)
         logs.flush()
-        _move_run(run, step, move, outcome)
+        _move_run(run, step, move, outcome, following)
 
 
 def _fields(step: RunStep, move: Transition, outcome: StepResult | ActionError) -> dict[str, Any]:
@@ -278,18 +366,23 @@ def _line(step: RunStep, move: Transition, outcome: StepResult | ActionError) ->
     )
 
 
-def _move_run(run: AutomationRun, step: RunStep, move: Transition, outcome: StepResult | ActionError) -> None:
-    """What the step's transition does to its run (nothing once the run is no longer running)."""
-    running = run.status == Status.RUNNING
+def _move_run(
+    run: AutomationRun,
+    step: RunStep,
+    move: Transition,
+    outcome: StepResult | ActionError,
+    following: RunStep | None,
+) -> None:
+    """What the step's transition does to its run (nothing once the run is no longer running: the writes
+    below are conditional on it, so a pause or cancel that came meanwhile holds)."""
     if move.kind == Kind.RETRY:
         send_step(step, countdown=move.delay)
     elif move.kind == Kind.DEFER:
         # Not stale while it waits: recovery looks at the heartbeat.
-        AutomationRun.objects.filter(pk=run.pk).update(heartbeat_at=step.wake_at)
-        if running:
+        if AutomationRun.objects.filter(pk=run.pk, status=Status.RUNNING).update(heartbeat_at=step.wake_at):
             send_step(step, countdown=move.delay)
-    elif move.kind in (Kind.COMPLETE, Kind.CONTINUE) and running:
-        advance(run)
-    elif move.kind == Kind.FAIL and running:
+    elif move.kind in (Kind.COMPLETE, Kind.CONTINUE):
+        advance_to(run, following)
+    elif move.kind == Kind.FAIL and run.status == Status.RUNNING:
         assert isinstance(outcome, ActionError)
         finish_run(run, Status.FAILED, f"{step_label(step)} failed: {outcome.message}")

@@ -1,6 +1,9 @@
 """The in-memory index of active event rules, per account and event name.
 
-A model save asks the index whether any rule of its account listens; with none it costs a dict lookup.
+A model save asks the index whether any rule of its account listens; with none it costs a dict lookup. The
+dispatcher asks for the `Listeners` of an event: the same rules with their conditions compiled into one
+`ConditionSet` (compiled the first time a process dispatches that event in that account, then kept with the
+account's entry), so dispatching an event reads no rule from the database and compiles nothing.
 Accounts are loaded lazily (one query the first time a process meets an account) and kept in a bounded
 LRU, so a process holds only the rules of the accounts it serves. A rule change invalidates only its own
 account: at once in the process that made it, and within `REFRESH_SECONDS` in every other process, which
@@ -14,7 +17,11 @@ import logging
 import threading
 import time
 from collections import OrderedDict, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from django.conf import settings
+
+from rules.core.conditions import CompiledCondition, ConditionError, ConditionSet, compiled_for
 
 log = logging.getLogger(__name__)
 GENERATION_KEY = "igny8:rules:generation"
@@ -36,7 +43,51 @@ class IndexedRule:
     allow_self_trigger: bool
 
 
-AccountRules = dict[str, list[IndexedRule]]
+@dataclass(frozen=True)
+class Listeners:
+    """The active rules of one account listening to one event, with their conditions compiled.
+
+    `errors[i]` is why rule i's stored conditions no longer compile ('' when they do; its entry in
+    `conditions` then always triggers, and the dispatcher records the error instead).
+    """
+
+    rules: list[IndexedRule]
+    conditions: ConditionSet
+    errors: list[str]
+    site_ids: frozenset[int | None]  # the rules' sites (None: every site of the account)
+    watching: bool  # some rule fires only on changes of given fields
+
+
+_NO_LISTENERS = Listeners([], ConditionSet(()), [], frozenset(), False)
+
+
+@dataclass
+class AccountRules:
+    """One account's entry: its rules by event, and their Listeners once the dispatcher asked for them."""
+
+    rules: dict[str, list[IndexedRule]]
+    listeners: dict[str, Listeners] = field(default_factory=dict)
+
+
+def listeners_of(rules: list[IndexedRule]) -> Listeners:
+    """Compile the conditions of `rules` (each rule version once per process: `compiled_for`)."""
+    compiled: list[CompiledCondition] = []
+    errors: list[str] = []
+    limit = settings.AUTOMATION_MAX_CONDITION_OPERATIONS
+    for rule in rules:
+        try:
+            compiled.append(compiled_for(rule.id, rule.version, rule.conditions, max_operations=limit))
+            errors.append("")
+        except ConditionError as exc:  # stored before a limit it now breaks: this rule fails, not the event
+            compiled.append(CompiledCondition(None))
+            errors.append(str(exc))
+    return Listeners(
+        rules=list(rules),
+        conditions=ConditionSet(compiled),
+        errors=errors,
+        site_ids=frozenset(rule.site_id for rule in rules),
+        watching=any(rule.watch_fields for rule in rules),
+    )
 
 
 class RuleIndex:
@@ -48,6 +99,23 @@ class RuleIndex:
 
     def lookup(self, account_id: int, event: str, *, fresh: bool = False) -> list[IndexedRule]:
         """Active event rules of the account listening to `event` (`fresh`: check for changes now)."""
+        return self._account(account_id, fresh).rules.get(event, [])
+
+    def listeners(self, account_id: int, event: str, *, fresh: bool = False) -> Listeners:
+        """The rules listening to `event` with their conditions compiled (`fresh`: check for changes now)."""
+        entry = self._account(account_id, fresh)
+        found = entry.listeners.get(event)
+        if found is None:
+            rules = entry.rules.get(event)
+            found = entry.listeners.setdefault(event, listeners_of(rules) if rules else _NO_LISTENERS)
+        return found
+
+    def refresh(self) -> None:
+        """Check for rule changes in other processes now (once per dispatch task; lookups then stay in memory)."""
+        self._checked_at = 0.0
+        self._refresh()
+
+    def _account(self, account_id: int, fresh: bool) -> AccountRules:
         if fresh:
             self._checked_at = 0.0
         self._refresh()
@@ -56,7 +124,7 @@ class RuleIndex:
             rules = self._load(account_id)
         else:
             self._accounts.move_to_end(account_id)
-        return rules.get(event, [])
+        return rules
 
     def mark_stale(self, account_id: int | None = None) -> None:
         """Reload the account (every account when None) on its next lookup in this process."""
@@ -124,7 +192,7 @@ class RuleIndex:
             rules[event].append(
                 IndexedRule(rule_id, version, account_id, site_id, event, watch, conditions, self_trigger)
             )
-        loaded = dict(rules)
+        loaded = AccountRules(dict(rules))
         with self._lock:
             self._accounts[account_id] = loaded
             while len(self._accounts) > MAX_ACCOUNTS:

@@ -9,31 +9,34 @@ steps to the workers through rules/queueing.py and imports nothing that runs the
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
+from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connections, router, transaction
+from django.db.models import Case, Count, F, Value, When
 from django.dispatch import Signal
 from django.utils import timezone
 
 from backend.billing.errors import InsufficientCredits
 from backend.billing.services import Reference, credits_release, credits_reserve
-from backend.core.redis import count_up, get_redis
+from backend.core.redis import get_redis
+from rules import stats
 from rules.core.causation import Causation
-from rules.core.modes import ModeDecision, decide_mode
+from rules.core.modes import decide_mode
 from rules.core.presets import preset_for
 from rules.core.registry import UnknownAction, registry
 from rules.core.triggers import run_trigger_type
 from rules.index import rule_index
-from rules.models import AutomationRule, AutomationRun, RunStep, TriggerRecord
-from rules.queueing import enqueue_event, enqueue_step
-from rules.runlog import run_log, step_label
+from rules.models import AutomationRule, AutomationRun, RunLog, RunStep, TriggerRecord
+from rules.queueing import enqueue_event, enqueue_step, enqueue_steps
+from rules.runlog import _line, run_log, step_label
 
 log = logging.getLogger(__name__)
 Status, StepStatus, Outcome = AutomationRun.Status, RunStep.Status, TriggerRecord.Outcome
@@ -83,6 +86,34 @@ def run_rerun(*, run: AutomationRun) -> TriggerResult:
     )
 
 
+@dataclass(frozen=True)
+class RecordFields:
+    """What the trigger records of one trigger (or one event: every rule listening) have in common."""
+
+    account_id: int
+    trigger_type: str
+    causation: dict
+    event: str = ""
+    object_type: str = ""
+    object_id: int | None = None
+
+
+# One trigger record, as written: (rule id, outcome, reason, run or None, the fields it shares).
+RecordRow = tuple[int, str, str, AutomationRun | None, RecordFields]
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """One trigger of one rule on its way to `trigger_rules` (the dispatcher makes one per matching rule)."""
+
+    rule_id: int
+    trigger_type: str
+    payload: dict
+    causation: Causation
+    site_id: int | None = None
+    record: RecordFields | None = None  # by default: the rule's account, the trigger type, the causation
+
+
 def trigger_rule(
     rule: AutomationRule,
     *,
@@ -90,133 +121,457 @@ def trigger_rule(
     payload: dict,
     causation: Causation,
     site_id: int | None = None,
-    record: dict | None = None,
+    record: RecordFields | None = None,
 ) -> TriggerResult:
     """Apply the rule's mode and the account's limits, then start, queue or drop a run."""
-    record = record or {
-        "rule": rule,
-        "account_id": rule.account_id,
-        "trigger_type": trigger_type,
-        "causation": causation.to_dict(),
-    }
-    site_id = rule.site_id or site_id
-    key = f"rule:{rule.id}" + (f":site:{site_id}" if rule.mode_scope == "site" else "")
-    with transaction.atomic():
-        AutomationRule.objects.select_for_update().filter(pk=rule.pk).first()  # serialise decisions per rule
-        decision = _decide_mode(rule, key)
-        if decision.action == "drop":
-            return _recorded(record, Outcome.DROPPED_MODE, decision.reason)
-        limit = _account_limit_reason(rule.account_id) or _claim_root_slot(causation)
-        if limit:
-            return _recorded(record, Outcome.DROPPED_LIMIT, limit)
-        try:
-            with transaction.atomic():  # a refusal rolls back the run, its steps and any restart cancels
-                run, steps = run_create(
-                    rule, trigger_type=trigger_type, payload=payload, causation=causation, site_id=site_id, key=key
-                )
-                if decision.action == "queue":
-                    return _recorded(record, Outcome.QUEUED, decision.reason, run)
-                for active in AutomationRun.objects.filter(run_id__in=decision.cancel_run_ids):
-                    run_cancel(active, reason=f"restarted by {run.run_id}")
-                run_start(run, steps)
-        except InsufficientCredits as exc:
-            _release_root_slot(causation)
-            refused = _recorded(record, Outcome.REFUSED_CREDITS, str(exc))
-            return TriggerResult(refused.outcome, reason=refused.reason, refusal=exc)
-        return _recorded(record, Outcome.STARTED, decision.reason, run)
+    result = trigger_rules([Trigger(rule.pk, trigger_type, payload, causation, site_id, record)], active_only=False)[0]
+    if result is None:
+        raise RunStateError(f"rule {rule.pk} was deleted")
+    return result
 
 
-def _decide_mode(rule: AutomationRule, key: str) -> ModeDecision:
-    active = list(
-        AutomationRun.objects.filter(concurrency_key=key, status__in=AutomationRun.ACTIVE)
-        .order_by("created_at")
-        .values_list("run_id", "status")
-    )
-    running = [run_id for run_id, state in active if state != Status.QUEUED]
-    return decide_mode(rule.mode, max_runs=rule.max_runs, running=running, queued=len(active) - len(running))
+def trigger_rules(
+    triggers: list[Trigger], *, active_only: bool = True, records: list[RecordRow] | None = None
+) -> list[TriggerResult | None]:
+    """Apply modes and limits to many triggers at once, in their order, as if one after the other.
+
+    The rules are locked in one query (in pk order, so two batches never deadlock), the active runs of
+    their groups and accounts are counted in one, and the decisions are made in memory, each seeing the
+    runs the ones before it created. The runs, their steps, their first log lines and every trigger
+    record (with `records`, the caller's: the dispatcher's dropped triggers) are then written in one
+    insert each, and each started run's first step is sent after commit. A refusal for credits creates
+    no run. None for a trigger whose rule is gone (or inactive, with `active_only`).
+    """
+    records = records if records is not None else []
+    if not triggers:
+        _insert_records(records)
+        return []
+    slots = _RootSlots(triggers)
+    try:
+        with transaction.atomic():
+            results = _trigger_all(triggers, active_only, records, slots)
+    except BaseException:
+        slots.settle(failed=True)
+        raise
+    slots.settle()
+    return results
 
 
-def _recorded(record: dict, outcome: str, reason: str, run: AutomationRun | None = None) -> TriggerResult:
-    TriggerRecord.objects.create(outcome=outcome, reason=reason, run=run, **record)
-    return TriggerResult(outcome, run, reason)
-
-
-def _account_limit_reason(account_id: int) -> str:
-    """Why the account may not have another active run now ('' when it may)."""
+def _trigger_all(
+    triggers: list[Trigger], active_only: bool, records: list[RecordRow], slots: _RootSlots
+) -> list[TriggerResult | None]:
+    rules = _locked_rules({t.rule_id for t in triggers}, active_only)
+    keys = {_concurrency_key(rules[t.rule_id], t.site_id): rules[t.rule_id] for t in triggers if t.rule_id in rules}
+    active = _ActiveRuns(keys)
+    parents = _parent_runs(triggers)
+    alone = len(triggers) == 1  # one run: the seeds' plain run id when it is free
     limit = settings.AUTOMATION_MAX_ACTIVE_RUNS_PER_ACCOUNT
-    active = AutomationRun.objects.filter(account_id=account_id, status__in=AutomationRun.ACTIVE).count()
-    if active >= limit:
-        return (
-            f"account limit: {active} runs are active or waiting, at most {limit} "
-            "(AUTOMATION_MAX_ACTIVE_RUNS_PER_ACCOUNT)"
+    counts: dict[tuple[str, int], int | None] = {}  # queue sizes for the initial snapshots, once per batch
+    planned: list[tuple[AutomationRun, list[RunStep]]] = []  # written at the end (their records name them)
+    results: list[TriggerResult | None] = []
+    for trigger in triggers:
+        rule = rules.get(trigger.rule_id)
+        if rule is None:
+            results.append(None)
+            continue
+        fields = trigger.record or RecordFields(rule.account_id, trigger.trigger_type, trigger.causation.to_dict())
+        key = _concurrency_key(rule, trigger.site_id)
+        running, queued = active.running[key], active.queued[key]
+        decision = decide_mode(rule.mode, max_runs=rule.max_runs, running=running, queued=queued)
+        outcome, reason = "", decision.reason
+        if decision.action == "drop":
+            outcome = Outcome.DROPPED_MODE
+        elif active.accounts[rule.account_id] >= limit:
+            outcome, reason = Outcome.DROPPED_LIMIT, _account_limit_text(active.accounts[rule.account_id], limit)
+        elif not slots.take(trigger.causation.root_id):
+            outcome, reason = Outcome.DROPPED_LIMIT, _fan_out_text(trigger.causation)
+        if outcome:
+            records.append((rule.pk, outcome, reason, None, fields))
+            results.append(TriggerResult(outcome, None, reason))
+            continue
+        run = _new_run(rule, trigger, key, parents)
+        steps = [_step(run, index, spec) for index, spec in enumerate(rule.actions)]
+        if decision.action == "queue":
+            outcome = Outcome.QUEUED
+            active.add(key, rule.account_id, queued=True)
+        else:
+            if any(run_id in active.planned for run_id in decision.cancel_run_ids):
+                _write(planned, records)  # a restart cancels a run of this batch: write it first
+                planned.clear()
+                records.clear()
+                active.planned.clear()
+            try:
+                _start_fields(run, steps, counts, alone=alone)
+            except InsufficientCredits as exc:
+                slots.give_back(trigger.causation.root_id)
+                records.append((rule.pk, Outcome.REFUSED_CREDITS, str(exc), None, fields))
+                results.append(TriggerResult(Outcome.REFUSED_CREDITS, reason=str(exc), refusal=exc))
+                continue
+            if decision.cancel_run_ids:
+                for cancelled in AutomationRun.objects.filter(run_id__in=decision.cancel_run_ids):
+                    run_cancel(cancelled, reason=f"restarted by {run.run_id}")
+                active.restarted(key, rule.account_id, len(decision.cancel_run_ids))
+            outcome = Outcome.STARTED
+            active.add(key, rule.account_id, run_id=run.run_id)
+        planned.append((run, steps))
+        records.append((rule.pk, outcome, reason, run, fields))
+        results.append(TriggerResult(outcome, run, reason))
+    _write(planned, records)
+    return results
+
+
+# What deciding and creating a run reads of a rule (the rest, secrets included, is loaded only if asked for).
+_TRIGGER_FIELDS = (
+    "id", "account_id", "site_id", "name", "actions", "mode", "max_runs", "mode_scope", "version", "preset_key",
+    "is_active", "budget_per_run",
+)  # fmt: skip
+
+
+def _locked_rules(ids: set[int], active_only: bool) -> dict[int, AutomationRule]:
+    """The rules, locked for the batch (decisions per rule are serialised across processes), in one query."""
+    rules = AutomationRule.objects.select_for_update().filter(pk__in=ids).order_by("pk").only(*_TRIGGER_FIELDS)
+    return {rule.pk: rule for rule in (rules.filter(is_active=True) if active_only else rules)}
+
+
+def _concurrency_key(rule: AutomationRule, site_id: int | None) -> str:
+    site_id = rule.site_id or site_id
+    return f"rule:{rule.id}" + (f":site:{site_id}" if rule.mode_scope == "site" else "")
+
+
+class _ActiveRuns:
+    """The active runs the decisions of one batch see, per concurrency group and per account.
+
+    Counted in one query (grouped by account, by group for the batch's groups, and by status), plus one for
+    the run ids of `single` and `restart` groups that have runs started (their decisions name them); then
+    kept up to date as the batch decides.
+    """
+
+    def __init__(self, keys: dict[str, AutomationRule]) -> None:
+        self.accounts: Counter[int] = Counter()
+        self.running: dict[str, list[str]] = {key: [] for key in keys}
+        self.queued: Counter[str] = Counter()
+        self.planned: set[str] = set()  # run ids started by this batch, not written yet
+        group = Case(When(concurrency_key__in=sorted(keys), then=F("concurrency_key")), default=Value(""))
+        rows = (
+            AutomationRun.objects.filter(
+                account_id__in={rule.account_id for rule in keys.values()}, status__in=AutomationRun.ACTIVE
+            )
+            .annotate(group=group)
+            .values_list("account_id", "group", "status")
+            .annotate(count=Count("id"))
+            .order_by()
         )
-    return ""
+        for account_id, key, status, count in rows:
+            self.accounts[account_id] += count
+            if key and status == Status.QUEUED:
+                self.queued[key] += count
+            elif key:
+                self.running[key] += [""] * count  # only their number matters, unless named below
+        named = [key for key, rule in keys.items() if self.running[key] and rule.mode in ("single", "restart")]
+        if named:
+            for key in named:
+                self.running[key] = []
+            started = AutomationRun.objects.filter(concurrency_key__in=named).exclude(status=Status.QUEUED)
+            started = started.filter(status__in=AutomationRun.ACTIVE).order_by("created_at", "id")
+            for key, run_id in started.values_list("concurrency_key", "run_id"):
+                self.running[key].append(run_id)
+
+    def add(self, key: str, account_id: int, *, queued: bool = False, run_id: str = "") -> None:
+        self.accounts[account_id] += 1
+        if queued:
+            self.queued[key] += 1
+        else:
+            self.running[key].append(run_id)
+            self.planned.add(run_id)
+
+    def restarted(self, key: str, account_id: int, cancelled: int) -> None:
+        self.running[key] = []
+        self.accounts[account_id] -= cancelled
 
 
-def _root_key(causation: Causation) -> str:
-    return f"igny8:root-runs:{causation.root_id}"
+def _parent_runs(triggers: list[Trigger]) -> dict[str, AutomationRun]:
+    ids = {t.causation.run_id for t in triggers if t.causation.run_id}
+    return {run.run_id: run for run in AutomationRun.objects.filter(run_id__in=ids)} if ids else {}
 
 
-def _claim_root_slot(causation: Causation) -> str:
-    """Count one more run descending from the causation's root event; the reason when there are too many."""
-    limit = settings.AUTOMATION_MAX_RUNS_PER_ROOT
-    try:
-        if count_up(_root_key(causation), ROOT_COUNT_SECONDS) <= limit:
-            return ""
-        get_redis().decr(_root_key(causation))
-    except Exception as exc:  # noqa: BLE001 - without Redis the depth limit still bounds chains
-        log.warning("could not count the runs of root %s: %s", causation.root_id, exc)
-        return ""
+def _account_limit_text(active: int, limit: int) -> str:
     return (
-        f"fan-out limit: {limit} runs already descend from the root event {causation.root_event!r} "
-        "(AUTOMATION_MAX_RUNS_PER_ROOT)"
+        f"account limit: {active} runs are active or waiting, at most {limit} "
+        "(AUTOMATION_MAX_ACTIVE_RUNS_PER_ACCOUNT)"
     )
 
 
-def _release_root_slot(causation: Causation) -> None:
-    try:
-        get_redis().decr(_root_key(causation))
-    except Exception:  # noqa: BLE001 - the count only bounds fan-out
-        pass
+def _fan_out_text(causation: Causation) -> str:
+    return (
+        f"fan-out limit: {settings.AUTOMATION_MAX_RUNS_PER_ROOT} runs already descend from the root event "
+        f"{causation.root_event!r} (AUTOMATION_MAX_RUNS_PER_ROOT)"
+    )
 
 
-def new_run_id(trigger_type: str, *, suffix: bool = False) -> str:
-    """run_YYYYMMDD_HHMMSS_<trigger> (the seeds' format); with `suffix`, a short random tail for a taken id."""
+class _RootSlots:
+    """The runs one batch may add to the count of each root event (AUTOMATION_MAX_RUNS_PER_ROOT).
+
+    Claimed in Redis in one round trip before the decisions (as many as the batch could use, at most the
+    limit), settled in one after them: what the batch did not use is given back (all of it if the batch
+    failed). Without Redis the depth limit still bounds chains, so every run is allowed.
+    """
+
+    def __init__(self, triggers: list[Trigger]) -> None:
+        limit = settings.AUTOMATION_MAX_RUNS_PER_ROOT
+        wanted = Counter(t.causation.root_id for t in triggers)
+        self.claimed = {root: min(count, limit) for root, count in wanted.items()}
+        self.used: Counter[str] = Counter()
+        self.available: dict[str, int] | None = None
+        try:
+            pipe = get_redis().pipeline()
+            for root, count in self.claimed.items():
+                pipe.incrby(_root_key(root), count)
+                pipe.expire(_root_key(root), ROOT_COUNT_SECONDS)
+            totals = pipe.execute()[::2]
+        except Exception as exc:  # noqa: BLE001 - without Redis the depth limit still bounds chains
+            log.warning("could not count the runs of roots %s: %s", sorted(self.claimed), exc)
+            return
+        self.available = {
+            root: max(0, min(count, limit - (int(total) - count)))
+            for (root, count), total in zip(self.claimed.items(), totals, strict=True)
+        }
+
+    def take(self, root: str) -> bool:
+        if self.available is None:
+            return True
+        if self.available[root] <= 0:
+            return False
+        self.available[root] -= 1
+        self.used[root] += 1
+        return True
+
+    def give_back(self, root: str) -> None:
+        if self.available is not None:
+            self.available[root] += 1
+            self.used[root] -= 1
+
+    def settle(self, *, failed: bool = False) -> None:
+        if self.available is None:
+            return
+        unused = {root: count - (0 if failed else self.used[root]) for root, count in self.claimed.items()}
+        if not any(count > 0 for count in unused.values()):
+            return
+        try:
+            pipe = get_redis().pipeline()
+            for root, count in unused.items():
+                if count > 0:
+                    pipe.decrby(_root_key(root), count)
+            pipe.execute()
+        except Exception:  # noqa: BLE001 - the count only bounds fan-out
+            pass
+
+
+def _root_key(root_id: str) -> str:
+    return f"igny8:root-runs:{root_id}"
+
+
+def new_run_id(trigger_type: str, *, suffix: bool = False, tail_bytes: int = 3) -> str:
+    """run_YYYYMMDD_HHMMSS_<trigger> (the seeds' format); with `suffix`, a random tail of `tail_bytes` (for a
+    taken id, or for the runs of a batch, whose tails are long enough that thousands a second never meet)."""
     base = f"run_{timezone.now():%Y%m%d_%H%M%S}_{run_trigger_type(trigger_type)}"
-    return f"{base}_{secrets.token_hex(3)}" if suffix else base
+    return f"{base}_{secrets.token_hex(tail_bytes)}" if suffix else base
 
 
-def run_create(
-    rule: AutomationRule, *, trigger_type: str, payload: dict, causation: Causation, site_id: int | None, key: str
-) -> tuple[AutomationRun, list[RunStep]]:
-    """The run record and its steps, queued (a caller starts it, or it waits its turn)."""
-    fields: dict[str, Any] = {
-        "account_id": rule.account_id,
-        "site_id": site_id,
-        "rule": rule,
-        "rule_version": rule.version,
-        "rule_name": rule.name,
-        "trigger_type": run_trigger_type(trigger_type),
-        "trigger_payload": payload,
-        "concurrency_key": key,
-        "causation": causation.to_dict(),
-    }
-    if causation.run_id:
-        fields["parent_run"] = AutomationRun.objects.filter(run_id=causation.run_id).first()
+def _new_run(rule: AutomationRule, trigger: Trigger, key: str, parents: dict[str, AutomationRun]) -> AutomationRun:
+    """A run of the batch, not written yet (its run_id is given when it is started or written)."""
+    return AutomationRun(
+        account_id=rule.account_id,
+        site_id=rule.site_id or trigger.site_id,
+        rule=rule,
+        rule_version=rule.version,
+        rule_name=rule.name,
+        trigger_type=run_trigger_type(trigger.trigger_type),
+        trigger_payload=trigger.payload,
+        concurrency_key=key,
+        causation=trigger.causation.to_dict(),
+        parent_run=parents.get(trigger.causation.run_id),
+    )
+
+
+def _start_fields(
+    run: AutomationRun, steps: list[RunStep], counts: dict[tuple[str, int], int | None], *, alone: bool
+) -> None:
+    """Make an unwritten run a started one (run_start's fields) and reserve its estimated credits; raises
+    InsufficientCredits having changed nothing. A run `alone` in its batch is written here, in the same
+    savepoint as its reservation, so that a taken plain run id is replaced before any ledger row names it."""
+    estimate = run_estimate(run, steps)
+    now = timezone.now()
+    run.status, run.started_at, run.heartbeat_at, run.credits_reserved = Status.RUNNING, now, now, estimate
+    run.initial_snapshot = initial_snapshot(run, steps, counts)
+    run.current_step = min((step.index for step in steps), default=0)
+    if not alone:
+        run.run_id = new_run_id(run.trigger_type, suffix=True, tail_bytes=6)
+        if estimate > 0:
+            _reserve(run, estimate)
+        return
     for attempt in range(5):
+        run.run_id = new_run_id(run.trigger_type, suffix=attempt > 0)
         try:
             with transaction.atomic():  # the plain id is taken when two runs start in the same second
-                run = AutomationRun.objects.create(run_id=new_run_id(trigger_type, suffix=attempt > 0), **fields)
-                break
+                if estimate > 0:
+                    _reserve(run, estimate)
+                AutomationRun.objects.bulk_create([run])
+            return
         except IntegrityError:
-            continue
-    else:
-        raise RuntimeError("could not allocate a unique run_id")
-    steps = RunStep.objects.bulk_create([_step(run, index, spec) for index, spec in enumerate(rule.actions)])
-    AutomationRule.objects.filter(pk=rule.pk).update(
-        execution_count=F("execution_count") + 1, last_executed_at=timezone.now()
+            run.pk = None
+    raise RuntimeError("could not allocate a unique run_id")
+
+
+def _reserve(run: AutomationRun, estimate: Decimal) -> None:
+    credits_reserve(
+        account_id=run.account_id, amount=estimate, operation="run_reservation", reference=Reference(run.run_id)
     )
-    return run, steps
+
+
+def _write(planned: list[tuple[AutomationRun, list[RunStep]]], records: list[RecordRow]) -> None:
+    """Write what the batch decided: runs, steps, rule counters, first log lines and trigger records, one insert
+    each; then send each started run's first step (after commit)."""
+    runs = [run for run, _steps in planned]
+    _insert_runs([run for run in runs if run.pk is None])
+    steps = [step for _run, run_steps in planned for step in run_steps]
+    for run, run_steps in planned:
+        for step in run_steps:
+            step.run = run
+    if steps:
+        RunStep.objects.bulk_create(steps)
+    now = timezone.now()
+    per_rule = Counter(run.rule_id for run in runs)
+    for times in sorted(set(per_rule.values())):
+        AutomationRule.objects.filter(pk__in=[pk for pk, n in per_rule.items() if n == times]).update(
+            execution_count=F("execution_count") + times, last_executed_at=now
+        )
+    started = [(run, run_steps) for run, run_steps in planned if run.status == Status.RUNNING]
+    lines = [
+        _line(
+            run,
+            f"run started ({run.trigger_type}), rule {run.rule_name!r} v{run.rule_version}"
+            + (f", {run.credits_reserved} credits reserved" if run.credits_reserved else ""),
+            None,
+            "info",
+            {},
+        )
+        for run, _steps in started
+    ]
+    if lines:
+        RunLog.objects.bulk_create(lines)
+    _insert_records(records)
+    first_steps = []
+    for run, run_steps in started:
+        if run_steps:
+            first_steps.append(_sent(min(run_steps, key=lambda step: step.index)))
+        else:
+            advance(run, run_steps)  # nothing to run: completed at once
+    enqueue_steps(first_steps)
+
+
+def _sent(step: RunStep) -> tuple[int, str, int | None]:
+    """What sending a step takes (see send_step): its pk, its action's queue, its timeout."""
+    try:
+        queue = registry.get(step.action_type).queue
+    except UnknownAction:
+        queue = "default"
+    return step.pk, queue, step.timeout
+
+
+def _insert_runs(runs: list[AutomationRun]) -> None:
+    """Insert runs not written yet with unique run_ids: a run alone tries the seeds' plain id first (in a
+    savepoint that takes a taken one back); the runs of a batch get long random tails at once."""
+    if len(runs) == 1 and not runs[0].run_id:
+        run = runs[0]
+        for attempt in range(5):
+            run.run_id = new_run_id(run.trigger_type, suffix=attempt > 0)
+            try:
+                with transaction.atomic():
+                    AutomationRun.objects.bulk_create([run])
+                return
+            except IntegrityError:
+                run.pk = None
+        raise RuntimeError("could not allocate a unique run_id")
+    for run in runs:
+        run.run_id = run.run_id or new_run_id(run.trigger_type, suffix=True, tail_bytes=6)
+    if runs:
+        AutomationRun.objects.bulk_create(runs)
+
+
+_RECORD_COLUMNS = (
+    "rule_id", "outcome", "reason", "run_id", "account_id", "trigger_type", "event", "object_type", "object_id",
+    "causation", "at",
+)  # fmt: skip
+_RECORD_SQL = {
+    # PostgreSQL: every row in one statement, from two JSON parameters: the rows [[rule, outcome, reason, run,
+    # shared index], ...] and, once per trigger, the fields they share [[account, trigger type, event, object
+    # type, object id, causation], ...].
+    "postgresql": """
+        INSERT INTO {table} ({columns})
+        SELECT (r.value->>0)::bigint, r.value->>1, r.value->>2, (r.value->>3)::bigint,
+               (s.value->>0)::bigint, s.value->>1, s.value->>2, s.value->>3, (s.value->>4)::bigint, s.value->5, %s
+        FROM jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS r(value, n)
+        JOIN jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS s(value, n) ON s.n = (r.value->>4)::bigint + 1
+        ORDER BY r.n
+    """,
+    # SQLite: one prepared statement run for every row (executemany), the causation serialised once per trigger.
+    "sqlite": "INSERT INTO {table} ({columns}) VALUES ({values})",
+}
+
+
+def _insert_records(records: list[RecordRow]) -> None:
+    """Write trigger records in one statement: what `bulk_create` would write, without building a model
+    instance and preparing every field of every row (an event writes one per rule listening). On SQLite the
+    statement is prepared once and run for every row (executemany), the cheapest there is."""
+    if not records:
+        return
+    connection = connections[router.db_for_write(TriggerRecord)]
+    sql = _RECORD_SQL.get(connection.vendor)
+    if sql is None:  # another database: the ORM's way
+        TriggerRecord.objects.bulk_create(
+            TriggerRecord(
+                rule_id=rule_id, outcome=outcome, reason=reason, run=run, account_id=f.account_id,
+                trigger_type=f.trigger_type, event=f.event, object_type=f.object_type, object_id=f.object_id,
+                causation=f.causation,
+            )
+            for rule_id, outcome, reason, run, f in records
+        )  # fmt: skip
+        return
+    meta = TriggerRecord._meta
+    quote = connection.ops.quote_name
+    statement = sql.format(
+        table=quote(meta.db_table),
+        columns=", ".join(quote(c) for c in _RECORD_COLUMNS),
+        values=", ".join(["%s"] * len(_RECORD_COLUMNS)),
+    )
+    at = connection.ops.adapt_datetimefield_value(timezone.now())
+    if connection.vendor == "sqlite":
+        causations: dict[int, str] = {}
+        values = []
+        for rule_id, outcome, reason, run, f in records:
+            causation = causations.get(id(f))
+            if causation is None:
+                causation = causations[id(f)] = json.dumps(f.causation, default=str)
+            values.append(
+                (
+                    rule_id, outcome, reason, run.pk if run is not None else None, f.account_id, f.trigger_type,
+                    f.event, f.object_type, f.object_id, causation, at,
+                )
+            )  # fmt: skip
+        with connection.cursor() as cursor:
+            cursor.executemany(statement, values)
+        return
+    shared: dict[int, int] = {}
+    fields: list[list[Any]] = []
+    rows = []
+    for rule_id, outcome, reason, run, f in records:
+        index = shared.get(id(f))
+        if index is None:
+            index = shared[id(f)] = len(fields)
+            fields.append([f.account_id, f.trigger_type, f.event, f.object_type, f.object_id, f.causation])
+        rows.append((rule_id, outcome, reason, run.pk if run is not None else None, index))
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [at, json.dumps(rows), json.dumps(fields, default=str)])
 
 
 def _step(run: AutomationRun, index: int, spec: dict) -> RunStep:
@@ -287,12 +642,20 @@ def run_estimate(run: AutomationRun, steps: list[RunStep] | None = None) -> Deci
     return total
 
 
-def initial_snapshot(run: AutomationRun, steps: list[RunStep]) -> dict[str, int]:
-    """Queue sizes at the start, per step (`stage_N_initial`, as the seeds name them) and in total."""
+def initial_snapshot(
+    run: AutomationRun, steps: list[RunStep], counts: dict[tuple[str, int], int | None] | None = None
+) -> dict[str, int]:
+    """Queue sizes at the start, per step (`stage_N_initial`, as the seeds name them) and in total.
+
+    `counts` keeps the sizes per action and site for the runs a batch starts at the same moment."""
+    counts = counts if counts is not None else {}
     snapshot: dict[str, int] = {}
     for step in steps:
         try:
-            pending = registry.get(step.action_type).pending_count(run.site_id) if run.site_id else None
+            key = (step.action_type, run.site_id or 0)
+            if key not in counts:
+                counts[key] = registry.get(step.action_type).pending_count(run.site_id) if run.site_id else None
+            pending = counts[key]
         except UnknownAction:
             continue
         if pending is not None:
@@ -316,6 +679,20 @@ def advance(run: AutomationRun, steps: list[RunStep] | None = None) -> None:
     send_step(step)
 
 
+def advance_to(run: AutomationRun, step: RunStep | None) -> None:
+    """After a step finished: send `step`, the run's next unfinished step, if the run is still running (one
+    conditional write, which also beats the heartbeat), or complete the run when there is none."""
+    if step is None:
+        finish_run(run, Status.COMPLETED)
+        return
+    moved = AutomationRun.objects.filter(pk=run.pk, status=Status.RUNNING).update(
+        current_step=step.index, heartbeat_at=timezone.now()
+    )
+    if moved:  # a run paused or cancelled meanwhile stays where it is
+        run.current_step = step.index
+        send_step(step)
+
+
 def send_step(step: RunStep, *, countdown: float = 0) -> None:
     """Send the step's execution to its action's queue (after commit)."""
     try:
@@ -335,9 +712,11 @@ def finish_run(run: AutomationRun, status: str, error: str = "") -> None:
     if not updated:
         return
     run.refresh_from_db()
-    run.steps.filter(status__in=UNFINISHED).update(
-        status=StepStatus.CANCELLED if status == Status.CANCELLED else StepStatus.SKIPPED, lease_token=""
-    )
+    closed_status = StepStatus.CANCELLED if status == Status.CANCELLED else StepStatus.SKIPPED
+    closed = list(run.steps.filter(status__in=UNFINISHED).values_list("pk", "action_type"))
+    if closed:
+        RunStep.objects.filter(pk__in=[pk for pk, _ in closed]).update(status=closed_status, lease_token="")
+    stats.run_finished(status, closed_actions=[action for _, action in closed], closed_status=closed_status)
     leftover = run.credits_reserved - min(run.total_credits_used, run.credits_reserved)
     if leftover > 0:
         credits_release(

@@ -146,9 +146,16 @@ class AutomationRun(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["account", "-created_at"]),
-            models.Index(fields=["site", "-created_at"]),
-            models.Index(fields=["rule", "-created_at"]),
+            # An account's, a site's, a rule's runs newest first, in the lists' exact order (no sort, no scan of
+            # other accounts' runs): runs lists, history pages and run numbers read from the index alone.
+            models.Index(fields=["account", "-created_at", "-id"]),
+            models.Index(fields=["site", "-created_at", "-id"]),
+            models.Index(fields=["rule", "-created_at", "-id"]),
+            # Last finished and last completed runs of a site (dashboard, historical averages), without a sort.
+            models.Index(fields=["site", "-completed_at", "status"]),
+            models.Index(fields=["rule", "-started_at"]),  # the pipeline's "last run" time
+            # Runs whose rule was deleted (few): counted apart from the rules' run counters (selectors.runs_counted).
+            models.Index(fields=["account"], condition=models.Q(rule__isnull=True), name="run_orphan_account_idx"),
             models.Index(fields=["concurrency_key", "status"]),
             models.Index(fields=["account", "status"]),
         ]

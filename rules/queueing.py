@@ -27,10 +27,37 @@ Causation = dict[str, Any] | None
 
 def enqueue_step(step_pk: int, *, queue: str, countdown: float = 0, timeout: int | None = None) -> None:
     """Send a step execution to its action's queue after commit (at most MAX_COUNTDOWN_SECONDS ahead)."""
-    options: dict[str, Any] = {"queue": queue, "countdown": min(max(0.0, countdown), MAX_COUNTDOWN_SECONDS)}
+    options: dict[str, Any] = {"queue": queue}
+    if countdown > 0:  # a message with an ETA (even 0 s) goes through the worker's timer: tens of ms later
+        options["countdown"] = min(countdown, MAX_COUNTDOWN_SECONDS)
     if timeout:
         options.update(soft_time_limit=timeout, time_limit=timeout + 30)
     transaction.on_commit(lambda: current_app.tasks[STEP_TASK].apply_async((step_pk,), **options))
+
+
+def enqueue_steps(steps: list[tuple[int, str, int | None]]) -> None:
+    """Send the first steps of the runs a batch started, `(step pk, queue, timeout)` each, after commit: one
+    task per step, published together through one producer in one Redis round trip (kombu's publish batch)."""
+    if steps:
+        transaction.on_commit(lambda: _publish_steps(steps))
+
+
+def _publish_steps(steps: list[tuple[int, str, int | None]]) -> None:
+    task = current_app.tasks[STEP_TASK]
+    if current_app.conf.task_always_eager:  # run in place, one after the other (tests, `make run` without workers)
+        for step_pk, queue, timeout in steps:
+            task.apply_async((step_pk,), **_step_options(queue, timeout))
+        return
+    with current_app.producer_or_acquire() as producer, producer.batch():
+        for step_pk, queue, timeout in steps:
+            task.apply_async((step_pk,), producer=producer, **_step_options(queue, timeout))
+
+
+def _step_options(queue: str, timeout: int | None) -> dict[str, Any]:
+    options: dict[str, Any] = {"queue": queue}  # no countdown: a message with an ETA waits in the worker's timer
+    if timeout:
+        options.update(soft_time_limit=timeout, time_limit=timeout + 30)
+    return options
 
 
 def enqueue_event(event: Event, causation: Causation) -> None:
@@ -45,5 +72,15 @@ def enqueue_event(event: Event, causation: Causation) -> None:
 
 def _enqueue_chunks(events: list[tuple[Event, Causation]]) -> None:
     chunks = [events[i : i + DISPATCH_CHUNK] for i in range(0, len(events), DISPATCH_CHUNK)]
+    transaction.on_commit(lambda: _publish_chunks(chunks))
+
+
+def _publish_chunks(chunks: list[list[tuple[Event, Causation]]]) -> None:
     task = current_app.tasks[DISPATCH_BATCH_TASK]
-    transaction.on_commit(lambda: [task.apply_async((chunk,), queue="default") for chunk in chunks])
+    if current_app.conf.task_always_eager:
+        for chunk in chunks:
+            task.apply_async((chunk,), queue="default")
+        return
+    with current_app.producer_or_acquire() as producer, producer.batch():  # one Redis round trip
+        for chunk in chunks:
+            task.apply_async((chunk,), queue="default", producer=producer)

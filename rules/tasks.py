@@ -16,7 +16,8 @@ from django.utils import timezone
 from rules import executor
 from rules.core.causation import Causation
 from rules.deliveries import delivery_allowed, delivery_done
-from rules.dispatch import dispatch_event
+from rules.dispatch import dispatch_events
+from rules.index import rule_index
 from rules.lifecycle import recover_stale_runs
 from rules.retention import history_prune
 from rules.scheduler import schedule_claim_due
@@ -45,10 +46,9 @@ def _dispatch_all(task: Any, events: list) -> int:
     if not delivery_allowed(task, [list(item) for item in events], account_id=account_id):
         return 0
     try:
-        return sum(
-            len(dispatch_event(event, Causation.from_dict(causation) if causation else None))
-            for event, causation in events
-        )
+        rule_index.refresh()  # once per task: the events' lookups then stay in memory
+        items = [(event, Causation.from_dict(causation) if causation else None) for event, causation in events]
+        return len(dispatch_events(items))
     finally:
         delivery_done(task)
 

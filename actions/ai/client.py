@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
 
 from actions.ai.models import AICall, PromptTemplate
 from actions.ai.providers import Provider, ProviderError, ProviderResult, get_provider, providers
@@ -26,36 +29,74 @@ def provider_for(account_id: int, name: str | None = None) -> Provider:
 
 def call(ctx, function: str, method, *args, **kwargs) -> ProviderResult:
     """Call a provider method within the shared rate limit; record tokens, time and outcome."""
-    # The method's provider may be a step's own choice (generate_images' `provider`), not AI_PROVIDER.
-    name = getattr(getattr(method, "__self__", None), "name", None)
-    provider = name if isinstance(name, str) and name else settings.AI_PROVIDER
-    wait_for_slot(provider, settings.AI_REQUESTS_PER_MINUTE)
-    started = time.monotonic()
+    calls = Calls(ctx)
     try:
-        result = method(*args, **kwargs)
-    except ProviderError as exc:
-        _record(ctx, provider, function, exc.usage, started, error=exc.message)
-        raise
-    _record(ctx, provider, function, result.usage, started)
-    return result
+        return calls.call(function, method, *args, **kwargs)
+    finally:
+        calls.record()
 
 
-def _record(ctx, provider: str, function: str, usage, started: float, error: str = "") -> None:
-    AICall.objects.create(
-        account_id=ctx.account_id,
-        run_id=ctx.run_id,
-        step_index=ctx.step_index,
-        provider=provider,
-        function=function,
-        model=getattr(usage, "model", "") or "",
-        prompt_tokens=getattr(usage, "prompt_tokens", 0),
-        completion_tokens=getattr(usage, "completion_tokens", 0),
-        total_tokens=getattr(usage, "total_tokens", 0),
-        attempts=getattr(usage, "calls", 0) or 1,
-        duration_ms=int((time.monotonic() - started) * 1000),
-        ok=not error,
-        error=error[:2000],
-    )
+class Calls:
+    """The provider calls of one batch: `call` (from any thread: it touches no database) within the shared rate
+    limit, then `record` writes their AICall rows (tokens, time, outcome) in one insert: in the transaction
+    that saves the batch, and in a `finally` for what no save wrote (a failed batch's calls)."""
+
+    def __init__(self, ctx) -> None:
+        self.account_id, self.run_id, self.step_index = ctx.account_id, ctx.run_id, ctx.step_index
+        self.rows: list[AICall] = []
+        self.lock = threading.Lock()
+
+    def call(self, function: str, method, *args, **kwargs) -> ProviderResult:
+        # The method's provider may be a step's own choice (generate_images' `provider`), not AI_PROVIDER.
+        name = getattr(getattr(method, "__self__", None), "name", None)
+        provider = name if isinstance(name, str) and name else settings.AI_PROVIDER
+        wait_for_slot(provider, settings.AI_REQUESTS_PER_MINUTE)
+        started = time.monotonic()
+        try:
+            result = method(*args, **kwargs)
+        except ProviderError as exc:
+            self._add(provider, function, exc.usage, started, error=exc.message)
+            raise
+        self._add(provider, function, result.usage, started)
+        return result
+
+    def record(self) -> None:
+        """Write the calls made so far, in one insert. Inside a transaction (the batch's save) they count as
+        written once it commits: after a rollback, the next `record` writes them again."""
+        with self.lock:
+            rows = list(self.rows)
+        if not rows:
+            return
+        for row in rows:
+            row.pk = None  # (an insert rolled back gave it an id)
+        AICall.objects.bulk_create(rows)
+        written = {id(row) for row in rows}
+
+        def forget() -> None:
+            with self.lock:
+                self.rows = [row for row in self.rows if id(row) not in written]
+
+        transaction.on_commit(forget)  # outside a transaction: at once
+
+    def _add(self, provider: str, function: str, usage, started: float, error: str = "") -> None:
+        row = AICall(
+            account_id=self.account_id,
+            run_id=self.run_id,
+            step_index=self.step_index,
+            provider=provider,
+            function=function,
+            model=getattr(usage, "model", "") or "",
+            prompt_tokens=getattr(usage, "prompt_tokens", 0),
+            completion_tokens=getattr(usage, "completion_tokens", 0),
+            total_tokens=getattr(usage, "total_tokens", 0),
+            attempts=getattr(usage, "calls", 0) or 1,
+            duration_ms=int((time.monotonic() - started) * 1000),
+            ok=not error,
+            error=error[:2000],
+            created_at=timezone.now(),
+        )
+        with self.lock:
+            self.rows.append(row)
 
 
 # AI calls go with their run when history is pruned (and once their run is gone, with the history of their age).

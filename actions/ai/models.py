@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
 
 from actions.ai.providers.prompts import DEFAULT_PROMPTS
 
@@ -35,7 +36,8 @@ class AICall(models.Model):
     duration_ms = models.IntegerField(default=0)
     ok = models.BooleanField(default=True)
     error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # When the call ended (set by the caller: a batch's calls are written together after their calls).
+    created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
 
     class Meta:
         ordering = ["-id"]

@@ -1,16 +1,19 @@
 from __future__ import annotations
 
+from collections import defaultdict
+
 from django.db import transaction
+from django.utils import timezone
 
 from actions.ai import client as ai
 from actions.ai.providers import KeywordIn, ProviderError
 from actions.content.common import fail_all_or_raise, out_of_credits
 from actions.costs import PER_KEYWORD_CLUSTERED
-from actions.items import BatchOutcome, ItemAction, item_schema, named_items
+from actions.items import BatchOutcome, ItemAction, announce_created, announce_saved, item_schema, named_items
 from backend.accounts.models import Sector
 from backend.billing.errors import InsufficientCredits
 from backend.planner.models import Cluster, Keyword
-from rules.core.contract import ActionError
+from rules.core.contract import ActionError, Charge
 from rules.core.registry import registry
 
 
@@ -27,6 +30,7 @@ class ClusterKeywords(ItemAction):
     item_kind = "keyword"
     default_batch_size = 20
     default_limit = 20
+    calls_in_threads = True  # one provider call per batch: `concurrency` never splits a batch's keywords
     params_schema = item_schema(
         {
             "batch_size": {"type": "integer", "minimum": 1, "maximum": 20},
@@ -62,62 +66,79 @@ class ClusterKeywords(ItemAction):
 
     def process_batch(self, ctx, items, params):
         site_id = items[0].site_id
-        existing = list(Cluster.objects.filter(site_id=site_id).values_list("name", flat=True))
-        provider = ai.provider_for(ctx.account_id)
+        known = list(Cluster.objects.filter(site_id=site_id).values_list("pk", "name"))
+        provider = self.cached("provider", lambda: ai.provider_for(ctx.account_id))
         batch = [
             KeywordIn(id=k.pk, text=k.text, volume=k.volume, difficulty=k.difficulty, intent=k.intent) for k in items
         ]
+        calls = ai.Calls(ctx)
         try:
-            groups = ai.call(ctx, self.key, provider.cluster_keywords, batch, existing_clusters=existing).value
+            return self._cluster(ctx, items, batch, known, provider, calls)
+        finally:
+            calls.record()  # what no save wrote
+
+    def _cluster(self, ctx, items, batch, known, provider, calls: ai.Calls) -> BatchOutcome:
+        site_id, sample = items[0].site_id, items[0]
+        try:
+            existing = [name for _, name in known]
+            groups = calls.call(self.key, provider.cluster_keywords, batch, existing_clusters=existing).value
         except ProviderError as exc:
             return BatchOutcome(consumed=len(items), failed=fail_all_or_raise(items, exc))
+        # A cluster name already on the site (any case) is reused; a new one is created once per batch.
+        by_name: dict[str, int | Cluster] = {name.lower(): pk for pk, name in known}
+        new: list[Cluster] = []
         by_id = {k.pk: k for k in items}
-        created = mapped = 0
+        placed: dict[int, int | Cluster] = {}
+        for group in groups:
+            name = group.name[:200]
+            cluster = by_name.get(name.lower())
+            if cluster is None:
+                cluster = Cluster(
+                    site_id=site_id,
+                    account_id=sample.account_id,
+                    sector_id=sample.sector_id,
+                    name=name,
+                    description=group.description,
+                    status=Cluster.Status.NEW,
+                )
+                by_name[name.lower()] = cluster
+                new.append(cluster)
+            placed.update((keyword_id, cluster) for keyword_id in group.keyword_ids if keyword_id in by_id)
         try:
             with transaction.atomic():
-                for group in groups:
-                    cluster, made = self._cluster(site_id, items[0], group)
-                    created += made
-                    for keyword_id in group.keyword_ids:
-                        keyword = by_id.get(keyword_id)
-                        if keyword is None:
-                            continue
-                        keyword.cluster, keyword.status = cluster, Keyword.Status.MAPPED
-                        keyword.save(update_fields=["cluster", "status", "updated_at"])
-                        ctx.charge(
-                            PER_KEYWORD_CLUSTERED, operation=self.key, object_type="keyword", object_id=keyword.pk
-                        )
-                        mapped += 1
+                calls.record()
+                Cluster.objects.bulk_create(new)
+                mapped = self._map(ctx, by_id, placed)
+                announce_created(Cluster, new)
         except InsufficientCredits as exc:
             raise out_of_credits(exc) from exc
-        unmapped = [
-            (k.pk, "the provider did not place this keyword in a cluster")
-            for k in items
-            if k.status != Keyword.Status.MAPPED
-        ]
-        ctx.log(f"clustered {mapped} keywords into {len(groups)} clusters ({created} new)")
+        unmapped = [(k.pk, "the provider did not place this keyword in a cluster") for k in items if k.pk not in placed]
+        ctx.log(f"clustered {mapped} keywords into {len(groups)} clusters ({len(new)} new)")
         return BatchOutcome(
             consumed=len(items),
-            produced=created,
+            produced=len(new),
             failed=unmapped,
             result={
                 "keywords_processed": len(items),
                 "keywords_mapped": mapped,
-                "clusters_created": created,
-                "clusters_reused": len(groups) - created,
+                "clusters_created": len(new),
+                "clusters_reused": len(groups) - len(new),
             },
         )
 
-    def _cluster(self, site_id: int, sample: Keyword, group) -> tuple[Cluster, bool]:
-        cluster = Cluster.objects.filter(site_id=site_id, name__iexact=group.name).first()
-        if cluster is not None:
-            return cluster, False
-        cluster = Cluster.objects.create(
-            site_id=site_id,
-            account_id=sample.account_id,
-            sector_id=sample.sector_id,
-            name=group.name[:200],
-            description=group.description,
-            status=Cluster.Status.NEW,
-        )
-        return cluster, True
+    def _map(self, ctx, by_id: dict[int, Keyword], placed: dict[int, int | Cluster]) -> int:
+        """The placed keywords become `mapped` to their clusters (one update) and are charged (one charge)."""
+        now, keywords, by_cluster = timezone.now(), [], defaultdict(list)
+        for keyword_id, cluster in placed.items():
+            keyword = by_id[keyword_id]
+            keyword.cluster_id = cluster if isinstance(cluster, int) else cluster.pk
+            keyword.status, keyword.updated_at = Keyword.Status.MAPPED, now
+            keywords.append(keyword)
+            by_cluster[keyword.cluster_id].append(keyword_id)
+        for cluster_id, ids in by_cluster.items():  # one update per cluster (a CASE per row costs more)
+            mapped = {"cluster_id": cluster_id, "status": Keyword.Status.MAPPED, "updated_at": now}
+            Keyword.objects.filter(pk__in=ids).update(**mapped)
+        fields = ["cluster", "status", "updated_at"]
+        ctx.charge_many([Charge(PER_KEYWORD_CLUSTERED, self.key, "keyword", k.pk) for k in keywords])
+        announce_saved(Keyword, keywords, fields)
+        return len(keywords)

@@ -3,16 +3,18 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
 
 from actions.ai import client as ai
 from actions.ai.providers import ContentBrief, ProviderError
 from actions.content.common import out_of_credits
 from actions.costs import content_cost
-from actions.items import BatchOutcome, ItemAction, item_schema, named_items
+from actions.items import BatchOutcome, ItemAction, announce_created, announce_saved, item_schema, named_items
 from backend.billing.errors import InsufficientCredits
 from backend.planner.models import ContentIdea
 from backend.writer.models import Content, Task
-from rules.core.contract import ActionError
+from rules.core.contract import ActionError, Charge
 from rules.core.registry import registry
 
 
@@ -29,6 +31,7 @@ class GenerateContent(ItemAction):
     item_kind = "task"
     default_batch_size = 1
     default_limit = 1
+    calls_in_threads = True
     params_schema = item_schema()
     param_aliases = {"task_ids": "ids"}
 
@@ -51,26 +54,48 @@ class GenerateContent(ItemAction):
             tasks = tasks[: params.get("limit", self.default_limit)]
         return sum((content_cost(t) for t in tasks.values_list("target_word_count", flat=True)), start=Decimal("0"))
 
+    def batch_queryset(self, queryset):
+        written = Content.objects.filter(task=OuterRef("pk"))
+        return (
+            queryset.select_related("idea", "cluster")
+            .prefetch_related("idea__target_keywords")
+            .annotate(written=Exists(written))
+        )
+
     def process_batch(self, ctx, items, params):
-        provider = ai.provider_for(ctx.account_id)
+        provider = self.cached("provider", lambda: ai.provider_for(ctx.account_id))
         outcome = BatchOutcome(consumed=len(items))
-        for task in items:
-            if Content.objects.filter(task=task).exists():  # written before a crash: just finish the task
-                self._finish(task, None)
-                continue
-            Task.objects.filter(pk=task.pk).update(status=Task.Status.IN_PROGRESS)
+        written = [task for task in items if getattr(task, "written", False)]  # before a crash: just finish them
+        todo = [task for task in items if not getattr(task, "written", False)]
+        if todo:
+            Task.objects.filter(pk__in=[task.pk for task in todo]).update(status=Task.Status.IN_PROGRESS)
+        briefs = [self._brief(task) for task in todo]
+        calls = ai.Calls(ctx)
+
+        def write(brief: ContentBrief):
             try:
-                article = ai.call(ctx, self.key, provider.generate_content, self._brief(task)).value
+                return calls.call(self.key, provider.generate_content, brief).value
             except ProviderError as exc:
-                retry = not exc.permanent
-                Task.objects.filter(pk=task.pk).update(status="queued" if retry else "failed", error=exc.message)
-                if retry and len(items) == 1:
-                    raise ActionError(f"AI provider: {exc.message}") from exc
-                outcome.failed.append((task.pk, f"AI provider: {exc.message}"))
-                continue
-            content = self._save(ctx, task, article)
-            outcome.produced += 1
-            outcome.result["words"] = outcome.result.get("words", 0) + content.word_count
+                return exc
+
+        try:
+            articles = self.each(briefs, write)  # `concurrency` at a time
+            done = []
+            for task, article in zip(todo, articles, strict=True):
+                if isinstance(article, ProviderError):
+                    retry = not article.permanent
+                    status = Task.Status.QUEUED if retry else Task.Status.FAILED
+                    Task.objects.filter(pk=task.pk).update(status=status, error=article.message)
+                    if retry and len(items) == 1:
+                        raise ActionError(f"AI provider: {article.message}") from article
+                    outcome.failed.append((task.pk, f"AI provider: {article.message}"))
+                    continue
+                done.append((task, article))
+            contents = self._save(ctx, done, written, calls)
+        finally:
+            calls.record()  # what no save wrote
+        outcome.produced = len(contents)
+        outcome.result["words"] = sum(content.word_count for content in contents)
         outcome.result["content_created"] = outcome.produced
         return outcome
 
@@ -88,43 +113,69 @@ class GenerateContent(ItemAction):
             structure=idea.content_structure if idea else "article",
         )
 
-    def _save(self, ctx, task: Task, article) -> Content:
+    def _save(self, ctx, done: list, written: list[Task], calls: ai.Calls) -> list[Content]:
+        """The batch's articles, provider calls, charge and the tasks' (and ideas') completion, in one
+        transaction."""
+        contents = []
+        for task, article in done:
+            content = Content(
+                site_id=task.site_id,
+                account_id=task.account_id,
+                sector_id=task.sector_id,
+                task=task,
+                title=article.title[:255],
+                html_content=article.html,
+                excerpt=article.excerpt,
+                meta_title=article.meta_title[:255],
+                meta_description=article.meta_description[:500],
+                primary_keyword=article.primary_keyword[:255],
+                tags=list(article.tags),
+                categories=list(article.categories),
+            )
+            content.fill_derived()
+            contents.append(content)
+        finished = [task for task, _ in done] + written
+        if not finished:
+            return contents
         try:
             with transaction.atomic():
-                content = Content.objects.create(
-                    site_id=task.site_id,
-                    account_id=task.account_id,
-                    sector_id=task.sector_id,
-                    task=task,
-                    title=article.title[:255],
-                    html_content=article.html,
-                    excerpt=article.excerpt,
-                    meta_title=article.meta_title[:255],
-                    meta_description=article.meta_description[:500],
-                    primary_keyword=article.primary_keyword[:255],
-                    tags=list(article.tags),
-                    categories=list(article.categories),
+                calls.record()
+                Content.objects.bulk_create(contents)
+                ctx.charge_many(
+                    [
+                        Charge(
+                            content_cost(content.word_count),
+                            self.key,
+                            "content",
+                            content.pk,
+                            idempotency_key=f"{ctx.run_id}:{self.key}:task:{content.task_id}",
+                        )
+                        for content in contents
+                    ]
                 )
-                ctx.charge(
-                    content_cost(content.word_count),
-                    operation=self.key,
-                    object_type="content",
-                    object_id=content.pk,
-                    idempotency_key=f"{ctx.run_id}:{self.key}:task:{task.pk}",
-                )
-                self._finish(task, content)
+                announce_created(Content, contents)
+                self._finish(finished)
         except InsufficientCredits as exc:
-            Task.objects.filter(pk=task.pk).update(status=Task.Status.QUEUED)
+            Task.objects.filter(pk__in=[task.pk for task, _ in done]).update(status=Task.Status.QUEUED)
             raise out_of_credits(exc) from exc
-        ctx.log(f"task {task.pk}: '{content.title}' ({content.word_count} words)")
-        return content
+        for content in contents:
+            ctx.log(f"task {content.task_id}: '{content.title}' ({content.word_count} words)")
+        return contents
 
-    def _finish(self, task: Task, content: Content | None) -> None:
-        task.refresh_from_db()
-        task.status, task.error = Task.Status.COMPLETED, ""
-        task.save(update_fields=["status", "error", "updated_at"])
-        if task.idea_id:
-            idea = ContentIdea.objects.get(pk=task.idea_id)
-            if idea.status != ContentIdea.Status.COMPLETED:
-                idea.status = ContentIdea.Status.COMPLETED
-                idea.save(update_fields=["status", "updated_at"])
+    def _finish(self, tasks: list[Task]) -> None:
+        """The tasks are completed, and so are their ideas (one update each)."""
+        now = timezone.now()
+        for task in tasks:
+            task.status, task.error, task.updated_at = Task.Status.COMPLETED, "", now
+        Task.objects.filter(pk__in=[task.pk for task in tasks]).update(
+            status=Task.Status.COMPLETED, error="", updated_at=now
+        )
+        announce_saved(Task, tasks, ["status", "error", "updated_at"])
+        ideas = list({t.idea.pk: t.idea for t in tasks if t.idea is not None and t.idea.status != "completed"}.values())
+        if ideas:
+            for idea in ideas:
+                idea.status, idea.updated_at = ContentIdea.Status.COMPLETED, now
+            ContentIdea.objects.filter(pk__in=[idea.pk for idea in ideas]).update(
+                status=ContentIdea.Status.COMPLETED, updated_at=now
+            )
+            announce_saved(ContentIdea, ideas, ["status", "updated_at"])

@@ -1,14 +1,16 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import timezone
 
 from actions.ai import client as ai
 from actions.ai.providers import ClusterIn, ProviderError
 from actions.content.common import fail_all_or_raise, out_of_credits
 from actions.costs import PER_CLUSTER_IDEAS
-from actions.items import BatchOutcome, ItemAction, item_schema, named_items
+from actions.items import BatchOutcome, ItemAction, announce_created, announce_saved, item_schema, named_items
 from backend.billing.errors import InsufficientCredits
 from backend.planner.models import Cluster, ContentIdea
+from rules.core.contract import Charge
 from rules.core.registry import registry
 
 
@@ -25,6 +27,7 @@ class GenerateIdeas(ItemAction):
     item_kind = "cluster"
     default_batch_size = 1
     default_limit = 1
+    calls_in_threads = True
     params_schema = item_schema({"ideas_per_cluster": {"type": "integer", "minimum": 1, "maximum": 10}})
     param_aliases = {"cluster_ids": "ids"}
 
@@ -39,32 +42,49 @@ class GenerateIdeas(ItemAction):
     def estimate(self, params, *, site_id, account_id):
         return PER_CLUSTER_IDEAS * self.estimate_count(params, site_id=site_id, account_id=account_id)
 
+    def batch_queryset(self, queryset):
+        return queryset.prefetch_related("keywords")
+
     def process_batch(self, ctx, items, params):
-        provider = ai.provider_for(ctx.account_id)
+        provider = self.cached("provider", lambda: ai.provider_for(ctx.account_id))
         outcome = BatchOutcome(consumed=len(items))
-        for cluster in items:
-            keywords = list(cluster.keywords.all())
-            brief = ClusterIn(
-                id=cluster.pk, name=cluster.name, description=cluster.description, keywords=[k.text for k in keywords]
-            )
+        count = params.get("ideas_per_cluster", 3)
+        calls = ai.Calls(ctx)
+
+        def think(cluster: Cluster):
+            keywords = [k.text for k in cluster.keywords.all()]
+            brief = ClusterIn(id=cluster.pk, name=cluster.name, description=cluster.description, keywords=keywords)
             try:
-                ideas = ai.call(
-                    ctx, self.key, provider.generate_ideas, brief, count=params.get("ideas_per_cluster", 3)
-                ).value
+                return calls.call(self.key, provider.generate_ideas, brief, count=count).value
             except ProviderError as exc:
-                outcome.failed += fail_all_or_raise([cluster], exc)
-                continue
-            outcome.produced += self._save(ctx, cluster, keywords, ideas)
-            outcome.result["clusters_processed"] = outcome.result.get("clusters_processed", 0) + 1
+                return exc
+
+        try:
+            results = self.each(items, think)  # `concurrency` at a time
+            thought = []
+            for cluster, ideas in zip(items, results, strict=True):
+                if isinstance(ideas, ProviderError):
+                    outcome.failed += fail_all_or_raise([cluster], ideas)
+                else:
+                    thought.append((cluster, ideas))
+            outcome.produced = self._save(ctx, thought, calls)
+        finally:
+            calls.record()  # what no save wrote
+        outcome.result["clusters_processed"] = len(thought)
         outcome.result["ideas_created"] = outcome.produced
         return outcome
 
-    def _save(self, ctx, cluster: Cluster, keywords: list, ideas: list) -> int:
-        by_text = {k.text.lower(): k for k in keywords}
-        try:
-            with transaction.atomic():
-                for idea in ideas:
-                    row = ContentIdea.objects.create(
+    def _save(self, ctx, thought: list, calls: ai.Calls) -> int:
+        """The batch's ideas (with their target keywords), provider calls, the clusters mapped and their
+        charge, in one transaction."""
+        if not thought:
+            return 0
+        rows, targets = [], []
+        for cluster, ideas in thought:
+            by_text = {k.text.lower(): k for k in cluster.keywords.all()}
+            for idea in ideas:
+                rows.append(
+                    ContentIdea(
                         site_id=cluster.site_id,
                         account_id=cluster.account_id,
                         sector_id=cluster.sector_id,
@@ -74,11 +94,33 @@ class GenerateIdeas(ItemAction):
                         content_type=idea.content_type,
                         content_structure=idea.content_structure,
                     )
-                    row.target_keywords.set([by_text[t.lower()] for t in idea.target_keywords if t.lower() in by_text])
-                cluster.status = Cluster.Status.MAPPED
-                cluster.save(update_fields=["status", "updated_at"])
-                ctx.charge(PER_CLUSTER_IDEAS, operation=self.key, object_type="cluster", object_id=cluster.pk)
+                )
+                keywords = {by_text[t.lower()].pk for t in idea.target_keywords if t.lower() in by_text}
+                targets.append(sorted(keywords))
+        clusters = [cluster for cluster, _ in thought]
+        now = timezone.now()
+        for cluster in clusters:
+            cluster.status, cluster.updated_at = Cluster.Status.MAPPED, now
+        through = ContentIdea.target_keywords.through
+        try:
+            with transaction.atomic():
+                calls.record()
+                ContentIdea.objects.bulk_create(rows)
+                through.objects.bulk_create(
+                    [
+                        through(contentidea_id=row.pk, keyword_id=keyword_id)
+                        for row, keyword_ids in zip(rows, targets, strict=True)
+                        for keyword_id in keyword_ids
+                    ]
+                )
+                Cluster.objects.filter(pk__in=[c.pk for c in clusters]).update(
+                    status=Cluster.Status.MAPPED, updated_at=now
+                )
+                ctx.charge_many([Charge(PER_CLUSTER_IDEAS, self.key, "cluster", c.pk) for c in clusters])
+                announce_created(ContentIdea, rows)
+                announce_saved(Cluster, clusters, ["status", "updated_at"])
         except InsufficientCredits as exc:
             raise out_of_credits(exc) from exc
-        ctx.log(f"cluster '{cluster.name}': {len(ideas)} ideas")
-        return len(ideas)
+        for cluster, ideas in thought:
+            ctx.log(f"cluster '{cluster.name}': {len(ideas)} ideas")
+        return len(rows)

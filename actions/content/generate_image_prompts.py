@@ -6,9 +6,10 @@ from actions.ai import client as ai
 from actions.ai.providers import ArticleIn, ProviderError
 from actions.content.common import fail_all_or_raise, out_of_credits
 from actions.costs import PER_IMAGE_PROMPT
-from actions.items import BatchOutcome, ItemAction, item_schema, named_items
+from actions.items import BatchOutcome, ItemAction, announce_created, item_schema, named_items
 from backend.billing.errors import InsufficientCredits
 from backend.writer.models import Content, Image
+from rules.core.contract import Charge
 from rules.core.registry import registry
 
 DEFAULT_IN_ARTICLE = 3
@@ -24,6 +25,7 @@ class GenerateImagePrompts(ItemAction):
     item_kind = "content"
     default_batch_size = 1
     default_limit = 1
+    calls_in_threads = True
     params_schema = item_schema({"in_article_count": {"type": "integer", "minimum": 0, "maximum": 10}})
 
     def queryset_for_site(self, site_id):
@@ -39,37 +41,62 @@ class GenerateImagePrompts(ItemAction):
         return per_content * self.estimate_count(params, site_id=site_id, account_id=account_id)
 
     def process_batch(self, ctx, items, params):
-        provider = ai.provider_for(ctx.account_id)
+        provider = self.cached("provider", lambda: ai.provider_for(ctx.account_id))
         outcome = BatchOutcome(consumed=len(items))
         count = params.get("in_article_count", DEFAULT_IN_ARTICLE)
+        todo = []
         for content in items:
             if not content.title.strip() or not content.html_content.strip():
                 outcome.failed.append((content.pk, "content has no title or body to draw prompts from"))
-                continue
+            else:
+                todo.append(content)
+        calls = ai.Calls(ctx)
+
+        def draw(content: Content):
             article = ArticleIn(title=content.title, html=content.html_content, primary_keyword=content.primary_keyword)
             try:
-                prompts = ai.call(ctx, self.key, provider.generate_image_prompts, article, in_article_count=count).value
+                return calls.call(self.key, provider.generate_image_prompts, article, in_article_count=count).value
             except ProviderError as exc:
-                outcome.failed += fail_all_or_raise([content], exc)
-                continue
-            outcome.produced += self._save(ctx, content, prompts)
+                return exc
+
+        try:
+            results = self.each(todo, draw)  # `concurrency` at a time
+            drawn = []
+            for content, prompts in zip(todo, results, strict=True):
+                if isinstance(prompts, ProviderError):
+                    outcome.failed += fail_all_or_raise([content], prompts)
+                else:
+                    drawn.append((content, prompts))
+            outcome.produced = self._save(ctx, drawn, calls)
+        finally:
+            calls.record()  # what no save wrote
         outcome.result["prompts_created"] = outcome.produced
         return outcome
 
-    def _save(self, ctx, content: Content, prompts: list) -> int:
+    def _save(self, ctx, drawn: list, calls: ai.Calls) -> int:
+        """The batch's image rows (pending), provider calls and charge, in one transaction."""
+        images = [
+            Image(
+                site_id=content.site_id,
+                account_id=content.account_id,
+                content=content,
+                kind=prompt.kind,
+                position=prompt.position,
+                prompt=prompt.prompt,
+            )
+            for content, prompts in drawn
+            for prompt in prompts
+        ]
+        if not images:
+            return 0
         try:
             with transaction.atomic():
-                for prompt in prompts:
-                    image = Image.objects.create(
-                        site_id=content.site_id,
-                        account_id=content.account_id,
-                        content=content,
-                        kind=prompt.kind,
-                        position=prompt.position,
-                        prompt=prompt.prompt,
-                    )
-                    ctx.charge(PER_IMAGE_PROMPT, operation=self.key, object_type="image", object_id=image.pk)
+                calls.record()
+                Image.objects.bulk_create(images)
+                ctx.charge_many([Charge(PER_IMAGE_PROMPT, self.key, "image", image.pk) for image in images])
+                announce_created(Image, images)
         except InsufficientCredits as exc:
             raise out_of_credits(exc) from exc
-        ctx.log(f"content {content.pk}: {len(prompts)} image prompts")
-        return len(prompts)
+        for content, prompts in drawn:
+            ctx.log(f"content {content.pk}: {len(prompts)} image prompts")
+        return len(images)

@@ -2,15 +2,16 @@ from __future__ import annotations
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils import timezone
 
 from actions.ai import client as ai
 from actions.ai.providers import ProviderError
 from actions.content.common import out_of_credits
 from actions.costs import image_cost
-from actions.items import BatchOutcome, ItemAction, item_schema, named_items
+from actions.items import BatchOutcome, ItemAction, announce_saved, item_schema, named_items
 from backend.billing.errors import InsufficientCredits
 from backend.writer.models import Content, Image
-from rules.core.contract import ActionError
+from rules.core.contract import ActionError, Charge
 from rules.core.registry import registry
 
 SIZES = ["256x256", "512x512", "1024x1024", "1792x1024", "1024x1792"]
@@ -30,6 +31,7 @@ class GenerateImages(ItemAction):
     item_kind = "image"
     default_batch_size = 1
     default_limit = 1
+    calls_in_threads = True
     params_schema = item_schema(
         {
             "size": {"enum": SIZES},
@@ -69,20 +71,32 @@ class GenerateImages(ItemAction):
         return super().run(ctx, _whole_content(params))
 
     def process_batch(self, ctx, items, params):
-        provider = self._provider(ctx, params)
+        provider = self.cached(("provider", params.get("provider")), lambda: self._provider(ctx, params))
         size, quality = params.get("size", "1024x1024"), params.get("quality", "standard")
-        outcome = BatchOutcome(consumed=len(items))
-        for image in items:
+        calls = ai.Calls(ctx)
+
+        def render(image: Image):
             try:
-                picture = ai.call(ctx, self.key, provider.generate_image, image.prompt, size=size, quality=quality)
+                return calls.call(self.key, provider.generate_image, image.prompt, size=size, quality=quality)
             except ProviderError as exc:
-                if not exc.permanent and len(items) == 1:  # stays pending; the engine retries the step
-                    raise ActionError(f"AI provider: {exc.message}") from exc
-                self._fail(image, exc.message)
-                outcome.failed.append((image.pk, f"AI provider: {exc.message}"))
-                continue
-            self._save(ctx, image, picture.value.data, image_cost(size, quality))
-            outcome.produced += 1
+                return exc
+
+        outcome = BatchOutcome(consumed=len(items))
+        try:
+            pictures = self.each(items, render)  # `concurrency` at a time
+            rendered = []
+            for image, picture in zip(items, pictures, strict=True):
+                if isinstance(picture, ProviderError):
+                    if not picture.permanent and len(items) == 1:  # stays pending; the engine retries the step
+                        raise ActionError(f"AI provider: {picture.message}") from picture
+                    self._fail(image, picture.message)
+                    outcome.failed.append((image.pk, f"AI provider: {picture.message}"))
+                    continue
+                rendered.append((image, picture.value.data))
+            self._save(ctx, rendered, image_cost(size, quality), calls)
+        finally:
+            calls.record()  # what no save wrote
+        outcome.produced = len(rendered)
         outcome.result["images_generated"] = outcome.produced
         outcome.result["images_failed"] = len(outcome.failed)
         return outcome
@@ -99,15 +113,29 @@ class GenerateImages(ItemAction):
         image.status, image.error = Image.Status.FAILED, message[:2000]
         image.save(update_fields=["status", "error", "updated_at"])
 
-    def _save(self, ctx, image: Image, data: bytes, cost) -> None:
+    def _save(self, ctx, rendered: list[tuple[Image, bytes]], cost, calls: ai.Calls) -> None:
+        """The batch's files, then its rows, provider calls and charge in one transaction (an image's file,
+        status and charge go together)."""
+        if not rendered:
+            return
+        now = timezone.now()
+        images = []
+        for image, data in rendered:
+            image.file.save(
+                f"content-{image.content_id}-{image.kind}-{image.position}.png", ContentFile(data), save=False
+            )
+            image.status, image.error, image.updated_at = Image.Status.GENERATED, "", now
+            images.append(image)
+        fields = ["file", "status", "error", "updated_at"]
         try:
             with transaction.atomic():
-                image.file.save(
-                    f"content-{image.content_id}-{image.kind}-{image.position}.png", ContentFile(data), save=False
-                )
-                image.status, image.error = Image.Status.GENERATED, ""
-                image.save(update_fields=["file", "status", "error", "updated_at"])
-                ctx.charge(cost, operation=self.key, object_type="image", object_id=image.pk)
+                calls.record()
+                for image in images:  # (the default batch is one image: a plain update, no CASE over the batch)
+                    Image.objects.filter(pk=image.pk).update(
+                        file=image.file.name, status=image.status, error="", updated_at=now
+                    )
+                ctx.charge_many([Charge(cost, self.key, "image", image.pk) for image in images])
+                announce_saved(Image, images, fields)
         except InsufficientCredits as exc:
             raise out_of_credits(exc) from exc
 

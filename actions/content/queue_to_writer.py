@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import timezone
 
-from actions.items import BatchOutcome, ItemAction, item_schema, named_items
+from actions.items import BatchOutcome, ItemAction, announce_created, announce_saved, item_schema, named_items
 from backend.planner.models import ContentIdea
 from backend.writer.models import Task
 from rules.core.registry import registry
@@ -29,18 +30,27 @@ class QueueToWriter(ItemAction):
         return self.queryset_for_site(ctx.site_id).order_by("pk")
 
     def process_batch(self, ctx, items, params):
-        with transaction.atomic():
-            for idea in items:
-                Task.objects.create(
-                    site_id=idea.site_id,
-                    account_id=idea.account_id,
-                    sector_id=idea.sector_id,
-                    idea=idea,
-                    cluster_id=idea.cluster_id,
-                    title=idea.title,
-                    target_word_count=params.get("target_word_count", 1200),
-                )
-                idea.status = ContentIdea.Status.QUEUED
-                idea.save(update_fields=["status", "updated_at"])
+        now = timezone.now()
+        tasks = [
+            Task(
+                site_id=idea.site_id,
+                account_id=idea.account_id,
+                sector_id=idea.sector_id,
+                idea=idea,
+                cluster_id=idea.cluster_id,
+                title=idea.title,
+                target_word_count=params.get("target_word_count", 1200),
+            )
+            for idea in items
+        ]
+        for idea in items:
+            idea.status, idea.updated_at = ContentIdea.Status.QUEUED, now
+        with transaction.atomic():  # the tasks and the ideas' new status together (two statements)
+            Task.objects.bulk_create(tasks)
+            ContentIdea.objects.filter(pk__in=[idea.pk for idea in items]).update(
+                status=ContentIdea.Status.QUEUED, updated_at=now
+            )
+            announce_created(Task, tasks)
+            announce_saved(ContentIdea, items, ["status", "updated_at"])
         ctx.log(f"queued {len(items)} ideas to the writer")
         return BatchOutcome(consumed=len(items), produced=len(items), result={"tasks_created": len(items)})

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from django.db import transaction
 from django.db.models import Count, Q
+from django.utils import timezone
 
-from actions.items import BatchOutcome, ItemAction, item_schema, named_items
+from actions.items import BatchOutcome, ItemAction, announce_saved, item_schema, named_items
 from backend.writer.models import Content
 from rules.core.registry import registry
 
@@ -47,8 +49,11 @@ class ReviewGate(ItemAction):
         return self.queryset_for_site(ctx.site_id, require_images=require_images).order_by("pk")
 
     def process_batch(self, ctx, items, params):
+        now = timezone.now()
         for content in items:
-            content.status = Content.Status.REVIEW
-            content.save(update_fields=["status", "updated_at"])
+            content.status, content.updated_at = Content.Status.REVIEW, now
+        with transaction.atomic():  # one update for the batch
+            Content.objects.filter(pk__in=[c.pk for c in items]).update(status=Content.Status.REVIEW, updated_at=now)
+            announce_saved(Content, items, ["status", "updated_at"])
         ctx.log(f"{len(items)} articles ready for review")
         return BatchOutcome(consumed=len(items), produced=len(items), result={"ready_for_review": len(items)})

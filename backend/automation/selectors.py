@@ -2,31 +2,56 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Avg, Count, F, Q, Sum
+from django.db.models import Avg, Count, FloatField, Func, Q, Sum
 from django.utils import timezone
 
 from backend.accounts.models import Site
 from backend.automation.config import PipelineConfig
-from backend.automation.projection import CreditCheck, completed_preset_runs, historical_averages, projection
+from backend.automation.projection import CreditCheck, historical_averages, projection
 from backend.automation.stages import BY_NUMBER, PRESET_KEY, STAGES
 from backend.planner.models import ContentIdea
 from backend.writer.models import Image, Task
-from rules.models import AutomationRun, RunLog, RunStep, RunTally
+from rules.models import AutomationRule, AutomationRun, RunLog, RunStep
 from rules.progress import live_counts, progress_percent
 
 
-def pipeline_runs(site: Site):
-    return AutomationRun.objects.filter(site=site, rule__preset_key=PRESET_KEY)
+@dataclass(frozen=True)
+class Pipeline:
+    """The site's preset rule(s), with the counts that number its runs without counting them.
+
+    A rule counts the runs made of it (`execution_count`, raised with each run by lifecycle.run_create) and
+    its tallies count the pruned ones (rules/retention.py): a site's pipeline runs one at a time, so the
+    pruned runs are its oldest, and the newest run's number is `made`, the one before it `made - 1`, ..."""
+
+    rule_ids: list[int]
+    made: int  # runs ever made: the newest run's number
+    pruned: int  # of which pruned
+
+    @property
+    def listed(self) -> int:
+        return max(0, self.made - self.pruned)
+
+    def runs(self):
+        # A preset rule belongs to its site and so do all its runs (trigger_rule): the rule alone selects them.
+        return AutomationRun.objects.filter(rule_id__in=self.rule_ids)
 
 
-def pruned_pipeline_runs(site: Site) -> int:
-    """How many of the site's pipeline runs were pruned (rules/retention.py). A site's pipeline runs one at a
-    time, so the pruned ones are its oldest and live run numbers count on from there."""
-    tallies = RunTally.objects.filter(site=site, rule__preset_key=PRESET_KEY)
-    return tallies.aggregate(n=Sum("runs"))["n"] or 0
+def pipeline(site: Site) -> Pipeline:
+    """One query, however many runs the site has."""
+    rows = list(
+        AutomationRule.objects.filter(site=site, preset_key=PRESET_KEY)
+        .annotate(pruned=Sum("tallies__runs"))
+        .values_list("pk", "execution_count", "pruned")
+    )
+    return Pipeline(
+        rule_ids=[pk for pk, _, _ in rows],
+        made=sum(made for _, made, _ in rows),
+        pruned=sum(pruned or 0 for _, _, pruned in rows),
+    )
 
 
 def hms(seconds: float | None) -> str:
@@ -77,12 +102,16 @@ def stage_result(step: RunStep) -> dict:
     return result
 
 
-def run_number(run: AutomationRun) -> int:
-    """The run's sequential number among its site's pipeline runs (by start order), pruned ones included."""
-    earlier = pipeline_runs(run.site).filter(
-        Q(created_at__lt=run.created_at) | Q(created_at=run.created_at, pk__lte=run.pk)
+def run_number(run: AutomationRun, numbering: Pipeline | None = None) -> int:
+    """The run's sequential number among its site's pipeline runs (by start order), pruned ones included: the
+    newest run's number less the runs made after this one (read from an index; a recent run counts few)."""
+    numbering = numbering or pipeline(run.site)
+    newer = (
+        numbering.runs()
+        .filter(created_at__gte=run.created_at)
+        .aggregate(n=Count("pk", filter=Q(created_at__gt=run.created_at) | Q(pk__gt=run.pk)))["n"]
     )
-    return pruned_pipeline_runs(run.site) + earlier.count()
+    return numbering.made - newer
 
 
 def run_payload(run: AutomationRun, steps: list[RunStep]) -> dict:
@@ -114,9 +143,10 @@ def run_payload(run: AutomationRun, steps: list[RunStep]) -> dict:
 
 def current_run(site: Site) -> dict:
     """The active run with its last 50 log lines; and the last finished run (the dashboard says how it ended)."""
-    finished = pipeline_runs(site).filter(status__in=AutomationRun.FINISHED).order_by("-completed_at", "-id")
+    runs = pipeline(site).runs().filter(site=site)  # the site too: the index of its last finished runs
+    finished = runs.filter(status__in=AutomationRun.FINISHED).order_by("-completed_at")
     last = finished.values("run_id", "status", "error_message", "completed_at").first()
-    run = pipeline_runs(site).filter(status__in=AutomationRun.ACTIVE).order_by("-created_at").first()
+    run = runs.filter(status__in=AutomationRun.ACTIVE).order_by("-created_at").first()
     if run is None:
         return {"run": None, "activity_log": [], "last_run": last}
     lines = list(RunLog.objects.filter(run=run).order_by("-id")[:50])[::-1]
@@ -128,13 +158,17 @@ def current_run(site: Site) -> dict:
 
 
 def history(site: Site, *, page: int, page_size: int) -> dict:
-    runs = pipeline_runs(site).order_by("-created_at", "-id")
-    total = runs.count()
-    newest_number = pruned_pipeline_runs(site) + total  # the pagination counts only the runs still listed
+    """A page of the site's pipeline runs, newest first. The total comes from the rule's run counter, and the
+    page's runs are found in the index alone (its rows are read only for the page): no count of the history,
+    no rows read for the pages skipped."""
+    numbering = pipeline(site)
+    total = numbering.listed  # the pagination counts only the runs still listed
     offset = (page - 1) * page_size
-    rows = list(runs.prefetch_related("steps")[offset : offset + page_size])
+    order = ("-created_at", "-id")
+    page_pks = numbering.runs().order_by(*order).values("pk")[offset : offset + page_size]
+    rows = list(AutomationRun.objects.filter(pk__in=page_pks).order_by(*order).prefetch_related("steps"))
     return {
-        "runs": [history_row(run, newest_number - offset - i, site) for i, run in enumerate(rows)],
+        "runs": [history_row(run, numbering.made - offset - i, site) for i, run in enumerate(rows)],
         "pagination": {
             "page": page,
             "page_size": page_size,
@@ -187,28 +221,55 @@ def attention_items(site: Site) -> dict:
     return items
 
 
-def _window_stats(runs) -> tuple[Decimal, float]:
-    done = runs.filter(status="completed")
-    credits = done.aggregate(avg=Avg("total_credits_used"))["avg"] or Decimal("0")
-    span = done.annotate(d=F("completed_at") - F("started_at")).aggregate(avg=Avg("d"))["avg"]
-    return Decimal(credits), span.total_seconds() if span else 0.0
+class Seconds(Func):
+    """Seconds from the first date-time to the second, computed by the database (on SQLite without calling
+    back into Python for each row, as a duration expression does)."""
+
+    output_field = FloatField()
+    template = "EXTRACT(EPOCH FROM (%(expressions)s))"
+    arg_joiner = " - "
+
+    def __init__(self, start, end):
+        super().__init__(end, start)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        template, joiner = "(julianday(%(expressions)s)) * 86400.0", ") - julianday("
+        return self.as_sql(compiler, connection, template=template, arg_joiner=joiner, **extra)
+
+
+def _window_stats(counts: dict, name: str) -> tuple[Decimal, float]:
+    """Average credits and duration of the completed runs of one window (see _windows)."""
+    return Decimal(counts[f"{name}_credits"] or 0), float(counts[f"{name}_duration"] or 0.0)
+
+
+def _windows(runs, now) -> dict:
+    """Counts and averages of the last 30 days, this week and last week, in one pass over the 30 days' runs
+    (an index range: the cost follows the runs of the window, not the history)."""
+    week, prev = Q(created_at__gte=now - timedelta(days=7)), Q(
+        created_at__gte=now - timedelta(days=14), created_at__lt=now - timedelta(days=7)
+    )
+    done = Q(status="completed")
+    span = Seconds("started_at", "completed_at")
+    aggregates = {
+        "completed": Count("id", filter=done),
+        "failed": Count("id", filter=Q(status="failed")),
+        "finished": Count("id", filter=Q(status__in=AutomationRun.FINISHED)),
+        "week": Count("id", filter=week),
+        "prev": Count("id", filter=prev),
+    }
+    for name, window in (("recent", Q()), ("week", week), ("prev", prev)):
+        aggregates[f"{name}_credits"] = Avg("total_credits_used", filter=done & window)
+        aggregates[f"{name}_duration"] = Avg(span, filter=done & window)
+    return runs.filter(created_at__gte=now - timedelta(days=30)).aggregate(**aggregates)
 
 
 def overview_stats(site: Site, config: PipelineConfig) -> dict:
     now = timezone.now()
-    runs = pipeline_runs(site)
-    recent = runs.filter(created_at__gte=now - timedelta(days=30))
-    this_week = runs.filter(created_at__gte=now - timedelta(days=7))
-    last_week = runs.filter(created_at__gte=now - timedelta(days=14), created_at__lt=now - timedelta(days=7))
-    counts = recent.aggregate(
-        total=Count("id"),
-        completed=Count("id", filter=Q(status="completed")),
-        failed=Count("id", filter=Q(status="failed")),
-        finished=Count("id", filter=Q(status__in=AutomationRun.FINISHED)),
-    )
-    avg_credits, avg_duration = _window_stats(recent)
-    week_credits, week_duration = _window_stats(this_week)
-    prev_credits, prev_duration = _window_stats(last_week)
+    numbering = pipeline(site)
+    counts = _windows(numbering.runs(), now)
+    avg_credits, avg_duration = _window_stats(counts, "recent")
+    week_credits, week_duration = _window_stats(counts, "week")
+    prev_credits, prev_duration = _window_stats(counts, "prev")
     history = historical_averages(site, config)
     plan = projection(site, config, history)
     total = Decimal(str(plan["total_estimated_credits"]))
@@ -218,14 +279,14 @@ def overview_stats(site: Site, config: PipelineConfig) -> dict:
     averages, used = history
     return {
         "run_statistics": {
-            "total_runs": pruned_pipeline_runs(site) + runs.count(),
+            "total_runs": numbering.made,
             "completed_runs": counts["completed"],
             "failed_runs": counts["failed"],
             "success_rate": round(100.0 * counts["completed"] / counts["finished"], 1) if counts["finished"] else 0,
             "avg_duration_seconds": round(avg_duration, 1),
             "avg_credits_per_run": float(round(avg_credits, 1)),
-            "runs_this_week": this_week.count(),
-            "runs_last_week": last_week.count(),
+            "runs_this_week": counts["week"],
+            "runs_last_week": counts["prev"],
             "credits_trend": _trend(week_credits, prev_credits),
             "duration_trend": round(week_duration - prev_duration, 1) if prev_duration else 0,
         },
@@ -256,8 +317,9 @@ def _trend(current: Decimal, previous: Decimal) -> float:
 def run_detail(run: AutomationRun) -> dict:
     site = run.site
     steps = list(run.steps.all())
-    number = run_number(run)
-    averages = _per_run_stage_averages(site, excluding=run)
+    numbering = pipeline(site)
+    number = run_number(run, numbering)
+    averages = _per_run_stage_averages(site, numbering, excluding=run)
     stages = [
         _stage_detail(stage, next((s for s in steps if s.index == stage.number - 1), None), averages)
         for stage in STAGES
@@ -300,10 +362,12 @@ def run_detail(run: AutomationRun) -> dict:
     }
 
 
-def _per_run_stage_averages(site: Site, *, excluding: AutomationRun) -> dict[int, dict[str, float]]:
+def _per_run_stage_averages(
+    site: Site, numbering: Pipeline, *, excluding: AutomationRun
+) -> dict[int, dict[str, float]]:
     """Average credits and outputs per stage over the site's last 10 other completed runs, counting only
     the runs in which the stage had work (a skipped stage is no measure of its cost)."""
-    runs = completed_preset_runs(site).exclude(pk=excluding.pk).order_by("-completed_at")
+    runs = numbering.runs().filter(site=site, status="completed").exclude(pk=excluding.pk).order_by("-completed_at")
     run_ids = list(runs.values_list("pk", flat=True)[:10])
     rows = (
         RunStep.objects.filter(run_id__in=run_ids, input_count__gt=0)

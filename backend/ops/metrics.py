@@ -1,63 +1,90 @@
-"""Prometheus metrics at /metrics, computed at scrape time from the database and the broker.
+"""Prometheus metrics at /metrics, read at scrape time from shared state: the database, the broker and the
+engine's counters in Redis (rules/stats.py).
 
 Reading the shared state (not per-process counters) keeps the figures right however many web and
-worker processes, on however many machines, do the work.
+worker processes, on however many machines, do the work. What grows with the history (finished runs and
+steps, step durations) is counted as it happens, so a scrape costs the same with ten runs stored or a
+million; what is current (active runs and their unfinished steps) is read from the database, which holds
+only as many of those as are in flight.
 """
 
 from __future__ import annotations
 
 import hmac
-from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.http import HttpResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 
 QUEUES = ("default", "ai", "local", "publish")
-DURATION_BUCKETS = (0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600)
 
 
 class AutomationCollector:
     def collect(self):
-        yield from self._runs()
-        yield from self._steps()
+        from rules import stats
+
+        try:
+            counts = stats.counts()
+        except Exception:  # noqa: BLE001 - a Redis outage shows as missing counters, not a failed scrape
+            counts = None
+        yield from self._runs(counts)
+        yield from self._steps(counts)
         yield self._queue_depth()
         yield from self._credits()
         yield from self._provider_calls()
 
-    def _runs(self):
+    def _runs(self, counts):
         from rules.models import AutomationRun
 
-        runs = GaugeMetricFamily("igny8_runs", "Automation runs by status.", labels=["status"])
-        for row in AutomationRun.objects.values("status").annotate(n=Count("id")):
-            runs.add_metric([row["status"]], row["n"])
-        yield runs
-
-    def _steps(self):
-        from rules.models import RunStep
-
-        steps = GaugeMetricFamily("igny8_steps", "Run steps by action and status.", labels=["action", "status"])
-        for row in RunStep.objects.values("action_type", "status").annotate(n=Count("id")):
-            steps.add_metric([row["action_type"], row["status"]], row["n"])
-        yield steps
-        duration = ExpressionWrapper(F("finished_at") - F("started_at"), output_field=DurationField())
-        buckets = {
-            f"le_{i}": Count("id", filter=Q(finished_at__lte=F("started_at") + timedelta(seconds=b)))
-            for i, b in enumerate(DURATION_BUCKETS)
-        }
-        rows = (
-            RunStep.objects.filter(finished_at__isnull=False, started_at__isnull=False)
-            .values("action_type")
-            .annotate(total=Count("id"), seconds=Sum(duration), **buckets)
+        active = GaugeMetricFamily("igny8_active_runs", "Active automation runs by status.", labels=["status"])
+        live = dict(
+            AutomationRun.objects.filter(status__in=AutomationRun.ACTIVE)
+            .values_list("status")
+            .annotate(n=Count("id"))
+            .order_by()
         )
+        for status in AutomationRun.ACTIVE:
+            active.add_metric([status], live.get(status, 0))
+        yield active
+        if counts is not None:
+            finished = CounterMetricFamily("igny8_runs", "Automation runs finished, by status.", labels=["status"])
+            for status in AutomationRun.FINISHED:
+                finished.add_metric([status], counts.runs.get(status, 0))
+            yield finished
+
+    def _steps(self, counts):
+        from rules.models import AutomationRun, RunStep
+
+        unfinished = GaugeMetricFamily(
+            "igny8_active_steps", "Unfinished steps of active runs, by action and status.", labels=["action", "status"]
+        )
+        rows = (
+            RunStep.objects.filter(
+                run__in=AutomationRun.objects.filter(status__in=AutomationRun.ACTIVE).values("pk"),
+                status__in=[RunStep.Status.PENDING, RunStep.Status.RUNNING],
+            )
+            .values_list("action_type", "status")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        for action, status, n in rows:
+            unfinished.add_metric([action, status], n)
+        yield unfinished
+        if counts is None:
+            return
+        finished = CounterMetricFamily(
+            "igny8_steps", "Run steps finished, by action and status.", labels=["action", "status"]
+        )
+        for (action, status), n in sorted(counts.steps.items()):
+            finished.add_metric([action, status], n)
+        yield finished
         histogram = HistogramMetricFamily(
             "igny8_step_duration_seconds", "Duration of finished steps.", labels=["action"]
         )
-        for row in rows:
-            counts = [(str(b), row[f"le_{i}"]) for i, b in enumerate(DURATION_BUCKETS)] + [("+Inf", row["total"])]
-            histogram.add_metric([row["action_type"]], counts, (row["seconds"] or timedelta()).total_seconds())
+        for action, durations in sorted(counts.durations.items()):
+            histogram.add_metric([action], durations.buckets, durations.total_seconds)
         yield histogram
 
     def _queue_depth(self):

@@ -99,10 +99,14 @@ class Content(StatusLifecycle, SiteScopedModel):
     def __str__(self) -> str:
         return self.title
 
-    def save(self, *args, **kwargs):
+    def fill_derived(self) -> None:
+        """The fields computed from the others (word count, slug): `save` sets them; call it before `bulk_create`."""
         self.word_count = count_words(self.html_content)
         if not self.slug and self.title:
             self.slug = slugify(self.title)[:255]
+
+    def save(self, *args, **kwargs):
+        self.fill_derived()
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "word_count", "slug"}
         super().save(*args, **kwargs)

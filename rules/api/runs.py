@@ -59,7 +59,9 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         ]
     )
     def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.get_queryset())
+        runs = self.get_queryset()  # refuses bad filters first
+        total = selectors.runs_counted(account_id=request.user.account_id, params=request.query_params)
+        page = self.paginator.paginate_queryset(runs, request, view=self, count=total)
         selectors.add_step_counts(page)
         return self.get_paginated_response(RunSerializer(page, many=True).data)
 

@@ -10,7 +10,7 @@ depend on this module and never on the engine's internals.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, ClassVar, Protocol
@@ -62,6 +62,17 @@ class StepResult:
         return self
 
 
+@dataclass(frozen=True)
+class Charge:
+    """One produced item's price, for `ActionContext.charge_many` (the fields of `ActionContext.charge`)."""
+
+    amount: Decimal | float | str
+    operation: str
+    object_type: str = ""
+    object_id: int | None = None
+    idempotency_key: str | None = None
+
+
 class ActionContext(Protocol):
     """What an action sees while it runs (the engine provides it)."""
 
@@ -97,6 +108,15 @@ class ActionContext(Protocol):
         object_id: int | None = None,
         idempotency_key: str | None = None,
     ) -> Decimal: ...
+
+    def charge_many(self, charges: Sequence[Charge]) -> Decimal:
+        """Charge a batch's items at once, all or nothing (budgets checked first); returns what was charged now."""
+        ...
+
+    def between_batches(self, so_far: StepResult) -> str | None:
+        """After a batch: show the progress so far, keep the lease; why to stop now ('paused', 'cancelled',
+        'superseded') or None to go on."""
+        ...
 
     def render(self, template: str) -> str: ...
 

@@ -1,6 +1,13 @@
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
+from django.utils import timezone
+
+from rules.lifecycle import rule_execute
 from rules.models import AutomationRun
+from rules.retention import history_prune
 
 
 def _rule(api, **extra):
@@ -88,3 +95,36 @@ def test_it_refuses_to_rerun_an_active_run_or_another_accounts(
     answer = api.post(f"/api/v1/automation/executions/{run_id}/rerun/")
     assert answer.status_code == 409 and "only a finished run" in answer.json()["detail"]
     assert charlie.client().post(f"/api/v1/automation/executions/{run_id}/rerun/").status_code == 404
+
+
+LIST_QUERIES = 4  # token, the account's counters, the page, its step counts: none counts the history
+
+
+def test_it_counts_the_accounts_runs_from_counters_through_pruning_and_deleted_rules(
+    alice, api, charlie, make_rule, eager, django_assert_num_queries
+):
+    first, second = make_rule(name="first"), make_rule(name="second")
+    for rule in (first, first, first, second, second, make_rule(name="theirs", account_id=charlie.account.id)):
+        rule_execute(rule=rule)
+
+    def listing(query: str = "") -> dict:
+        body = api.get(f"/api/v1/automation/executions/{query}").json()
+        assert body["count"] == len(body["results"])  # one page holds them all: the count is what is listed
+        return body
+
+    assert listing()["count"] == 5
+    oldest = AutomationRun.objects.filter(rule=first).order_by("created_at")[:2]
+    AutomationRun.objects.filter(pk__in=[run.pk for run in oldest]).update(
+        completed_at=timezone.now() - timedelta(days=60)
+    )
+    assert history_prune(older_than=timezone.now() - timedelta(days=30))["runs"] == 2
+    assert listing()["count"] == 3
+    second.delete()  # its runs stay, without a rule
+    assert listing()["count"] == 3 and listing(f"?rule={first.pk}")["count"] == 1
+    assert listing("?status=completed")["count"] == 3 and listing("?status=failed")["count"] == 0  # counted rows
+    assert api.get("/api/v1/automation/executions/?rule=x").status_code == 400
+    with django_assert_num_queries(LIST_QUERIES) as queries:
+        assert len(listing()["results"]) == 3
+    counts = [q["sql"] for q in queries.captured_queries if re.search(r'COUNT\(.*FROM "rules_automationrun"', q["sql"])]
+    assert counts and all('"rule_id" IS NULL' in sql for sql in counts)  # only the runs of deleted rules are counted
+    assert api.get("/api/v1/automation/executions/?page_size=2&page=2").json()["count"] == 3

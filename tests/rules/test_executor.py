@@ -213,3 +213,20 @@ def test_it_stops_a_superseded_execution_which_then_records_nothing(make_rule, e
     assert (step.input_count, step.output_count, step.result) == (0, 0, {})
     assert CreditTransaction.objects.filter(run_id=run.run_id, kind="debit").count() == 2
     assert run.status == "running"
+
+
+def test_it_executes_a_step_in_five_statements(make_rule, django_capture_on_commit_callbacks):
+    """The hot path (make bench: engine_overhead): read the step, its run and the next step; take the lease;
+    record the outcome; write the log lines; move the run on. Transaction control is not counted."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    rule = make_rule(actions=[{"type": "log", "params": {"message": "a"}}, {"type": "log", "params": {"message": "b"}}])
+    with django_capture_on_commit_callbacks(execute=False):
+        run = rule_execute(rule=rule).run
+    first = run.steps.get(index=0)
+    with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks(execute=False):
+        executor.execute_step(first.pk)
+    statements = [q["sql"] for q in queries if not q["sql"].upper().startswith(("BEGIN", "SAVEPOINT", "RELEASE"))]
+    assert len(statements) == 5, statements
+    assert reload(run).current_step == 1 and RunStep.objects.get(pk=first.pk).status == "completed"

@@ -39,3 +39,17 @@ def test_it_holds_only_the_accounts_it_has_met(alice, charlie, make_rule, other_
     make_rule(account_id=charlie.account.pk, trigger={"type": "event", "event": "keyword.created"})
     other_process.lookup(alice.account.pk, "keyword.created", fresh=True)
     assert set(other_process._accounts) == {alice.account.pk}
+
+
+def test_it_keeps_an_events_compiled_conditions_until_its_account_changes(alice, make_rule, other_process):
+    on_created = {"type": "event", "event": "keyword.created"}
+    make_rule(trigger=on_created, conditions={">": [{"var": "object.volume"}, 10]})
+    first = other_process.listeners(alice.account.pk, "keyword.created", fresh=True)
+    assert other_process.listeners(alice.account.pk, "keyword.created", fresh=True) is first  # nothing changed
+    assert first.conditions.evaluate({"object": {"volume": 11}})[0].triggered
+
+    make_rule(name="another", trigger=on_created, conditions={"<": [{"var": "object.volume"}, 10]})
+
+    again = other_process.listeners(alice.account.pk, "keyword.created", fresh=True)
+    assert again is not first and [len(again.rules), len(again.conditions)] == [2, 2]
+    assert [r.triggered for r in again.conditions.evaluate({"object": {"volume": 11}})] == [True, False]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import threading
 from datetime import timedelta
@@ -11,6 +12,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -61,6 +63,7 @@ def _run(persona, *, days_ago: float, status: str = "completed", rule=None, step
             action_type="log",
             input_count=inputs, output_count=outputs, credits_used=credits
         )
+    AutomationRule.objects.filter(pk=rule.pk).update(execution_count=F("execution_count") + 1)  # as run_create
     RunLog.objects.bulk_create([RunLog(run=run, message="started"), RunLog(run=run, message="ended")])
     TriggerRecord.objects.create(rule=rule, account=persona.account, trigger_type="manual", outcome="started", run=run)
     AICall.objects.create(account=persona.account, run_id=run.run_id, provider="local", function="generate_content")
@@ -303,3 +306,18 @@ def test_it_tallies_each_run_once_when_two_pruners_run_at_the_same_time(alice, c
     assert sum(RunTally.objects.filter(account=alice.account).values_list("runs", flat=True)) == 8
     assert sum(RunTally.objects.filter(account=charlie.account).values_list("runs", flat=True)) == 4
     assert sum(RunTally.objects.values_list("failed", flat=True)) == 3
+
+
+def test_it_sets_each_rules_run_counter_to_its_runs_and_pruned_runs_when_migrating(alice):
+    from django.apps import apps
+
+    sync = importlib.import_module("rules.migrations.0005_run_history_indexes").sync_run_counters
+    rule = _pipeline_rule(alice)
+    for days in (70, 60, 5):
+        _run(alice, days_ago=days)
+    _prune()
+    idle = AutomationRule.objects.create(account=alice.account, name="never ran", execution_count=4)
+    AutomationRule.objects.filter(pk=rule.pk).update(execution_count=99)  # off, as before the counter was relied on
+    sync(apps, None)
+    assert AutomationRule.objects.get(pk=rule.pk).execution_count == 3  # one listed, two pruned
+    assert AutomationRule.objects.get(pk=idle.pk).execution_count == 0

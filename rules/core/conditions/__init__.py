@@ -18,12 +18,14 @@ Paths. Every error and trace entry names a place in the rule, rooted at ``condit
 
 Evaluation. ``CompiledCondition.evaluate`` is the fast path: it checks that every ``var``
 without a default resolves in the context, then lets datalogic evaluate the whole rule and
-returns an empty trace. A condition that cannot be evaluated is never a silent ``False``: on a
-missing ``var`` or any datalogic error the fast path re-runs the rule through the tracing
-walker of ``explain``, which short-circuits ``and``/``or``/``if`` like datalogic does (so a
-guarded ``var`` that is never reached is not an error) and reports the exact path of the
-failure in ``ConditionResult.error``. Evaluation never raises for a bad context; only
-normalization and compilation raise ``ConditionError``.
+returns an empty trace. ``evaluate_many`` gives the same results for many conditions against one
+context (the dispatcher's path: one event, every listening rule), parsing the context once into a
+datalogic ``DataHandle`` and evaluating all the rules in one native call. A condition that cannot
+be evaluated is never a silent ``False``: on a missing ``var`` or any datalogic error the fast
+path re-runs the rule through the tracing walker of ``explain``, which short-circuits
+``and``/``or``/``if`` like datalogic does (so a guarded ``var`` that is never reached is not an
+error) and reports the exact path of the failure in ``ConditionResult.error``. Evaluation never
+raises for a bad context; only normalization and compilation raise ``ConditionError``.
 
 The context must hold JSON values only (str, int, float, bool, None, list, dict with str
 keys): serialize datetimes and Decimals before evaluating.
@@ -38,7 +40,13 @@ names the limit and the costliest operation's path. The worst case holds for con
 from rules.core.conditions.cache import clear_compiled_cache, compiled_for
 from rules.core.conditions.context import context_error
 from rules.core.conditions.errors import CONTEXT_ROOT, ROOT, ConditionError, ConditionResult
-from rules.core.conditions.evaluate import CompiledCondition, compile_conditions, var_paths
+from rules.core.conditions.evaluate import (
+    CompiledCondition,
+    ConditionSet,
+    compile_conditions,
+    evaluate_many,
+    var_paths,
+)
 from rules.core.conditions.listform import LIST_OPERATORS, MAX_BYTES, ListOperator, normalize_conditions
 from rules.core.conditions.validation import validate_conditions
 
@@ -48,6 +56,7 @@ __all__ = [
     "MAX_BYTES",
     "ROOT",
     "CompiledCondition",
+    "ConditionSet",
     "ConditionError",
     "ConditionResult",
     "ListOperator",
@@ -55,6 +64,7 @@ __all__ = [
     "compile_conditions",
     "compiled_for",
     "context_error",
+    "evaluate_many",
     "normalize_conditions",
     "validate_conditions",
     "var_paths",

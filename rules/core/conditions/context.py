@@ -19,7 +19,18 @@ def context_error(
     """Return an error for the first value of a context that is not JSON or is beyond the bounds, else None.
 
     The bounds are the ones ``condition_cost`` assumes; the walk is iterative, so any nesting is safe.
+    A context within the bounds (the dispatcher checks one per event) is accepted by a quick walk that
+    builds no paths; only a context it cannot accept is walked again to name the first problem.
     """
+    if _within_bounds(context, max_items, max_chars, max_size, max_depth):
+        return None
+    return _first_error(context, root, max_items, max_chars, max_size, max_depth)
+
+
+def _first_error(
+    context: object, root: str, max_items: int, max_chars: int, max_size: int, max_depth: int
+) -> ConditionError | None:
+    """The full walk: the first problem, with its path."""
     size = 0
     stack: list[tuple[object, str, int]] = [(context, root, 1)]
     while stack:
@@ -62,3 +73,58 @@ def _context_value_error(
     elif not is_scalar(value):
         return ConditionError(path, f"{type(value).__name__} is not a JSON value; serialize it before evaluating")
     return None
+
+
+_SCALARS = frozenset({int, float, bool, type(None)})
+
+
+def _within_bounds(context: object, max_items: int, max_chars: int, max_size: int, max_depth: int) -> bool:
+    """True only when ``context_error`` finds nothing (same bounds, same size count); False when unsure.
+
+    Exact types only (a subclass of dict or str is left to the full walk); scalars are counted in place.
+    """
+    size = 0
+    stack: list[tuple[object, int]] = [(context, 1)]
+    pop, push, scalars = stack.pop, stack.append, _SCALARS
+    while stack:
+        value, depth = pop()
+        if type(value) is dict:
+            if depth > max_depth or len(value) > max_items:
+                return False
+            size += 2
+            for key, item in value.items():
+                if type(key) is not str:
+                    return False
+                if type(item) is str:
+                    if len(item) > max_chars:
+                        return False
+                    size += len(key) + len(item) + 6
+                elif type(item) in scalars:
+                    size += len(key) + 28
+                else:
+                    size += len(key) + 4
+                    push((item, depth + 1))
+        elif type(value) is list or type(value) is tuple:
+            if depth > max_depth or len(value) > max_items:
+                return False
+            size += 2 + len(value)
+            for item in value:
+                if type(item) is str:
+                    if len(item) > max_chars:
+                        return False
+                    size += len(item) + 2
+                elif type(item) in scalars:
+                    size += 24
+                else:
+                    push((item, depth + 1))
+        elif type(value) is str:
+            if len(value) > max_chars:
+                return False
+            size += len(value) + 2
+        elif type(value) not in scalars:
+            return False
+        else:
+            size += 24
+        if size > max_size:
+            return False
+    return True

@@ -1,11 +1,28 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
+import pytest
+from django.db import transaction
 from django.test import Client
+from django.utils import timezone
 
 from actions.ai.models import AICall
+from rules import stats
 from rules.lifecycle import rule_execute
+from rules.models import AutomationRun
+from rules.retention import history_prune
+
+SCRAPE_QUERIES = 4  # active runs, unfinished steps of active runs, credits, provider calls: none reads history
+
+
+@pytest.fixture(autouse=True)
+def _no_counts():
+    """The counters live in Redis, which outlives a test's database: every test starts from none."""
+    stats.get_redis().delete(*stats.KEYS)
+    yield
+    stats.get_redis().delete(*stats.KEYS)
 
 
 def _scrape(**headers) -> str:
@@ -14,7 +31,7 @@ def _scrape(**headers) -> str:
     return response.content.decode()
 
 
-def test_it_exposes_runs_steps_durations_credits_and_provider_calls(alice, make_rule, eager):
+def test_it_exposes_active_runs_queue_depth_credits_and_provider_calls(alice, make_rule, eager):
     rule = make_rule(
         actions=[
             {"type": "test_charge", "params": {"items": 2, "cost": 1.5}},
@@ -25,13 +42,97 @@ def test_it_exposes_runs_steps_durations_credits_and_provider_calls(alice, make_
     AICall.objects.create(account=alice.account, provider="local", function="generate_content", total_tokens=900)
     AICall.objects.create(account=alice.account, provider="local", function="generate_content", ok=False)
     text = _scrape()
-    assert 'igny8_runs{status="failed"} 1.0' in text
-    assert 'igny8_steps{action="test_charge",status="completed"} 1.0' in text
-    assert 'igny8_step_duration_seconds_count{action="test_charge"} 1.0' in text
+    assert 'igny8_active_runs{status="running"} 0.0' in text and 'igny8_active_runs{status="queued"} 0.0' in text
     assert f'igny8_credits_charged_total{{operation="test_charge"}} {float(Decimal("3"))}' in text
     assert 'igny8_provider_calls_total{function="generate_content",outcome="error",provider="local"} 1.0' in text
     assert 'igny8_provider_tokens_total{function="generate_content",provider="local"} 900.0' in text
     assert 'igny8_queue_depth{queue="ai"}' in text
+
+
+def test_it_counts_the_finished_run_and_steps_of_a_real_run(alice, make_rule, eager):
+    rule = make_rule(
+        actions=[
+            {"type": "test_charge", "params": {"items": 2, "cost": 1.5}},
+            {"type": "test_flaky", "params": {"permanent": True}},
+            {"type": "log", "params": {"message": "never reached"}},
+        ]
+    )
+    rule_execute(rule=rule)
+    text = _scrape()
+    assert 'igny8_runs_total{status="failed"} 1.0' in text
+    assert 'igny8_steps_total{action="test_charge",status="completed"} 1.0' in text
+    assert 'igny8_steps_total{action="test_flaky",status="failed"} 1.0' in text
+    assert 'igny8_steps_total{action="log",status="skipped"} 1.0' in text  # closed by the run's failure
+    assert 'igny8_step_duration_seconds_count{action="test_charge"} 1.0' in text
+
+
+def test_it_counts_finished_runs_steps_and_durations_when_the_transaction_commits(
+    db, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            stats.run_finished("failed", closed_actions=["log", "log"], closed_status="skipped")
+            stats.step_finished("generate_content", "completed", seconds=2.5)
+            stats.step_finished("generate_content", "failed", seconds=0.05)
+            assert 'igny8_runs_total{status="failed"} 0.0' in _scrape()  # not before the commit
+    text = _scrape()
+    assert 'igny8_runs_total{status="failed"} 1.0' in text and 'igny8_runs_total{status="completed"} 0.0' in text
+    assert 'igny8_steps_total{action="log",status="skipped"} 2.0' in text
+    assert 'igny8_steps_total{action="generate_content",status="failed"} 1.0' in text
+    assert 'igny8_step_duration_seconds_bucket{action="generate_content",le="0.1"} 1.0' in text
+    assert 'igny8_step_duration_seconds_bucket{action="generate_content",le="1"} 1.0' in text
+    assert 'igny8_step_duration_seconds_bucket{action="generate_content",le="5"} 2.0' in text
+    assert 'igny8_step_duration_seconds_bucket{action="generate_content",le="+Inf"} 2.0' in text
+    assert 'igny8_step_duration_seconds_count{action="generate_content"} 2.0' in text
+    assert 'igny8_step_duration_seconds_sum{action="generate_content"} 2.55' in text
+    assert 'igny8_step_duration_seconds_count{action="log"}' not in text  # closed, never ran: no duration
+
+
+def test_it_counts_nothing_when_the_transaction_rolls_back(db, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        with pytest.raises(RuntimeError), transaction.atomic():
+            stats.run_finished("completed")
+            stats.step_finished("log", "completed", seconds=1)
+            raise RuntimeError("rolled back")
+    assert stats.counts().runs == {} and stats.counts().steps == {}
+
+
+def test_it_shows_the_active_runs_and_their_unfinished_steps(make_rule, django_capture_on_commit_callbacks):
+    rule = make_rule(actions=[{"type": "log", "params": {"message": "a"}}, {"type": "test_charge", "params": {}}])
+    with django_capture_on_commit_callbacks(execute=False):  # the steps are never sent: the run stays running
+        rule_execute(rule=rule)
+    text = _scrape()
+    assert 'igny8_active_runs{status="running"} 1.0' in text
+    assert 'igny8_active_steps{action="log",status="pending"} 1.0' in text
+    assert 'igny8_active_steps{action="test_charge",status="pending"} 1.0' in text
+
+
+def test_it_scrapes_with_the_same_queries_however_long_the_history_and_keeps_counting_after_pruning(
+    make_rule, eager, django_assert_num_queries
+):
+    rule = make_rule()
+    for _ in range(3):
+        rule_execute(rule=rule)
+    stats.record(stats.Tally().run("cancelled", 2).step("test_charge", "cancelled"))
+    with django_assert_num_queries(SCRAPE_QUERIES):
+        before = _scrape()
+    assert 'igny8_runs_total{status="cancelled"} 2.0' in before
+    AutomationRun.objects.update(completed_at=timezone.now() - timedelta(days=60), status="completed")
+    assert history_prune(older_than=timezone.now() - timedelta(days=30))["runs"] == 3
+    with django_assert_num_queries(SCRAPE_QUERIES):
+        after = _scrape()
+    assert after == before  # counters do not go down when history goes
+
+
+def test_it_scrapes_without_the_counters_and_loses_counts_quietly_when_redis_is_down(
+    db, settings, django_capture_on_commit_callbacks
+):
+    settings.REDIS_URL = "redis://127.0.0.1:9/0"  # nothing listens on the discard port
+    with django_capture_on_commit_callbacks(execute=True) as written:
+        stats.step_finished("log", "completed", seconds=1)
+    assert len(written) == 1  # the write was tried, failed and was logged; the step's transaction is unharmed
+    text = _scrape()
+    assert 'igny8_active_runs{status="running"} 0.0' in text and "igny8_runs_total" not in text
 
 
 def test_it_asks_for_the_bearer_token_when_one_is_set(db, settings):

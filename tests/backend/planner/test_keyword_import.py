@@ -79,3 +79,27 @@ def test_it_keeps_another_tenants_writes_working_during_a_large_import(alice, ch
     assert answers == [201]
     assert theirs and set(theirs) == {201}, theirs
     assert Keyword.objects.filter(site=charlie.site).count() == len(theirs)
+
+
+def test_it_dispatches_an_imports_events_in_groups_with_a_bounded_number_of_statements(alice, api, make_rule, eager):
+    """Every (keyword, rule) pair leaves a trigger record, written per group of events, not per keyword."""
+    from django.test.utils import CaptureQueriesContext
+
+    from rules.dispatch import EVENTS_PER_TRANSACTION
+    from rules.models import AutomationRun, TriggerRecord
+
+    never = {">": [{"var": "object.volume"}, 10**9]}
+    on_created = {"type": "event", "event": "keyword.created"}
+    rules = [make_rule(name=f"r{i}", trigger=on_created, conditions=never) for i in range(3)]
+    count = 500
+    keywords = [{"text": f"keyword {i}", "volume": i} for i in range(count)]
+
+    with CaptureQueriesContext(connection) as captured:
+        answer = api.post("/api/v1/keywords/bulk_create/", {"site": alice.site.pk, "keywords": keywords}, format="json")
+
+    assert answer.status_code == 201
+    assert TriggerRecord.objects.filter(outcome="dropped_conditions").count() == count * len(rules)
+    assert not AutomationRun.objects.exists()
+    inserts = [q for q in captured.captured_queries if 'INSERT INTO "rules_triggerrecord"' in q["sql"]]
+    groups = sum(-(-len(chunk) // EVENTS_PER_TRANSACTION) for chunk in (range(200), range(200), range(100)))
+    assert len(inserts) == groups  # one insert per group of events (chunks of 200, groups of 50)
