@@ -41,8 +41,10 @@ lint: install-python
 	$(VENV)/bin/mypy --strict $(TYPED)
 	$(VENV)/bin/lint-imports --no-cache
 
+# Every benchmark on PostgreSQL (throwaway services), then on the embedded default (SQLite, a Redis of its own).
 bench: install-python
 	$(PY) scripts/services.py run -- $(PY) -m bench
+	env -u DATABASE_URL -u REDIS_URL $(PY) -m bench
 
 clean:
 	-@if [ -f var/redis.pid ]; then kill $$(cat var/redis.pid) 2>/dev/null; fi

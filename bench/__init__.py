@@ -22,6 +22,7 @@ BENCHMARKS: tuple[str, ...] = (
     "save_overhead",
     "dispatch_throughput",
     "conditions",
+    "keyword_import",
     "pipeline",
     "stage4_concurrency",
     "engine_overhead",

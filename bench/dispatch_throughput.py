@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from bench import env
+from bench.profile import Part, profile_table
 from bench.report import Table, fmt, median, progress, relative_spread
 
 NAME = "dispatch_throughput"
@@ -17,35 +18,73 @@ NEEDS_DB = True
 ACCOUNTS = 100
 RULES_PER_ACCOUNT = 100
 MATCHING_PER_ACCOUNT = 10
-EVENT_VOLUME = 1000
-BUDGET_SECONDS = 4.0  # per repetition; sets how many events are timed
+MATCHING_VOLUME = 1000  # rule j wants volume >= 100·(j+1): 10 of 100 match
+NONE_VOLUME = 50  # no rule matches
+BUDGET_SECONDS = 4.0  # per scenario and repetition; sets how many events are timed
+MAX_EVENTS = 20_000  # per scenario and repetition
+MAX_MATCHING_EVENTS = 4_000  # ... when 10 rules match: 40 runs per account per repetition, far from its limit
+BATCH = 200  # events per dispatch batch task (rules.queueing.DISPATCH_CHUNK)
 
 ABOUT = f"""\
 {ACCOUNTS:,} accounts with {RULES_PER_ACCOUNT} active rules each ({ACCOUNTS * RULES_PER_ACCOUNT:,} rules), all on
 `keyword.created` for the account's site, each with one `log` action and mode `parallel`. Rule *j* of an
-account has the condition `object.volume >= 100·(j+1) and object.status != "mapped"`; the events are
-keywords of volume {EVENT_VOLUME}, so **{MATCHING_PER_ACCOUNT} of the {RULES_PER_ACCOUNT} rules listening to each
-event match ({MATCHING_PER_ACCOUNT / RULES_PER_ACCOUNT:.0%})**; the others are evaluated and dropped.
+account has the condition `object.volume >= 100·(j+1) and object.status != "mapped"`. Keywords of volume
+{MATCHING_VOLUME} make **{MATCHING_PER_ACCOUNT} of the {RULES_PER_ACCOUNT} rules listening to each event match
+({MATCHING_PER_ACCOUNT / RULES_PER_ACCOUNT:.0%})**; keywords of volume {NONE_VOLUME} match **none**. Every rule
+listening leaves a trigger record (`started`, or `dropped_conditions` with its reason), so an event writes
+{RULES_PER_ACCOUNT} records either way. The accounts take turns (as on a server shared by many tenants).
 
-An event is a `Keyword` created in its own committed transaction, the accounts taking turns (as on a
-server shared by many tenants). In production the save only enqueues a `rules.dispatch` task after
-commit and a worker runs it; here that task body runs in the bench's process right after the commit,
-so the figure is save + dispatch in one process (step tasks are still published to Redis).
-A run is *enqueued* when its `AutomationRun` and `RunStep` rows are written and its first step task
-is published to Redis (no worker consumes them; the bench's queues are purged afterwards).
-Throughput is single-process (one dispatching process); medians of the repetitions.
-"Condition compiles / event" counts misses of the compiled-conditions cache (`compiled_for`)."""
+Two ways in:
+
+- **save + dispatch**: an event is a `Keyword` created in its own committed transaction. In production the
+  save only enqueues a `rules.dispatch` task after commit and a worker runs it; here that task body runs in
+  the bench's process right after the commit, so the figure is save + dispatch in one process.
+- **dispatch only**: the `rules.dispatch` task body alone, one task per event, for events built beforehand
+  exactly as the save hook builds them (keywords inserted in bulk first): what one worker process dispatches.
+- **dispatch in batches**: the `rules.dispatch_batch` task body, {BATCH} events of one account per task, as a
+  bulk change (an import) sends them: the events are decided and written `EVENTS_PER_TRANSACTION`
+  (rules/dispatch.py) at a time, one transaction each.
+
+A run is *enqueued* when its `AutomationRun` and `RunStep` rows are written and its first step task is
+published to Redis (no worker consumes them; the bench's queues are purged afterwards). Between repetitions
+the runs are marked completed (as a worker would finish a `log` run), so the accounts' active runs stay
+within their limits. Every account dispatches one event before timing (its rules are then in the process's
+index, their conditions compiled). Throughput is single-process; medians of the repetitions. "Condition
+compiles / event" counts misses of the compiled-conditions cache (`compiled_for`)."""
 
 _texts = (f"dispatch keyword {n}" for n in itertools.count())
 
 
+@dataclass(frozen=True)
+class Scenario:
+    label: str
+    volume: int
+    way: str  # "saved" (save + dispatch), "tasks" (dispatch only, a task per event), "batches"
+
+    @property
+    def matching(self) -> int:
+        return MATCHING_PER_ACCOUNT if self.volume == MATCHING_VOLUME else 0
+
+
+SCENARIOS = (
+    Scenario("10% matching, save + dispatch", MATCHING_VOLUME, "saved"),
+    Scenario("10% matching, dispatch only", MATCHING_VOLUME, "tasks"),
+    Scenario("none matching, save + dispatch", NONE_VOLUME, "saved"),
+    Scenario("none matching, dispatch only", NONE_VOLUME, "tasks"),
+    Scenario(f"none matching, dispatch in batches of {BATCH}", NONE_VOLUME, "batches"),
+)
+
+
 @dataclass
 class Figures:
+    scenario: Scenario
+    per_rep: int = 0
     events_per_s: list[float] = field(default_factory=list)
     runs_per_s: list[float] = field(default_factory=list)
     tasks_per_s: list[float] = field(default_factory=list)
     queries: list[float] = field(default_factory=list)
     compiles: list[float] = field(default_factory=list)
+    records: list[float] = field(default_factory=list)
     query_kinds: Counter[str] = field(default_factory=Counter)
     runs: int = 0
     tasks: int = 0
@@ -63,19 +102,107 @@ def run(*, reps: int) -> list[Table]:
     _dispatch_in_process()
     sites = _prepare()
     turns = itertools.cycle(sites)
-    for _ in range(3):  # warm up: index build, broker connection, first compiles
-        _event(next(turns))
-    started = time.perf_counter()
-    for _ in range(3):
-        _event(next(turns))
-    per_batch = max(10, min(1000, int(BUDGET_SECONDS / ((time.perf_counter() - started) / 3))))
-    figures = Figures()
+    for site in sites:  # warm up: every account's index entry, compiles, the broker connection
+        _save(site, MATCHING_VOLUME)
+    figures = [Figures(scenario) for scenario in SCENARIOS]
+    for subject in figures:
+        subject.per_rep = _calibrate(subject.scenario, turns)
     for rep in range(reps):
-        progress(f"{NAME}: repetition {rep + 1}/{reps} ({per_batch} events)")
-        _measure(figures, turns, per_batch)
+        for subject in figures:
+            progress(f"{NAME}: repetition {rep + 1}/{reps}, {subject.scenario.label} ({subject.per_rep} events)")
+            _measure(subject, turns)
+            _finish_runs()
     in_redis = env.queued_messages()
+    profiles = [_profile(SCENARIOS[1], turns), _profile(SCENARIOS[3], turns)]
+    physical = _physical_table(reps)
     env.purge_broker()
-    return [_table(figures, per_batch, in_redis), _queries_table(figures)]
+    return [_table(figures, in_redis), physical, *profiles, *(_queries_table(figures[i]) for i in (0, 3, 4))]
+
+
+PROFILED_EVENTS = 100
+PROFILE_PARTS = [
+    Part(
+        "conditions: the context's bounds checked, every rule evaluated",
+        (("rules/core/conditions/context.py", "context_error"), ("rules/core/conditions/evaluate.py", "evaluate")),
+    ),
+    Part(
+        "deciding: the rules locked, their active runs counted, fan-out slots taken",
+        (("rules/lifecycle.py", "_locked_rules"), ("rules/lifecycle.py", "__init__")),
+    ),
+    Part(
+        "the new runs and steps made in memory (estimates, snapshots, run ids)",
+        (("rules/lifecycle.py", "_new_run"), ("rules/lifecycle.py", "_start_fields"), ("rules/lifecycle.py", "_step")),
+    ),
+    Part("writing: runs, steps, rule counters, log lines, trigger records", (("rules/lifecycle.py", "_write"),)),
+    Part("… of which the trigger records (one statement)", (("rules/lifecycle.py", "_insert_records"),)),
+    Part("publishing the first steps to Redis (after the commit)", (("rules/queueing.py", "_publish_steps"),)),
+    Part(
+        "waiting for the database (every statement and the commit)",
+        (
+            ("psycopg/connection.py", "wait"),
+            ("~", "<method 'execute' of 'sqlite3.Cursor' objects>"),
+            ("~", "<method 'executemany' of 'sqlite3.Cursor' objects>"),
+            ("~", "<method 'commit' of 'sqlite3.Connection' objects>"),
+        ),
+    ),
+]
+
+
+def _profile(scenario: Scenario, turns) -> Table:
+    """Where the time of a scenario goes, one event per task, profiled."""
+    events = _prepared(scenario, turns, PROFILED_EVENTS)
+    table = profile_table(
+        f"Where the time goes: {scenario.label} ({scenario.matching} runs started per event)",
+        lambda: _run(scenario, turns, PROFILED_EVENTS, events),
+        PROFILE_PARTS,
+        units=PROFILED_EVENTS,
+        unit="event",
+    )
+    _finish_runs()
+    return table
+
+
+def _physical_table(reps: int) -> Table:
+    """The physical parts of an event that starts 10 runs, measured beside: publishing a step task, a
+    database round trip."""
+    from celery import current_app
+    from django.db import connection
+
+    task = current_app.tasks["rules.execute_step"]
+    count = 2000
+    publish: list[float] = []
+    alone: list[float] = []
+    trip: list[float] = []
+    for _ in range(reps):
+        started = time.perf_counter()
+        for _ in range(count):
+            task.apply_async((0,), queue="bench-void")
+        alone.append((time.perf_counter() - started) / count)
+        started = time.perf_counter()
+        with current_app.producer_or_acquire() as producer, producer.batch():
+            for _ in range(count):
+                task.apply_async((0,), queue="bench-void", producer=producer)
+        publish.append((time.perf_counter() - started) / count)
+        with connection.cursor() as cursor:
+            started = time.perf_counter()
+            for _ in range(count):
+                cursor.execute("SELECT 1")
+                cursor.fetchone()
+            trip.append((time.perf_counter() - started) / count)
+    table = Table("The physical parts, measured beside", ["part", "µs each", "per event with 10 runs started, ms"])
+    table.add("publishing a step task to Redis (`apply_async`)", fmt(median(alone) * 1e6), fmt(median(alone) * 1e4))
+    table.add(
+        "… published together (one producer, kombu's publish batch, as the dispatcher does)",
+        fmt(median(publish) * 1e6),
+        fmt(median(publish) * 1e4),
+    )
+    table.add("a database round trip (`SELECT 1`)", fmt(median(trip) * 1e6), "")
+    table.notes.append(
+        f"Medians of {reps} passes of {count:,} each. At 200 events/s with 10 runs each a process publishes "
+        "2,000 step tasks a second: 2,000 × the time above of every second goes to publishing alone, before "
+        "any run, step or trigger record is written."
+    )
+    return table
 
 
 def _prepare() -> list:
@@ -96,78 +223,162 @@ def _prepare() -> list:
     return sites
 
 
-def _event(site) -> None:
+def _save(site, volume: int) -> None:
     from django.db import transaction
 
     from backend.planner.models import Keyword
 
     with transaction.atomic():
-        Keyword.objects.create(account_id=site.account_id, site=site, text=next(_texts), volume=EVENT_VOLUME)
+        Keyword.objects.create(account_id=site.account_id, site=site, text=next(_texts), volume=volume)
 
 
-def _measure(figures: Figures, turns, events: int) -> None:
-    from rules.models import AutomationRun
+def _events(turns, count: int, volume: int, *, per_site: int = 1) -> list[dict]:
+    """`count` keyword.created events as the save hook makes them, for keywords inserted in bulk (no hook);
+    `per_site` consecutive events of each site in turn."""
+    from backend.planner.models import Keyword
+    from rules.event_sources import event_object
 
+    sites = [site for site in itertools.islice(turns, -(-count // per_site)) for _ in range(per_site)][:count]
+    keywords = [Keyword(account_id=site.account_id, site=site, text=next(_texts), volume=volume) for site in sites]
+    Keyword.objects.bulk_create(keywords, batch_size=1000)
+    return [
+        {
+            "name": "keyword.created",
+            "account_id": keyword.account_id,
+            "site_id": keyword.site_id,
+            "object_type": "keyword",
+            "object": event_object(keyword),
+            "changes": {},
+        }
+        for keyword in keywords
+    ]
+
+
+def _calibrate(scenario: Scenario, turns) -> int:
+    trial = BATCH if scenario.way == "batches" else 20
+    events = _prepared(scenario, turns, trial)
+    started = time.perf_counter()
+    _run(scenario, turns, trial, events)
+    per_event = (time.perf_counter() - started) / trial
+    _finish_runs()
+    most = MAX_MATCHING_EVENTS if scenario.matching else MAX_EVENTS
+    count = max(20, min(most, int(BUDGET_SECONDS / per_event)))
+    return max(BATCH, count // BATCH * BATCH) if scenario.way == "batches" else count
+
+
+def _prepared(scenario: Scenario, turns, count: int) -> list[dict] | None:
+    if scenario.way == "saved":
+        return None
+    return _events(turns, count, scenario.volume, per_site=BATCH if scenario.way == "batches" else 1)
+
+
+def _run(scenario: Scenario, turns, count: int, events: list[dict] | None) -> None:
+    from rules import tasks
+
+    if events is None:
+        for _ in range(count):
+            _save(next(turns), scenario.volume)
+    elif scenario.way == "batches":
+        for start in range(0, len(events), BATCH):
+            tasks.dispatch_batch.run([(event, None) for event in events[start : start + BATCH]])
+    else:
+        for event in events:
+            tasks.dispatch.run(event, None)
+
+
+def _measure(figures: Figures, turns) -> None:
+    from rules.models import AutomationRun, TriggerRecord
+
+    scenario, count = figures.scenario, figures.per_rep
+    events = _prepared(scenario, turns, count)
     runs_before, tasks_before = AutomationRun.objects.count(), env.published_tasks()
+    records_before = TriggerRecord.objects.count()
     with env.counting_queries() as queries, env.counting_compiles() as compiles:
         started = time.perf_counter()
-        for _ in range(events):
-            _event(next(turns))
+        _run(scenario, turns, count, events)
         elapsed = time.perf_counter() - started
     runs = AutomationRun.objects.count() - runs_before
     tasks = env.published_tasks() - tasks_before
-    figures.events_per_s.append(events / elapsed)
+    figures.events_per_s.append(count / elapsed)
     figures.runs_per_s.append(runs / elapsed)
     figures.tasks_per_s.append(tasks / elapsed)
-    figures.queries.append(queries.count / events)
-    figures.compiles.append(compiles[0] / events)
+    figures.queries.append(queries.count / count)
+    figures.compiles.append(compiles[0] / count)
+    figures.records.append((TriggerRecord.objects.count() - records_before) / count)
     figures.query_kinds.update(queries.kinds)
-    figures.runs, figures.tasks, figures.events = figures.runs + runs, figures.tasks + tasks, figures.events + events
+    figures.runs, figures.tasks, figures.events = figures.runs + runs, figures.tasks + tasks, figures.events + count
 
 
-def _table(figures: Figures, per_batch: int, in_redis: int) -> Table:
+def _finish_runs() -> None:
+    """Complete the runs the bench started (no worker runs them), as a worker would: limits stay untouched."""
+    from django.utils import timezone
+
+    from rules.models import AutomationRun
+
+    active = AutomationRun.objects.filter(status__in=AutomationRun.ACTIVE)
+    active.update(status="completed", completed_at=timezone.now())
+
+
+def _table(figures: list[Figures], in_redis: int) -> Table:
     table = Table(
-        f"{ACCOUNTS * RULES_PER_ACCOUNT:,} rules, {RULES_PER_ACCOUNT} per event, "
-        f"{MATCHING_PER_ACCOUNT / RULES_PER_ACCOUNT:.0%} matching",
+        f"{ACCOUNTS * RULES_PER_ACCOUNT:,} rules, {RULES_PER_ACCOUNT} listening per event",
         [
+            "scenario",
             "events / s",
             "rules evaluated / s",
             "runs enqueued / s",
             "step tasks published / s",
             "queries / event",
+            "trigger records / event",
             "condition compiles / event",
         ],
     )
-    events_per_s = median(figures.events_per_s)
-    table.add(
-        fmt(events_per_s),
-        fmt(events_per_s * RULES_PER_ACCOUNT),
-        fmt(median(figures.runs_per_s)),
-        fmt(median(figures.tasks_per_s)),
-        fmt(median(figures.queries)),
-        fmt(median(figures.compiles)),
+    for subject in figures:
+        events_per_s = median(subject.events_per_s)
+        table.add(
+            subject.scenario.label,
+            fmt(events_per_s),
+            fmt(events_per_s * RULES_PER_ACCOUNT),
+            fmt(median(subject.runs_per_s)),
+            fmt(median(subject.tasks_per_s)),
+            fmt(median(subject.queries)),
+            fmt(median(subject.records)),
+            fmt(median(subject.compiles)),
+        )
+    table.notes.append(
+        "Repetitions: "
+        + "; ".join(
+            f"{s.scenario.label}: {len(s.events_per_s)} of {s.per_rep} events, events/s "
+            f"{fmt(min(s.events_per_s))}–{fmt(max(s.events_per_s))} (spread {relative_spread(s.events_per_s):.0%})"
+            for s in figures
+        )
+        + "."
     )
-    table.notes += [
-        f"{len(figures.events_per_s)} repetitions of {per_batch} events; events/s ranged "
-        f"{fmt(min(figures.events_per_s))}–{fmt(max(figures.events_per_s))} "
-        f"(spread {relative_spread(figures.events_per_s):.0%}).",
-        f"Check: {figures.events:,} events gave {figures.runs:,} runs (expected "
-        f"{figures.events * MATCHING_PER_ACCOUNT:,}), {figures.tasks:,} step tasks published, "
-        f"{in_redis:,} messages waiting in Redis before the purge (including the warm-up's).",
-    ]
+    checks = []
+    for subject in figures:
+        expected = subject.events * subject.scenario.matching
+        checks.append(
+            f"{subject.scenario.label}: {subject.events:,} events gave {subject.runs:,} runs ({expected:,} expected)"
+        )
+    table.notes.append(
+        "Check: "
+        + "; ".join(checks)
+        + f"; {sum(s.tasks for s in figures):,} step tasks published, {in_redis:,} messages waiting in Redis "
+        "before the purge (including the warm-up's)."
+    )
     return table
 
 
 def _queries_table(figures: Figures) -> Table:
-    table = Table("Queries per event, by kind (all repetitions)", ["statement", "per event"])
+    table = Table(f"Queries per event, by kind: {figures.scenario.label}", ["statement", "per event"])
     for kind, count in figures.query_kinds.most_common():
-        if count / figures.events >= 0.5:
+        if count / figures.events >= 0.01:
             table.add(f"`{kind}`", fmt(count / figures.events))
-    rare = sum(count for count in figures.query_kinds.values() if count / figures.events < 0.5)
+    rare = sum(count for count in figures.query_kinds.values() if count / figures.events < 0.01)
     if rare:
         table.add("others", fmt(rare / figures.events))
     table.notes.append(
-        f"With {RULES_PER_ACCOUNT} rules listening and {MATCHING_PER_ACCOUNT} matching per event; "
+        f"All repetitions, {RULES_PER_ACCOUNT} rules listening and {figures.scenario.matching} matching per event; "
         "BEGIN and COMMIT are not counted (savepoints are)."
     )
     return table

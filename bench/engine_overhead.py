@@ -12,6 +12,7 @@ TITLE = "Engine overhead per action over a bare Celery round trip"
 NEEDS_DB = True
 STEPS = 20  # `log` steps per run
 PINGS = 300  # bare round trips measured (after a warm-up)
+SPLITS: dict[str, list[float]] = {"inside": [], "handoff": []}  # ms per step, filled by _run_rule
 
 ABOUT = f"""\
 What the executor adds to each action, measured on **one real Celery worker process**
@@ -22,16 +23,23 @@ Redis as the broker, all on this machine.
   bench's worker) and blocks on a Redis list until the task, running in the worker, pushes to it:
   publish → broker → worker → task body → reply. {PINGS} round trips one after the other before the
   runs and {PINGS // 3} after them, all counted.
+- **A chain of bare tasks**: a trivial task (`bench.hop`) that pushes a timestamp and sends the next
+  link from inside the worker, as a step sends the next step: the physical floor of step to step.
 - **One `log` step**: a manual rule with {STEPS} `log` steps (the built-in action: render the message,
-  insert one `RunLog` row) is started with `rule_execute` (as the `execute` endpoint does). Each step
-  is one Celery task: take the step's lease, mark it running, log its start, run the action, record the
-  outcome under a row lock, log it, then enqueue the next step's task after commit. The time of one step
-  is the interval between two consecutive steps' `finished_at`, i.e. a full cycle: commit, publish,
-  broker, worker, the step's own work. The mean over a run is (completed_at − started_at) / {STEPS}.
+  log it) is started with `rule_execute` (as the `execute` endpoint does). Each step is one Celery task
+  (`rules.execute_step`): read the step, its run and the run's next unfinished step (one SELECT), take
+  the lease and mark the attempt (one UPDATE), run the action, then in one transaction record the
+  outcome (one UPDATE, only while the lease is ours), write the step's log lines (one INSERT) and move
+  the run to the next step (one UPDATE, only while the run is running); the next step's task is
+  published after commit. The time of one step is the interval between two consecutive steps'
+  `finished_at`, i.e. a full cycle: commit, publish, broker, worker, the step's own work; it is split
+  into the time inside the execution and the hand-off. The mean over a run is
+  (completed_at − started_at) / {STEPS}.
 - **Overhead per step** = median step time − median bare round trip: the executor's bookkeeping
   (database work) on top of what any Celery-based step runner pays for the hand-off.
 
-Queries are counted in the worker (every statement on its connections; BEGIN/COMMIT not counted).
+Queries are counted in the worker (every statement on its connections; transaction control — BEGIN,
+COMMIT, SAVEPOINT — is not counted, on either database).
 """
 
 
@@ -74,7 +82,27 @@ def run(*, reps: int) -> list[Table]:
             step_queries.append(delta["queries"] / STEPS)
             caller_queries.append(queries)
         pings_again = _round_trips(get_redis(), f"{BROKER_PREFIX}bench-ping-reply", PINGS // 3)
-    return _tables(pings + pings_again, cycles, means, step_queries, caller_queries, runs, delta["kinds"])
+        hops = _hop_chains(get_redis(), f"{BROKER_PREFIX}bench-hop-reply", runs)
+    return _tables(pings + pings_again, hops, cycles, means, step_queries, caller_queries, runs, delta["kinds"])
+
+
+def _hop_chains(client, key: str, chains: int) -> list[float]:
+    """Intervals between the links of chains of bare tasks, each sent by the previous one in the worker."""
+    from backend.celery import app
+    from bench.worker import HOP_TASK
+
+    gaps: list[list[float]] = []
+    for _ in range(chains + 1):  # the first chain warms up
+        client.delete(key)
+        app.send_task(HOP_TASK, args=[key, STEPS], queue="default")
+        stamps = []
+        for _ in range(STEPS + 1):
+            reply = client.blpop([key], timeout=10)
+            if reply is None:
+                raise RuntimeError("bench.hop: the chain stopped")
+            stamps.append(float(reply[1]))
+        gaps.append([(b - a) * 1000 for a, b in zip(stamps, stamps[1:], strict=False)])
+    return [gap for chain in gaps[1:] for gap in chain]
 
 
 def _round_trips(client, key: str, count: int) -> list[float]:
@@ -105,13 +133,19 @@ def _run_rule(rule, site) -> tuple[list[float], float, int]:
     run_ = wait_finished(run_, timeout=120, poll=0.01)
     if run_.status != "completed":
         raise RuntimeError(f"the log rule's run ended {run_.status}: {run_.error_message}")
-    finished = [s.finished_at for s in run_.steps.order_by("index")]
+    steps = list(run_.steps.order_by("index"))
+    finished = [s.finished_at for s in steps]
     cycles = [(b - a).total_seconds() * 1000 for a, b in zip(finished, finished[1:], strict=False)]
+    # Where a cycle goes: inside the execution (lease taken → outcome applied) and the hand-off (the previous
+    # step's outcome applied → this step's lease taken: commit, publish, broker, worker, the step's first read).
+    SPLITS["inside"] += [(s.finished_at - s.started_at).total_seconds() * 1000 for s in steps[1:]]
+    pairs = zip(steps, steps[1:], strict=False)
+    SPLITS["handoff"] += [(b.started_at - a.finished_at).total_seconds() * 1000 for a, b in pairs]
     mean = (run_.completed_at - run_.started_at).total_seconds() * 1000 / len(finished)
     return cycles, mean, counter.count
 
 
-def _tables(pings, cycles, means, step_queries, caller_queries, runs, kinds) -> list[Table]:
+def _tables(pings, hops, cycles, means, step_queries, caller_queries, runs, kinds) -> list[Table]:
     def p95(values: list[float]) -> float:
         return statistics.quantiles(values, n=20)[-1]
 
@@ -122,6 +156,13 @@ def _tables(pings, cycles, means, step_queries, caller_queries, runs, kinds) -> 
         f"{fmt(bare)} ms",
         f"{fmt(p95(pings))} ms",
         f"{fmt(min(pings))} ms",
+        "0",
+    )
+    table.add(
+        "a chain of bare tasks, each sent by the previous one (`bench.hop`)",
+        f"{fmt(median(hops))} ms",
+        f"{fmt(p95(hops))} ms",
+        f"{fmt(min(hops))} ms",
         "0",
     )
     table.add(
@@ -137,6 +178,20 @@ def _tables(pings, cycles, means, step_queries, caller_queries, runs, kinds) -> 
         "",
         "",
         fmt(median(step_queries)),
+    )
+    table.add(
+        "… of which inside the execution (lease taken → outcome applied)",
+        f"{fmt(median(SPLITS['inside']))} ms",
+        f"{fmt(p95(SPLITS['inside']))} ms",
+        f"{fmt(min(SPLITS['inside']))} ms",
+        "",
+    )
+    table.add(
+        "… of which the hand-off (outcome applied → next lease taken)",
+        f"{fmt(median(SPLITS['handoff']))} ms",
+        f"{fmt(p95(SPLITS['handoff']))} ms",
+        f"{fmt(min(SPLITS['handoff']))} ms",
+        "",
     )
     table.notes += [
         f"{len(pings)} bare round trips; {runs} runs of {STEPS} `log` steps ({len(cycles)} step-to-step intervals). "

@@ -190,9 +190,19 @@ class QueryCounter:
         self.kinds: Counter[str] = Counter()
 
     def __call__(self, execute, sql, params, many, context):
-        self.count += 1
-        self.kinds[_query_kind(sql)] += 1
+        if is_statement(sql):
+            self.count += 1
+            self.kinds[_query_kind(sql)] += 1
         return execute(sql, params, many, context)
+
+
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+
+
+def is_statement(sql: str) -> bool:
+    """A statement that does work: not transaction control (SQLite's BEGIN IMMEDIATE goes through the cursor,
+    PostgreSQL's BEGIN does not), so both backends count the same things."""
+    return not sql.lstrip().upper().startswith(TRANSACTION_CONTROL)
 
 
 def _query_kind(sql: str) -> str:

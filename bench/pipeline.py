@@ -7,21 +7,23 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
+from bench.profile import Part, profile_table
 from bench.report import Table, fmt, median, progress
 
 NAME = "pipeline"
 TITLE = "Seven-stage pipeline on 1,000 and 10,000 keywords"
 NEEDS_DB = True
-SIZES = (1000, 10_000)
+# BENCH_PIPELINE_SIZES=1000 runs one size only (while working on the engine; `make bench` runs both).
+SIZES = tuple(int(n) for n in os.environ.get("BENCH_PIPELINE_SIZES", "1000,10000").split(",") if n.strip())
 ALL_STAGES = (1, 2, 3, 4, 5, 6, 7)
 # 10,000 keywords run stages 1-3 unless BENCH_PIPELINE_FULL=1 (all seven take minutes more; see ABOUT).
 FULL = os.environ.get("BENCH_PIPELINE_FULL", "") not in ("", "0")
-STAGES_FOR = {1000: ALL_STAGES, 10_000: ALL_STAGES if FULL else (1, 2, 3)}
+STAGES_FOR = {size: ALL_STAGES if size < 10_000 or FULL else (1, 2, 3) for size in SIZES}
 TIMEOUT = 900  # seconds for one run
 
 ABOUT = f"""\
 One site's seven-stage preset run (`backend.automation.services.run_now`, the code path of the
-`run_now/` endpoint) on a site holding {SIZES[0]:,} or {SIZES[1]:,} new keywords, with the `local`
+`run_now/` endpoint) on a site holding {" or ".join(f"{n:,}" for n in SIZES)} new keywords, with the `local`
 provider (`AI_PROVIDER=local`, `AI_LOCAL_LATENCY=0`: no simulated network wait, so the provider's own
 CPU work is in the figures: TF-IDF clustering, article writing, PNG rendering). The site's
 The pipeline configuration is changed through `config_update` (which writes the preset rule):
@@ -56,6 +58,8 @@ both sizes.
   the note: Django, Celery, numpy/scipy/scikit-learn and Pillow loaded).
 - **provider s**: time inside the provider calls (`AICall.duration_ms`), the rest of a stage is the
   engine, the database and the action's own code.
+- **engine s**: wall time minus provider s (the steps run one call at a time, so the two add up): what
+  the engine, the database and the actions' own code cost around the provider's work.
 """
 
 
@@ -82,12 +86,44 @@ class RunFigures:
     wall: float
     queries: int
     items: int
+    provider_seconds: float
     peak_rss_mb: float
     ready_rss_mb: float
     stages: list[StageFigures] = field(default_factory=list)
     kinds: Counter[str] = field(default_factory=Counter)
     in_review: int = 0
     credits: float = 0.0
+
+
+PROFILE_KEYWORDS = 100
+PROFILE_PARTS = [
+    Part(
+        "provider calls (the local provider's own work: clustering, writing, PNG rendering)",
+        (("actions/ai/client.py", "call"),),
+    ),
+    Part("… of which the shared rate limit", (("actions/ai/ratelimit.py", "wait_for_slot"),)),
+    Part("the next batch: candidates read, claimed in Redis, re-read", (("actions/items.py", "next_batch"),)),
+    Part("charges: the run's budget, the account, one ledger row per item", (("rules/context.py", "charge_many"),)),
+    Part("provider-call records (AICall rows)", (("actions/ai/client.py", "record"),)),
+    Part("between batches: progress, lease, stop check", (("rules/context.py", "between_batches"),)),
+    Part(
+        "the step: read, lease, outcome applied, hand-over",
+        (
+            ("rules/executor.py", "_step_and_next"),
+            ("rules/executor.py", "_take_lease"),
+            ("rules/executor.py", "_apply"),
+        ),
+    ),
+    Part(
+        "waiting for the database (every statement and commit)",
+        (
+            ("psycopg/connection.py", "wait"),
+            ("~", "<method 'execute' of 'sqlite3.Cursor' objects>"),
+            ("~", "<method 'executemany' of 'sqlite3.Cursor' objects>"),
+            ("~", "<method 'commit' of 'sqlite3.Connection' objects>"),
+        ),
+    ),
+]
 
 
 def run(*, reps: int) -> list[Table]:
@@ -97,7 +133,47 @@ def run(*, reps: int) -> list[Table]:
         for rep in range(repeats):
             progress(f"pipeline: {size:,} keywords, run {rep + 1} of {repeats}")
             results.setdefault(size, []).append(_one_run(size, rep, STAGES_FOR[size]))
-    return _tables(results)
+    return [*_tables(results), _profile()]
+
+
+def _profile() -> Table:
+    """The whole pipeline on a few keywords, its steps executed one after the other in this process under
+    the profiler (the step tasks are collected instead of published)."""
+    from backend.automation.services import run_now
+    from bench.keywords import keyword_set, keywords_insert
+    from bench.runs import pipeline_site
+    from rules import executor, lifecycle
+    from rules.models import RunStep
+
+    progress(f"pipeline: profiling a run of {PROFILE_KEYWORDS} keywords in process")
+    site, _config = pipeline_site("pipeline-profile", within_stage_delay=0, between_stage_delay=0)
+    keywords_insert(site, keyword_set(PROFILE_KEYWORDS))
+    sent: list[int] = []
+    saved = lifecycle.enqueue_step, lifecycle.enqueue_steps
+    lifecycle.enqueue_step = lambda step_pk, **options: sent.append(step_pk)
+    lifecycle.enqueue_steps = lambda steps: sent.extend(step_pk for step_pk, _queue, _timeout in steps)
+    try:
+        run_ = run_now(site=site).run
+
+        def steps() -> None:
+            while sent:
+                executor.execute_step(sent.pop(0))
+
+        table = profile_table(
+            f"Where the engine's time goes: the pipeline on {PROFILE_KEYWORDS} keywords, every step in one process",
+            steps,
+            PROFILE_PARTS,
+            units=lambda: sum(RunStep.objects.filter(run=run_).values_list("input_count", flat=True)),
+            unit="item",
+        )
+    finally:
+        lifecycle.enqueue_step, lifecycle.enqueue_steps = saved
+    table.notes.append(
+        "Items: the sum of what the seven steps took in, as in the tables above. The seeds' default batch "
+        "sizes (20/1/20/1/1/1) make most items a batch of their own, each with its claim, re-read, charge and "
+        "progress check."
+    )
+    return table
 
 
 def _one_run(size: int, rep: int, stages: tuple[int, ...]) -> RunFigures:
@@ -142,6 +218,7 @@ def _one_run(size: int, rep: int, stages: tuple[int, ...]) -> RunFigures:
         wall=wall,
         queries=bench_queries.count + delta["queries"],
         items=0,
+        provider_seconds=sum((c["ms"] or 0) for c in calls.values()) / 1000,
         peak_rss_mb=delta["maxrss_kb"] / 1024,
         ready_rss_mb=delta["ready_rss_kb"] / 1024,
         kinds=Counter(delta["kinds"]) + bench_queries.kinds,
@@ -166,8 +243,9 @@ def _one_run(size: int, rep: int, stages: tuple[int, ...]) -> RunFigures:
         )
     figures.items = sum(s.items_in for s in figures.stages)
     progress(
-        f"pipeline: {size:,} keywords {run_.status} in {wall:.0f} s, {figures.items:,} items, "
-        f"{figures.queries:,} queries"
+        f"pipeline: {size:,} keywords {run_.status} in {wall:.0f} s (provider {figures.provider_seconds:.1f} s, "
+        f"engine {wall - figures.provider_seconds:.1f} s), {figures.items:,} items, {figures.queries:,} queries "
+        f"({figures.queries / max(1, figures.items):.2f} per item)"
     )
     return figures
 
@@ -180,6 +258,8 @@ def _tables(results: dict[int, list[RunFigures]]) -> list[Table]:
             "runs",
             "status",
             "wall time",
+            "provider s",
+            "engine s",
             "items processed",
             "DB queries",
             "queries / item",
@@ -195,6 +275,8 @@ def _tables(results: dict[int, list[RunFigures]]) -> list[Table]:
             len(runs),
             ", ".join(sorted({r.status for r in runs})),
             f"{fmt(median([r.wall for r in runs]))} s",
+            f"{fmt(median([r.provider_seconds for r in runs]))} s",
+            f"{fmt(median([r.wall - r.provider_seconds for r in runs]))} s",
             f"{median([r.items for r in runs]):,.0f}",
             f"{median([r.queries for r in runs]):,.0f}",
             fmt(median([r.queries / r.items for r in runs])),
@@ -236,6 +318,7 @@ def _tables(results: dict[int, list[RunFigures]]) -> list[Table]:
                 "items out",
                 "seconds",
                 "provider s",
+                "engine s",
                 "provider calls",
                 "queries",
                 "queries / item in",
@@ -250,6 +333,7 @@ def _tables(results: dict[int, list[RunFigures]]) -> list[Table]:
                 f"{s.items_out:,}",
                 fmt(s.seconds),
                 fmt(s.provider_seconds),
+                fmt(max(0.0, s.seconds - s.provider_seconds)),
                 f"{s.provider_calls:,}",
                 f"{s.queries:,}",
                 fmt(s.queries / s.items_in) if s.items_in else "–",

@@ -33,6 +33,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 QUEUES = ("default", "ai", "local", "publish")
 PING_TASK = "bench.ping"
+HOP_TASK = "bench.hop"
 
 
 class BenchWorker:
@@ -147,11 +148,12 @@ class _Stats:
         self.started: dict[str, tuple[int, int | None]] = {}  # task id -> (queries at start, step id)
 
     def __call__(self, execute, sql, params, many, context):
-        from bench.env import _query_kind
+        from bench.env import _query_kind, is_statement
 
-        with self.lock:
-            self.queries += 1
-            self.kinds[_query_kind(sql)] += 1
+        if is_statement(sql):
+            with self.lock:
+                self.queries += 1
+                self.kinds[_query_kind(sql)] += 1
         return execute(sql, params, many, context)
 
     def write(self) -> None:
@@ -239,6 +241,13 @@ def _worker_main(argv: list[str]) -> None:
     @shared_task(name=PING_TASK, ignore_result=True)
     def ping(reply_key: str) -> None:
         get_redis().rpush(reply_key, repr(time.time()))
+
+    @shared_task(name=HOP_TASK, ignore_result=True)
+    def hop(reply_key: str, left: int) -> None:
+        """A chain of bare tasks, each sending the next from inside the worker (as a step sends the next step)."""
+        get_redis().rpush(reply_key, repr(time.time()))
+        if left:
+            app.send_task(HOP_TASK, args=[reply_key, left - 1], queue="default")
 
     app.worker_main(
         [

@@ -156,6 +156,10 @@ class AutomationRun(models.Model):
             models.Index(fields=["rule", "-started_at"]),  # the pipeline's "last run" time
             # Runs whose rule was deleted (few): counted apart from the rules' run counters (selectors.runs_counted).
             models.Index(fields=["account"], condition=models.Q(rule__isnull=True), name="run_orphan_account_idx"),
+            # The runs in flight (few, however long the history): /metrics, recovery of stale runs.
+            models.Index(
+                fields=["status"], condition=models.Q(status__in=["queued", "running", "paused"]), name="run_active_idx"
+            ),
             models.Index(fields=["concurrency_key", "status"]),
             models.Index(fields=["account", "status"]),
         ]

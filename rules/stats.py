@@ -1,11 +1,10 @@
-"""Lifetime counters of finished runs and steps, for /metrics.
+"""Lifetime counters of finished runs and steps, for /metrics (backend/core/counters.py).
 
 They are counted where runs and steps finish (`run_finished`, `step_finished`), into three Redis hashes,
-once the transaction that finished them commits: a scrape reads the hashes (three HGETALLs, one round trip)
-instead of aggregating the whole run history, so its cost does not grow with the history, and pruning old
-runs (rules/retention.py) does not make a counter go down. Counting costs no database query, only one
-Redis round trip per finished step or run, after the commit; a Redis outage loses counts (logged), never
-fails a step. The counters are Prometheus counters: they start at zero and a wiped Redis is a reset.
+once the transaction that finished them commits: a scrape reads the hashes instead of aggregating the
+whole run history, so its cost does not grow with the history, and pruning old runs (rules/retention.py)
+does not make a counter go down. Counting costs no database query, only one Redis round trip per finished
+step or run, after the commit; a Redis outage loses counts (logged), never fails a step.
 
 A run finishes once per attempt: a failed run retried and finished again counts again (as do its steps).
 """
@@ -13,23 +12,18 @@ A run finishes once per attempt: a failed run retried and finished again counts 
 from __future__ import annotations
 
 import bisect
-import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from backend.core import counters
+from backend.core.counters import PREFIX, SEPARATOR
 
-from backend.core.redis import get_redis
-
-log = logging.getLogger(__name__)
-
-RUNS_KEY = "igny8:stats:runs"  # status -> finished runs
-STEPS_KEY = "igny8:stats:steps"  # "action|status" -> finished steps
-DURATIONS_KEY = "igny8:stats:durations"  # "action|<bucket>" -> steps of that duration; "action|sum" -> seconds
+RUNS_KEY = f"{PREFIX}runs"  # status -> finished runs
+STEPS_KEY = f"{PREFIX}steps"  # "action|status" -> finished steps
+DURATIONS_KEY = f"{PREFIX}durations"  # "action|<bucket>" -> steps of that duration; "action|sum" -> seconds
 KEYS = (RUNS_KEY, STEPS_KEY, DURATIONS_KEY)
 DURATION_BUCKETS = (0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600)  # seconds; past the last one is "+Inf"
-SEPARATOR = "|"  # action types are identifiers (registry names): never contain it
 
 
 @dataclass
@@ -81,29 +75,11 @@ def step_finished(action: str, status: str, *, seconds: float | None = None) -> 
 
 def record(tally: Tally) -> None:
     """Add the tally to the counters after the current transaction commits (nothing if it rolls back)."""
-    if tally:
-        transaction.on_commit(lambda: _write(tally))
-
-
-def _write(tally: Tally) -> None:
-    pipe = get_redis().pipeline(transaction=False)
-    for status, count in tally.runs.items():
-        pipe.hincrby(RUNS_KEY, status, count)
-    for (action, status), count in tally.steps.items():
-        pipe.hincrby(STEPS_KEY, f"{action}{SEPARATOR}{status}", count)
-    for (action, index), count in tally.buckets.items():
-        pipe.hincrby(DURATIONS_KEY, f"{action}{SEPARATOR}{index}", count)
-    for action, seconds in tally.seconds.items():
-        pipe.hincrbyfloat(DURATIONS_KEY, f"{action}{SEPARATOR}sum", seconds)
-    try:
-        pipe.execute()
-    except Exception:  # noqa: BLE001 - a lost count must not fail the run or step that finished
-        log.warning(
-            "could not count %d finished runs and %d steps in Redis",
-            sum(tally.runs.values()),
-            sum(tally.steps.values()),
-            exc_info=True,
-        )
+    increments: list[counters.Increment] = [(RUNS_KEY, status, n) for status, n in tally.runs.items()]
+    increments += [(STEPS_KEY, f"{action}{SEPARATOR}{status}", n) for (action, status), n in tally.steps.items()]
+    increments += [(DURATIONS_KEY, f"{action}{SEPARATOR}{i}", n) for (action, i), n in tally.buckets.items()]
+    increments += [(DURATIONS_KEY, f"{action}{SEPARATOR}sum", float(s)) for action, s in tally.seconds.items()]
+    counters.add_after_commit(increments)
 
 
 @dataclass(frozen=True)
@@ -119,24 +95,22 @@ class Counts:
     durations: dict[str, Histogram]  # action -> step durations
 
 
-def counts() -> Counts:
-    """The counters as they stand (one Redis round trip)."""
-    pipe = get_redis().pipeline(transaction=False)
-    for key in KEYS:
-        pipe.hgetall(key)
-    runs, steps, durations = pipe.execute()
+def counts(hashes: list[dict[str, str]] | None = None) -> Counts:
+    """The counters as they stand: from `hashes`, the KEYS' hashes a caller read with others (one round
+    trip for all of them), or read now."""
+    runs, steps, durations = hashes if hashes is not None else counters.read(list(KEYS))
     return Counts(
-        runs={_text(status): int(n) for status, n in runs.items()},
+        runs={status: int(n) for status, n in runs.items()},
         steps={_pair(name): int(n) for name, n in steps.items()},
         durations=_histograms(durations),
     )
 
 
-def _histograms(fields: dict[bytes | str, bytes | str]) -> dict[str, Histogram]:
+def _histograms(fields: dict[str, str]) -> dict[str, Histogram]:
     per_bucket: dict[str, list[int]] = {}
     sums: dict[str, float] = {}
     for name, value in fields.items():
-        action, part = _text(name).rsplit(SEPARATOR, 1)
+        action, part = name.rsplit(SEPARATOR, 1)
         if part == "sum":
             sums[action] = float(value)
         else:
@@ -151,10 +125,6 @@ def _histograms(fields: dict[bytes | str, bytes | str]) -> dict[str, Histogram]:
     return histograms
 
 
-def _pair(name: bytes | str) -> tuple[str, str]:
-    action, status = _text(name).split(SEPARATOR, 1)
+def _pair(name: str) -> tuple[str, str]:
+    action, status = name.split(SEPARATOR, 1)
     return action, status
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value

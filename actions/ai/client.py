@@ -13,9 +13,13 @@ from django.utils import timezone
 from actions.ai.models import AICall, PromptTemplate
 from actions.ai.providers import Provider, ProviderError, ProviderResult, get_provider, providers
 from actions.ai.ratelimit import wait_for_slot
+from backend.core import counters
+from backend.core.counters import PREFIX, SEPARATOR
 from rules.core.records import RunRecords, run_records
 
 PROVIDER_NAMES = sorted(providers.keys())  # what a step may name as its `provider`
+CALLS_KEY = f"{PREFIX}provider_calls"  # "provider|function|ok or error" -> calls (for /metrics)
+TOKENS_KEY = f"{PREFIX}provider_tokens"  # "provider|function" -> tokens
 
 
 def provider_for(account_id: int, name: str | None = None) -> Provider:
@@ -70,6 +74,7 @@ class Calls:
         for row in rows:
             row.pk = None  # (an insert rolled back gave it an id)
         AICall.objects.bulk_create(rows)
+        counters.add_after_commit(_counted(rows))
         written = {id(row) for row in rows}
 
         def forget() -> None:
@@ -97,6 +102,16 @@ class Calls:
         )
         with self.lock:
             self.rows.append(row)
+
+
+def _counted(rows: list[AICall]) -> list[counters.Increment]:
+    """The counters' increments for recorded calls: one call each, and their tokens."""
+    increments: list[counters.Increment] = []
+    for row in rows:
+        name = f"{row.provider}{SEPARATOR}{row.function}"
+        increments.append((CALLS_KEY, f"{name}{SEPARATOR}{'ok' if row.ok else 'error'}", 1))
+        increments.append((TOKENS_KEY, name, int(row.total_tokens or 0)))
+    return increments
 
 
 # AI calls go with their run when history is pruned (and once their run is gone, with the history of their age).

@@ -20,8 +20,10 @@ from django.db.models import Exists
 from backend.accounts.models import Account
 from backend.billing.errors import InsufficientCredits
 from backend.billing.models import CreditTransaction
+from backend.core import counters
 
 ZERO = Decimal("0")
+CHARGED_KEY = f"{counters.PREFIX}credits_charged"  # operation -> credits debited (for /metrics)
 
 
 @dataclass(frozen=True)
@@ -215,6 +217,7 @@ def _debit_many(
             rows[debit.idempotency_key] = row
     account.save(update_fields=["credits", "credits_reserved", "updated_at"])
     CreditTransaction.objects.bulk_create(created)
+    counters.add_after_commit((CHARGED_KEY, row.operation, float(row.amount)) for row in created)
     unkeyed = iter(row for row, debit in zip(created, new, strict=True) if debit.idempotency_key is None)
     return [rows[d.idempotency_key] if d.idempotency_key is not None else next(unkeyed) for d in debits]
 

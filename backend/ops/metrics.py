@@ -1,11 +1,11 @@
 """Prometheus metrics at /metrics, read at scrape time from shared state: the database, the broker and the
-engine's counters in Redis (rules/stats.py).
+lifetime counters in Redis (backend/core/counters.py).
 
 Reading the shared state (not per-process counters) keeps the figures right however many web and
 worker processes, on however many machines, do the work. What grows with the history (finished runs and
-steps, step durations) is counted as it happens, so a scrape costs the same with ten runs stored or a
-million; what is current (active runs and their unfinished steps) is read from the database, which holds
-only as many of those as are in flight.
+steps, step durations, credits charged, provider calls and tokens) is counted as it happens, so a scrape
+costs the same with ten runs stored or a million; what is current (active runs and their unfinished steps)
+is read from the database, which holds only as many of those as are in flight.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import hmac
 
 from django.conf import settings
-from django.db.models import Count, Q, Sum
+from django.db.models import Count
 from django.http import HttpResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
@@ -23,17 +23,22 @@ QUEUES = ("default", "ai", "local", "publish")
 
 class AutomationCollector:
     def collect(self):
+        from actions.ai.client import CALLS_KEY, TOKENS_KEY
+        from backend.billing.services import CHARGED_KEY
+        from backend.core import counters
         from rules import stats
 
         try:
-            counts = stats.counts()
+            *engine, charged, calls, tokens = counters.read([*stats.KEYS, CHARGED_KEY, CALLS_KEY, TOKENS_KEY])
         except Exception:  # noqa: BLE001 - a Redis outage shows as missing counters, not a failed scrape
             counts = None
+        else:
+            counts = stats.counts(engine)
+            yield from self._credits(charged)
+            yield from self._provider_calls(calls, tokens)
         yield from self._runs(counts)
         yield from self._steps(counts)
         yield self._queue_depth()
-        yield from self._credits()
-        yield from self._provider_calls()
 
     def _runs(self, counts):
         from rules.models import AutomationRun
@@ -100,30 +105,25 @@ class AutomationCollector:
             pass
         return depth
 
-    def _credits(self):
-        from backend.billing.models import CreditTransaction
+    def _credits(self, charged: dict[str, str]):
+        family = CounterMetricFamily("igny8_credits_charged", "Credits charged, by operation.", labels=["operation"])
+        for operation, total in sorted(charged.items()):
+            family.add_metric([operation], float(total))
+        yield family
 
-        charged = CounterMetricFamily("igny8_credits_charged", "Credits charged, by operation.", labels=["operation"])
-        for row in CreditTransaction.objects.filter(kind="debit").values("operation").annotate(total=Sum("amount")):
-            charged.add_metric([row["operation"]], float(row["total"]))
-        yield charged
+    def _provider_calls(self, calls: dict[str, str], tokens: dict[str, str]):
+        from backend.core.counters import fields
 
-    def _provider_calls(self):
-        from actions.ai.models import AICall
-
-        calls = CounterMetricFamily(
+        family = CounterMetricFamily(
             "igny8_provider_calls", "AI provider calls.", labels=["provider", "function", "outcome"]
         )
-        tokens = CounterMetricFamily("igny8_provider_tokens", "AI tokens used.", labels=["provider", "function"])
-        rows = AICall.objects.values("provider", "function").annotate(
-            succeeded=Count("id", filter=Q(ok=True)), failed=Count("id", filter=Q(ok=False)), tokens=Sum("total_tokens")
-        )
-        for row in rows:
-            calls.add_metric([row["provider"], row["function"], "ok"], row["succeeded"])
-            calls.add_metric([row["provider"], row["function"], "error"], row["failed"])
-            tokens.add_metric([row["provider"], row["function"]], row["tokens"] or 0)
-        yield calls
-        yield tokens
+        for name, count in sorted(calls.items()):
+            family.add_metric(fields(name), int(count))
+        yield family
+        used = CounterMetricFamily("igny8_provider_tokens", "AI tokens used.", labels=["provider", "function"])
+        for name, count in sorted(tokens.items()):
+            used.add_metric(fields(name), int(count))
+        yield used
 
 
 _registry = CollectorRegistry()

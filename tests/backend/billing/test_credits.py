@@ -4,12 +4,20 @@ import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from backend.accounts.models import Account
-from backend.billing.errors import InsufficientCredits
+from backend.billing.errors import BudgetExceeded, InsufficientCredits
 from backend.billing.models import CreditTransaction
-from backend.billing.services import Reference, credits_add, credits_debit, credits_release, credits_reserve
+from backend.billing.services import (
+    Debit,
+    Reference,
+    credits_add,
+    credits_debit,
+    credits_debit_many,
+    credits_release,
+    credits_reserve,
+)
 
 
 def _account(persona) -> Account:
@@ -97,3 +105,62 @@ def test_it_never_goes_below_zero_under_50_concurrent_debits(charlie):
     assert account.credits == Decimal("2")  # 16 debits of 3 from 50
     assert debits.count() == 16 and len(errors) == 34
     assert sum(d.amount for d in debits) == Decimal("50") - account.credits
+
+
+def _debits(*amounts, keys=None) -> list[Debit]:
+    keys = keys or [None] * len(amounts)
+    return [
+        Debit(Decimal(str(amount)), "generate_images", Reference("run_b", 5, "image", n), key)
+        for n, (amount, key) in enumerate(zip(amounts, keys, strict=True), start=1)
+    ]
+
+
+def test_it_charges_a_batch_with_one_ledger_row_per_item_in_order(alice):
+    rows = credits_debit_many(account_id=alice.account.pk, debits=_debits(1, 2, "0.5"))
+    assert [(r.amount, r.balance_after, r.object_id) for r in rows] == [
+        (Decimal("1"), Decimal("999"), 1),
+        (Decimal("2"), Decimal("997"), 2),
+        (Decimal("0.5"), Decimal("996.5"), 3),
+    ]
+    assert CreditTransaction.objects.filter(kind="debit").count() == 3
+    assert _account(alice).credits == Decimal("996.5")
+
+
+def test_it_charges_a_batch_all_or_nothing(charlie):
+    with pytest.raises(InsufficientCredits) as excinfo:
+        credits_debit_many(account_id=charlie.account.pk, debits=_debits(20, 20, 20))
+    assert (excinfo.value.needed, excinfo.value.available) == (Decimal("60"), Decimal("50"))
+    assert _account(charlie).credits == Decimal("50")
+    assert not CreditTransaction.objects.filter(account=charlie.account, kind="debit").exists()
+
+
+def test_it_charges_only_the_items_of_a_batch_not_charged_before(alice):
+    first = credits_debit_many(account_id=alice.account.pk, debits=_debits(1, 2, keys=["k1", "k2"]))
+    again = credits_debit_many(account_id=alice.account.pk, debits=_debits(1, 2, 3, keys=["k1", "k2", "k3"]))
+    assert [r.was_created for r in first] == [True, True]
+    assert [r.was_created for r in again] == [False, False, True]
+    assert [r.pk for r in again[:2]] == [r.pk for r in first]
+    assert _account(alice).credits == Decimal("994")
+    with pytest.raises(ValueError, match="appears twice"):
+        credits_debit_many(account_id=alice.account.pk, debits=_debits(1, 1, keys=["k4", "k4"]))
+
+
+def test_it_leaves_nothing_of_a_batch_whose_transaction_rolls_back(alice):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        credits_debit_many(account_id=alice.account.pk, debits=_debits(1, 2))
+        raise RuntimeError("the batch's save failed")
+    assert _account(alice).credits == Decimal("1000")
+    assert not CreditTransaction.objects.filter(kind="debit").exists()
+
+
+def test_it_checks_a_budget_for_the_batchs_total_before_writing(alice):
+    seen = []
+
+    def budget(account, amount):
+        seen.append(amount)
+        raise BudgetExceeded(budget="daily", limit=Decimal("2"), used=Decimal("0"), needed=amount, operation="x")
+
+    with pytest.raises(BudgetExceeded):
+        credits_debit_many(account_id=alice.account.pk, debits=_debits(1, 2), before=budget)
+    assert seen == [Decimal("3")]
+    assert not CreditTransaction.objects.filter(kind="debit").exists()

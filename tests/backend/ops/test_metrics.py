@@ -2,27 +2,40 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
+from actions.ai.client import Calls
 from actions.ai.models import AICall
+from actions.ai.providers import ProviderError, ProviderResult, Usage
+from backend.billing.models import CreditTransaction
+from backend.core.counters import PREFIX
+from backend.core.redis import get_redis
 from rules import stats
 from rules.lifecycle import rule_execute
 from rules.models import AutomationRun
 from rules.retention import history_prune
 
-SCRAPE_QUERIES = 4  # active runs, unfinished steps of active runs, credits, provider calls: none reads history
+SCRAPE_QUERIES = 2  # active runs, unfinished steps of active runs: the rest is read from the counters in Redis
 
 
 @pytest.fixture(autouse=True)
 def _no_counts():
     """The counters live in Redis, which outlives a test's database: every test starts from none."""
-    stats.get_redis().delete(*stats.KEYS)
+    _reset()
     yield
-    stats.get_redis().delete(*stats.KEYS)
+    _reset()
+
+
+def _reset() -> None:
+    redis = get_redis()
+    keys = list(redis.scan_iter(f"{PREFIX}*"))
+    if keys:
+        redis.delete(*keys)
 
 
 def _scrape(**headers) -> str:
@@ -39,14 +52,44 @@ def test_it_exposes_active_runs_queue_depth_credits_and_provider_calls(alice, ma
         ]
     )
     rule_execute(rule=rule)
-    AICall.objects.create(account=alice.account, provider="local", function="generate_content", total_tokens=900)
-    AICall.objects.create(account=alice.account, provider="local", function="generate_content", ok=False)
+    _provider_calls(alice.account.id)
     text = _scrape()
     assert 'igny8_active_runs{status="running"} 0.0' in text and 'igny8_active_runs{status="queued"} 0.0' in text
     assert f'igny8_credits_charged_total{{operation="test_charge"}} {float(Decimal("3"))}' in text
     assert 'igny8_provider_calls_total{function="generate_content",outcome="error",provider="local"} 1.0' in text
     assert 'igny8_provider_tokens_total{function="generate_content",provider="local"} 900.0' in text
     assert 'igny8_queue_depth{queue="ai"}' in text
+
+
+class _Provider:
+    name = "local"
+
+    def write(self, tokens: int) -> ProviderResult:
+        return ProviderResult("an article", Usage(total_tokens=tokens, calls=1))
+
+    def fail(self) -> ProviderResult:
+        raise ProviderError("the model refused")
+
+
+def _provider_calls(account_id: int) -> None:
+    """Two provider calls, recorded the way every action records them: one answered (900 tokens), one failed."""
+    calls = Calls(SimpleNamespace(account_id=account_id, run_id="", step_index=None))
+    calls.call("generate_content", _Provider().write, 900)
+    with pytest.raises(ProviderError):
+        calls.call("generate_content", _Provider().fail)
+    calls.record()
+
+
+def test_the_provider_call_and_credit_counters_survive_pruning_of_their_rows(alice, make_rule, eager):
+    rule_execute(rule=make_rule(actions=[{"type": "test_charge", "params": {"items": 2, "cost": 1.5}}]))
+    _provider_calls(alice.account.id)
+    before = _scrape()
+    AICall.objects.all().delete()
+    CreditTransaction.objects.all().delete()
+    after = _scrape()
+    assert 'igny8_credits_charged_total{operation="test_charge"} 3.0' in after
+    assert 'igny8_provider_calls_total{function="generate_content",outcome="ok",provider="local"} 1.0' in after
+    assert after == before  # read from the counters, not summed over the rows
 
 
 def test_it_counts_the_finished_run_and_steps_of_a_real_run(alice, make_rule, eager):

@@ -1,0 +1,55 @@
+"""Where the time goes: a profile of one pass of a benchmark, as a table beside its figures.
+
+`profile_table` runs a callable under cProfile and reports, for the named functions, their cumulative time
+per unit of work (an event, an item) and their share of the profiled total. The parts may nest (a write
+includes its database waits); the notes say so. The profiler slows Python code more than native code and
+waiting, so the shares, not the absolute times, are the reading.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import pstats
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bench.report import Table, fmt
+
+
+@dataclass(frozen=True)
+class Part:
+    """A label and the functions it adds up: (file suffix, function name); a builtin has the file "~"."""
+
+    label: str
+    functions: tuple[tuple[str, str], ...]
+
+
+def profile_table(
+    title: str, work: Callable[[], None], parts: list[Part], *, units: int | Callable[[], int], unit: str
+) -> Table:
+    """Profile `work()` (which does `units` of `unit`: a number, or a function that counts them afterwards)
+    and tabulate the parts."""
+    profiler = cProfile.Profile()
+    started = time.perf_counter()
+    profiler.enable()
+    work()
+    profiler.disable()
+    wall = time.perf_counter() - started
+    units = units() if callable(units) else units
+    stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    table = Table(title, ["part", f"ms / {unit} (profiled)", "share of the profiled time"])
+    for part in parts:
+        seconds = sum(
+            cumulative
+            for (path, _line, name), (_cc, _nc, _own, cumulative, _callers) in stats.items()
+            for suffix, wanted in part.functions
+            if name == wanted and (path == suffix if suffix == "~" else path.endswith(suffix))
+        )
+        table.add(part.label, fmt(seconds / units * 1000), f"{seconds / wall:.0%}")
+    table.add("**all of it**", fmt(wall / units * 1000), "100%")
+    table.notes.append(
+        f"One pass of {units:,} {unit}s under cProfile ({fmt(wall)} s profiled). Cumulative times: a part "
+        "includes what it calls, so parts may overlap (a write includes its wait on the database)."
+    )
+    return table
