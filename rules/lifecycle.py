@@ -558,7 +558,8 @@ def _insert_records(records: list[RecordRow]) -> None:
                     f.event, f.object_type, f.object_id, causation, at,
                 )
             )  # fmt: skip
-        with connection.cursor() as cursor:
+        # One transaction: in autocommit, SQLite would commit (and sync the file) after every row.
+        with transaction.atomic(using=connection.alias, savepoint=False), connection.cursor() as cursor:
             cursor.executemany(statement, values)
         return
     shared: dict[int, int] = {}
