@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from bench import env
-from bench.profile import Part, profile_table
+from bench.profile import DATABASE_WAIT, Part, profile_table
 from bench.report import Table, fmt, median, progress, relative_spread
 
 NAME = "dispatch_throughput"
@@ -136,15 +136,7 @@ PROFILE_PARTS = [
     Part("writing: runs, steps, rule counters, log lines, trigger records", (("rules/lifecycle.py", "_write"),)),
     Part("… of which the trigger records (one statement)", (("rules/lifecycle.py", "_insert_records"),)),
     Part("publishing the first steps to Redis (after the commit)", (("rules/queueing.py", "_publish_steps"),)),
-    Part(
-        "waiting for the database (every statement and the commit)",
-        (
-            ("psycopg/connection.py", "wait"),
-            ("~", "<method 'execute' of 'sqlite3.Cursor' objects>"),
-            ("~", "<method 'executemany' of 'sqlite3.Cursor' objects>"),
-            ("~", "<method 'commit' of 'sqlite3.Connection' objects>"),
-        ),
-    ),
+    DATABASE_WAIT,
 ]
 
 

@@ -7,7 +7,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from bench.profile import Part, profile_table
+from bench.profile import DATABASE_WAIT, Part, profile_table
 from bench.report import Table, fmt, median, progress
 
 NAME = "pipeline"
@@ -114,15 +114,7 @@ PROFILE_PARTS = [
             ("rules/executor.py", "_apply"),
         ),
     ),
-    Part(
-        "waiting for the database (every statement and commit)",
-        (
-            ("psycopg/connection.py", "wait"),
-            ("~", "<method 'execute' of 'sqlite3.Cursor' objects>"),
-            ("~", "<method 'executemany' of 'sqlite3.Cursor' objects>"),
-            ("~", "<method 'commit' of 'sqlite3.Connection' objects>"),
-        ),
-    ),
+    DATABASE_WAIT,
 ]
 
 

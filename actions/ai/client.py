@@ -64,6 +64,14 @@ class Calls:
         self._add(provider, function, result.usage, started)
         return result
 
+    def result_or_error(self, function: str, method, *args, **kwargs) -> ProviderResult | ProviderError:
+        """`call`, with a provider's refusal returned instead of raised: a batch's calls made N at a time
+        (`ItemAction.each`) keep each item's failure with its item."""
+        try:
+            return self.call(function, method, *args, **kwargs)
+        except ProviderError as exc:
+            return exc
+
     def record(self) -> None:
         """Write the calls made so far, in one insert. Inside a transaction (the batch's save) they count as
         written once it commits: after a rollback, the next `record` writes them again."""

@@ -73,10 +73,8 @@ class GenerateContent(ItemAction):
         calls = ai.Calls(ctx)
 
         def write(brief: ContentBrief):
-            try:
-                return calls.call(self.key, provider.generate_content, brief).value
-            except ProviderError as exc:
-                return exc
+            answer = calls.result_or_error(self.key, provider.generate_content, brief)
+            return answer if isinstance(answer, ProviderError) else answer.value
 
         try:
             articles = self.each(briefs, write)  # `concurrency` at a time

@@ -54,10 +54,8 @@ class GenerateIdeas(ItemAction):
         def think(cluster: Cluster):
             keywords = [k.text for k in cluster.keywords.all()]
             brief = ClusterIn(id=cluster.pk, name=cluster.name, description=cluster.description, keywords=keywords)
-            try:
-                return calls.call(self.key, provider.generate_ideas, brief, count=count).value
-            except ProviderError as exc:
-                return exc
+            answer = calls.result_or_error(self.key, provider.generate_ideas, brief, count=count)
+            return answer if isinstance(answer, ProviderError) else answer.value
 
         try:
             results = self.each(items, think)  # `concurrency` at a time

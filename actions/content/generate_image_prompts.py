@@ -54,10 +54,8 @@ class GenerateImagePrompts(ItemAction):
 
         def draw(content: Content):
             article = ArticleIn(title=content.title, html=content.html_content, primary_keyword=content.primary_keyword)
-            try:
-                return calls.call(self.key, provider.generate_image_prompts, article, in_article_count=count).value
-            except ProviderError as exc:
-                return exc
+            answer = calls.result_or_error(self.key, provider.generate_image_prompts, article, in_article_count=count)
+            return answer if isinstance(answer, ProviderError) else answer.value
 
         try:
             results = self.each(todo, draw)  # `concurrency` at a time

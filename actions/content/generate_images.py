@@ -76,10 +76,7 @@ class GenerateImages(ItemAction):
         calls = ai.Calls(ctx)
 
         def render(image: Image):
-            try:
-                return calls.call(self.key, provider.generate_image, image.prompt, size=size, quality=quality)
-            except ProviderError as exc:
-                return exc
+            return calls.result_or_error(self.key, provider.generate_image, image.prompt, size=size, quality=quality)
 
         outcome = BatchOutcome(consumed=len(items))
         try:
