@@ -716,7 +716,9 @@ def finish_run(run: AutomationRun, status: str, error: str = "") -> None:
     closed_status = StepStatus.CANCELLED if status == Status.CANCELLED else StepStatus.SKIPPED
     closed = list(run.steps.filter(status__in=UNFINISHED).values_list("pk", "action_type"))
     if closed:
-        RunStep.objects.filter(pk__in=[pk for pk, _ in closed]).update(status=closed_status, lease_token="")
+        RunStep.objects.filter(pk__in=[pk for pk, _ in closed], status__in=UNFINISHED).update(
+            status=closed_status, lease_token=""
+        )
     stats.run_finished(status, closed_actions=[action for _, action in closed], closed_status=closed_status)
     leftover = run.credits_reserved - min(run.total_credits_used, run.credits_reserved)
     if leftover > 0:
