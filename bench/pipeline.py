@@ -20,6 +20,7 @@ ALL_STAGES = (1, 2, 3, 4, 5, 6, 7)
 FULL = os.environ.get("BENCH_PIPELINE_FULL", "") not in ("", "0")
 STAGES_FOR = {size: ALL_STAGES if size < 10_000 or FULL else (1, 2, 3) for size in SIZES}
 TIMEOUT = 900  # seconds for one run
+PROFILE_KEYWORDS = 100  # the profiled run (see the last table)
 
 ABOUT = f"""\
 One site's seven-stage preset run (`backend.automation.services.run_now`, the code path of the
@@ -60,7 +61,12 @@ both sizes.
   engine, the database and the action's own code.
 - **engine s**: wall time minus provider s (the steps run one call at a time, so the two add up): what
   the engine, the database and the actions' own code cost around the provider's work.
-"""
+
+The last table says **where the engine's time goes**: a run of the pipeline on {PROFILE_KEYWORDS} keywords with
+every step executed one after the other in the bench's process under cProfile (the step tasks are collected
+instead of published), summed by part: the provider calls, the next batch (claims and re-reads), the charges,
+the provider-call records, the checks between batches, the step's own bookkeeping and the waits on the
+database."""
 
 
 @dataclass
@@ -95,7 +101,6 @@ class RunFigures:
     credits: float = 0.0
 
 
-PROFILE_KEYWORDS = 100
 PROFILE_PARTS = [
     Part(
         "provider calls (the local provider's own work: clustering, writing, PNG rendering)",
