@@ -338,8 +338,10 @@ def _tables(results: dict[int, list[RunFigures]]) -> list[Table]:
         outside = typical.queries - sum(s.queries for s in typical.stages)
         table.notes.append(
             f"Outside the step tasks (creating and starting the run in `run_now`, ending it): "
-            f"{outside:,} queries; time between stages (task hand-over): "
-            f"{fmt(max(0.0, typical.wall - sum(s.seconds for s in typical.stages)))} s in all."
+            f"{outside:,} queries; time outside the steps: "
+            f"{fmt(max(0.0, typical.wall - sum(s.seconds for s in typical.stages)))} s in all (mostly `run_now`'s "
+            "credit estimate, in which the local provider forecasts the clusters; the hand-overs between stages "
+            "take milliseconds each)."
         )
         tables.append(table)
     base = sorted(results[SIZES[0]], key=lambda r: r.wall)[len(results[SIZES[0]]) // 2]
