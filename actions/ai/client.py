@@ -64,11 +64,11 @@ class Calls:
         self._add(provider, function, result.usage, started)
         return result
 
-    def result_or_error(self, function: str, method, *args, **kwargs) -> ProviderResult | ProviderError:
-        """`call`, with a provider's refusal returned instead of raised: a batch's calls made N at a time
+    def value_or_error(self, function: str, method, *args, **kwargs) -> Any:
+        """`call`'s value, or the provider's refusal returned instead of raised: a batch's calls made N at a time
         (`ItemAction.each`) keep each item's failure with its item."""
         try:
-            return self.call(function, method, *args, **kwargs)
+            return self.call(function, method, *args, **kwargs).value
         except ProviderError as exc:
             return exc
 

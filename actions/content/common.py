@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from actions.ai.providers import ProviderError
 from backend.billing.errors import InsufficientCredits
 from rules.core.contract import ActionError
@@ -12,6 +14,18 @@ def fail_all_or_raise(items: list, error: ProviderError) -> list[tuple[int, str]
     if not error.permanent:
         raise ActionError(f"AI provider: {error.message}")
     return [(item.pk, f"AI provider: {error.message}") for item in items]
+
+
+def answered(items: list, answers: list) -> tuple[list[tuple[Any, Any]], list[tuple[int, str]]]:
+    """Each item with its provider answer, and the failures of the items whose call was refused
+    (`fail_all_or_raise`: a transient refusal retries the step)."""
+    done, failed = [], []
+    for item, answer in zip(items, answers, strict=True):
+        if isinstance(answer, ProviderError):
+            failed += fail_all_or_raise([item], answer)
+        else:
+            done.append((item, answer))
+    return done, failed
 
 
 def out_of_credits(exc: InsufficientCredits) -> ActionError:

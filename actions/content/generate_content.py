@@ -73,8 +73,7 @@ class GenerateContent(ItemAction):
         calls = ai.Calls(ctx)
 
         def write(brief: ContentBrief):
-            answer = calls.result_or_error(self.key, provider.generate_content, brief)
-            return answer if isinstance(answer, ProviderError) else answer.value
+            return calls.value_or_error(self.key, provider.generate_content, brief)
 
         try:
             articles = self.each(briefs, write)  # `concurrency` at a time

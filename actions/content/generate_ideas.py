@@ -4,8 +4,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from actions.ai import client as ai
-from actions.ai.providers import ClusterIn, ProviderError
-from actions.content.common import fail_all_or_raise, out_of_credits
+from actions.ai.providers import ClusterIn
+from actions.content.common import answered, out_of_credits
 from actions.costs import PER_CLUSTER_IDEAS
 from actions.items import BatchOutcome, ItemAction, announce_created, announce_saved, item_schema, named_items
 from backend.billing.errors import InsufficientCredits
@@ -54,17 +54,11 @@ class GenerateIdeas(ItemAction):
         def think(cluster: Cluster):
             keywords = [k.text for k in cluster.keywords.all()]
             brief = ClusterIn(id=cluster.pk, name=cluster.name, description=cluster.description, keywords=keywords)
-            answer = calls.result_or_error(self.key, provider.generate_ideas, brief, count=count)
-            return answer if isinstance(answer, ProviderError) else answer.value
+            return calls.value_or_error(self.key, provider.generate_ideas, brief, count=count)
 
         try:
-            results = self.each(items, think)  # `concurrency` at a time
-            thought = []
-            for cluster, ideas in zip(items, results, strict=True):
-                if isinstance(ideas, ProviderError):
-                    outcome.failed += fail_all_or_raise([cluster], ideas)
-                else:
-                    thought.append((cluster, ideas))
+            thought, refused = answered(items, self.each(items, think))  # `concurrency` at a time
+            outcome.failed += refused
             outcome.produced = self._save(ctx, thought, calls)
         finally:
             calls.record()  # what no save wrote

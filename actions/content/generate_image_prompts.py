@@ -3,8 +3,8 @@ from __future__ import annotations
 from django.db import transaction
 
 from actions.ai import client as ai
-from actions.ai.providers import ArticleIn, ProviderError
-from actions.content.common import fail_all_or_raise, out_of_credits
+from actions.ai.providers import ArticleIn
+from actions.content.common import answered, out_of_credits
 from actions.costs import PER_IMAGE_PROMPT
 from actions.items import BatchOutcome, ItemAction, announce_created, item_schema, named_items
 from backend.billing.errors import InsufficientCredits
@@ -54,17 +54,11 @@ class GenerateImagePrompts(ItemAction):
 
         def draw(content: Content):
             article = ArticleIn(title=content.title, html=content.html_content, primary_keyword=content.primary_keyword)
-            answer = calls.result_or_error(self.key, provider.generate_image_prompts, article, in_article_count=count)
-            return answer if isinstance(answer, ProviderError) else answer.value
+            return calls.value_or_error(self.key, provider.generate_image_prompts, article, in_article_count=count)
 
         try:
-            results = self.each(todo, draw)  # `concurrency` at a time
-            drawn = []
-            for content, prompts in zip(todo, results, strict=True):
-                if isinstance(prompts, ProviderError):
-                    outcome.failed += fail_all_or_raise([content], prompts)
-                else:
-                    drawn.append((content, prompts))
+            drawn, refused = answered(todo, self.each(todo, draw))  # `concurrency` at a time
+            outcome.failed += refused
             outcome.produced = self._save(ctx, drawn, calls)
         finally:
             calls.record()  # what no save wrote

@@ -76,7 +76,7 @@ class GenerateImages(ItemAction):
         calls = ai.Calls(ctx)
 
         def render(image: Image):
-            return calls.result_or_error(self.key, provider.generate_image, image.prompt, size=size, quality=quality)
+            return calls.value_or_error(self.key, provider.generate_image, image.prompt, size=size, quality=quality)
 
         outcome = BatchOutcome(consumed=len(items))
         try:
@@ -89,7 +89,7 @@ class GenerateImages(ItemAction):
                     self._fail(image, picture.message)
                     outcome.failed.append((image.pk, f"AI provider: {picture.message}"))
                     continue
-                rendered.append((image, picture.value.data))
+                rendered.append((image, picture.data))
             self._save(ctx, rendered, image_cost(size, quality), calls)
         finally:
             calls.record()  # what no save wrote
