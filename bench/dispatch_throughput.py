@@ -118,7 +118,7 @@ def run(*, reps: int) -> list[Table]:
         for subject in figures:
             progress(f"{NAME}: repetition {rep + 1}/{reps}, {subject.scenario.label} ({subject.per_rep} events)")
             _measure(subject, turns)
-            _finish_runs()
+            env.runs_complete()
     in_redis = env.queued_messages()
     profiles = [_profile(SCENARIOS[1], turns), _profile(SCENARIOS[3], turns)]
     physical = _physical_table(reps)
@@ -156,7 +156,7 @@ def _profile(scenario: Scenario, turns) -> Table:
         units=PROFILED_EVENTS,
         unit="event",
     )
-    _finish_runs()
+    env.runs_complete()
     return table
 
 
@@ -258,7 +258,7 @@ def _calibrate(scenario: Scenario, turns) -> int:
     started = time.perf_counter()
     _run(scenario, turns, trial, events)
     per_event = (time.perf_counter() - started) / trial
-    _finish_runs()
+    env.runs_complete()
     most = MAX_MATCHING_EVENTS if scenario.matching else MAX_EVENTS
     count = max(20, min(most, int(BUDGET_SECONDS / per_event)))
     return max(BATCH, count // BATCH * BATCH) if scenario.way == "batches" else count
@@ -305,16 +305,6 @@ def _measure(figures: Figures, turns) -> None:
     figures.records.append((TriggerRecord.objects.count() - records_before) / count)
     figures.query_kinds.update(queries.kinds)
     figures.runs, figures.tasks, figures.events = figures.runs + runs, figures.tasks + tasks, figures.events + count
-
-
-def _finish_runs() -> None:
-    """Complete the runs the bench started (no worker runs them), as a worker would: limits stay untouched."""
-    from django.utils import timezone
-
-    from rules.models import AutomationRun
-
-    active = AutomationRun.objects.filter(status__in=AutomationRun.ACTIVE)
-    active.update(status="completed", completed_at=timezone.now())
 
 
 def _table(figures: list[Figures], in_redis: int) -> Table:

@@ -298,3 +298,16 @@ def rules_deactivate(ids: list[int]) -> None:
 
     AutomationRule.objects.filter(pk__in=ids).update(is_active=False)
     rule_index.mark_stale()
+
+
+def runs_complete(account_id: int | None = None) -> None:
+    """Complete the active runs the bench started (no worker runs them; of one account, or all), as a worker
+    would: the accounts' limits on active runs stay untouched by the next measurement."""
+    from django.utils import timezone
+
+    from rules.models import AutomationRun
+
+    active = AutomationRun.objects.filter(status__in=AutomationRun.ACTIVE)
+    if account_id is not None:
+        active = active.filter(account_id=account_id)
+    active.update(status="completed", completed_at=timezone.now())

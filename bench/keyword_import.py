@@ -75,6 +75,8 @@ def _dispatch_in_process() -> list[float]:
 
 
 def _measure(figures: Figures, rows: list[dict], rep: int, clock: list[float]) -> None:
+    from django.db.models import Count
+
     from backend.planner.services import keywords_import
     from rules.models import AutomationRun, TriggerRecord
 
@@ -108,24 +110,9 @@ def _measure(figures: Figures, rows: list[dict], rep: int, clock: list[float]) -
     figures.tasks.append(len(clock))
     figures.records.append(records.count())
     figures.runs.append(AutomationRun.objects.filter(account=account).count())
-    figures.outcomes.update(dict(records.values_list("outcome").annotate(n=_count()).order_by()))
+    figures.outcomes.update(dict(records.values_list("outcome").annotate(n=Count("id")).order_by()))
     figures.query_kinds.update(queries.kinds)
-    _finish_runs(account)
-
-
-def _count():
-    from django.db.models import Count
-
-    return Count("id")
-
-
-def _finish_runs(account) -> None:
-    from django.utils import timezone
-
-    from rules.models import AutomationRun
-
-    active = AutomationRun.objects.filter(account=account, status__in=AutomationRun.ACTIVE)
-    active.update(status="completed", completed_at=timezone.now())
+    env.runs_complete(account.id)
 
 
 def _table(figures: Figures, reps: int) -> Table:
