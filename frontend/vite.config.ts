@@ -8,7 +8,7 @@ export default defineConfig(({ command }) => ({
   base: command === "build" ? "/static/" : "/",
   plugins: [react()],
   build: {
-    outDir: "dist",
+    outDir: process.env.FRONTEND_DIST ?? "dist", // FRONTEND_DIST: build elsewhere (Django reads the same variable)
     emptyOutDir: true,
     sourcemap: false,
     chunkSizeWarningLimit: 400,

@@ -1,4 +1,4 @@
-"""Serve the built React app (frontend/dist/index.html) for every non-API path, same origin."""
+"""Serve the built React app (FRONTEND_DIST/index.html, frontend/dist by default) for every non-API path."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ NOT_BUILT = (
 @ensure_csrf_cookie
 def spa_index(request, *args, **kwargs):
     """The web app's index.html; the client-side router takes the path from there."""
-    index = settings.BASE_DIR / "frontend" / "dist" / "index.html"
+    index = settings.FRONTEND_DIST / "index.html"
     if not index.exists():
         return HttpResponse(NOT_BUILT, status=503)
     return HttpResponse(index.read_text(encoding="utf-8"))

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 
 const BUDGET_KB = Number(process.env.INITIAL_JS_BUDGET_KB ?? 300);
-const dist = new URL("../dist/", import.meta.url).pathname;
+const dist = process.env.FRONTEND_DIST ?? new URL("../dist/", import.meta.url).pathname;
 const html = readFileSync(join(dist, "index.html"), "utf8");
 const urls = [...html.matchAll(/<(?:script[^>]*type="module"[^>]*src|link[^>]*rel="modulepreload"[^>]*href)="([^"]+)"/g)].map(
   (m) => m[1],

@@ -14,6 +14,12 @@ const RulesPage = lazy(() => import("./rules/RulesPage"));
 const RuleEditorPage = lazy(() => import("./rules/RuleEditorPage"));
 const RunsPage = lazy(() => import("./runs/RunsPage"));
 const ExecutionPage = lazy(() => import("./runs/ExecutionPage"));
+const ContentReaderPage = lazy(() => import("./content/ContentReaderPage"));
+const KeywordsPage = lazy(() => import("./keywords/KeywordsPage"));
+const ClustersPage = lazy(() => import("./keywords/ClustersPage"));
+const SitesPage = lazy(() => import("./sites/SitesPage"));
+const CreditsPage = lazy(() => import("./credits/CreditsPage"));
+const SettingsPage = lazy(() => import("./settings/SettingsPage"));
 const NotFoundPage = lazy(() => placeholders().then((m) => ({ default: m.NotFoundPage })));
 
 /** `/` goes to the dashboard, keeping `?site=`. */
@@ -37,6 +43,12 @@ export function AppRoutes() {
           <Route path="runs" element={<RunsPage />} />
           <Route path="runs/:runId" element={<ExecutionPage />} />
           <Route path="content" element={<ContentPage />} />
+          <Route path="content/:contentId" element={<ContentReaderPage />} />
+          <Route path="keywords" element={<KeywordsPage />} />
+          <Route path="keywords/clusters" element={<ClustersPage />} />
+          <Route path="sites" element={<SitesPage />} />
+          <Route path="credits" element={<CreditsPage />} />
+          <Route path="settings" element={<SettingsPage />} />
           <Route path="*" element={<NotFoundPage />} />
         </Route>
       </Routes>

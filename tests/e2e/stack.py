@@ -28,9 +28,10 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[2]
-DIST_INDEX = ROOT / "frontend" / "dist" / "index.html"
+DIST = Path(os.environ.get("FRONTEND_DIST") or ROOT / "frontend" / "dist")  # the build the stack serves
+DIST_INDEX = DIST / "index.html"
 ARTIFACTS = ROOT / "test-artifacts"
-LOG_DIR = ARTIFACTS / "e2e-logs"
+LOG_DIR = Path(os.environ.get("E2E_LOG_DIR") or ARTIFACTS / "e2e-logs")
 E2E_REDIS_DB = int(os.environ.get("E2E_REDIS_DB", "13"))
 
 
@@ -51,7 +52,7 @@ def require_built_frontend() -> None:
     """The e2e tests drive the production build; `make test` builds it first (`make frontend`)."""
     if not DIST_INDEX.exists():
         raise RuntimeError(
-            f"{DIST_INDEX.relative_to(ROOT)} is missing: build the web app first "
+            f"{DIST_INDEX} is missing: build the web app first "
             "(`make frontend`, or `cd frontend && npm ci && npm run build`)."
         )
 

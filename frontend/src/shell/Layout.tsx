@@ -6,7 +6,7 @@ import { useCredits, useLogout } from "../api/queries";
 import type { Me } from "../api/types";
 import { ErrorBanner } from "./ErrorBanner";
 import { formatCredits } from "./format";
-import { BoltIcon, CoinIcon, DocIcon, HistoryIcon, RulesIcon } from "./icons";
+import { BoltIcon, CoinIcon, DocIcon, GearIcon, GlobeIcon, HistoryIcon, KeyIcon, RulesIcon, WalletIcon } from "./icons";
 import { SiteSelector } from "./SiteSelector";
 import { SiteContext, useSiteSelection, withSite } from "./site";
 import { Loading } from "./states";
@@ -17,6 +17,10 @@ const NAV = [
   { to: "/rules", label: "Rules", icon: RulesIcon },
   { to: "/runs", label: "Runs", icon: HistoryIcon },
   { to: "/content", label: "Content", icon: DocIcon },
+  { to: "/keywords", label: "Keywords", icon: KeyIcon },
+  { to: "/sites", label: "Sites", icon: GlobeIcon },
+  { to: "/credits", label: "Credits", icon: WalletIcon },
+  { to: "/settings", label: "Settings", icon: GearIcon },
 ] as const;
 
 export function Layout({ me }: { me: Me }) {
