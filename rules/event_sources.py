@@ -98,6 +98,7 @@ def connect() -> None:
     rule_model = apps.get_model("rules.AutomationRule")
     post_save.connect(_on_rule_change, sender=rule_model, dispatch_uid="rules-index-save")
     post_delete.connect(_on_rule_change, sender=rule_model, dispatch_uid="rules-index-delete")
+    post_save.connect(_on_site_change, sender=apps.get_model("accounts.Site"), dispatch_uid="rules-index-site")
     bulk_created.connect(_on_bulk_created, dispatch_uid="rules-bulk-created")
 
 
@@ -175,3 +176,10 @@ def _emit(
 def _on_rule_change(sender: type[models.Model], instance: Any, **kwargs: Any) -> None:
     rule_index.mark_stale(instance.account_id)
     transaction.on_commit(lambda: rule_index.publish(instance.account_id))
+
+
+def _on_site_change(sender: type[models.Model], instance: Any, created: bool = False, **kwargs: Any) -> None:
+    """A site's rules stop (or start again) listening when it is deactivated (or activated)."""
+    fields = kwargs.get("update_fields")
+    if not created and (fields is None or "is_active" in fields):
+        _on_rule_change(sender, instance)

@@ -5,7 +5,8 @@ dispatcher asks for the `Listeners` of an event: the same rules with their condi
 `ConditionSet` (compiled the first time a process dispatches that event in that account, then kept with the
 account's entry), so dispatching an event reads no rule from the database and compiles nothing.
 Accounts are loaded lazily (one query the first time a process meets an account) and kept in a bounded
-LRU, so a process holds only the rules of the accounts it serves. A rule change invalidates only its own
+LRU, so a process holds only the rules of the accounts it serves. The rules of a deactivated site are left out.
+A rule change (or a site's activation) invalidates only its own
 account: at once in the process that made it, and within `REFRESH_SECONDS` in every other process, which
 reads the accounts changed since it last looked from a Redis sorted set (member: account id, score: the
 generation of its last change).
@@ -184,7 +185,8 @@ class RuleIndex:
         from rules.models import AutomationRule
 
         rules: defaultdict[str, list[IndexedRule]] = defaultdict(list)
-        rows = AutomationRule.objects.filter(account_id=account_id, is_active=True, trigger_type="event").values_list(
+        active = AutomationRule.objects.filter(account_id=account_id, is_active=True, trigger_type="event")
+        rows = active.exclude(site__is_active=False).values_list(  # a deactivated site's rules do not listen
             "id", "version", "site_id", "trigger_event", "trigger", "conditions", "allow_self_trigger"
         )
         for rule_id, version, site_id, event, trigger, conditions, self_trigger in rows:

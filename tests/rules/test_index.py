@@ -53,3 +53,23 @@ def test_it_keeps_an_events_compiled_conditions_until_its_account_changes(alice,
     again = other_process.listeners(alice.account.pk, "keyword.created", fresh=True)
     assert again is not first and [len(again.rules), len(again.conditions)] == [2, 2]
     assert [r.triggered for r in again.conditions.evaluate({"object": {"volume": 11}})] == [True, False]
+
+
+def test_a_deactivated_sites_rules_stop_listening_and_listen_again_when_it_is_activated(
+    alice, make_rule, other_process
+):
+    from backend.accounts.models import Site
+
+    site = Site.objects.create(account=alice.account, name="Blog", domain="blog.example.com")
+    rule = make_rule(site=site, trigger={"type": "event", "event": "keyword.created"})
+    everywhere = make_rule(name="every site", trigger={"type": "event", "event": "keyword.created"})
+    def listening() -> set[int]:
+        return {r.id for r in other_process.lookup(alice.account.pk, "keyword.created", fresh=True)}
+
+    assert listening() == {rule.pk, everywhere.pk}
+    site.is_active = False
+    site.save()
+    assert listening() == {everywhere.pk}  # the account-wide rule still listens
+    site.is_active = True
+    site.save(update_fields=["is_active"])
+    assert listening() == {rule.pk, everywhere.pk}

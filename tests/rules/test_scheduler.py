@@ -27,6 +27,26 @@ def test_it_fires_a_due_schedule_once_and_moves_next_run_at(make_rule, django_ca
     assert run.trigger_type == "scheduled" and "scheduled_for" in run.trigger_payload["payload"]
 
 
+def test_a_deactivated_sites_schedule_passes_without_running_and_does_not_pile_up(
+    alice, make_rule, django_capture_on_commit_callbacks
+):
+    rule = make_rule(site=alice.site, trigger={"type": "schedule", "cron": "* * * * *", "timezone": "UTC"})
+    alice.site.is_active = False
+    alice.site.save()
+    _due(rule, 30)
+    with django_capture_on_commit_callbacks(execute=False):
+        assert schedule_claim_due() == []
+    rule.refresh_from_db()
+    assert AutomationRun.objects.count() == 0 and rule.next_run_at > timezone.now()
+
+    alice.site.is_active = True
+    alice.site.save()
+    _due(rule, 1)  # a minute later: the next fire time, the first since the site was activated again
+    AutomationRule.objects.filter(pk=rule.pk).update(last_fired_at=timezone.now() - timedelta(seconds=90))
+    with django_capture_on_commit_callbacks(execute=False):
+        assert len(schedule_claim_due()) == 1  # one run for that time, none for the 30 that passed
+
+
 def test_it_catches_up_once_for_many_missed_times(make_rule, django_capture_on_commit_callbacks):
     rule = make_rule(trigger={"type": "schedule", "cron": "* * * * *", "timezone": "UTC"})
     _due(rule, 90)
