@@ -4,9 +4,13 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from actions.ai.views import CostTableView, PromptDetailView, PromptListView
+from actions.content.views import ImageViewSet
 from backend.accounts import views as accounts
-from backend.billing.views import CreditsView
+from backend.automation.sites import SiteStatusViewSet
+from backend.automation.stages import STAGES
+from backend.billing import views as billing
 from backend.core.spa import spa_index
+from backend.integrations.content_views import ContentViewSet
 from backend.ops.health import HealthView
 from backend.ops.metrics import metrics_view
 from backend.planner import views as planner
@@ -15,14 +19,14 @@ from backend.writer.media import MediaView
 
 router = DefaultRouter()
 router.include_format_suffixes = False  # no `.json` twins of every route
-router.register("sites", accounts.SiteViewSet)
+router.register("sites", SiteStatusViewSet)
 router.register("sectors", accounts.SectorViewSet)
 router.register("keywords", planner.KeywordViewSet)
 router.register("clusters", planner.ClusterViewSet)
 router.register("ideas", planner.ContentIdeaViewSet)
 router.register("tasks", writer.TaskViewSet)
-router.register("content", writer.ContentViewSet)
-router.register("images", writer.ImageViewSet)
+router.register("content", ContentViewSet)  # the writer's, plus publishing (backend.integrations)
+router.register("images", ImageViewSet)  # the writer's, plus regenerating one (actions.content)
 
 api_v1 = [
     path("auth/token/", accounts.TokenView.as_view(), name="auth-token"),
@@ -41,7 +45,16 @@ api_v1 = [
         accounts.ApiTokenViewSet.as_view({"delete": "destroy"}, detail=True),
         name="auth-token-detail",
     ),
-    path("credits/", CreditsView.as_view(), name="credits"),
+    path("credits/", billing.CreditsView.as_view(), name="credits"),
+    path("credits/budget/", billing.BudgetView.as_view(), name="credits-budget"),
+    path("credits/ledger/", billing.LedgerView.as_view(), name="credits-ledger"),
+    path("credits/ledger/export/", billing.LedgerExportView.as_view(), name="credits-ledger-export"),
+    path("credits/ledger/operations/", billing.OperationsView.as_view(), name="credits-ledger-operations"),
+    path(
+        "credits/usage/",
+        billing.UsageView.as_view(stage_names={s.action: (s.number, s.name) for s in STAGES}),
+        name="credits-usage",
+    ),
     path("automation/", include("backend.automation.urls")),
     path("automation/", include("rules.api.urls")),
     path("integrations/", include("backend.integrations.urls")),

@@ -17,6 +17,12 @@ from backend.writer.models import Content, Task
 from rules.core.contract import ActionError, Charge
 from rules.core.registry import registry
 
+FEEDBACK_INTRO = "Reviewer feedback on the previous version (address it in this one):"
+REWRITTEN_FIELDS = [
+    *("title", "html_content", "excerpt", "meta_title", "meta_description", "primary_keyword", "tags", "categories"),
+    *("word_count", "slug", "seo_score", "rewrite_requested", "updated_at"),
+]
+
 
 @registry.register
 class GenerateContent(ItemAction):
@@ -24,7 +30,9 @@ class GenerateContent(ItemAction):
     name = "Write content"
     description = (
         "Writes an article for each queued task: a draft with the real word count; the task and its "
-        "idea become `completed`. `concurrency` writes several at once within the provider rate limit."
+        "idea become `completed`. A task queued again by regenerate re-writes its content (same id), "
+        "the reviewer's note given to the writer as feedback. `concurrency` writes several at once "
+        "within the provider rate limit."
     )
     queue = "ai"
     cost_note = "1 credit per 500 words"
@@ -55,7 +63,7 @@ class GenerateContent(ItemAction):
         return sum((content_cost(t) for t in tasks.values_list("target_word_count", flat=True)), start=Decimal("0"))
 
     def batch_queryset(self, queryset):
-        written = Content.objects.filter(task=OuterRef("pk"))
+        written = Content.objects.filter(task=OuterRef("pk"), rewrite_requested=False)
         return (
             queryset.select_related("idea", "cluster")
             .prefetch_related("idea__target_keywords")
@@ -69,7 +77,8 @@ class GenerateContent(ItemAction):
         todo = [task for task in items if not getattr(task, "written", False)]
         if todo:
             Task.objects.filter(pk__in=[task.pk for task in todo]).update(status=Task.Status.IN_PROGRESS)
-        briefs = [self._brief(task) for task in todo]
+        rewrites = {c.task_id: c for c in Content.objects.filter(task__in=todo, rewrite_requested=True)}
+        briefs = [self._brief(task, rewrites.get(task.pk)) for task in todo]
         calls = ai.Calls(ctx)
 
         def write(brief: ContentBrief):
@@ -88,7 +97,7 @@ class GenerateContent(ItemAction):
                     outcome.failed.append((task.pk, f"AI provider: {article.message}"))
                     continue
                 done.append((task, article))
-            contents = self._save(ctx, done, written, calls)
+            contents = self._save(ctx, done, written, calls, rewrites)
         finally:
             calls.record()  # what no save wrote
         outcome.produced = len(contents)
@@ -96,40 +105,45 @@ class GenerateContent(ItemAction):
         outcome.result["content_created"] = outcome.produced
         return outcome
 
-    def _brief(self, task: Task) -> ContentBrief:
+    def _brief(self, task: Task, rewrite: Content | None = None) -> ContentBrief:
         idea = task.idea
         keywords = [k.text for k in idea.target_keywords.all()] if idea else []
         if not keywords and task.cluster_id:
             keywords = list(task.cluster.keywords.values_list("text", flat=True)[:10])
+        description = idea.description if idea else ""
+        if rewrite is not None and rewrite.review_note.strip():
+            # After the outline's sections (which an outline parser reads), the reviewer's word to the writer.
+            description = f"{description}\n\n{FEEDBACK_INTRO}\n{rewrite.review_note.strip()}".strip()
         return ContentBrief(
             title=task.title,
-            description=idea.description if idea else "",
+            description=description,
             keywords=keywords,
             target_word_count=task.target_word_count,
             content_type=idea.content_type if idea else "post",
             structure=idea.content_structure if idea else "article",
         )
 
-    def _save(self, ctx, done: list, written: list[Task], calls: ai.Calls) -> list[Content]:
-        """The batch's articles, provider calls, charge and the tasks' (and ideas') completion, in one
-        transaction."""
-        contents = []
+    def _save(self, ctx, done: list, written: list[Task], calls: ai.Calls, rewrites: dict) -> list[Content]:
+        """The batch's articles (new rows, or the rows sent back to be written again), provider calls, charge and
+        the tasks' (and ideas') completion, in one transaction."""
+        contents, new, rewritten = [], [], []
         for task, article in done:
-            content = Content(
-                site_id=task.site_id,
-                account_id=task.account_id,
-                sector_id=task.sector_id,
-                task=task,
-                title=article.title[:255],
-                html_content=article.html,
-                excerpt=article.excerpt,
-                meta_title=article.meta_title[:255],
-                meta_description=article.meta_description[:500],
-                primary_keyword=article.primary_keyword[:255],
-                tags=list(article.tags),
-                categories=list(article.categories),
+            content = rewrites.get(task.pk) or Content(
+                site_id=task.site_id, account_id=task.account_id, sector_id=task.sector_id, task=task
             )
-            content.fill_derived()
+            content.title = article.title[:255]
+            content.html_content = article.html
+            content.excerpt = article.excerpt
+            content.meta_title = article.meta_title[:255]
+            content.meta_description = article.meta_description[:500]
+            content.primary_keyword = article.primary_keyword[:255]
+            content.tags, content.categories = list(article.tags), list(article.categories)
+            content.fill_derived()  # (sanitizes the provider's HTML)
+            if content.pk is None:
+                new.append(content)
+            else:
+                content.seo_score, content.rewrite_requested, content.updated_at = None, False, timezone.now()
+                rewritten.append(content)
             contents.append(content)
         finished = [task for task, _ in done] + written
         if not finished:
@@ -137,7 +151,9 @@ class GenerateContent(ItemAction):
         try:
             with transaction.atomic():
                 calls.record()
-                Content.objects.bulk_create(contents)
+                Content.objects.bulk_create(new)
+                if rewritten:
+                    Content.objects.bulk_update(rewritten, REWRITTEN_FIELDS)
                 ctx.charge_many(
                     [
                         Charge(
@@ -150,7 +166,8 @@ class GenerateContent(ItemAction):
                         for content in contents
                     ]
                 )
-                announce_created(Content, contents)
+                announce_created(Content, new)
+                announce_saved(Content, rewritten, REWRITTEN_FIELDS)
                 self._finish(finished)
         except InsufficientCredits as exc:
             Task.objects.filter(pk__in=[task.pk for task, _ in done]).update(status=Task.Status.QUEUED)

@@ -54,6 +54,8 @@ class PipelineConfig:
     ideas_per_cluster: int
     notify_email: bool
     notify_webhook_url: str
+    notify_on_complete: bool
+    notify_on_fail: bool
     next_run_at: datetime | None
     last_run_at: datetime | None
     updated_at: datetime | None
@@ -119,6 +121,8 @@ def config_from_rule(rule: AutomationRule, *, notify: Any, last_run_at: datetime
         "ideas_per_cluster": int(stages.get(2, {}).get("ideas_per_cluster", 3)),
         "notify_email": notify.notify_email,
         "notify_webhook_url": notify.notify_webhook_url,
+        "notify_on_complete": notify.notify_on_complete,
+        "notify_on_fail": notify.notify_on_fail,
         "next_run_at": rule.next_run_at,
         "last_run_at": last_run_at,
         "updated_at": max(rule.updated_at, notify.updated_at) if notify.updated_at else rule.updated_at,
@@ -201,3 +205,4 @@ def normalize_stages(actions: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 class _NoNotify:
     notify_email, notify_webhook_url, updated_at = True, "", None
+    notify_on_complete = notify_on_fail = True

@@ -16,6 +16,8 @@ class AutomationConfig(models.Model):
     site = models.OneToOneField("accounts.Site", on_delete=models.CASCADE, related_name="automation_config")
     notify_email = models.BooleanField(default=True)
     notify_webhook_url = models.URLField(max_length=500, blank=True)
+    notify_on_complete = models.BooleanField(default=True, help_text="Notify (email, webhook) when a run completes.")
+    notify_on_fail = models.BooleanField(default=True, help_text="Notify (email, webhook) when a run fails.")
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

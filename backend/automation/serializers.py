@@ -5,6 +5,7 @@ from rest_framework import serializers
 from backend.automation.config import FREQUENCIES
 from backend.automation.models import MAX_BATCH
 from backend.core.api import StrictSerializerMixin
+from backend.core.outbound import destination_refusal
 
 MAX_CLUSTER_BATCH = 20  # keyword clustering takes at most 20 keywords per call
 
@@ -49,9 +50,17 @@ class AutomationConfigSerializer(StrictSerializerMixin, serializers.Serializer):
     ideas_per_cluster = serializers.IntegerField(min_value=1, max_value=10)
     notify_email = serializers.BooleanField()
     notify_webhook_url = serializers.URLField(max_length=500, allow_blank=True)
+    notify_on_complete = serializers.BooleanField(help_text="Notify (email, webhook) when a run completes.")
+    notify_on_fail = serializers.BooleanField(help_text="Notify (email, webhook) when a run fails.")
     next_run_at = serializers.DateTimeField(read_only=True, allow_null=True)
     last_run_at = serializers.DateTimeField(read_only=True, allow_null=True)
     updated_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+    def validate_notify_webhook_url(self, value: str) -> str:
+        refusal = destination_refusal(value.strip()) if value.strip() else None
+        if refusal:
+            raise serializers.ValidationError(refusal)
+        return value.strip()
 
     def validate_frequency(self, value: str) -> str:
         current = getattr(self.instance, "frequency", None)

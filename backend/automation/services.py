@@ -42,7 +42,7 @@ def config_for(site: Site) -> PipelineConfig:
     return config_from_rule(rule, notify=notify, last_run_at=last)
 
 
-NOTIFY_FIELDS = ("notify_email", "notify_webhook_url")
+NOTIFY_FIELDS = ("notify_email", "notify_webhook_url", "notify_on_complete", "notify_on_fail")
 
 
 @dataclass(frozen=True)
@@ -82,11 +82,19 @@ def active_run(site: Site) -> AutomationRun | None:
     )
 
 
+class SiteInactive(Exception):
+    def __init__(self, site: Site) -> None:
+        super().__init__(f"site {site.domain} is deactivated: activate it on the Sites page to run its automation")
+
+
 def run_now(*, site: Site, trigger_type: str = "manual") -> TriggerResult:
-    """Start the site's pipeline now; AlreadyRunning when one is active (one active run per site).
+    """Start the site's pipeline now; AlreadyRunning when one is active (one active run per site), SiteInactive
+    when the site is deactivated.
 
     A run the account cannot afford is not made: the result carries the refusal (and it is recorded).
     """
+    if not site.is_active:
+        raise SiteInactive(site)
     rule = preset_install(site)
     result = rule_execute(rule=rule, site_id=site.id, trigger_type=trigger_type)
     if result.outcome == "dropped_mode" and (active := active_run(site)) is not None:
@@ -109,12 +117,13 @@ def failed_items_retry(*, site: Site) -> dict[str, int]:
 
 
 def notify_run_finished(run: AutomationRun) -> None:
-    """Email the account's users (and POST the optional webhook) with the run's summary and a link."""
+    """Email the account's users (and POST the optional webhook) with the run's summary and a link: a completed
+    run when `notify_on_complete` is on, a failed one when `notify_on_fail` is on."""
     from backend.automation.selectors import history_row, run_number
 
     site = run.site
     config = AutomationConfig.objects.filter(site=site).first()
-    if config is None or run.status not in ("completed", "failed"):
+    if config is None or not _notifies(config, run.status):
         return
     row = history_row(run, run_number(run), site)
     link = f"{settings.PUBLIC_URL.rstrip('/')}/automation/runs/{run.run_id}"
@@ -140,6 +149,11 @@ def notify_run_finished(run: AutomationRun) -> None:
     if config.notify_webhook_url:
         body = json.dumps({**row, "url": link, "event": f"run.{run.status}"}, cls=DjangoJSONEncoder).encode()
         _post_notification(site, config.notify_webhook_url, body)
+
+
+def _notifies(config: AutomationConfig, status: str) -> bool:
+    """Whether a run that ended with `status` is one the site wants to hear about."""
+    return (status == "completed" and config.notify_on_complete) or (status == "failed" and config.notify_on_fail)
 
 
 def _post_notification(site: Site, url: str, body: bytes) -> None:

@@ -95,6 +95,8 @@ class RunNowView(SiteView):
                 {"detail": str(exc), "run_id": exc.run.run_id, "code": "already_running"},
                 status=status.HTTP_409_CONFLICT,
             )
+        except services.SiteInactive as exc:
+            return Response({"detail": str(exc), "code": "site_inactive"}, status=status.HTTP_409_CONFLICT)
         return run_response(result)
 
 

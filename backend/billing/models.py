@@ -29,7 +29,11 @@ class CreditTransaction(models.Model):
 
     class Meta:
         ordering = ["-id"]
-        indexes = [models.Index(fields=["account", "-id"])]
+        indexes = [
+            models.Index(fields=["account", "-id"]),
+            # Spend per day and the daily budget's sum: one account's debits in a time range.
+            models.Index(fields=["account", "kind", "created_at"], name="billing_tx_acct_kind_created"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.amount} ({self.operation})"

@@ -14,6 +14,7 @@ from django.utils import timezone
 from backend.core.outbound import outbound_session
 from backend.integrations.models import Integration, PublishedPost, UploadedMedia
 from backend.integrations.wordpress_client import PostResult, PostStatus, WordPressClient, WordPressError
+from backend.writer.html import sanitize_html
 from backend.writer.models import Content, Image
 
 CREDENTIAL_FIELDS = ("url", "username", "application_password")
@@ -77,28 +78,6 @@ def integration_client(*, integration: Integration, timeout: float = 15) -> Publ
         timeout=timeout,
         session=outbound_session(),
     )
-
-
-@dataclass(frozen=True)
-class ConnectionCheck:
-    ok: bool
-    user: str | None = None
-    rest_mode: str | None = None
-    error: str | None = None
-
-
-def integration_check(*, integration: Integration, timeout: float = 15) -> ConnectionCheck:
-    """Try the credentials against the site and remember the outcome; never raises for a remote failure."""
-    try:
-        found = integration_client(integration=integration, timeout=timeout).test_connection()
-        check = ConnectionCheck(ok=True, user=found["user"], rest_mode=found["rest_mode"])
-    except WordPressError as exc:
-        check = ConnectionCheck(ok=False, error=exc.message)
-    Integration.objects.filter(pk=integration.pk).update(
-        last_checked_at=timezone.now(), last_check_ok=check.ok, last_check_error=check.error or ""
-    )
-    integration.refresh_from_db(fields=["last_checked_at", "last_check_ok", "last_check_error"])
-    return check
 
 
 class PublishingClient(WordPressClient):
@@ -172,7 +151,7 @@ def content_publish(
         post = client.upsert_post(
             post_id=_known_post_id(content, integration),
             title=content.title,
-            content_html=content.html_content,
+            content_html=sanitize_html(content.html_content),  # whatever wrote the row, no script leaves
             excerpt=content.excerpt,
             status=options.status,
             categories=client.ensure_terms("categories", _names(content.categories, options.categories)),
@@ -182,7 +161,7 @@ def content_publish(
         )
     except WordPressError as exc:
         raise PublishError(exc.message, permanent=exc.permanent) from exc
-    _record(content, integration, post)
+    _record(content, integration, post, options.status)
     return Published(post_id=post.id, url=post.link, status=post.status, media_id=media_id, uploaded=uploaded)
 
 
@@ -235,7 +214,7 @@ def _read(image: Image) -> bytes:
         ) from exc
 
 
-def _record(content: Content, integration: Integration, post: PostResult) -> None:
+def _record(content: Content, integration: Integration, post: PostResult, post_status: str) -> None:
     # Remember the post first, whatever happens next: a later publish must update it, not duplicate it.
     PublishedPost.objects.update_or_create(integration=integration, content=content, defaults={"post_id": post.id})
     with transaction.atomic():
@@ -251,5 +230,88 @@ def _record(content: Content, integration: Integration, post: PostResult) -> Non
         current.status = Content.Status.PUBLISHED
         current.external_id, current.external_url = str(post.id), post.link
         current.published_at = current.published_at or timezone.now()
-        current.save(update_fields=["status", "external_id", "external_url", "published_at", "updated_at"])
+        current.publish_status, current.publish_error = Content.PublishStatus.PUBLISHED, ""
+        current.post_status = post_status
+        current.save(
+            update_fields=[
+                "status",
+                "external_id",
+                "external_url",
+                "published_at",
+                "publish_status",
+                "publish_error",
+                "post_status",
+                "updated_at",
+            ]
+        )
     content.refresh_from_db()
+
+
+# --- publishing on request (the content API) ---------------------------------------------------------
+
+PUBLISHABLE = (Content.Status.APPROVED, Content.Status.PUBLISHED)
+
+
+def content_publish_queue(*, contents: list[Content], post_status: PostStatus) -> list[int]:
+    """Check that every item can be published (all or nothing: ValidationError naming `status` or `integration`),
+    then mark them queued; the caller sends each to the publish task. Returns their ids."""
+    wrong = sorted(c.pk for c in contents if c.status not in PUBLISHABLE)
+    if wrong:
+        raise ValidationError(
+            {"status": [f"Only approved or published content can be published; not approved or published: {wrong}."]}
+        )
+    sites = {c.site_id for c in contents}
+    connected = set(
+        Integration.objects.filter(site_id__in=sites, kind=Integration.Kind.WORDPRESS, is_active=True).values_list(
+            "site_id", flat=True
+        )
+    )
+    unconnected = sorted(sites - connected)
+    if unconnected:
+        raise ValidationError(
+            {
+                "integration": [
+                    f"Site {', '.join(map(str, unconnected))} has no active WordPress connection: connect it to "
+                    "WordPress first."
+                ]
+            }
+        )
+    ids = sorted(c.pk for c in contents)
+    Content.objects.filter(pk__in=ids).update(
+        publish_status=Content.PublishStatus.QUEUED,
+        publish_error="",
+        post_status=post_status,
+        updated_at=timezone.now(),
+    )
+    return ids
+
+
+def content_publish_queued(*, content_id: int, post_status: PostStatus, last_try: bool = True) -> PublishError | None:
+    """Publish one item queued by `content_publish_queue`: publish_status becomes `published`, or `failed` with the
+    reason in publish_error. A failure a retry may fix is returned instead (the item stays queued) unless
+    `last_try`."""
+    content = Content.objects.filter(pk=content_id).first()
+    if content is None:
+        return None  # deleted meanwhile
+    try:
+        if content.status not in PUBLISHABLE:
+            raise PublishError(
+                f"content {content.pk} is {content.status}: only approved or published content is published",
+                permanent=True,
+            )
+        integration, client = publishing_target(site_id=content.site_id)
+        content_publish(content=content, integration=integration, client=client, options=PublishOptions(post_status))
+    except PublishError as exc:
+        if not exc.permanent and not last_try:
+            return exc
+        _publish_failed(content_id, exc.message)
+    except Exception as exc:  # never leave it queued: a person sees the failure and can retry
+        _publish_failed(content_id, f"publishing failed unexpectedly ({type(exc).__name__}): {exc}")
+        raise
+    return None
+
+
+def _publish_failed(content_id: int, message: str) -> None:
+    Content.objects.filter(pk=content_id).update(
+        publish_status=Content.PublishStatus.FAILED, publish_error=message[:2000], updated_at=timezone.now()
+    )

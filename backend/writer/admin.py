@@ -18,10 +18,10 @@ class ImageInline(admin.TabularInline):
 
 @admin.register(Content)
 class ContentAdmin(admin.ModelAdmin):
-    list_display = ["id", "title", "site", "status", "word_count", "seo_score", "external_id"]
-    list_filter = ["status"]
+    list_display = ["id", "title", "site", "status", "word_count", "seo_score", "publish_status", "external_id"]
+    list_filter = ["status", "publish_status"]
     search_fields = ["title", "slug"]
-    readonly_fields = ["word_count"]
+    readonly_fields = ["word_count", "publish_status", "publish_error", "post_status"]
     inlines = [ImageInline]
 
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from backend.core.models import SiteScopedModel, StatusLifecycle
+from backend.writer.html import sanitize_html
 
 
 class _TextExtractor(HTMLParser):
@@ -40,7 +41,7 @@ class Task(StatusLifecycle, SiteScopedModel):
         "queued": {"in_progress"},
         "in_progress": {"completed", "failed", "queued"},
         "failed": {"queued"},
-        "completed": set(),
+        "completed": {"queued"},  # its content was sent back to be written again (Content regenerate)
     }
 
     idea = models.ForeignKey(
@@ -68,10 +69,20 @@ class Content(StatusLifecycle, SiteScopedModel):
         APPROVED = "approved"
         PUBLISHED = "published"
 
+    class PublishStatus(models.TextChoices):
+        NONE = "", "never published"
+        QUEUED = "queued"
+        PUBLISHED = "published"
+        FAILED = "failed"
+
+    class PostStatus(models.TextChoices):
+        DRAFT = "draft"
+        PUBLISH = "publish"
+
     TRANSITIONS = {
         "draft": {"review"},
         "review": {"approved", "draft"},
-        "approved": {"published", "review"},
+        "approved": {"published", "review", "draft"},  # draft: a reviewer rejected it
         "published": {"approved"},
     }
 
@@ -91,6 +102,18 @@ class Content(StatusLifecycle, SiteScopedModel):
     external_id = models.CharField(max_length=64, blank=True)
     external_url = models.URLField(max_length=500, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(blank=True, help_text="Why a reviewer sent it back (kept; the writer's feedback).")
+    rewrite_requested = models.BooleanField(
+        default=False, help_text="Its task was queued again: generate_content writes this row anew."
+    )
+    publish_status = models.CharField(max_length=16, choices=PublishStatus.choices, blank=True, default="")
+    publish_error = models.TextField(blank=True)
+    post_status = models.CharField(
+        max_length=16,
+        choices=PostStatus.choices,
+        default=PostStatus.PUBLISH,
+        help_text="The WordPress post status last requested (publish until one is).",
+    )
 
     class Meta:
         verbose_name_plural = "content"
@@ -99,16 +122,22 @@ class Content(StatusLifecycle, SiteScopedModel):
     def __str__(self) -> str:
         return self.title
 
-    def fill_derived(self) -> None:
-        """The fields computed from the others (word count, slug): `save` sets them; call it before `bulk_create`."""
+    def fill_derived(self) -> bool:
+        """The fields computed from the others (sanitized HTML, word count, slug): `save` sets them; call it before
+        `bulk_create`. Returns whether sanitizing changed the HTML."""
+        clean = sanitize_html(self.html_content)
+        changed = clean != self.html_content
+        self.html_content = clean
         self.word_count = count_words(self.html_content)
         if not self.slug and self.title:
             self.slug = slugify(self.title)[:255]
+        return changed
 
     def save(self, *args, **kwargs):
-        self.fill_derived()
+        html_changed = self.fill_derived()
         if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "word_count", "slug"}
+            derived = {"word_count", "slug", "html_content"} if html_changed else {"word_count", "slug"}
+            kwargs["update_fields"] = {*kwargs["update_fields"], *derived}
         super().save(*args, **kwargs)
 
 

@@ -6,6 +6,7 @@ from backend.accounts.models import Sector, Site
 from backend.core.api import AccountScopedRelatedField, SiteScopedSerializer
 from backend.core.input import MAX_POSITIVE_INT, MAX_POSITIVE_SMALLINT
 from backend.planner.models import Cluster, ContentIdea
+from backend.writer.html import sanitize_html
 from backend.writer.media import image_file_url
 from backend.writer.models import Content, Image, Task
 
@@ -31,6 +32,7 @@ class ContentSerializer(SiteScopedSerializer):
     sector = AccountScopedRelatedField(queryset=Sector.objects.all(), required=False, allow_null=True)
     task = AccountScopedRelatedField(queryset=Task.objects.all(), required=False, allow_null=True)
     images_count = serializers.SerializerMethodField()
+    cluster = serializers.SerializerMethodField(help_text="The cluster of its task (null without one).")
     same_site_fields = ("task", "sector")
 
     class Meta:
@@ -54,6 +56,11 @@ class ContentSerializer(SiteScopedSerializer):
             "external_url",
             "published_at",
             "images_count",
+            "cluster",
+            "review_note",
+            "publish_status",
+            "publish_error",
+            "post_status",
         ]
         read_only_fields = [
             "id",
@@ -64,11 +71,30 @@ class ContentSerializer(SiteScopedSerializer):
             "external_id",
             "external_url",
             "published_at",
+            "review_note",
+            "publish_status",
+            "publish_error",
+            "post_status",
         ]
 
     def get_images_count(self, obj: Content) -> int:
         annotated = getattr(obj, "images_total", None)
         return annotated if annotated is not None else obj.images.count()
+
+    def get_cluster(self, obj: Content) -> int | None:
+        annotated = getattr(obj, "task_cluster", False)  # ContentViewSet annotates it: no query per row
+        if annotated is not False:
+            return annotated
+        return Task.objects.filter(pk=obj.task_id).values_list("cluster_id", flat=True).first() if obj.task_id else None
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if "html_content" in data:  # rows stored before sanitizing (or written around save()) are safe too
+            data["html_content"] = sanitize_html(data["html_content"] or "")
+        return data
+
+    def validate_html_content(self, value: str) -> str:
+        return sanitize_html(value)
 
     def validate_title(self, value: str) -> str:
         if not value.strip():

@@ -18,7 +18,7 @@ from backend.writer.models import Content, Image
 from rules.core.registry import registry
 from rules.lifecycle import rule_execute
 from rules.models import AutomationRun
-from tests.support.wordpress import WordPressSite, wordpress  # noqa: F401
+from tests.support.wordpress import WordPressSite, connect, rest_read, wordpress  # noqa: F401
 
 pytestmark = [pytest.mark.wordpress, pytest.mark.usefixtures("allow_loopback_outbound")]  # WordPress is on loopback
 
@@ -37,19 +37,6 @@ def media_root(settings, tmp_path):
 @pytest.fixture
 def integration(alice, wordpress: WordPressSite) -> Integration:  # noqa: F811
     return connect(alice.site, wordpress)
-
-
-def connect(site, wp: WordPressSite, **overrides: Any) -> Integration:
-    fields = {"url": wp.url, "username": wp.username, "application_password": wp.application_password, **overrides}
-    return Integration.objects.create(site=site, **fields)
-
-
-def rest(wp: WordPressSite, route: str, **params: Any) -> Any:
-    """Read WordPress directly, independent of the code under test."""
-    query = {"rest_route": f"/{route}", "context": "edit", **params}
-    response = requests.get(f"{wp.url}/", params=query, auth=(wp.username, wp.application_password), timeout=30)
-    response.raise_for_status()
-    return response.json()
 
 
 def png(color: tuple[int, int, int]) -> bytes:
@@ -81,7 +68,7 @@ def publish(make_rule, site, **params: Any) -> AutomationRun:
 
 
 def names(wp: WordPressSite, taxonomy: str, ids: list[int]) -> set[str]:
-    return {rest(wp, f"wp/v2/{taxonomy}/{term_id}")["name"] for term_id in ids}
+    return {rest_read(wp, f"wp/v2/{taxonomy}/{term_id}")["name"] for term_id in ids}
 
 
 def no_debits(account) -> bool:
@@ -99,12 +86,12 @@ def test_it_publishes_a_post_with_its_featured_image_categories_and_tags(
     assert (run.status, step.status, step.input_count, step.output_count) == ("completed", "completed", 1, 1)
     content.refresh_from_db()
     assert content.status == "published" and content.published_at is not None
-    post = rest(wordpress, f"wp/v2/posts/{content.external_id}")
+    post = rest_read(wordpress, f"wp/v2/posts/{content.external_id}")
     assert (post["title"]["raw"], post["status"], post["link"]) == (content.title, "publish", content.external_url)
     assert content.external_url.startswith(wordpress.url)
     assert names(wordpress, "categories", post["categories"]) == {f"Guides {token}", f"News {token}"}
     assert names(wordpress, "tags", post["tags"]) == {f"Travel {token}", f"Tips {token}", f"Extra {token}"}
-    media = rest(wordpress, f"wp/v2/media/{post['featured_media']}")
+    media = rest_read(wordpress, f"wp/v2/media/{post['featured_media']}")
     assert (media["mime_type"], media["alt_text"]) == ("image/png", content.title)
     assert no_debits(alice.account) and run.total_credits_used == 0
 
@@ -116,7 +103,7 @@ def test_it_updates_the_same_post_when_published_again(
     publish(make_rule, alice.site)
     content.refresh_from_db()
     first_post, first_published_at = content.external_id, content.published_at
-    first_media = rest(wordpress, f"wp/v2/posts/{first_post}")["featured_media"]
+    first_media = rest_read(wordpress, f"wp/v2/posts/{first_post}")["featured_media"]
 
     Content.objects.filter(pk=content.pk).update(title=f"Better travel guide {token}", status="approved")
     again = publish(make_rule, alice.site, status="publish")
@@ -126,14 +113,14 @@ def test_it_updates_the_same_post_when_published_again(
     assert [r.steps.get().output_count for r in (again, by_id)] == [1, 1]
     content.refresh_from_db()
     assert (content.external_id, content.status, content.published_at) == (first_post, "published", first_published_at)
-    posts = rest(wordpress, "wp/v2/posts", search=token, status="any")
+    posts = rest_read(wordpress, "wp/v2/posts", search=token, status="any")
     assert [(p["id"], p["title"]["raw"], p["status"]) for p in posts] == [
         (int(first_post), f"Better travel guide {token}", "draft")
     ]
     assert posts[0]["featured_media"] == first_media
-    assert len(rest(wordpress, "wp/v2/media", search=f"cover-{token}")) == 1, "the image is uploaded once"
+    assert len(rest_read(wordpress, "wp/v2/media", search=f"cover-{token}")) == 1, "the image is uploaded once"
     for taxonomy, expected in (("categories", 1), ("tags", 2)):
-        assert len(rest(wordpress, f"wp/v2/{taxonomy}", search=token, hide_empty="false")) == expected
+        assert len(rest_read(wordpress, f"wp/v2/{taxonomy}", search=token, hide_empty="false")) == expected
     assert by_id.steps.get().result.get("images_uploaded", 0) == 0
 
 
@@ -153,7 +140,7 @@ def test_it_uploads_the_image_again_when_it_was_deleted_in_wordpress(
 
     run = publish(make_rule, alice.site, ids=[content.pk])
 
-    post = rest(wordpress, f"wp/v2/posts/{content.external_id}")
+    post = rest_read(wordpress, f"wp/v2/posts/{content.external_id}")
     assert post["featured_media"] not in (0, gone)
     assert UploadedMedia.objects.get(integration=integration).media_id == post["featured_media"]
     assert run.steps.get().result["images_uploaded"] == 1
@@ -213,7 +200,7 @@ def test_it_publishes_the_good_item_and_fails_the_untitled_one(
     good.refresh_from_db()
     untitled.refresh_from_db()
     assert (good.status, untitled.status, untitled.external_id) == ("published", "approved", "")
-    post = rest(wordpress, f"wp/v2/posts/{good.external_id}")
+    post = rest_read(wordpress, f"wp/v2/posts/{good.external_id}")
     assert (post["title"]["raw"], post["featured_media"]) == (good.title, 0)
     assert not UploadedMedia.objects.exists()
 
@@ -248,7 +235,7 @@ def test_it_never_updates_a_post_id_that_belongs_to_another_wordpress(
     content.refresh_from_db()
     assert PublishedPost.objects.get(integration=replacement).post_id == int(content.external_id)
     assert PublishedPost.objects.get(integration=integration).post_id != int(content.external_id)
-    assert len(rest(wordpress, "wp/v2/posts", search=token, status="any")) == 2
+    assert len(rest_read(wordpress, "wp/v2/posts", search=token, status="any")) == 2
 
 
 def test_it_is_registered_on_the_publish_queue_and_validates_its_params():

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -28,9 +29,27 @@ DEMO_USER, DEMO_PASSWORD = "demo", "demo-pass-123"
 
 
 @pytest.fixture(scope="package")
-def stack() -> Iterator[Stack]:
+def shared_stack() -> Iterator[Stack]:
     with tempfile.TemporaryDirectory(prefix="igny8-e2e-") as tmp:
         with running_stack(Path(tmp)) as running:
+            yield running
+
+
+@pytest.fixture(scope="module")
+def stack(request: pytest.FixtureRequest) -> Iterator[Stack]:
+    """The stack the module's tests run on: the package's shared one, or one of the module's own.
+
+    A module whose tests spend credits, run the pipeline or fill lists that other modules read back sets
+    `OWN_STACK = ("<name>", <redis db>)`: it gets a fresh stack (demo data, web, worker) of its own, its
+    logs named <name>-web.log / <name>-worker.log and, with a shared REDIS_URL, that Redis database number.
+    """
+    own = getattr(request.module, "OWN_STACK", None)
+    if own is None:
+        yield request.getfixturevalue("shared_stack")
+        return
+    name, redis_db = own
+    with tempfile.TemporaryDirectory(prefix=f"igny8-e2e-{name}-") as tmp:
+        with running_stack(Path(tmp), name=name, redis_db=redis_db) as running:
             yield running
 
 
@@ -63,17 +82,29 @@ class Api:
         return self.call("PATCH", path, body)
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="module")
 def api(stack: Stack) -> Api:
     """The demo user's API client (token from POST /api/v1/auth/token/)."""
     token = Api(stack.base_url).post("/auth/token/", {"username": DEMO_USER, "password": DEMO_PASSWORD})["token"]
     return Api(stack.base_url, token)
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="module")
 def demo_site(api: Api) -> dict:
     sites = api.get("/auth/me/")["sites"]
     return next(site for site in sites if site["domain"] == "demo.example.com")
+
+
+def wait_for_run(api: Api, run_id: str, statuses: set[str], timeout: float = 30) -> dict:
+    """Poll the run until its status is one of `statuses`; answer it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        run = api.get(f"/automation/executions/{run_id}/")
+        if run["status"] in statuses:
+            return run
+        if time.monotonic() > deadline:
+            raise AssertionError(f"run {run_id} is {run['status']}, not {statuses} after {timeout}s")
+        time.sleep(0.2)
 
 
 def content_in_review(api: Api, site_id: int, title: str) -> dict:
@@ -82,7 +113,7 @@ def content_in_review(api: Api, site_id: int, title: str) -> dict:
     return api.patch(f"/content/{item['id']}/", {"status": "review"})
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="module")
 def browser(stack: Stack):
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)")
@@ -147,10 +178,30 @@ def phone_page(browser, stack: Stack, console: ConsoleLog):
 
 
 def screenshot(page, name: str) -> Path:
+    """A full-page screenshot from the top (the sticky header would otherwise land mid-page)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
+    page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+# Elements whose right edge passes the viewport (the page would scroll sideways), outside `ignore`: selectors
+# of containers that scroll on their own (the status tabs, the sidebar on a phone, a code editor).
+_OVERFLOW = """(ignore) => [...document.querySelectorAll('body *')]
+  .filter((el) => el.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
+  .filter((el) => !el.closest(ignore))
+  .slice(0, 5)
+  .map((el) => `${el.tagName.toLowerCase()}.${el.className} right=${Math.round(el.getBoundingClientRect().right)}`)"""
+
+
+def overflowing(page, ignore: str = ".tabs, .sidenav ul") -> list[str]:
+    """The first elements wider than the screen (empty when the page fits)."""
+    return page.evaluate(_OVERFLOW, ignore)
+
+
+def no_overflow(page, ignore: str = ".tabs, .sidenav ul") -> None:
+    assert overflowing(page, ignore) == [], f"elements wider than the screen: {overflowing(page, ignore)}"
 
 
 def sign_in(page, next_path: str = "/") -> None:

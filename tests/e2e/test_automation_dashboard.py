@@ -15,40 +15,18 @@ from __future__ import annotations
 import csv
 import io
 import re
-import shutil
-import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e import stack as stack_module
-from tests.e2e.conftest import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    DEMO_PASSWORD,
-    DEMO_USER,
-    SCREENSHOTS,
-    Api,
-    sign_in,
-)
-from tests.e2e.conftest import screenshot as full_page_screenshot
-from tests.e2e.stack import LOG_DIR, Stack, running_stack
+from tests.e2e.conftest import SCREENSHOTS, Api, no_overflow, screenshot, sign_in, wait_for_run
 
 pytestmark = pytest.mark.e2e
 
-# Its own Redis database number, so this stack's worker never takes another stack's tasks.
-OWN_REDIS_DB = 14
+OWN_STACK = ("automation", 14)  # a stack of its own (tests/e2e/conftest.py `stack`), Redis database 14
 RUN_TIMEOUT_S = 90
-
-# Elements whose right edge passes the viewport (the page would scroll sideways on a phone).
-WIDEST_OVERFLOW = """() => [...document.querySelectorAll('body *')]
-  .filter((el) => el.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
-  .filter((el) => !el.closest('.tabs, .sidenav ul'))
-  .slice(0, 5)
-  .map((el) => `${el.tagName.toLowerCase()}.${el.className} right=${Math.round(el.getBoundingClientRect().right)}`)"""
 
 # The seven stage cards' statuses, the overall percent and the review count, read in one go.
 READ_CARDS = """() => ({
@@ -60,51 +38,6 @@ READ_CARDS = """() => ({
 })"""
 
 STAGE_ORDER = {"ready": 0, "empty": 0, "waiting": 0, "running": 1, "paused": 1, "completed": 2, "skipped": 2}
-
-
-@pytest.fixture(scope="module")
-def stack() -> Iterator[Stack]:
-    previous = stack_module.E2E_REDIS_DB
-    stack_module.E2E_REDIS_DB = OWN_REDIS_DB
-    try:
-        with tempfile.TemporaryDirectory(prefix="igny8-e2e-automation-") as tmp:
-            with running_stack(Path(tmp)) as running:
-                yield running
-                # Keep this stack's logs: the package-wide stack writes the same file names later.
-                for name in ("web", "worker"):
-                    if (LOG_DIR / f"{name}.log").exists():
-                        shutil.copy(LOG_DIR / f"{name}.log", LOG_DIR / f"automation-{name}.log")
-    finally:
-        stack_module.E2E_REDIS_DB = previous
-
-
-@pytest.fixture(scope="module")
-def browser(stack: Stack):
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(scope="module")
-def api(stack: Stack) -> Api:
-    token = Api(stack.base_url).post("/auth/token/", {"username": DEMO_USER, "password": DEMO_PASSWORD})["token"]
-    return Api(stack.base_url, token)
-
-
-@pytest.fixture(scope="module")
-def demo_site(api: Api) -> dict:
-    return next(site for site in api.get("/auth/me/")["sites"] if site["domain"] == "demo.example.com")
-
-
-def screenshot(page, name: str) -> None:
-    """A full-page screenshot from the top (the sticky header would otherwise land mid-page)."""
-    page.evaluate("window.scrollTo(0, 0)")
-    full_page_screenshot(page, name)
 
 
 def _progressed(previous: list, current: list) -> bool:
@@ -257,7 +190,7 @@ def test_it_fits_a_phone(phone_page, api: Api, demo_site: dict):
     expect(page.get_by_test_id("stage-grid")).to_be_visible()
     expect(page.get_by_test_id("metric-keywords-total")).not_to_have_text("–")
     page.wait_for_load_state("networkidle")
-    assert page.evaluate(WIDEST_OVERFLOW) == [], "elements wider than the 375px screen"
+    no_overflow(page)
     screenshot(page, "automation-08-phone")
 
     runs = api.get(f"/automation/history/?site_id={demo_site['id']}")["runs"]
@@ -266,19 +199,8 @@ def test_it_fits_a_phone(phone_page, api: Api, demo_site: dict):
     page.goto(f"/automation/runs/{runs[0]['run_id']}?site={demo_site['id']}")
     expect(page.get_by_test_id("credits-donut")).to_be_visible()
     expect(page.get_by_test_id("run-log")).to_be_visible()
-    assert page.evaluate(WIDEST_OVERFLOW) == [], "elements wider than the 375px screen"
+    no_overflow(page)
     screenshot(page, "automation-09-phone-run-detail")
-
-
-def wait_for_run(api: Api, run_id: str, statuses: set[str], timeout: float = 30) -> dict:
-    """Poll the run until its status is one of `statuses`."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        run = api.get(f"/automation/executions/{run_id}/")
-        if run["status"] in statuses:
-            return run
-        time.sleep(0.2)
-    raise AssertionError(f"run {run_id} is {run['status']}, not {statuses} after {timeout}s")
 
 
 def _pipeline_fails_at_stage_1(api: Api, site: dict) -> None:
@@ -353,13 +275,13 @@ def test_it_shows_the_failed_run_on_a_phone_and_in_dark_mode(phone_page: Page, b
     sign_in(page, f"/automation?site={site['id']}")
     expect(page.get_by_test_id("failed-run")).to_be_visible()
     expect(page.get_by_test_id("metric-keywords-total")).not_to_have_text("–")
-    assert page.evaluate(WIDEST_OVERFLOW) == [], "the dashboard with the failed-run notice is wider than the phone"
+    no_overflow(page)
     screenshot(page, "automation-12-phone-failed-run")
     page.get_by_role("button", name="Configure").click()
     dialog = page.get_by_role("dialog", name="Pipeline configuration")
     dialog.get_by_label("Frequency").select_option("monthly")
     expect(dialog.get_by_label("Day of the month")).to_be_visible()
-    assert page.evaluate(WIDEST_OVERFLOW) == [], "the config dialog is wider than the phone"
+    no_overflow(page)
     page.screenshot(path=str(SCREENSHOTS / "automation-13-phone-config-monthly.png"))
     dialog.get_by_role("button", name="Cancel").click()
 

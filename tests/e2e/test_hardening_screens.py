@@ -11,43 +11,17 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import SCREENSHOTS, Api, sign_in
-from tests.e2e.conftest import screenshot as full_page_screenshot
+from tests.e2e.conftest import SCREENSHOTS, Api, screenshot, sign_in, wait_for_run
 
 pytestmark = pytest.mark.e2e
 
 RUN_TIMEOUT = 30_000
-
-
-def screenshot(page: Page, name: str) -> None:
-    """A full-page screenshot from the top (the sticky header would otherwise sit mid-page)."""
-    page.evaluate("window.scrollTo(0, 0)")
-    full_page_screenshot(page, name)
-
-
-def wait_for(check, what: str, timeout: float = 30):
-    """Poll check() until it answers something truthy."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"{what}: not after {timeout}s")
-
-
-def wait_for_run(api: Api, run_id: str, statuses: set[str]) -> dict:
-    return wait_for(
-        lambda: (run := api.get(f"/automation/executions/{run_id}/"))["status"] in statuses and run,
-        f"run {run_id} in {statuses}",
-    )
 
 
 def test_it_reruns_a_finished_run_from_the_execution_page(page: Page, api: Api, demo_site: dict):

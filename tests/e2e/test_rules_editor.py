@@ -11,16 +11,9 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import Api, sign_in
-from tests.e2e.conftest import screenshot as full_page_screenshot
+from tests.e2e.conftest import Api, screenshot, sign_in
 
 pytestmark = pytest.mark.e2e
-
-
-def screenshot(page: Page, name: str) -> None:
-    """A full-page screenshot from the top (the sticky header would otherwise sit mid-page)."""
-    page.evaluate("window.scrollTo(0, 0)")
-    full_page_screenshot(page, name)
 
 
 RUN_TIMEOUT = 30_000  # ms: a run on the real worker usually finishes in well under a second

@@ -6,21 +6,13 @@ from __future__ import annotations
 
 import json
 import re
-import time
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import Api, sign_in
-from tests.e2e.conftest import screenshot as full_page_screenshot
+from tests.e2e.conftest import Api, no_overflow, screenshot, sign_in, wait_for_run
 
 pytestmark = pytest.mark.e2e
-
-
-def screenshot(page: Page, name: str) -> None:
-    """A full-page screenshot from the top (the sticky header would otherwise sit mid-page)."""
-    page.evaluate("window.scrollTo(0, 0)")
-    full_page_screenshot(page, name)
 
 
 RUN_TIMEOUT = 30_000
@@ -29,16 +21,6 @@ RUN_TIMEOUT = 30_000
 def make_rule(api: Api, site: dict, name: str, actions: list[dict], **extra) -> dict:
     body = {"name": name, "site": site["id"], "trigger": {"type": "manual"}, "actions": actions, **extra}
     return api.post("/automation/rules/", body)
-
-
-def wait_for_run(api: Api, run_id: str, statuses: set[str], timeout: float = 30) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        run = api.get(f"/automation/executions/{run_id}/")
-        if run["status"] in statuses:
-            return run
-        time.sleep(0.2)
-    raise AssertionError(f"run {run_id} is {run['status']}, not {statuses} after {timeout}s")
 
 
 def test_rules_monitor_runs_live_with_pause_resume_retry_and_causation(page: Page, api: Api, demo_site: dict):
@@ -225,7 +207,6 @@ def test_rules_run_now_explains_a_run_dropped_by_the_mode(page: Page, api: Api, 
 def test_rules_screens_at_phone_width_and_in_dark_mode(
     phone_page: Page, browser, stack, console, api: Api, demo_site: dict
 ):
-    from tests.e2e.test_web_app import WIDEST_OVERFLOW
 
     rule = make_rule(api, demo_site, "Phone check", [{"type": "log", "params": {"message": "from a phone"}}])
     run = api.post(f"/automation/rules/{rule['id']}/execute/", {})
@@ -234,11 +215,11 @@ def test_rules_screens_at_phone_width_and_in_dark_mode(
     page = phone_page
     sign_in(page, "/rules")
     expect(page.get_by_test_id("rule-row").filter(has_text="Phone check")).to_be_visible()
-    assert page.evaluate(WIDEST_OVERFLOW) == [], "rules list wider than the phone"
+    no_overflow(page)
     screenshot(page, "rules-18-phone-rules")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Runs").click()
     expect(page.locator(f'[data-run-id="{run["run_id"]}"]')).to_be_visible()
-    assert page.evaluate(WIDEST_OVERFLOW) == [], "runs list wider than the phone"
+    no_overflow(page)
     screenshot(page, "rules-19-phone-runs")
 
     dark = browser.new_context(base_url=stack.base_url, viewport={"width": 1280, "height": 800}, color_scheme="dark")

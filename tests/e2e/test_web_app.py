@@ -7,19 +7,12 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import Api, content_in_review, screenshot, sign_in
+from tests.e2e.conftest import Api, content_in_review, no_overflow, screenshot, sign_in
 
 pytestmark = pytest.mark.e2e
 
-# Elements whose right edge passes the viewport (the page would scroll sideways on a phone).
-WIDEST_OVERFLOW = """() => [...document.querySelectorAll('body *')]
-  .filter((el) => el.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
-  .filter((el) => !el.closest('.tabs, .sidenav ul'))
-  .slice(0, 5)
-  .map((el) => `${el.tagName.toLowerCase()}.${el.className} right=${Math.round(el.getBoundingClientRect().right)}`)"""
 
-
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="module")
 def other_site(api: Api) -> dict:
     """A second site of the demo account, so tests that add content leave demo.example.com alone."""
     return api.post("/sites/", {"name": "Second Blog", "domain": "second.example.com"})
@@ -147,8 +140,7 @@ def test_it_works_at_phone_width(phone_page, api: Api, other_site: dict):
     row = page.get_by_test_id("content-row").filter(has_text=item["title"])
     expect(row).to_be_visible()
     screenshot(page, "10-phone-content-review")
-    overflow = page.evaluate(WIDEST_OVERFLOW)
-    assert overflow == [], f"elements wider than the 375px screen: {overflow}"
+    no_overflow(page)
 
     row.get_by_role("button", name=f"Approve “{item['title']}”").click()
     expect(page.get_by_role("status").filter(has_text="Approved")).to_be_visible()

@@ -46,6 +46,11 @@ NO_OBJECT_ID = {
     "auth-session",
     "auth-tokens",  # the caller's own tokens
     "credits",
+    "credits-budget",
+    "credits-ledger",
+    "credits-ledger-export",
+    "credits-ledger-operations",
+    "credits-usage",
     "credit-costs",
     "prompts",
     "api-root",
@@ -61,7 +66,12 @@ COLLECTION_ACTIONS = {
     "bulk_create": "body",
     "import_csv": "body",
     "bulk_approve": "body",
+    "bulk_update": "body",
+    "bulk_delete": "body",
+    "bulk_reject": "body",
+    "bulk_publish": "body",
     "import_rules": "body",
+    "test_unsaved": "body",  # integrations/test/: values tested before saving (an `integration` names a password)
     "action_types": "catalog",
     "trigger_types": "catalog",
 }

@@ -65,6 +65,8 @@ ACTION_BODIES = {
     "test": {"sample": {}},
     "restore": {"version": 1},
     "retry": {"from_start": False},
+    "reject": {"note": "charlie was here"},
+    "publish": {"post_status": "draft"},
 }
 QUERY_BODIES = {method: {"is_enabled": True, "ideas_per_cluster": 7} for method in ("put", "post")}
 NO_RELATIONS = {"site-list"}  # create routes whose body names no other object
@@ -222,7 +224,11 @@ def call(client, method: str, url: str, body: dict | None = None):
 
 
 def text(response) -> str:
-    return response.content.decode(errors="replace")
+    """The body as text, a streamed one (the ledger's CSV) too: read once, kept."""
+    if not hasattr(response, "body_text"):
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        response.body_text = body.decode(errors="replace")
+    return response.body_text
 
 
 def shown(method: str, url: str, body, response) -> str:
@@ -298,6 +304,7 @@ def test_it_shows_charlie_nothing_of_alice_without_ids(route, twin, world, charl
 # --- ids of Alice's objects inside Charlie's request bodies ----------------------------------------
 
 
+INTEGRATION = "integrations.Integration"
 MANUAL_LOG = {"trigger": {"type": "manual"}, "actions": [{"type": "log", "params": {"message": "m"}}]}
 
 
@@ -309,7 +316,14 @@ def _reference_bodies(route: Route, world: World) -> list[tuple[str, dict]]:
         "bulk_create": [("site", {"site": site, "keywords": [{"text": "charlie"}]})],
         "import_csv": [("site", {"site": site})],
         "bulk_approve": [("ids", {"ids": [content]})],
+        "bulk_update": [("ids", {"ids": [world.of("planner.Keyword").pk], "disabled": True})],
+        "bulk_delete": [("ids", {"ids": [world.of("planner.Keyword").pk]})],
+        "bulk_reject": [("ids", {"ids": [content], "note": "charlie"})],
+        "bulk_publish": [("ids", {"ids": [content]})],
         "import_rules": [("rules.0.site", {"rules": [{"name": "mine", "site": site, **MANUAL_LOG}]})],
+        "test_unsaved": [
+            ("integration", {"url": "https://x.example.com", "username": "c", "integration": world.of(INTEGRATION).pk})
+        ],
     }
     if action in explicit:
         return explicit[action]

@@ -19,8 +19,10 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+import requests
 
 SERVER_SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "wordpress_server.py"
 EXIT_PACKAGES_MISSING = 3  # scripts/wordpress_server.py's exit code for that case
@@ -33,6 +35,22 @@ class WordPressSite:
     username: str
     application_password: str
     pretty_permalinks: bool | None = None  # None: unknown (an external site)
+
+
+def rest_read(site: WordPressSite, route: str, **params: Any) -> Any:
+    """Read WordPress directly (authenticated, `context=edit`), independent of the code under test."""
+    query = {"rest_route": f"/{route.lstrip('/')}", "context": "edit", **params}
+    response = requests.get(f"{site.url}/", params=query, auth=(site.username, site.application_password), timeout=30)
+    response.raise_for_status()
+    return response.json()
+
+
+def connect(site: Any, wp: WordPressSite, **overrides: Any) -> Any:
+    """Connect one of our sites to `wp`: its active WordPress Integration."""
+    from backend.integrations.models import Integration
+
+    fields = {"url": wp.url, "username": wp.username, "application_password": wp.application_password, **overrides}
+    return Integration.objects.create(site=site, **fields)
 
 
 def _site_from_env() -> WordPressSite | None:

@@ -3,7 +3,7 @@ import { keepPreviousData, QueryClient, useMutation, useQueries, useQuery, useQu
 
 import { api, ApiError } from "./client";
 import { fetchSession } from "./session";
-import { CONTENT_STATUSES, type ContentStatus, type Me } from "./types";
+import { CONTENT_STATUSES, type Content, type ContentEdit, type ContentStatus, type Image, type Me, type PostStatus } from "./types";
 
 export const queryKeys = {
   me: ["me"] as const,
@@ -11,7 +11,12 @@ export const queryKeys = {
   content: ["content"] as const,
   contentList: (params: ContentListParams) => ["content", "list", params] as const,
   contentCount: (site: number, status: ContentStatus) => ["content", "count", site, status] as const,
+  contentDetail: (id: number) => ["content", "detail", id] as const,
+  contentImages: (id: number) => ["content", "images", id] as const,
 };
+
+/** How often a screen re-reads content while WordPress publishing or an image is still pending. */
+export const PENDING_POLL_MS = 1500;
 
 /** A QueryClient that does not retry client errors and sends the app to login when a session expires. */
 export function createQueryClient(): QueryClient {
@@ -98,6 +103,9 @@ export function useContentList(params: ContentListParams) {
         signal,
       }),
     placeholderData: keepPreviousData,
+    // Rows queued for WordPress change on their own: follow them until the task answers.
+    refetchInterval: (query) =>
+      query.state.data?.results.some((item) => item.publish_status === "queued") ? PENDING_POLL_MS : false,
   });
 }
 
@@ -131,5 +139,120 @@ export function useBulkApprove() {
   return useMutation({
     mutationFn: (ids: number[]) => api.post("/api/v1/content/bulk_approve/", { body: { ids } }),
     onSettled: () => client.invalidateQueries({ queryKey: queryKeys.content }),
+  });
+}
+
+function useInvalidateContent() {
+  const client = useQueryClient();
+  return () => client.invalidateQueries({ queryKey: queryKeys.content });
+}
+
+/** One content item (the reader); polled while its WordPress publish is queued. */
+export function useContent(id: number) {
+  return useQuery({
+    queryKey: queryKeys.contentDetail(id),
+    queryFn: ({ signal }) => api.get("/api/v1/content/{id}/", { path: { id }, signal }),
+    refetchInterval: (query) => (query.state.data?.publish_status === "queued" ? PENDING_POLL_MS : false),
+  });
+}
+
+/** An article's featured and in-article images; polled while any of them is being generated. */
+export function useContentImages(contentId: number, enabled = true) {
+  return useQuery({
+    queryKey: queryKeys.contentImages(contentId),
+    queryFn: ({ signal }) =>
+      api.get("/api/v1/images/", { query: { content: contentId, page_size: 100, ordering: "position" }, signal }),
+    enabled,
+    select: selectSortedImages,
+    refetchInterval: (query) =>
+      query.state.data?.results.some((image) => image.status === "pending") ? PENDING_POLL_MS : false,
+  });
+}
+
+function selectSortedImages(page: { results: Image[] }): Image[] {
+  return sortImages(page.results);
+}
+
+/** Featured image(s) first, then the in-article ones by position. */
+export function sortImages(images: readonly Image[]): Image[] {
+  const rank = (image: Image) => (image.kind === "featured" ? 0 : 1);
+  return [...images].sort((a, b) => rank(a) - rank(b) || (a.position ?? 0) - (b.position ?? 0) || a.id - b.id);
+}
+
+/** Keep the reader's copy in step with an answer that carries the whole item. */
+function useStoreContent() {
+  const client = useQueryClient();
+  return (item: Content | undefined) => {
+    if (item && typeof item === "object" && "id" in item) client.setQueryData(queryKeys.contentDetail(item.id), item);
+  };
+}
+
+export function useUpdateContent(id: number) {
+  const store = useStoreContent();
+  const invalidate = useInvalidateContent();
+  return useMutation({
+    mutationFn: (body: ContentEdit) => api.patch("/api/v1/content/{id}/", { path: { id }, body }),
+    onSuccess: store,
+    onSettled: invalidate,
+  });
+}
+
+export function useRejectContent() {
+  const store = useStoreContent();
+  const invalidate = useInvalidateContent();
+  return useMutation({
+    mutationFn: ({ id, note }: { id: number; note: string }) =>
+      api.post("/api/v1/content/{id}/reject/", { path: { id }, body: { note } }),
+    onSuccess: store,
+    onSettled: invalidate,
+  });
+}
+
+export function useBulkReject() {
+  const invalidate = useInvalidateContent();
+  return useMutation({
+    mutationFn: ({ ids, note }: { ids: number[]; note: string }) =>
+      api.post("/api/v1/content/bulk_reject/", { body: { ids, note } }),
+    onSettled: invalidate,
+  });
+}
+
+/** Re-queue a rejected draft's writing task: the pipeline's next run re-writes this very item. */
+export function useRegenerateContent() {
+  const store = useStoreContent();
+  const invalidate = useInvalidateContent();
+  return useMutation({
+    mutationFn: (id: number) => api.post("/api/v1/content/{id}/regenerate/", { path: { id } }),
+    onSuccess: store,
+    onSettled: invalidate,
+  });
+}
+
+/** Send an approved or published item to the site's WordPress (202: queued; the item is polled). */
+export function usePublishContent() {
+  const invalidate = useInvalidateContent();
+  return useMutation({
+    mutationFn: ({ id, postStatus }: { id: number; postStatus: PostStatus }) =>
+      api.post("/api/v1/content/{id}/publish/", { path: { id }, body: { post_status: postStatus } }),
+    onSettled: invalidate,
+  });
+}
+
+export function useBulkPublish() {
+  const invalidate = useInvalidateContent();
+  return useMutation({
+    mutationFn: ({ ids, postStatus }: { ids: number[]; postStatus: PostStatus }) =>
+      api.post("/api/v1/content/bulk_publish/", { body: { ids, post_status: postStatus } }),
+    onSettled: invalidate,
+  });
+}
+
+/** Generate one image again, optionally from an edited prompt (202: pending; the images are polled). */
+export function useRegenerateImage(contentId: number) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, prompt }: { id: number; prompt?: string }) =>
+      api.post("/api/v1/images/{id}/regenerate/", { path: { id }, body: prompt === undefined ? {} : { prompt } }),
+    onSettled: () => client.invalidateQueries({ queryKey: queryKeys.contentImages(contentId) }),
   });
 }

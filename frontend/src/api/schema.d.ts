@@ -948,6 +948,26 @@ export interface paths {
         patch: operations["v1_clusters_partial_update"];
         trace?: never;
     };
+    "/api/v1/clusters/{id}/members/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description The cluster's keywords, content ideas and articles (content written from its tasks), with their
+         *     statuses; at most `limit` of each, the cluster's counts give the totals.
+         */
+        get: operations["v1_clusters_members_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/content/": {
         parameters: {
             query?: never;
@@ -1003,6 +1023,63 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/content/{id}/publish/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description Publish approved (or published: its post is updated) content to its site's WordPress, in the background:
+         *     202 with publish_status `queued`, then `published` or `failed` with publish_error.
+         */
+        post: operations["v1_content_publish_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/content/{id}/regenerate/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description Queue the draft's task again: generate_content re-writes this content (same id), its review note given
+         *     to the writer as feedback, on the pipeline's next run.
+         */
+        post: operations["v1_content_regenerate_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/content/{id}/reject/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Send content in review (or approved) back to draft with the reviewer's note, which is kept. */
+        post: operations["v1_content_reject_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/content/bulk_approve/": {
         parameters: {
             query?: never;
@@ -1020,6 +1097,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/content/bulk_publish/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Publish many items; nothing is queued unless every one can be published. */
+        post: operations["v1_content_bulk_publish_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/content/bulk_reject/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Reject many items with one note; all or nothing. */
+        post: operations["v1_content_bulk_reject_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/credits/": {
         parameters: {
             query?: never;
@@ -1027,7 +1138,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description The caller's account balance, held credits and its most recent ledger rows (`?limit=`, max 200). */
+        /**
+         * @description The caller's account balance, held credits and its most recent ledger rows (`?limit=`, max 200),
+         *     with the daily budget and what automation spent today (UTC).
+         */
         get: operations["v1_credits_retrieve"];
         put?: never;
         post?: never;
@@ -1035,6 +1149,32 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/credits/budget/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description The account's daily credit budget: what automation may charge per UTC day (null: no limit).
+         *
+         *     The engine checks it before every charge of a run; a run that would pass it stops with a budget error.
+         */
+        get: operations["v1_credits_budget_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * @description The account's daily credit budget: what automation may charge per UTC day (null: no limit).
+         *
+         *     The engine checks it before every charge of a run; a run that would pass it stops with a budget error.
+         */
+        patch: operations["v1_credits_budget_partial_update"];
         trace?: never;
     };
     "/api/v1/credits/costs/": {
@@ -1046,6 +1186,77 @@ export interface paths {
         };
         /** @description The credit cost of each action (the same table estimates and charges use). */
         get: operations["v1_credits_costs_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/credits/ledger/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description The account's ledger, newest first, filtered (`operation`, `kind`, `run_id`, `since`, `until`) and paged
+         *     (`page`, `page_size` up to 500).
+         */
+        get: operations["v1_credits_ledger_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/credits/ledger/export/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The filtered ledger as CSV (newest first, at most 100,000 rows; `X-Ledger-Truncated: true` when cut). */
+        get: operations["v1_credits_ledger_export_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/credits/ledger/operations/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The operation names in the account's ledger (for the ledger's filter). */
+        get: operations["v1_credits_ledger_operations_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/credits/usage/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Spend (debits) of the last `days` UTC days: per day with zeros, per pipeline stage, and the total. */
+        get: operations["v1_credits_usage_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1130,6 +1341,26 @@ export interface paths {
         patch: operations["v1_images_partial_update"];
         trace?: never;
     };
+    "/api/v1/images/{id}/regenerate/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description Render this image again (with a new prompt when given) with the account's AI provider, charged like
+         *     generate_images, in the background: 202 with status `pending`, then `generated` or `failed` with error.
+         */
+        post: operations["v1_images_regenerate_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/integrations/": {
         parameters: {
             query?: never;
@@ -1177,8 +1408,31 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Log in to the site with the stored credentials; 200 with ok false (and why) when that fails. */
+        /**
+         * @description Log in to the site with the stored credentials and remember the outcome; 200 with ok false, a `reason`
+         *     and why when that fails (unreachable, refused by the outbound guard, not WordPress, bad credentials).
+         */
         post: operations["v1_integrations_test_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/integrations/test/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description Test a URL, user and application password before saving them (nothing is stored); with `integration`
+         *     and no password, that integration's stored password is used.
+         */
+        post: operations["v1_integrations_test_unsaved"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1240,6 +1494,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/keywords/bulk_delete/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Delete many keywords at once; all or nothing (any unknown id: 400, nothing deleted). */
+        post: operations["v1_keywords_bulk_delete_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/keywords/bulk_update/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Disable or enable many keywords at once; all or nothing (any unknown id: 400, nothing changed). */
+        post: operations["v1_keywords_bulk_update_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/keywords/import_csv/": {
         parameters: {
             query?: never;
@@ -1249,7 +1537,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Import a CSV file; all or nothing (errors keyed by CSV line number, header = line 1). */
+        /**
+         * @description Import a CSV file; all or nothing (errors keyed by CSV line number, header = line 1:
+         *     `{"rows": {"3": {"volume": ["…"]}}}`). With the form field `preview=true` nothing is saved: the answer
+         *     (200) lists every row, what it would create and its errors (row, field, message).
+         */
         post: operations["v1_keywords_import_csv_create"];
         delete?: never;
         options?: never;
@@ -1337,10 +1629,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description CRUD over the caller's account's rows of `queryset.model`. */
+        /**
+         * @description The account's sites: list, add, edit, deactivate (`is_active` false: its pipeline is not scheduled, and
+         *     Run now refuses). Each carries its WordPress connection and its pipeline's status; another account's is a 404.
+         *     Editing the time zone moves the pipeline's schedule to it when the schedule was in the old zone.
+         */
         get: operations["v1_sites_list"];
         put?: never;
-        /** @description CRUD over the caller's account's rows of `queryset.model`. */
+        /**
+         * @description The account's sites: list, add, edit, deactivate (`is_active` false: its pipeline is not scheduled, and
+         *     Run now refuses). Each carries its WordPress connection and its pipeline's status; another account's is a 404.
+         *     Editing the time zone moves the pipeline's schedule to it when the schedule was in the old zone.
+         */
         post: operations["v1_sites_create"];
         delete?: never;
         options?: never;
@@ -1355,16 +1655,32 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description CRUD over the caller's account's rows of `queryset.model`. */
+        /**
+         * @description The account's sites: list, add, edit, deactivate (`is_active` false: its pipeline is not scheduled, and
+         *     Run now refuses). Each carries its WordPress connection and its pipeline's status; another account's is a 404.
+         *     Editing the time zone moves the pipeline's schedule to it when the schedule was in the old zone.
+         */
         get: operations["v1_sites_retrieve"];
-        /** @description CRUD over the caller's account's rows of `queryset.model`. */
+        /**
+         * @description The account's sites: list, add, edit, deactivate (`is_active` false: its pipeline is not scheduled, and
+         *     Run now refuses). Each carries its WordPress connection and its pipeline's status; another account's is a 404.
+         *     Editing the time zone moves the pipeline's schedule to it when the schedule was in the old zone.
+         */
         put: operations["v1_sites_update"];
         post?: never;
-        /** @description CRUD over the caller's account's rows of `queryset.model`. */
+        /**
+         * @description The account's sites: list, add, edit, deactivate (`is_active` false: its pipeline is not scheduled, and
+         *     Run now refuses). Each carries its WordPress connection and its pipeline's status; another account's is a 404.
+         *     Editing the time zone moves the pipeline's schedule to it when the schedule was in the old zone.
+         */
         delete: operations["v1_sites_destroy"];
         options?: never;
         head?: never;
-        /** @description CRUD over the caller's account's rows of `queryset.model`. */
+        /**
+         * @description The account's sites: list, add, edit, deactivate (`is_active` false: its pipeline is not scheduled, and
+         *     Run now refuses). Each carries its WordPress connection and its pipeline's status; another account's is a 404.
+         *     Editing the time zone moves the pipeline's schedule to it when the schedule was in the old zone.
+         */
         patch: operations["v1_sites_partial_update"];
         trace?: never;
     };
@@ -1528,6 +1844,10 @@ export interface components {
             ideas_per_cluster: number;
             notify_email: boolean;
             notify_webhook_url: string;
+            /** @description Notify (email, webhook) when a run completes. */
+            notify_on_complete: boolean;
+            /** @description Notify (email, webhook) when a run fails. */
+            notify_on_fail: boolean;
             /** Format: date-time */
             readonly next_run_at: string | null;
             /** Format: date-time */
@@ -1588,14 +1908,48 @@ export interface components {
             ideas_per_cluster: number;
             notify_email: boolean;
             notify_webhook_url: string;
+            /** @description Notify (email, webhook) when a run completes. */
+            notify_on_complete: boolean;
+            /** @description Notify (email, webhook) when a run fails. */
+            notify_on_fail: boolean;
         };
         /** @enum {unknown} */
         BlankEnum: "";
+        /** @description The account's daily credit budget (null: no limit) and what automation spent today (UTC). */
+        Budget: {
+            /**
+             * Format: decimal
+             * @description Most credits automation may charge per UTC day; null removes the limit.
+             */
+            daily_credit_budget: string | null;
+            /** Format: decimal */
+            readonly spent_today: string;
+            /**
+             * Format: decimal
+             * @description Null when there is no budget.
+             */
+            readonly remaining_today: string | null;
+        };
         BulkApproveRequestRequest: {
             ids: number[];
         };
         BulkApproveResponse: {
             approved: number[];
+        };
+        BulkPublishRequestRequest: {
+            ids: number[];
+            /** @default publish */
+            post_status: components["schemas"]["PostStatusEnum"];
+        };
+        BulkPublishResponse: {
+            queued: number[];
+        };
+        BulkRejectRequestRequest: {
+            ids: number[];
+            note: string;
+        };
+        BulkRejectResponse: {
+            rejected: number[];
         };
         /** @description Serializer for SiteScopedModel rows: site fixed after creation, relations on the same site. */
         Cluster: {
@@ -1611,6 +1965,37 @@ export interface components {
             status?: components["schemas"]["KeywordStatusEnum"];
             readonly keywords_count: number;
             readonly ideas_count: number;
+            readonly content_count: number;
+        };
+        /** @description A content item written for the cluster (through its writing task). */
+        ClusterArticle: {
+            id: number;
+            title: string;
+            /** @description The content's status: draft, review, approved or published. */
+            status: string;
+            task: number;
+        };
+        ClusterIdea: {
+            readonly id: number;
+            title: string;
+            status?: components["schemas"]["IdeaStatusEnum"];
+        };
+        ClusterKeyword: {
+            readonly id: number;
+            text: string;
+            /** Format: int64 */
+            volume?: number;
+            difficulty?: number;
+            intent?: components["schemas"]["IntentEnum"];
+            status?: components["schemas"]["KeywordStatusEnum"];
+            disabled?: boolean;
+        };
+        /** @description A cluster's keywords, ideas and articles: at most `limit` of each (the cluster's counts give the totals). */
+        ClusterMembers: {
+            limit: number;
+            keywords: components["schemas"]["ClusterKeyword"][];
+            ideas: components["schemas"]["ClusterIdea"][];
+            articles: components["schemas"]["ClusterArticle"][];
         };
         /** @description Serializer for SiteScopedModel rows: site fixed after creation, relations on the same site. */
         ClusterRequest: {
@@ -1620,9 +2005,19 @@ export interface components {
             description?: string;
             status?: components["schemas"]["KeywordStatusEnum"];
         };
-        /** @description The outcome of `POST /integrations/{id}/test/`: ok with the user and REST mode, or ok false and why. */
+        /** @description The outcome of a connection test: ok with what was found, or ok false with a reason code and why. */
         ConnectionCheck: {
             ok: boolean;
+            /**
+             * @description Why it failed (when not ok): unreachable, refused (the outbound guard: a private address), not_wordpress, bad_credentials, failed.
+             *
+             *     * `unreachable` - unreachable
+             *     * `refused` - refused
+             *     * `not_wordpress` - not_wordpress
+             *     * `bad_credentials` - bad_credentials
+             *     * `failed` - failed
+             */
+            reason: (components["schemas"]["ReasonEnum"] | components["schemas"]["NullEnum"]) | null;
             /** @description The WordPress user's display name (when ok). */
             user: string | null;
             /**
@@ -1632,8 +2027,21 @@ export interface components {
              *     * `rest_route` - rest_route
              */
             rest_mode: (components["schemas"]["RestModeEnum"] | components["schemas"]["NullEnum"]) | null;
+            /** @description The WordPress version the site shows (its feed's generator); null when hidden. */
+            wordpress_version: string | null;
+            /** @description The site's title from its REST index. */
+            site_name: string | null;
             /** @description What went wrong and what to fix (when not ok). */
             error: string | null;
+        };
+        /** @description Values to test before they are saved; with `integration`, an omitted password is that integration's. */
+        ConnectionTestRequest: {
+            /** @description The site's address, e.g. https://blog.example.com. */
+            url: string;
+            username: string;
+            application_password?: string;
+            /** @description A saved integration whose stored password is used when application_password is blank. */
+            integration?: number | null;
         };
         /** @description Serializer for SiteScopedModel rows: site fixed after creation, relations on the same site. */
         Content: {
@@ -1663,6 +2071,19 @@ export interface components {
             /** Format: date-time */
             readonly published_at: string | null;
             readonly images_count: number;
+            /** @description The cluster of its task (null without one). */
+            readonly cluster: number | null;
+            /** @description Why a reviewer sent it back (kept; the writer's feedback). */
+            readonly review_note: string;
+            readonly publish_status: components["schemas"]["PublishStatusEnum"] | components["schemas"]["BlankEnum"];
+            readonly publish_error: string;
+            /**
+             * @description The WordPress post status last requested (publish until one is).
+             *
+             *     * `draft` - Draft
+             *     * `publish` - Publish
+             */
+            readonly post_status: components["schemas"]["PostStatusEnum"];
         };
         /** @description Serializer for SiteScopedModel rows: site fixed after creation, relations on the same site. */
         ContentIdea: {
@@ -1757,6 +2178,16 @@ export interface components {
             /** Format: decimal */
             available: string;
             transactions: components["schemas"]["CreditTransaction"][];
+            /**
+             * Format: decimal
+             * @description Most automation may charge a UTC day; null: none.
+             */
+            daily_credit_budget: string | null;
+            /**
+             * Format: decimal
+             * @description Automation charges since 00:00 UTC (what the daily budget counts).
+             */
+            spent_today: string;
         };
         CsrfToken: {
             csrfToken: string;
@@ -1909,6 +2340,7 @@ export interface components {
             intent?: components["schemas"]["IntentEnum"];
             status?: components["schemas"]["KeywordStatusEnum"];
             cluster?: number | null;
+            readonly cluster_name: string | null;
             disabled?: boolean;
         };
         /** @description Reject keys the serializer does not know instead of silently ignoring them. */
@@ -1918,9 +2350,43 @@ export interface components {
                 [key: string]: unknown;
             }[];
         };
+        KeywordBulkDeleteResult: {
+            deleted: number;
+        };
         KeywordBulkResult: {
             created: number;
             ids: number[];
+        };
+        /** @description Reject keys the serializer does not know instead of silently ignoring them. */
+        KeywordBulkUpdateRequest: {
+            ids: number[];
+            disabled: boolean;
+        };
+        KeywordBulkUpdateResult: {
+            updated: number;
+        };
+        /** @description Reject keys the serializer does not know instead of silently ignoring them. */
+        KeywordIdsRequest: {
+            ids: number[];
+        };
+        KeywordImportPreview: {
+            preview: boolean;
+            total: number;
+            valid: number;
+            invalid: number;
+            rows: components["schemas"]["KeywordImportPreviewRow"][];
+            errors: components["schemas"]["KeywordRowError"][];
+        };
+        KeywordImportPreviewRow: {
+            /** @description CSV line number (the header is line 1). */
+            row: number;
+            /** @description The row's cells as read, by column. */
+            values: {
+                [key: string]: string;
+            };
+            /** @description What would be saved; null when the row is bad. */
+            keyword: components["schemas"]["KeywordRowValues"] | null;
+            errors: components["schemas"]["KeywordRowError"][];
         };
         /** @description Reject keys the serializer does not know instead of silently ignoring them. */
         KeywordImportRequest: {
@@ -1930,6 +2396,11 @@ export interface components {
              * @description CSV with a header row: keyword (or text), volume, difficulty, intent.
              */
             file: string;
+            /**
+             * @description true: parse and validate only, save nothing, and answer every row with its errors (200).
+             * @default false
+             */
+            preview: boolean;
         };
         /** @description Serializer for SiteScopedModel rows: site fixed after creation, relations on the same site. */
         KeywordRequest: {
@@ -1942,6 +2413,19 @@ export interface components {
             status?: components["schemas"]["KeywordStatusEnum"];
             cluster?: number | null;
             disabled?: boolean;
+        };
+        KeywordRowError: {
+            /** @description CSV line number (the header is line 1). */
+            row: number;
+            field: string;
+            message: string;
+        };
+        /** @description A valid row as it would be saved. */
+        KeywordRowValues: {
+            text: string;
+            volume: number;
+            difficulty: number;
+            intent: components["schemas"]["IntentEnum"];
         };
         /**
          * @description * `new` - New
@@ -1983,6 +2467,9 @@ export interface components {
          * @enum {string}
          */
         OnConflictEnum: "rename" | "refuse";
+        Operations: {
+            operations: string[];
+        };
         /**
          * @description * `started` - Started
          *     * `queued` - Queued
@@ -2054,6 +2541,21 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["Content"][];
+        };
+        PaginatedCreditTransactionList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["CreditTransaction"][];
         };
         PaginatedImageList: {
             /** @example 123 */
@@ -2160,7 +2662,7 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["Sector"][];
         };
-        PaginatedSiteList: {
+        PaginatedSiteWithStatusList: {
             /** @example 123 */
             count: number;
             /**
@@ -2173,7 +2675,7 @@ export interface components {
              * @example http://api.example.org/accounts/?page=2
              */
             previous?: string | null;
-            results: components["schemas"]["Site"][];
+            results: components["schemas"]["SiteWithStatus"][];
         };
         PaginatedTaskList: {
             /** @example 123 */
@@ -2204,6 +2706,14 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["TriggerRecord"][];
+        };
+        /** @description The account's daily credit budget (null: no limit) and what automation spent today (UTC). */
+        PatchedBudgetRequest: {
+            /**
+             * Format: decimal
+             * @description Most credits automation may charge per UTC day; null removes the limit.
+             */
+            daily_credit_budget?: string | null;
         };
         /** @description Serializer for SiteScopedModel rows: site fixed after creation, relations on the same site. */
         PatchedClusterRequest: {
@@ -2297,8 +2807,8 @@ export interface components {
             site?: number;
             name?: string;
         };
-        /** @description Reject keys the serializer does not know instead of silently ignoring them. */
-        PatchedSiteRequest: {
+        /** @description A site with its active WordPress connection (null when none) and its pipeline's status. */
+        PatchedSiteWithStatusRequest: {
             name?: string;
             domain?: string;
             timezone?: string;
@@ -2314,6 +2824,12 @@ export interface components {
             target_word_count?: number;
             status?: components["schemas"]["TaskStatusEnum"];
         };
+        /**
+         * @description * `draft` - Draft
+         *     * `publish` - Publish
+         * @enum {string}
+         */
+        PostStatusEnum: "draft" | "publish";
         /** @description Reject keys the serializer does not know instead of silently ignoring them. */
         PromptInRequest: {
             template: string;
@@ -2323,6 +2839,35 @@ export interface components {
             default: string;
             override: string | null;
             variables: string[];
+        };
+        PublishRequestRequest: {
+            /** @default publish */
+            post_status: components["schemas"]["PostStatusEnum"];
+        };
+        /**
+         * @description * `` - never published
+         *     * `queued` - Queued
+         *     * `published` - Published
+         *     * `failed` - Failed
+         * @enum {string}
+         */
+        PublishStatusEnum: "queued" | "published" | "failed";
+        /**
+         * @description * `unreachable` - unreachable
+         *     * `refused` - refused
+         *     * `not_wordpress` - not_wordpress
+         *     * `bad_credentials` - bad_credentials
+         *     * `failed` - failed
+         * @enum {string}
+         */
+        ReasonEnum: "unreachable" | "refused" | "not_wordpress" | "bad_credentials" | "failed";
+        RegenerateImageRequestRequest: {
+            /** @description Replaces the prompt. */
+            prompt?: string;
+        };
+        RejectRequestRequest: {
+            /** @description Why it goes back. */
+            note: string;
         };
         /**
          * @description * `pretty` - pretty
@@ -2571,6 +3116,8 @@ export interface components {
         RunStatusEnum: "queued" | "running" | "paused" | "completed" | "failed" | "cancelled";
         RunStep: {
             readonly index: number;
+            readonly key: string;
+            readonly path: string;
             readonly action_type: string;
             readonly name: string;
             readonly params: unknown;
@@ -2603,6 +3150,14 @@ export interface components {
          * @enum {string}
          */
         RunStepStatusEnum: "pending" | "running" | "completed" | "failed" | "skipped" | "cancelled";
+        RunSummary: {
+            run_id: string;
+            status: string;
+            /** Format: date-time */
+            started_at: string | null;
+            /** Format: date-time */
+            completed_at: string | null;
+        };
         /** @description The seeds' ScheduledTask: an upcoming fire of a schedule rule (`pending`) or a past scheduled run. */
         ScheduledTask: {
             /** @description "<rule id>:<unix seconds>" for an upcoming fire, the run_id for a past one. */
@@ -2668,12 +3223,49 @@ export interface components {
             /** Format: date-time */
             readonly updated_at: string;
         };
-        /** @description Reject keys the serializer does not know instead of silently ignoring them. */
-        SiteRequest: {
+        SiteAutomation: {
+            /** @description The site's pipeline (preset) rule. */
+            rule_id: number | null;
+            /** @description Whether the pipeline's schedule is on (the rule is active). */
+            is_enabled: boolean;
+            /** @description The schedule in words, with its time zone ('' if none). */
+            schedule: string;
+            /** Format: date-time */
+            next_run_at: string | null;
+            /** @description The run going on now (queued, running, paused). */
+            active_run: components["schemas"]["RunSummary"] | null;
+            /** @description The last finished run. */
+            last_run: components["schemas"]["RunSummary"] | null;
+        };
+        /** @description A site with its active WordPress connection (null when none) and its pipeline's status. */
+        SiteWithStatus: {
+            readonly id: number;
             name: string;
             domain: string;
             timezone?: string;
             is_active?: boolean;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly updated_at: string;
+            readonly wordpress: components["schemas"]["SiteWordPress"] | null;
+            readonly automation: components["schemas"]["SiteAutomation"];
+        };
+        /** @description A site with its active WordPress connection (null when none) and its pipeline's status. */
+        SiteWithStatusRequest: {
+            name: string;
+            domain: string;
+            timezone?: string;
+            is_active?: boolean;
+        };
+        SiteWordPress: {
+            id: number;
+            url: string;
+            username: string;
+            /** Format: date-time */
+            last_checked_at: string | null;
+            last_check_ok: boolean | null;
+            last_check_error: string;
         };
         /** @description Serializer for SiteScopedModel rows: site fixed after creation, relations on the same site. */
         Task: {
@@ -2764,6 +3356,36 @@ export interface components {
             events: {
                 [key: string]: unknown;
             }[];
+        };
+        Usage: {
+            days: number;
+            /** @description Days are days of this zone (always UTC). */
+            timezone: string;
+            /** Format: date */
+            since: string;
+            /** Format: date */
+            until: string;
+            /** Format: decimal */
+            total: string;
+            /** @description Every day of the range, oldest first, zeros included. */
+            per_day: components["schemas"]["UsageDay"][];
+            /** @description The seven stages in order (zeros included), then other operations that spent. */
+            by_stage: components["schemas"]["UsageStage"][];
+        };
+        UsageDay: {
+            /** Format: date */
+            date: string;
+            /** Format: decimal */
+            credits: string;
+        };
+        UsageStage: {
+            /** @description Pipeline stage number; null for other operations. */
+            stage: number | null;
+            /** @description The stage's name, or the operation's for other operations. */
+            name: string;
+            operation: string;
+            /** Format: decimal */
+            credits: string;
         };
         WebhookSecret: {
             webhook_secret: string;
@@ -4473,6 +5095,28 @@ export interface operations {
             };
         };
     };
+    v1_clusters_members_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this cluster. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClusterMembers"];
+                };
+            };
+        };
+    };
     v1_content_list: {
         parameters: {
             query?: {
@@ -4482,6 +5126,8 @@ export interface operations {
                 page?: number;
                 /** @description Number of results to return per page. */
                 page_size?: number;
+                /** @description Filter by publish_status. */
+                publish_status?: "" | "queued" | "published" | "failed";
                 /** @description A search term. */
                 search?: string;
                 /** @description Filter by site. */
@@ -4653,6 +5299,84 @@ export interface operations {
             };
         };
     };
+    v1_content_publish_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this content. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PublishRequestRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["PublishRequestRequest"];
+                "multipart/form-data": components["schemas"]["PublishRequestRequest"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Content"];
+                };
+            };
+        };
+    };
+    v1_content_regenerate_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this content. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Content"];
+                };
+            };
+        };
+    };
+    v1_content_reject_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this content. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RejectRequestRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["RejectRequestRequest"];
+                "multipart/form-data": components["schemas"]["RejectRequestRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Content"];
+                };
+            };
+        };
+    };
     v1_content_bulk_approve_create: {
         parameters: {
             query?: never;
@@ -4674,6 +5398,56 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BulkApproveResponse"];
+                };
+            };
+        };
+    };
+    v1_content_bulk_publish_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkPublishRequestRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["BulkPublishRequestRequest"];
+                "multipart/form-data": components["schemas"]["BulkPublishRequestRequest"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkPublishResponse"];
+                };
+            };
+        };
+    };
+    v1_content_bulk_reject_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkRejectRequestRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["BulkRejectRequestRequest"];
+                "multipart/form-data": components["schemas"]["BulkRejectRequestRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkRejectResponse"];
                 };
             };
         };
@@ -4700,6 +5474,50 @@ export interface operations {
             };
         };
     };
+    v1_credits_budget_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Budget"];
+                };
+            };
+        };
+    };
+    v1_credits_budget_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedBudgetRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["PatchedBudgetRequest"];
+                "multipart/form-data": components["schemas"]["PatchedBudgetRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Budget"];
+                };
+            };
+        };
+    };
     v1_credits_costs_list: {
         parameters: {
             query?: never;
@@ -4715,6 +5533,122 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CostRow"][];
+                };
+            };
+        };
+    };
+    v1_credits_ledger_list: {
+        parameters: {
+            query?: {
+                /**
+                 * @description * `debit` - Debit
+                 *     * `credit` - Credit
+                 *     * `reservation` - Reservation
+                 *     * `release` - Release
+                 */
+                kind?: "debit" | "credit" | "reservation" | "release";
+                /** @description Exact operation name. */
+                operation?: string;
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+                /** @description Rows of this run only. */
+                run_id?: string;
+                /** @description ISO date (from 00:00 UTC) or date-time (naive: UTC); rows at or after it. */
+                since?: string;
+                /** @description ISO date (to the end of that UTC day) or date-time (naive: UTC); rows up to it. */
+                until?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedCreditTransactionList"];
+                };
+            };
+        };
+    };
+    v1_credits_ledger_export_retrieve: {
+        parameters: {
+            query?: {
+                /**
+                 * @description * `debit` - Debit
+                 *     * `credit` - Credit
+                 *     * `reservation` - Reservation
+                 *     * `release` - Release
+                 */
+                kind?: "debit" | "credit" | "reservation" | "release";
+                /** @description Exact operation name. */
+                operation?: string;
+                /** @description Rows of this run only. */
+                run_id?: string;
+                /** @description ISO date (from 00:00 UTC) or date-time (naive: UTC); rows at or after it. */
+                since?: string;
+                /** @description ISO date (to the end of that UTC day) or date-time (naive: UTC); rows up to it. */
+                until?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The ledger rows as CSV. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+        };
+    };
+    v1_credits_ledger_operations_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Operations"];
+                };
+            };
+        };
+    };
+    v1_credits_usage_retrieve: {
+        parameters: {
+            query?: {
+                /** @description UTC days, today included. */
+                days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Usage"];
                 };
             };
         };
@@ -5037,6 +5971,34 @@ export interface operations {
             };
         };
     };
+    v1_images_regenerate_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this image. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RegenerateImageRequestRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["RegenerateImageRequestRequest"];
+                "multipart/form-data": components["schemas"]["RegenerateImageRequestRequest"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Image"];
+                };
+            };
+        };
+    };
     v1_integrations_list: {
         parameters: {
             query?: {
@@ -5217,6 +6179,31 @@ export interface operations {
             };
         };
     };
+    v1_integrations_test_unsaved: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConnectionTestRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ConnectionTestRequest"];
+                "multipart/form-data": components["schemas"]["ConnectionTestRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectionCheck"];
+                };
+            };
+        };
+    };
     v1_keywords_list: {
         parameters: {
             query?: {
@@ -5238,6 +6225,10 @@ export interface operations {
                 site?: number;
                 /** @description Filter by status. */
                 status?: "new" | "mapped";
+                /** @description Only keywords with at most this search volume. */
+                volume_max?: number;
+                /** @description Only keywords with at least this search volume. */
+                volume_min?: number;
             };
             header?: never;
             path?: never;
@@ -5404,6 +6395,56 @@ export interface operations {
             };
         };
     };
+    v1_keywords_bulk_delete_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KeywordIdsRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["KeywordIdsRequest"];
+                "multipart/form-data": components["schemas"]["KeywordIdsRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeywordBulkDeleteResult"];
+                };
+            };
+        };
+    };
+    v1_keywords_bulk_update_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KeywordBulkUpdateRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["KeywordBulkUpdateRequest"];
+                "multipart/form-data": components["schemas"]["KeywordBulkUpdateRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeywordBulkUpdateResult"];
+                };
+            };
+        };
+    };
     v1_keywords_import_csv_create: {
         parameters: {
             query?: never;
@@ -5417,6 +6458,14 @@ export interface operations {
             };
         };
         responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeywordImportPreview"];
+                };
+            };
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -5691,7 +6740,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PaginatedSiteList"];
+                    "application/json": components["schemas"]["PaginatedSiteWithStatusList"];
                 };
             };
         };
@@ -5705,9 +6754,9 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["SiteRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["SiteRequest"];
-                "multipart/form-data": components["schemas"]["SiteRequest"];
+                "application/json": components["schemas"]["SiteWithStatusRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["SiteWithStatusRequest"];
+                "multipart/form-data": components["schemas"]["SiteWithStatusRequest"];
             };
         };
         responses: {
@@ -5716,7 +6765,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Site"];
+                    "application/json": components["schemas"]["SiteWithStatus"];
                 };
             };
         };
@@ -5738,7 +6787,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Site"];
+                    "application/json": components["schemas"]["SiteWithStatus"];
                 };
             };
         };
@@ -5755,9 +6804,9 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["SiteRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["SiteRequest"];
-                "multipart/form-data": components["schemas"]["SiteRequest"];
+                "application/json": components["schemas"]["SiteWithStatusRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["SiteWithStatusRequest"];
+                "multipart/form-data": components["schemas"]["SiteWithStatusRequest"];
             };
         };
         responses: {
@@ -5766,7 +6815,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Site"];
+                    "application/json": components["schemas"]["SiteWithStatus"];
                 };
             };
         };
@@ -5804,9 +6853,9 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["PatchedSiteRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["PatchedSiteRequest"];
-                "multipart/form-data": components["schemas"]["PatchedSiteRequest"];
+                "application/json": components["schemas"]["PatchedSiteWithStatusRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["PatchedSiteWithStatusRequest"];
+                "multipart/form-data": components["schemas"]["PatchedSiteWithStatusRequest"];
             };
         };
         responses: {
@@ -5815,7 +6864,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Site"];
+                    "application/json": components["schemas"]["SiteWithStatus"];
                 };
             };
         };

@@ -1,5 +1,5 @@
 /** The dashboard against an in-memory automation API: idle state, Run Now (202 / 409 / 402), live updates, cancel. */
-import { screen, waitFor, within } from "@testing-library/react";
+import { act, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it } from "vitest";
 
@@ -39,6 +39,8 @@ const config: AutomationConfig = {
   ideas_per_cluster: 3,
   notify_email: true,
   notify_webhook_url: "",
+  notify_on_complete: true,
+  notify_on_fail: true,
   last_run_at: null,
   next_run_at: "2026-11-22T02:00:00Z",
   updated_at: "2026-11-21T10:00:00Z",
@@ -68,6 +70,8 @@ interface FakeState {
   detail?: RunDetail;
   rerun?: (call: Call) => Response;
   retried?: { tasks: number; images: number };
+  /** While set, pipeline_overview/ answers only once it resolves (a slow answer). */
+  pipelineGate?: Promise<void>;
 }
 
 function overviewStats(attention: Partial<OverviewStats["attention_items"]> = {}, sufficient = true): OverviewStats {
@@ -112,8 +116,9 @@ function fakeAutomationApi(state: FakeState) {
         last_run: state.lastRun ?? null,
       }),
     "GET /api/v1/automation/estimate/": () => json({ estimated_credits: 420.2, current_balance: 10000, sufficient: true }),
-    "GET /api/v1/automation/pipeline_overview/": () =>
-      json({
+    "GET /api/v1/automation/pipeline_overview/": async () => {
+      if (state.pipelineGate) await state.pipelineGate;
+      return json({
         stages: state.pending.map((pending, index) => ({
           number: index + 1,
           name: `Stage ${index + 1}`,
@@ -122,7 +127,8 @@ function fakeAutomationApi(state: FakeState) {
           pending,
           enabled: true,
         })),
-      }),
+      });
+    },
     "GET /api/v1/automation/overview_stats/": () => (state.overview ? json(state.overview) : json({ detail: "not in this test" }, 500)),
     "POST /api/v1/automation/executions/run_failed_1/rerun/": (call) => (state.rerun ? state.rerun(call) : json({}, 500)),
     "POST /api/v1/automation/retry_failed/": () => {
@@ -218,6 +224,38 @@ describe("automation page", () => {
     expect(screen.getByTestId("stage-1-status")).toHaveTextContent("Completed");
     expect(screen.getByTestId("overall-stage")).toHaveTextContent("Stage 2/7");
     expect(calls.filter((c) => c.path === "/api/v1/automation/current_run/").length).toBeGreaterThanOrEqual(3);
+  });
+
+  it("holds the cards on the finished run until stage queues newer than its end arrive (no Ready flash)", async () => {
+    const state: FakeState = { run: currentRun(7), pending: [0, 0, 0, 0, 0, 0, 5], history: [], runNow: () => json({}, 500) };
+    const { calls } = fakeAutomationApi(state);
+    renderApp(<AppRoutes />, { route: "/automation?site=1" });
+    await waitFor(() => expect(screen.getByTestId("stage-7-status")).toHaveTextContent("Running"));
+
+    // The run ends; the overview asked for after that is slow, run_detail/ answers at once.
+    let release = () => {};
+    state.pipelineGate = new Promise((resolve) => (release = resolve));
+    state.run = null;
+    state.pending = [0, 0, 0, 0, 0, 0, 0];
+    state.lastRun = { run_id: "run_20261121_102127_manual", status: "completed", error_message: null, completed_at: "2026-11-21T10:21:28Z" };
+    const seen = new Set<string>();
+    const observer = new MutationObserver(() => seen.add(screen.queryByTestId("stage-7-status")?.textContent ?? ""));
+    observer.observe(document.body, { subtree: true, childList: true, characterData: true });
+    await waitFor(() => expect(screen.getByTestId("overall-percent")).toHaveTextContent("100%"), { timeout: 4000 });
+    expect(screen.getByTestId("current-status")).toHaveTextContent("Last run");
+    expect(screen.getByTestId("stage-7-status")).toHaveTextContent("Completed");
+    const asked = calls.filter((c) => c.path === "/api/v1/automation/pipeline_overview/").length;
+
+    expect(asked).toBeGreaterThan(0);
+
+    state.pipelineGate = undefined;
+    await act(async () => {
+      release();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    });
+    observer.disconnect();
+    expect(screen.getByTestId("stage-7-status")).toHaveTextContent("Completed");
+    expect([...seen]).not.toContain("Ready");
   });
 
   it("points at the active run when Run Now answers 409", async () => {

@@ -24,6 +24,7 @@ import {
   isActiveRun,
   overallProgress,
   type OverallProgress,
+  queuesAfterRun,
   type RunSnapshot,
   snapshotFromCurrentRun,
   snapshotFromRunDetail,
@@ -99,6 +100,11 @@ function Dashboard({ site }: { site: Site }) {
     wasLive.current = live;
   }, [liveSnapshot, live, refresh]);
 
+  // When the watched run ended, as this page learned it (the answer that said so): stage queues
+  // asked for before then may still count the run's last items (see queuesAfterRun).
+  const [endSeen, setEndSeen] = useState<{ runId: string; at: number } | null>(null);
+  if (!live && watched && endSeen?.runId !== watched.runId) setEndSeen({ runId: watched.runId, at: current.dataUpdatedAt });
+
   const latestRunId = latest.data?.runs[0]?.run_id ?? null;
   const lastRunId = live ? null : (watched?.runId ?? latestRunId);
   const lastDetail = useRunDetail(lastRunId);
@@ -118,8 +124,9 @@ function Dashboard({ site }: { site: Site }) {
   );
   const pending = useMemo(() => {
     const stages = pipeline.data?.stages;
-    return stages ? STAGES.map((stage) => stages.find((s) => s.number === stage.number)?.pending) : null;
-  }, [pipeline.data]);
+    const queues = stages ? STAGES.map((stage) => stages.find((s) => s.number === stage.number)?.pending) : null;
+    return live ? queues : queuesAfterRun(queues, pipeline.data?.requestedAt, endSeen?.at ?? null);
+  }, [pipeline.data, live, endSeen]);
   const cards = useMemo(() => stageCards({ run: shown, pending, enabled }), [shown, pending, enabled]);
   const progress = overallProgress(shown, cards, now);
 

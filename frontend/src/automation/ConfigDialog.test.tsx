@@ -37,6 +37,8 @@ const config: AutomationConfig = {
   ideas_per_cluster: 3,
   notify_email: true,
   notify_webhook_url: "",
+  notify_on_complete: true,
+  notify_on_fail: true,
   last_run_at: null,
   next_run_at: null,
   updated_at: "2026-11-21T10:21:11Z",

@@ -2,7 +2,7 @@
 import { useState } from "react";
 import { Link } from "react-router";
 
-import { Pagination } from "../content/Pagination";
+import { Pagination } from "../shell/table";
 import { formatCredits, formatInteger } from "../shell/format";
 import { AlertIcon, CheckIcon } from "../shell/icons";
 import { withSite } from "../shell/site";

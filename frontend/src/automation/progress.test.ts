@@ -4,6 +4,7 @@ import {
   historyBadges,
   isActiveRun,
   overallProgress,
+  queuesAfterRun,
   runStatusBadge,
   snapshotFromCurrentRun,
   snapshotFromRunDetail,
@@ -251,5 +252,32 @@ describe("snapshots", () => {
     expect(done.results[6]).toBeNull(); // run_detail's zeroed result of a stage that never ran
     expect(done.results[0]?.input_count).toBe(71);
     expect(done.totalCredits).toBe(971.2);
+  });
+});
+
+describe("queuesAfterRun", () => {
+  const queues = [0, 0, 0, 0, 0, 0, 5];
+
+  it("passes the queues through when the page saw no run end", () => {
+    expect(queuesAfterRun(queues, 1000, null)).toBe(queues);
+    expect(queuesAfterRun(queues, undefined, null)).toBe(queues);
+  });
+
+  it("holds them back while the overview in hand was asked for before the run's end was seen", () => {
+    expect(queuesAfterRun(queues, 999, 1000)).toBeNull();
+    expect(queuesAfterRun(queues, undefined, 1000)).toBeNull();
+  });
+
+  it("shows them again once an overview asked for after the end arrives", () => {
+    expect(queuesAfterRun(queues, 1000, 1000)).toBe(queues);
+    expect(queuesAfterRun(queues, 1500, 1000)).toBe(queues);
+  });
+
+  it("without queues the finished run's cards read its own final state, never Ready", () => {
+    const detail = snapshotFromRunDetail(runDetail());
+    const held = stageCards({ run: detail, pending: queuesAfterRun(queues, 999, 1000) });
+    expect(held.map((card) => card.status)).toEqual(Array(7).fill("completed"));
+    const stale = stageCards({ run: detail, pending: queues });
+    expect(stale[6]?.status).toBe("ready");
   });
 });

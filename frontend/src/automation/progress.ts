@@ -272,6 +272,20 @@ export function stageCard(number: number, { run, pending, enabled }: StageCardIn
   };
 }
 
+/**
+ * The stage queues (`pipeline_overview/`) the cards may show next to a run that has just ended.
+ * current_run/ and pipeline_overview/ are polled separately, so right after the run the page watched
+ * ends, the overview in hand can predate its end and still count the run's last items as waiting
+ * (the review gate would read "Ready" for a moment, after "Running", before "Completed"). Until an
+ * overview requested after the page learned of the end arrives, the cards hold the run's own final
+ * numbers (no queues). `endSeenAt`: when the answer that showed the run ended arrived (null: the
+ * page saw no run end); `requestedAt`: when the overview in hand was asked for (same clock).
+ */
+export function queuesAfterRun<T>(queues: T | null, requestedAt: number | undefined, endSeenAt: number | null): T | null {
+  if (endSeenAt === null) return queues;
+  return requestedAt !== undefined && requestedAt >= endSeenAt ? queues : null;
+}
+
 /** The seven cards, stage 1 first. */
 export function stageCards(input: StageCardInput): StageCardModel[] {
   return STAGES.map((stage) => stageCard(stage.number, input));

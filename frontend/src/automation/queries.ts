@@ -12,13 +12,13 @@ import { keepPreviousData, useMutation, useQueries, useQuery, useQueryClient } f
 import { ApiError, request } from "../api/client";
 import { queryKeys } from "../api/queries";
 import { ruleKeys } from "../rules/api";
+import { currentRunQuery, IDLE_POLL_MS, LIVE_POLL_MS } from "./currentRun";
 import { type CountKind, automationKeys } from "./keys";
 import { isActiveRun } from "./progress";
 import type {
   AutomationConfigSaved,
   AutomationConfigUpdate,
   ControlResponse,
-  CurrentRunResponse,
   EstimateResponse,
   HistoryResponse,
   LogsResponse,
@@ -30,8 +30,7 @@ import type {
   RunNowResponse,
 } from "./types";
 
-export const LIVE_POLL_MS = 1500;
-export const IDLE_POLL_MS = 30_000;
+export { IDLE_POLL_MS, LIVE_POLL_MS } from "./currentRun";
 
 export { automationKeys } from "./keys";
 
@@ -52,12 +51,10 @@ export function useAutomationConfig(site: number) {
   });
 }
 
-/** The active run (polled fast while one runs, slowly otherwise). */
+/** The active run (polled fast while one runs, slowly otherwise). The sidebar badge shares its key. */
 export function useCurrentRun(site: number) {
   return useQuery({
-    queryKey: automationKeys.currentRun(site),
-    queryFn: ({ signal }) =>
-      typed<CurrentRunResponse>(request("get", "/api/v1/automation/current_run/", { query: { site_id: site }, signal })),
+    ...currentRunQuery(site),
     refetchInterval: (query) => (isActiveRun(query.state.data?.run?.status) ? LIVE_POLL_MS : IDLE_POLL_MS),
     refetchIntervalInBackground: false,
     staleTime: 0,
@@ -72,13 +69,19 @@ export function useEstimate(site: number) {
   });
 }
 
+/** `pipeline_overview/`, with the moment it was asked for (see progress.ts `queuesAfterRun`). */
+export type PipelineOverview = PipelineOverviewResponse & { requestedAt: number };
+
 export function usePipelineOverview(site: number, live: boolean) {
   return useQuery({
     queryKey: automationKeys.pipeline(site),
-    queryFn: ({ signal }) =>
-      typed<PipelineOverviewResponse>(
+    queryFn: async ({ signal }): Promise<PipelineOverview> => {
+      const requestedAt = Date.now();
+      const overview = await typed<PipelineOverviewResponse>(
         request("get", "/api/v1/automation/pipeline_overview/", { query: { site_id: site }, signal }),
-      ),
+      );
+      return { ...overview, requestedAt };
+    },
     refetchInterval: live ? LIVE_POLL_MS : false,
     placeholderData: keepPreviousData,
   });
@@ -266,7 +269,8 @@ export type RunNowProblem =
 
 /** What a failed Run Now means: a run is already active (409) or credits are short (402, and no run was made). */
 export function runNowProblem(error: unknown): RunNowProblem {
-  if (error instanceof ApiError && error.status === 409) {
+  // A deactivated site's refusal (409 `site_inactive`) is no active run: it shows as an error with its sentence.
+  if (error instanceof ApiError && error.status === 409 && error.fieldErrors.code?.[0] !== "site_inactive") {
     const runId = error.fieldErrors.run_id?.[0] ?? null;
     return { kind: "already_running", runId, message: error.fieldErrors.detail?.[0] ?? "A run is already active." };
   }

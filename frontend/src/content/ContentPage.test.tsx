@@ -4,8 +4,9 @@ import { beforeEach, describe, expect, it } from "vitest";
 
 import type { Content } from "../api/types";
 import { AppRoutes } from "../App";
+import { parsePage } from "../shell/table";
 import { type Call, content, json, me, renderApp, routerLocation, stubApi } from "../test/utils";
-import { parsePage, parseStatus } from "./ContentPage";
+import { parseStatus } from "./ContentPage";
 
 /** An in-memory content API with the backend's list, approve and bulk-approve behaviour. */
 function fakeContentApi(items: Content[], overrides: Record<string, (call: Call) => Response> = {}) {
@@ -34,6 +35,11 @@ function fakeContentApi(items: Content[], overrides: Record<string, (call: Call)
     "POST /api/v1/content/bulk_approve/": (call) => {
       const ids = (call.body as { ids: number[] }).ids;
       return approve(ids) ?? json({ approved: [...ids].sort((a, b) => a - b) });
+    },
+    "POST /api/v1/content/bulk_reject/": (call) => {
+      const { ids, note } = call.body as { ids: number[]; note: string };
+      for (const item of items) if (ids.includes(item.id)) Object.assign(item, { status: "draft", review_note: note });
+      return json({ rejected: [...ids].sort((a, b) => a - b) });
     },
     ...overrides,
   };
@@ -134,11 +140,110 @@ describe("content review list", () => {
     await waitFor(() => expect(screen.queryByText("Solo")).toBeNull());
   });
 
-  it("has no selection or approve buttons outside the review tab", async () => {
-    fakeContentApi([content(5, { status: "published", title: "Live post" })]);
+  it("has no selection or bulk buttons on the draft tab, and shows a rejected draft's note", async () => {
+    fakeContentApi([content(5, { status: "draft", title: "Sent back", review_note: "Add the ratios." })]);
+    renderApp(<AppRoutes />, { route: "/content?site=1&status=draft" });
+    expect(await screen.findByText("Sent back")).toBeInTheDocument();
+    expect(screen.queryByRole("checkbox")).toBeNull();
+    expect(screen.queryByRole("button", { name: /Approve|Reject|Publish/ })).toBeNull();
+    expect(screen.getByTestId("row-review-note")).toHaveTextContent("Rejected: Add the ratios.");
+  });
+
+  it("links every title to its article reader", async () => {
+    fakeContentApi([content(4, { title: "Read me" })]);
+    renderApp(<AppRoutes />, { route: "/content?site=1" });
+    expect(await screen.findByRole("link", { name: "Read me" })).toHaveAttribute("href", "/content/4?site=1");
+  });
+
+  it("bulk-rejects the selected rows with a note, all at once", async () => {
+    const items = [content(1), content(2), content(3)];
+    const { calls } = fakeContentApi(items);
+    renderApp(<AppRoutes />, { route: "/content?site=1" });
+    await userEvent.click(await screen.findByRole("checkbox", { name: "Select “Article 1”" }));
+    await userEvent.click(screen.getByRole("checkbox", { name: "Select “Article 3”" }));
+    await userEvent.click(screen.getByRole("button", { name: "Reject selected (2)…" }));
+    const dialog = await screen.findByRole("dialog", { name: "Reject 2 articles?" });
+    await userEvent.click(within(dialog).getByRole("button", { name: "Reject" }));
+    expect(within(dialog).getByText(/Write what should change/)).toBeInTheDocument();
+    await userEvent.type(within(dialog).getByLabelText("Note for the writer"), "Too thin on sources.");
+    await userEvent.click(within(dialog).getByRole("button", { name: "Reject" }));
+    expect(await screen.findByRole("status")).toHaveTextContent("Rejected 2 items: back in Draft with your note.");
+    expect(calls.find((c) => c.path === "/api/v1/content/bulk_reject/")?.body).toEqual({ ids: [3, 1], note: "Too thin on sources." });
+    await waitFor(() => expect(screen.getAllByTestId("content-row")).toHaveLength(1));
+    expect(items.filter((i) => i.status === "draft").map((i) => i.review_note)).toEqual(["Too thin on sources.", "Too thin on sources."]);
+  });
+
+  it("shows a refused bulk reject inside the dialog and changes nothing", async () => {
+    fakeContentApi([content(1), content(2)], {
+      "POST /api/v1/content/bulk_reject/": () => json({ status: ["Only content in review or approved can be rejected: [2]."] }, 400),
+    });
+    renderApp(<AppRoutes />, { route: "/content?site=1" });
+    await userEvent.click(await screen.findByRole("checkbox", { name: "Select all rows on this page" }));
+    await userEvent.click(screen.getByRole("button", { name: "Reject selected (2)…" }));
+    const dialog = await screen.findByRole("dialog");
+    await userEvent.type(within(dialog).getByLabelText("Note for the writer"), "No.");
+    await userEvent.click(within(dialog).getByRole("button", { name: "Reject" }));
+    expect(await within(dialog).findByRole("alert")).toHaveTextContent("Only content in review or approved can be rejected: [2].");
+    expect(screen.getAllByTestId("content-row")).toHaveLength(2);
+  });
+
+  it("bulk-publishes approved rows as WordPress drafts and follows them from queued to published", async () => {
+    const items = [content(1, { status: "approved" }), content(2, { status: "approved" })];
+    let reads = 0;
+    const { calls } = fakeContentApi(items, {
+      "POST /api/v1/content/bulk_publish/": (call) => {
+        const { ids, post_status } = call.body as { ids: number[]; post_status: "draft" | "publish" };
+        for (const item of items) if (ids.includes(item.id)) Object.assign(item, { publish_status: "queued", post_status });
+        return json({ queued: ids }, 202);
+      },
+      "GET /api/v1/content/": (call) => {
+        if (items.some((i) => i.publish_status === "queued") && call.query.get("page_size") === "20" && ++reads > 1) {
+          Object.assign(items[0]!, { publish_status: "published", external_url: "https://blog.example.com/a1/" });
+          Object.assign(items[1]!, { publish_status: "failed", publish_error: "WordPress answered 500." });
+        }
+        const status = call.query.get("status");
+        const matching = items.filter((i) => i.status === status);
+        return json({ count: matching.length, next: null, previous: null, results: matching });
+      },
+    });
+    renderApp(<AppRoutes />, { route: "/content?site=1&status=approved" });
+    expect(await screen.findAllByText("Not published")).toHaveLength(2);
+    expect(screen.queryByRole("button", { name: /Approve/ })).toBeNull();
+    await userEvent.click(screen.getByRole("checkbox", { name: "Select all rows on this page" }));
+    await userEvent.click(screen.getByRole("button", { name: "Publish selected (2)…" }));
+    const dialog = await screen.findByRole("dialog", { name: "Publish 2 articles on WordPress" });
+    await userEvent.click(within(dialog).getByLabelText(/Draft/));
+    await userEvent.click(within(dialog).getByRole("button", { name: "Publish" }));
+    expect(await screen.findByRole("status")).toHaveTextContent("Queued 2 items for WordPress");
+    expect(calls.find((c) => c.path === "/api/v1/content/bulk_publish/")?.body).toEqual({ ids: [1, 2], post_status: "draft" });
+    expect(await screen.findByRole("link", { name: "View the post of “Article 1”" }, { timeout: 5000 })).toHaveAttribute(
+      "href",
+      "https://blog.example.com/a1/",
+    );
+    expect(screen.getByTestId("row-publish-error")).toHaveTextContent("WordPress answered 500.");
+  });
+
+  it("retries a failed publish from its row and shows a refusal", async () => {
+    const { calls } = fakeContentApi(
+      [content(1, { status: "approved", publish_status: "failed", publish_error: "Timed out.", post_status: "draft" })],
+      {
+        "POST /api/v1/content/1/publish/": () => json({ integration: ["demo.example.com has no active WordPress connection."] }, 400),
+      },
+    );
+    renderApp(<AppRoutes />, { route: "/content?site=1&status=approved" });
+    await userEvent.click(await screen.findByRole("button", { name: "Retry publishing “Article 1”" }));
+    const alert = await screen.findByRole("alert");
+    expect(alert).toHaveTextContent("Could not publish");
+    expect(alert).toHaveTextContent("no active WordPress connection");
+    expect(calls.find((c) => c.path === "/api/v1/content/1/publish/")?.body).toEqual({ post_status: "draft" });
+  });
+
+  it("offers Update posts on the published tab", async () => {
+    fakeContentApi([content(5, { status: "published", title: "Live post", publish_status: "published", external_url: "https://b.example/p" })]);
     renderApp(<AppRoutes />, { route: "/content?site=1&status=published" });
     expect(await screen.findByText("Live post")).toBeInTheDocument();
-    expect(screen.queryByRole("checkbox")).toBeNull();
+    expect(screen.getByTestId("publish-badge")).toHaveTextContent("Published");
+    expect(screen.getByRole("button", { name: "Update posts…" })).toBeDisabled();
     expect(screen.queryByRole("button", { name: /Approve/ })).toBeNull();
   });
 

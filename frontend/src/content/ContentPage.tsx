@@ -1,18 +1,34 @@
-/** Content review list: status tabs, approve per row, bulk approve of the selected rows, pagination. */
-import { useEffect, useMemo, useState } from "react";
+/**
+ * Content list: status tabs; titles open the article reader; approve per row; bulk approve, reject
+ * (with a note) and publish of the selected rows; the WordPress publish state of approved and
+ * published rows (queued, published with the post link, failed with the error and a Retry); pagination.
+ */
+import { useEffect, useMemo, useRef, useState } from "react";
 import { Link, useSearchParams } from "react-router";
 
-import { ApiError } from "../api/client";
-import { useApproveContent, useBulkApprove, useContentCounts, useContentList } from "../api/queries";
-import { CONTENT_STATUSES, type Content, type ContentStatus, type Site } from "../api/types";
+import {
+  useApproveContent,
+  useBulkApprove,
+  useBulkPublish,
+  useBulkReject,
+  useContentCounts,
+  useContentList,
+  usePublishContent,
+} from "../api/queries";
+import { CONTENT_STATUSES, type Content, type ContentStatus, type PostStatus, type Site } from "../api/types";
 import { ErrorBanner } from "../shell/ErrorBanner";
 import { formatDateTime, formatInteger } from "../shell/format";
 import { CheckIcon } from "../shell/icons";
 import { useSites, withSite } from "../shell/site";
 import { EmptyState, Loading } from "../shell/states";
+import { Pagination, SelectAll, usePageGone, usePageParam } from "../shell/table";
 import { usePageTitle } from "../shell/usePageTitle";
-import { Pagination } from "./Pagination";
+import "./content.css";
+import { publishState } from "./publish";
+import { PublishDialog } from "./PublishDialog";
+import { RejectDialog } from "./RejectDialog";
 import { useRowSelection } from "./selection";
+import { PublishBadge } from "./ui";
 
 export const PAGE_SIZE = 20;
 export const DEFAULT_STATUS: ContentStatus = "review";
@@ -38,9 +54,17 @@ export function parseStatus(value: string | null): ContentStatus {
   return (CONTENT_STATUSES as readonly string[]).includes(value ?? "") ? (value as ContentStatus) : DEFAULT_STATUS;
 }
 
-export function parsePage(value: string | null): number {
-  const page = Number(value);
-  return Number.isInteger(page) && page >= 1 ? page : 1;
+/** The bulk actions each tab offers (drafts have none: they are still being written or were sent back). */
+export function bulkActionsFor(status: ContentStatus): { approve: boolean; reject: boolean; publish: boolean } {
+  return {
+    approve: status === "review",
+    reject: status === "review" || status === "approved",
+    publish: status === "approved" || status === "published",
+  };
+}
+
+function plural(n: number, one: string, many: string): string {
+  return `${formatInteger(n)} ${n === 1 ? one : many}`;
 }
 
 export default function ContentPage() {
@@ -54,7 +78,7 @@ export default function ContentPage() {
       <header className="page-header">
         <div>
           <h1 id="page-title">Content</h1>
-          <p className="muted">Review what the pipeline wrote for {site.domain} and approve it for publishing.</p>
+          <p className="muted">Read, approve or send back what the pipeline wrote for {site.domain}, and publish it to WordPress.</p>
         </div>
       </header>
       <StatusTabs site={site} status={status} />
@@ -85,58 +109,98 @@ function StatusTabs({ site, status }: { site: Site; status: ContentStatus }) {
 }
 
 function ContentList({ site, status }: { site: Site; status: ContentStatus }) {
-  const [params, setParams] = useSearchParams();
-  const page = parsePage(params.get("page"));
+  const [page, goToPage] = usePageParam();
   const list = useContentList({ site: site.id, status, page, pageSize: PAGE_SIZE });
   const approve = useApproveContent();
   const bulk = useBulkApprove();
-  const [notice, setNotice] = useState<string | null>(null);
+  const bulkReject = useBulkReject();
+  const bulkPublish = useBulkPublish();
+  const retry = usePublishContent();
+  const [notice, setNotice] = useState<{ text: string; link?: { to: ContentStatus; label: string } } | null>(null);
+  const [dialog, setDialog] = useState<"reject" | "publish" | null>(null);
+  const noticeRef = useRef<HTMLDivElement>(null);
+  // The approved or rejected rows (and the button pressed) leave the page: focus goes to the notice.
+  useEffect(() => {
+    if (notice) noticeRef.current?.focus();
+  }, [notice]);
   const rows = useMemo(() => list.data?.results ?? [], [list.data]);
   const visible = useMemo(() => rows.map((row) => row.id), [rows]);
   const selection = useRowSelection(visible, String(page));
+  const actions = bulkActionsFor(status);
   const reviewing = status === "review";
-  const actionError = bulk.error ?? approve.error;
+  const selectable = actions.approve || actions.reject || actions.publish;
+  const showPublishing = status === "approved" || status === "published";
+  const actionError = bulk.error ?? approve.error ?? retry.error;
+  const busy = bulk.isPending || approve.isPending || bulkReject.isPending || bulkPublish.isPending;
+  const count = selection.ids.length;
 
-  // A page past the end (after approving the last rows of it) answers 404: go back to the first page.
-  const pageGone = list.error instanceof ApiError && list.error.status === 404 && page > 1;
-  useEffect(() => {
-    if (!pageGone) return;
-    setParams(
-      (current) => {
-        const next = new URLSearchParams(current);
-        next.delete("page");
-        return next;
-      },
-      { replace: true },
-    );
-  }, [pageGone, setParams]);
+  // A page past the end (after approving the last rows of it) goes back to the first page.
+  const pageGone = usePageGone(list.error, page);
 
-  const goToPage = (target: number) =>
-    setParams((current) => {
-      const next = new URLSearchParams(current);
-      if (target <= 1) next.delete("page");
-      else next.set("page", String(target));
-      return next;
-    });
+  const resetActions = () => {
+    setNotice(null);
+    approve.reset();
+    bulk.reset();
+    retry.reset();
+  };
 
   const approveOne = (item: Content) => {
-    setNotice(null);
-    bulk.reset();
-    approve.mutate(item.id, { onSuccess: () => setNotice(`Approved “${item.title}”.`) });
+    resetActions();
+    approve.mutate(item.id, {
+      onSuccess: () => setNotice({ text: `Approved “${item.title}”.`, link: { to: "approved", label: "See approved content" } }),
+    });
   };
 
   const approveSelected = () => {
     const ids = selection.ids;
     if (ids.length === 0) return;
-    setNotice(null);
-    approve.reset();
+    resetActions();
     bulk.mutate(ids, {
       onSuccess: (data) => {
         selection.clear();
-        const n = data.approved.length;
-        setNotice(`Approved ${n} ${n === 1 ? "item" : "items"}.`);
+        setNotice({
+          text: `Approved ${plural(data.approved.length, "item", "items")}.`,
+          link: { to: "approved", label: "See approved content" },
+        });
       },
     });
+  };
+
+  const rejectSelected = (note: string) => {
+    const ids = selection.ids;
+    bulkReject.mutate(
+      { ids, note },
+      {
+        onSuccess: (data) => {
+          setDialog(null);
+          selection.clear();
+          setNotice({
+            text: `Rejected ${plural(data.rejected.length, "item", "items")}: back in Draft with your note.`,
+            link: { to: "draft", label: "See drafts" },
+          });
+        },
+      },
+    );
+  };
+
+  const publishSelected = (postStatus: PostStatus) => {
+    const ids = selection.ids;
+    bulkPublish.mutate(
+      { ids, postStatus },
+      {
+        // 202 {"queued": ids}: all or nothing, so every selected row is queued.
+        onSuccess: () => {
+          setDialog(null);
+          selection.clear();
+          setNotice({ text: `Queued ${plural(ids.length, "item", "items")} for WordPress; the list follows them.` });
+        },
+      },
+    );
+  };
+
+  const retryOne = (item: Content) => {
+    resetActions();
+    retry.mutate({ id: item.id, postStatus: (item.post_status || "publish") as PostStatus });
   };
 
   if (list.isPending) return <Loading label="Loading content…" />;
@@ -149,47 +213,65 @@ function ContentList({ site, status }: { site: Site; status: ContentStatus }) {
   return (
     <div className="content-list">
       {actionError && (
-        <ErrorBanner
-          title="Approval failed"
-          error={actionError}
-          onDismiss={() => {
-            approve.reset();
-            bulk.reset();
-          }}
-        />
+        <ErrorBanner title={retry.error ? "Could not publish" : "Approval failed"} error={actionError} onDismiss={resetActions} />
       )}
       {notice && (
-        <div className="banner banner-success" role="status">
+        <div className="banner banner-success" role="status" ref={noticeRef} tabIndex={-1}>
           <span className="banner-icon">
             <CheckIcon />
           </span>
           <div className="banner-body">
             <p>
-              {notice}{" "}
-              <Link to={withSite("/content", site.id, { status: "approved" })}>See approved content</Link>
+              {notice.text}{" "}
+              {notice.link && <Link to={withSite("/content", site.id, { status: notice.link.to })}>{notice.link.label}</Link>}
             </p>
           </div>
         </div>
       )}
-      {reviewing && data.count > 0 && (
+      {selectable && data.count > 0 && (
         <div className="toolbar" role="region" aria-label="Bulk actions">
           <span aria-live="polite" className="toolbar-count">
-            {selection.ids.length === 0 ? "No rows selected" : `${selection.ids.length} selected`}
+            {count === 0 ? "No rows selected" : `${count} selected`}
           </span>
-          <div className="toolbar-actions">
-            {selection.ids.length > 0 && (
+          <div className="toolbar-actions ct-toolbar-actions">
+            {count > 0 && (
               <button type="button" className="btn btn-ghost" onClick={selection.clear}>
                 Clear selection
               </button>
             )}
-            <button
-              type="button"
-              className="btn btn-primary"
-              disabled={selection.ids.length === 0 || bulk.isPending}
-              onClick={approveSelected}
-            >
-              {bulk.isPending ? "Approving…" : `Approve selected${selection.ids.length ? ` (${selection.ids.length})` : ""}`}
-            </button>
+            {actions.reject && (
+              <button
+                type="button"
+                className="btn btn-danger-ghost"
+                disabled={count === 0 || busy}
+                onClick={() => {
+                  resetActions();
+                  bulkReject.reset();
+                  setDialog("reject");
+                }}
+              >
+                {`Reject selected${count ? ` (${count})` : ""}…`}
+              </button>
+            )}
+            {actions.approve && (
+              <button type="button" className="btn btn-primary" disabled={count === 0 || busy} onClick={approveSelected}>
+                {bulk.isPending ? "Approving…" : `Approve selected${count ? ` (${count})` : ""}`}
+              </button>
+            )}
+            {actions.publish && (
+              <button
+                type="button"
+                className="btn btn-primary"
+                disabled={count === 0 || busy}
+                onClick={() => {
+                  resetActions();
+                  bulkPublish.reset();
+                  setDialog("publish");
+                }}
+              >
+                {`${status === "published" ? "Update posts" : "Publish selected"}${count ? ` (${count})` : ""}…`}
+              </button>
+            )}
           </div>
         </div>
       )}
@@ -198,13 +280,13 @@ function ContentList({ site, status }: { site: Site; status: ContentStatus }) {
       ) : (
         <>
           <div className="table-wrap" aria-busy={list.isFetching}>
-            <table className="table content-table">
+            <table className="table table-cards content-table">
               <caption className="visually-hidden">
                 {LABELS[status]} content for {site.domain}, page {page}
               </caption>
               <thead>
                 <tr>
-                  {reviewing && (
+                  {selectable && (
                     <th scope="col" className="col-check">
                       <SelectAll checked={selection.all} mixed={selection.some} onChange={selection.toggleAll} />
                     </th>
@@ -220,6 +302,7 @@ function ContentList({ site, status }: { site: Site; status: ContentStatus }) {
                     Images
                   </th>
                   <th scope="col">Created</th>
+                  {showPublishing && <th scope="col">WordPress</th>}
                   {reviewing && (
                     <th scope="col" className="col-action">
                       <span className="visually-hidden">Actions</span>
@@ -230,7 +313,7 @@ function ContentList({ site, status }: { site: Site; status: ContentStatus }) {
               <tbody>
                 {rows.map((item) => (
                   <tr key={item.id} className={selection.isSelected(item.id) ? "selected" : undefined} data-testid="content-row">
-                    {reviewing && (
+                    {selectable && (
                       <td className="col-check">
                         <input
                           type="checkbox"
@@ -241,8 +324,15 @@ function ContentList({ site, status }: { site: Site; status: ContentStatus }) {
                       </td>
                     )}
                     <td className="col-title">
-                      <span className="title">{item.title}</span>
+                      <Link className="title" to={withSite(`/content/${item.id}`, site.id)}>
+                        {item.title}
+                      </Link>
                       {item.primary_keyword && <span className="muted small">{item.primary_keyword}</span>}
+                      {item.review_note && status === "draft" && (
+                        <span className="ct-row-note small" data-testid="row-review-note">
+                          Rejected: {item.review_note}
+                        </span>
+                      )}
                     </td>
                     <td className="num cell-words" data-label="Words">
                       {formatInteger(item.word_count)}
@@ -254,12 +344,17 @@ function ContentList({ site, status }: { site: Site; status: ContentStatus }) {
                       {formatInteger(item.images_count)}
                     </td>
                     <td className="cell-created" data-label="Created">{formatDateTime(item.created_at)}</td>
+                    {showPublishing && (
+                      <td className="cell-publish" data-label="WordPress">
+                        <PublishCell item={item} retrying={retry.isPending && retry.variables?.id === item.id} onRetry={() => retryOne(item)} />
+                      </td>
+                    )}
                     {reviewing && (
                       <td className="col-action">
                         <button
                           type="button"
                           className="btn btn-small"
-                          disabled={approve.isPending || bulk.isPending}
+                          disabled={busy}
                           onClick={() => approveOne(item)}
                           aria-label={`Approve “${item.title}”`}
                         >
@@ -275,20 +370,57 @@ function ContentList({ site, status }: { site: Site; status: ContentStatus }) {
           <Pagination page={page} pageSize={PAGE_SIZE} count={data.count} onPage={goToPage} />
         </>
       )}
+      <RejectDialog
+        open={dialog === "reject"}
+        what={plural(count, "article", "articles")}
+        pending={bulkReject.isPending}
+        error={bulkReject.error}
+        onClose={() => {
+          setDialog(null);
+          bulkReject.reset();
+        }}
+        onSubmit={rejectSelected}
+      />
+      <PublishDialog
+        open={dialog === "publish"}
+        title={`${status === "published" ? "Update" : "Publish"} ${plural(count, "article", "articles")} on WordPress`}
+        action={status === "published" ? "Update posts" : "Publish"}
+        siteId={site.id}
+        pending={bulkPublish.isPending}
+        error={bulkPublish.error}
+        onClose={() => {
+          setDialog(null);
+          bulkPublish.reset();
+        }}
+        onSubmit={publishSelected}
+      />
     </div>
   );
 }
 
-function SelectAll({ checked, mixed, onChange }: { checked: boolean; mixed: boolean; onChange: () => void }) {
+/** A row's WordPress state: the badge, the post link, or the error with Retry. */
+function PublishCell({ item, retrying, onRetry }: { item: Content; retrying: boolean; onRetry: () => void }) {
+  const state = publishState(item);
+  if (state.kind === "unpublished") return <span className="muted small">Not published</span>;
   return (
-    <input
-      type="checkbox"
-      checked={checked}
-      ref={(element) => {
-        if (element) element.indeterminate = mixed;
-      }}
-      onChange={onChange}
-      aria-label="Select all rows on this page"
-    />
+    <div className="ct-publish-cell">
+      <PublishBadge state={state} />
+      {state.url && (
+        <a href={state.url} target="_blank" rel="noopener noreferrer" className="small" aria-label={`View the post of “${item.title}”`}>
+          View post
+        </a>
+      )}
+      {state.error && (
+        <>
+          <span className="ct-inline-error small" data-testid="row-publish-error">
+            {state.error}
+          </span>
+          <button type="button" className="btn btn-small" disabled={retrying} onClick={onRetry} aria-label={`Retry publishing “${item.title}”`}>
+            {retrying ? "Retrying…" : "Retry"}
+          </button>
+        </>
+      )}
+    </div>
   );
 }
+

@@ -1,7 +1,7 @@
 /** The rule editor's run behaviour (modes explained, event rules queue by default) and the webhook signing secret. */
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 
 import { AppRoutes } from "../App";
 import { type Call, json, me, page, renderApp, stubApi } from "../test/utils";
@@ -54,6 +54,11 @@ function fakeApi(extra: Record<string, (call: Call) => Response> = {}) {
     ...extra,
   });
 }
+
+// The editor is a lazy chunk: load it once up front, so the first test does not spend its wait on it.
+beforeAll(async () => {
+  await import("./RuleEditorPage");
+}, 30_000);
 
 beforeEach(() => {
   document.cookie = "csrftoken=tok";
@@ -122,5 +127,28 @@ describe("webhook signing secret", () => {
     await userEvent.click(screen.getAllByRole("button", { name: "Save" })[0]!);
     expect(await screen.findByTestId("signing-secret")).toHaveTextContent("sig-first");
     await waitFor(() => expect(screen.getByText("Saved as v3.")).toBeInTheDocument());
+  });
+});
+
+describe("keyboard and small screens", () => {
+  it("moves the focus to the new step's Action select after Add action", async () => {
+    fakeApi();
+    renderApp(<AppRoutes />, { route: "/rules/12?site=1" });
+    const picker = await screen.findByLabelText("Action to add");
+    await waitFor(() => expect(within(picker).getByRole("option", { name: "Log (log)" })).toBeInTheDocument());
+    await userEvent.selectOptions(picker, "log");
+    await userEvent.click(screen.getByRole("button", { name: "Add action" }));
+    const steps = await screen.findAllByTestId("step");
+    expect(steps).toHaveLength(2);
+    const select = within(steps[1]!).getByLabelText("Action");
+    await waitFor(() => expect(select).toHaveFocus());
+    expect(select).toHaveValue("log");
+  });
+
+  it("names the save shortcut as a hint next to Save", async () => {
+    fakeApi();
+    renderApp(<AppRoutes />, { route: "/rules/12?site=1" });
+    expect(await screen.findByTestId("save-hint")).toHaveTextContent(/^(Ctrl\+S|⌘S) saves$/);
+    expect(screen.getByTestId("tab-strip")).toContainElement(screen.getByRole("tablist", { name: "Rule" }));
   });
 });

@@ -44,6 +44,7 @@ import { VersionHistory } from "./editor/VersionHistory";
 import { emptyRuleErrors, fieldError, mapRuleErrors, removeStepErrors, reorderStepErrors, type RuleErrors } from "./errors";
 import { GraphIcon, PlayIcon } from "./icons";
 import type { ActionType, Rule, RuleMode, RunDetail, TriggerCatalog } from "./types";
+import { saveShortcutLabel } from "./shortcut";
 import { Dialog, FieldError, Notice, StatusBadge, TabList, tabPanelProps, When } from "./ui";
 import { useNavigationGuard } from "./useNavigationGuard";
 
@@ -408,7 +409,10 @@ function RuleEditor({ saved, catalog, triggers }: EditorProps) {
             <button type="submit" className="btn btn-primary" disabled={saving || (!dirty && !isNew)}>
               {saving ? "Saving…" : isNew ? "Create rule" : "Save"}
             </button>
-            <span className="muted small">Ctrl+S saves</span>
+            {/* A keyboard hint: hidden on touch screens and phones (rules.css). */}
+            <span className="muted small rl-save-hint" data-testid="save-hint">
+              {saveShortcutLabel()} saves
+            </span>
           </div>
         </form>
       </div>

@@ -14,6 +14,8 @@ const rule: RuleShape = {
 function step(index: number, action_type: string, overrides: Partial<RunStep> = {}): RunStep {
   return {
     index,
+    key: `step-${index + 1}`,
+    path: `actions/${index}`,
     action_type,
     name: "",
     params: {},

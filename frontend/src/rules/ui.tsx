@@ -150,7 +150,17 @@ export interface TabDef<T extends string> {
   badge?: ReactNode;
 }
 
-/** An accessible tab list (arrow keys move between tabs). Panels use `tabPanelProps`. */
+/** Which ends of a horizontally scrolling strip hide content (the tab strip's fade cues). */
+export function clippedEdges(scrollLeft: number, scrollWidth: number, clientWidth: number): { start: boolean; end: boolean } {
+  const max = scrollWidth - clientWidth;
+  return { start: max > 1 && scrollLeft > 1, end: max > 1 && scrollLeft < max - 1 };
+}
+
+/**
+ * An accessible tab list (arrow keys move between tabs). Panels use `tabPanelProps`. On a narrow
+ * screen the strip scrolls sideways: a fade (with a chevron) marks each edge that hides tabs, and
+ * the selected tab is kept in view.
+ */
 export function TabList<T extends string>({
   tabs,
   value,
@@ -165,6 +175,8 @@ export function TabList<T extends string>({
   idBase: string;
 }) {
   const refs = useRef<Record<string, HTMLButtonElement | null>>({});
+  const strip = useRef<HTMLDivElement>(null);
+  const [edges, setEdges] = useState({ start: false, end: false });
   const move = (delta: number) => {
     const index = tabs.findIndex((t) => t.id === value);
     const next = tabs[(index + delta + tabs.length) % tabs.length];
@@ -173,31 +185,68 @@ export function TabList<T extends string>({
       refs.current[next.id]?.focus();
     }
   };
+
+  useEffect(() => {
+    const el = strip.current;
+    if (!el) return;
+    const update = () => {
+      const next = clippedEdges(el.scrollLeft, el.scrollWidth, el.clientWidth);
+      setEdges((prev) => (prev.start === next.start && prev.end === next.end ? prev : next));
+    };
+    update();
+    el.addEventListener("scroll", update, { passive: true });
+    const resize = typeof ResizeObserver === "undefined" ? null : new ResizeObserver(update);
+    resize?.observe(el);
+    return () => {
+      el.removeEventListener("scroll", update);
+      resize?.disconnect();
+    };
+  }, [tabs.length]);
+
+  // Keep the selected tab in view (sideways only: the page itself does not move).
+  useEffect(() => {
+    const el = strip.current;
+    const tab = refs.current[value];
+    if (!el || !tab) return;
+    const margin = 32;
+    if (tab.offsetLeft < el.scrollLeft + margin) el.scrollLeft = Math.max(tab.offsetLeft - margin, 0);
+    else if (tab.offsetLeft + tab.offsetWidth > el.scrollLeft + el.clientWidth - margin) {
+      el.scrollLeft = tab.offsetLeft + tab.offsetWidth - el.clientWidth + margin;
+    }
+  }, [value]);
+
   return (
-    <div className="rl-tabs" role="tablist" aria-label={label}>
-      {tabs.map((tab) => (
-        <button
-          key={tab.id}
-          ref={(el) => {
-            refs.current[tab.id] = el;
-          }}
-          type="button"
-          role="tab"
-          id={`${idBase}-tab-${tab.id}`}
-          aria-controls={`${idBase}-panel-${tab.id}`}
-          aria-selected={tab.id === value}
-          tabIndex={tab.id === value ? 0 : -1}
-          className="rl-tab"
-          onClick={() => onChange(tab.id)}
-          onKeyDown={(event) => {
-            if (event.key === "ArrowRight") move(1);
-            else if (event.key === "ArrowLeft") move(-1);
-          }}
-        >
-          {tab.label}
-          {tab.badge !== undefined && tab.badge !== null && tab.badge !== false && <span className="rl-tab-badge">{tab.badge}</span>}
-        </button>
-      ))}
+    <div
+      className="rl-tabs-wrap"
+      data-testid="tab-strip"
+      data-clipped-start={edges.start ? "" : undefined}
+      data-clipped-end={edges.end ? "" : undefined}
+    >
+      <div className="rl-tabs" role="tablist" aria-label={label} ref={strip}>
+        {tabs.map((tab) => (
+          <button
+            key={tab.id}
+            ref={(el) => {
+              refs.current[tab.id] = el;
+            }}
+            type="button"
+            role="tab"
+            id={`${idBase}-tab-${tab.id}`}
+            aria-controls={`${idBase}-panel-${tab.id}`}
+            aria-selected={tab.id === value}
+            tabIndex={tab.id === value ? 0 : -1}
+            className="rl-tab"
+            onClick={() => onChange(tab.id)}
+            onKeyDown={(event) => {
+              if (event.key === "ArrowRight") move(1);
+              else if (event.key === "ArrowLeft") move(-1);
+            }}
+          >
+            {tab.label}
+            {tab.badge !== undefined && tab.badge !== null && tab.badge !== false && <span className="rl-tab-badge">{tab.badge}</span>}
+          </button>
+        ))}
+      </div>
     </div>
   );
 }

@@ -12,6 +12,7 @@ import type { RuleShape } from "../rules/graph";
 import { TriggerIcon } from "../rules/icons";
 import type { RunDetail, RunLog, Trigger } from "../rules/types";
 import { exactTime, formatCreditsShort, formatDuration, JsonBlock, StatusBadge, StepProgress, When } from "../rules/ui";
+import { contentPath, triggerContent } from "./payload";
 import { CONTROL_LABELS, RunControls } from "./RunControls";
 
 const WorkflowView = lazy(() => import("../rules/WorkflowView"));
@@ -231,11 +232,24 @@ function Execution({ run, siteId }: { run: RunDetail; siteId: number | null }) {
             <header className="rl-card-head">
               <h2 id="payload-title">Trigger payload</h2>
             </header>
+            <TriggerContent payload={run.trigger_payload} siteId={siteId} />
             <JsonBlock value={run.trigger_payload} maxHeight={360} label="Trigger payload" />
           </section>
         </aside>
       </div>
     </section>
+  );
+}
+
+/** The content item the trigger was about, as a link to its reader. */
+function TriggerContent({ payload, siteId }: { payload: unknown; siteId: number | null }) {
+  const content = triggerContent(payload);
+  if (!content) return null;
+  return (
+    <p className="small rl-trigger-content" data-testid="trigger-content">
+      <span className="muted">Content</span>{" "}
+      <Link to={withSite(contentPath(content.id), content.site ?? siteId)}>{content.title}</Link>
+    </p>
   );
 }
 

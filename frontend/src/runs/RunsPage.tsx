@@ -2,7 +2,7 @@
 import { useMemo, useState } from "react";
 import { Link, useSearchParams } from "react-router";
 
-import { Pagination } from "../content/Pagination";
+import { Pagination } from "../shell/table";
 import { ErrorBanner } from "../shell/ErrorBanner";
 import { useSites, withSite } from "../shell/site";
 import { EmptyState, Loading } from "../shell/states";
@@ -44,6 +44,8 @@ export default function RunsPage() {
   const live = rows.some((run) => isActive(run.status));
   const filtered = FILTER_KEYS.some((key) => params.get(key));
   const ruleNames = useMemo(() => new Map((rules.data?.results ?? []).map((r) => [r.id, r.name])), [rules.data]);
+  // A long name is cut short in the select (rules.css); its title keeps it whole.
+  const selectedRuleName = params.get("rule") ? ruleNames.get(Number(params.get("rule"))) : undefined;
   const siteName = (id: number | null) => (id === null ? "–" : (sites.find((s) => s.id === id)?.domain ?? `site ${id}`));
 
   const setFilter = (key: string, value: string) =>
@@ -82,9 +84,14 @@ export default function RunsPage() {
         <span className="rl-filters-icon" aria-hidden="true">
           <FilterIcon />
         </span>
-        <div className="field">
+        <div className="field rl-filter-rule">
           <label htmlFor="runs-rule">Rule</label>
-          <select id="runs-rule" value={params.get("rule") ?? ""} onChange={(event) => setFilter("rule", event.target.value)}>
+          <select
+            id="runs-rule"
+            value={params.get("rule") ?? ""}
+            title={selectedRuleName ?? "All rules"}
+            onChange={(event) => setFilter("rule", event.target.value)}
+          >
             <option value="">All rules</option>
             {(rules.data?.results ?? []).map((rule) => (
               <option key={rule.id} value={rule.id}>

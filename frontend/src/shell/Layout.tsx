@@ -3,6 +3,7 @@ import { Suspense } from "react";
 import { NavLink, Outlet } from "react-router";
 
 import { useCredits, useLogout } from "../api/queries";
+import type { NavRunBadge } from "../automation/currentRun";
 import type { Me } from "../api/types";
 import { ErrorBanner } from "./ErrorBanner";
 import { formatCredits } from "./format";
@@ -11,6 +12,7 @@ import { SiteSelector } from "./SiteSelector";
 import { SiteContext, useSiteSelection, withSite } from "./site";
 import { Loading } from "./states";
 import { ThemeToggle } from "./ThemeToggle";
+import { useRunBadge } from "./useRunBadge";
 
 const NAV = [
   { to: "/automation", label: "Automation", icon: BoltIcon },
@@ -26,6 +28,7 @@ const NAV = [
 export function Layout({ me }: { me: Me }) {
   const selection = useSiteSelection(me.sites);
   const siteId = selection.site?.id ?? null;
+  const runBadge = useRunBadge(siteId);
   return (
     <SiteContext.Provider value={selection}>
       <a className="skip-link" href="#main">
@@ -52,9 +55,14 @@ export function Layout({ me }: { me: Me }) {
           <ul>
             {NAV.map(({ to, label, icon: NavIcon }) => (
               <li key={to}>
-                <NavLink to={withSite(to, siteId)} className="nav-link">
+                <NavLink
+                  to={withSite(to, siteId)}
+                  className="nav-link"
+                  aria-label={to === "/automation" && runBadge ? `${label}, ${runBadge.spoken}` : undefined}
+                >
                   <NavIcon />
                   <span>{label}</span>
+                  {to === "/automation" && runBadge && <RunBadge badge={runBadge} />}
                 </NavLink>
               </li>
             ))}
@@ -76,6 +84,15 @@ export function Layout({ me }: { me: Me }) {
         </main>
       </div>
     </SiteContext.Provider>
+  );
+}
+
+/** "Running" (or "Paused") next to Automation while the site has an active run; the link reads "Automation, running". */
+function RunBadge({ badge }: { badge: NavRunBadge }) {
+  return (
+    <span className={`nav-badge nav-badge-${badge.tone}`} aria-hidden="true" data-testid="nav-run-badge">
+      {badge.label}
+    </span>
   );
 }
 

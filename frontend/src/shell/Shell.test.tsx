@@ -1,13 +1,24 @@
 /** The app shell end to end in jsdom: auth gate, site choice in URL + localStorage, credits, theme. */
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 
 import { createQueryClient } from "../api/queries";
 import { AppRoutes } from "../App";
 import { json, me, page, renderApp, routerLocation, stubApi } from "../test/utils";
 import { SITE_STORAGE_KEY } from "./site";
 import { THEME_STORAGE_KEY } from "./theme";
+
+// The pages are lazy chunks: load them once up front, so no test spends its wait on them.
+beforeAll(async () => {
+  await Promise.all([
+    import("../automation/AutomationPage"),
+    import("../automation/RunDetailPage"),
+    import("../content/ContentPage"),
+    import("../rules/RulesPage"),
+    import("../pages/LoginPage"),
+  ]);
+}, 60_000);
 
 const signedIn = {
   "GET /api/v1/auth/me/": () => json(me),
@@ -86,7 +97,16 @@ describe("shell", () => {
     expect(window.localStorage.getItem(SITE_STORAGE_KEY)).toBe("1");
     expect(await screen.findByTestId("credits")).toHaveTextContent("9,876.5");
     const nav = screen.getByRole("navigation", { name: "Main" });
-    expect(within(nav).getAllByRole("link").map((a) => a.textContent)).toEqual(["Automation", "Rules", "Runs", "Content"]);
+    expect(within(nav).getAllByRole("link").map((a) => a.textContent)).toEqual([
+      "Automation",
+      "Rules",
+      "Runs",
+      "Content",
+      "Keywords",
+      "Sites",
+      "Credits",
+      "Settings",
+    ]);
     expect(within(nav).getByRole("link", { name: "Content" })).toHaveAttribute("href", "/content?site=1");
   });
 
@@ -124,5 +144,31 @@ describe("shell", () => {
     expect(window.localStorage.getItem(THEME_STORAGE_KEY)).toBe("dark");
     await userEvent.click(screen.getByRole("button", { name: "Switch to light mode" }));
     expect(document.documentElement.dataset.theme).toBe("light");
+  });
+});
+
+describe("the Running badge on Automation", () => {
+  const currentRun = (status: string | null) => () =>
+    json({ run: status ? { run_id: "run_1", status } : null, activity_log: [], last_run: null });
+
+  it("says Running while the site's run is active, read with the link", async () => {
+    const { calls } = stubApi({ ...signedIn, "GET /api/v1/automation/current_run/": currentRun("running") });
+    renderApp(<AppRoutes />, { route: "/content?site=2" });
+    const nav = await screen.findByRole("navigation", { name: "Main" });
+    const link = await within(nav).findByRole("link", { name: "Automation, running" });
+    expect(within(link).getByTestId("nav-run-badge")).toHaveTextContent("Running");
+    expect(calls.find((c) => c.path === "/api/v1/automation/current_run/")?.query.get("site_id")).toBe("2");
+  });
+
+  it("says Paused for a paused run, and nothing when no run is active", async () => {
+    let status: string | null = "paused";
+    stubApi({ ...signedIn, "GET /api/v1/automation/current_run/": () => currentRun(status)() });
+    const { client } = renderApp(<AppRoutes />, { route: "/content?site=1" });
+    const nav = await screen.findByRole("navigation", { name: "Main" });
+    expect(await within(nav).findByRole("link", { name: "Automation, paused" })).toBeInTheDocument();
+    status = null;
+    await client.refetchQueries({ queryKey: ["automation", 1, "current_run"] });
+    expect(await within(nav).findByRole("link", { name: "Automation" })).toBeInTheDocument();
+    expect(within(nav).queryByTestId("nav-run-badge")).toBeNull();
   });
 });

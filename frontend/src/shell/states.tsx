@@ -1,8 +1,7 @@
 /** Loading, empty and "coming soon" states shared by every screen. */
 import type { ReactNode } from "react";
 
-import { InboxIcon, ToolIcon } from "./icons";
-import { usePageTitle } from "./usePageTitle";
+import { InboxIcon } from "./icons";
 
 export function Loading({ label = "Loading…" }: { label?: string }) {
   return (
@@ -31,24 +30,5 @@ export function EmptyState({ title, children, action }: { title: string; childre
       {children && <p>{children}</p>}
       {action}
     </div>
-  );
-}
-
-/** A screen that a later release fills in; says so plainly instead of showing made-up data. */
-export function ComingSoon({ title, children }: { title: string; children: ReactNode }) {
-  usePageTitle(title);
-  return (
-    <section className="page" aria-labelledby="page-title">
-      <header className="page-header">
-        <h1 id="page-title">{title}</h1>
-      </header>
-      <div className="empty-state coming-soon">
-        <span className="empty-icon">
-          <ToolIcon />
-        </span>
-        <h2>Coming soon</h2>
-        <p>{children}</p>
-      </div>
-    </section>
   );
 }

@@ -129,6 +129,11 @@ export function content(id: number, overrides: Partial<Content> = {}): Content {
     external_url: "",
     published_at: null,
     images_count: 2,
+    cluster: null,
+    review_note: "",
+    publish_status: "",
+    publish_error: "",
+    post_status: "publish",
     ...overrides,
   };
 }

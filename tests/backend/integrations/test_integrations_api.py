@@ -211,9 +211,7 @@ def test_it_reports_a_working_connection(api, alice, wordpress: WordPressSite, a
 
 
 @pytest.mark.wordpress
-def test_it_reports_wrong_credentials_without_failing(
-    api, alice, wordpress: WordPressSite, allow_loopback_outbound
-):  # noqa: F811
+def test_it_reports_wrong_credentials_without_failing(api, alice, wordpress: WordPressSite, allow_loopback_outbound):  # noqa: F811
     created = api.post(
         URL,
         payload(alice.site, url=wordpress.url, username=wordpress.username, application_password="wrong pass word"),
@@ -310,3 +308,134 @@ def test_it_answers_ok_false_and_sends_nothing_when_the_site_is_on_a_private_net
     assert sink.received == []
     stored = Integration.objects.get(pk=integration.pk)
     assert (stored.last_check_ok, stored.last_check_error) == (False, body["error"])
+
+
+# --- what a connection test found, or why it failed ----------------------------------------------
+
+
+def wordpress_version(site: WordPressSite) -> str:
+    feed = requests.get(f"{site.url}/", params={"feed": "rss2"}, timeout=30).text
+    return feed.split("wordpress.org/?v=", 1)[1].split("<", 1)[0]
+
+
+@pytest.mark.wordpress
+def test_it_reports_the_wordpress_version_and_site_name(
+    api,
+    alice,
+    wordpress: WordPressSite,
+    allow_loopback_outbound,  # noqa: F811
+):
+    created = api.post(
+        URL,
+        payload(
+            alice.site,
+            url=wordpress.url,
+            username=wordpress.username,
+            application_password=wordpress.application_password,
+        ),
+        format="json",
+    ).data
+
+    body = api.post(f"{URL}{created['id']}/test/").json()
+
+    index = requests.get(f"{wordpress.url}/", params={"rest_route": "/"}, timeout=30).json()
+    assert (body["ok"], body["reason"]) == (True, None)
+    assert body["wordpress_version"] == wordpress_version(wordpress) and body["site_name"] == index["name"]
+
+
+@pytest.mark.wordpress
+def test_it_tests_values_before_they_are_saved(api, alice, wordpress: WordPressSite, allow_loopback_outbound):  # noqa: F811
+    body = {
+        "url": wordpress.url,
+        "username": wordpress.username,
+        "application_password": wordpress.application_password,
+    }
+
+    good = api.post(f"{URL}test/", body, format="json")
+    bad = api.post(f"{URL}test/", {**body, "application_password": "wrong pass word"}, format="json")
+
+    assert good.status_code == 200 and good.json()["ok"] is True, good.json()
+    assert good.json()["wordpress_version"] == wordpress_version(wordpress)
+    assert (bad.json()["ok"], bad.json()["reason"]) == (False, "bad_credentials")
+    assert "rejected the credentials" in bad.json()["error"]
+    assert not Integration.objects.exists()
+
+
+@pytest.mark.wordpress
+def test_it_tests_new_values_with_the_stored_password(
+    api,
+    alice,
+    wordpress: WordPressSite,
+    allow_loopback_outbound,  # noqa: F811
+):
+    integration = Integration.objects.create(
+        site=alice.site,
+        url="https://old.example.com",
+        username="x",
+        application_password=wordpress.application_password,
+    )
+
+    response = api.post(
+        f"{URL}test/",
+        {"url": wordpress.url, "username": wordpress.username, "integration": integration.pk},
+        format="json",
+    )
+
+    assert response.json()["ok"] is True, response.json()
+    integration.refresh_from_db()
+    assert (integration.url, integration.last_checked_at) == ("https://old.example.com", None)
+
+
+def test_it_reports_why_an_unsaved_connection_fails(api, alice, settings, allow_loopback_outbound):
+    from tests.support.http_sink import HttpSink
+
+    unreachable = api.post(
+        f"{URL}test/",
+        {"url": f"http://127.0.0.1:{closed_port()}", "username": "ed", "application_password": SECRET},
+        format="json",
+    ).json()
+    with HttpSink() as sink:  # answers every request with the same 200: no WordPress there
+        not_wordpress = api.post(
+            f"{URL}test/", {"url": sink.origin, "username": "ed", "application_password": SECRET}, format="json"
+        ).json()
+        sink.reply_body = b"<html><body>Hello</body></html>"
+        html_site = api.post(
+            f"{URL}test/", {"url": sink.origin, "username": "ed", "application_password": SECRET}, format="json"
+        ).json()
+        settings.OUTBOUND_ALLOWED_NETWORKS = ""
+        refused = api.post(
+            f"{URL}test/",
+            {"url": f"http://localhost:{sink.port}", "username": "ed", "application_password": SECRET},
+            format="json",
+        ).json()
+
+    assert (unreachable["ok"], unreachable["reason"]) == (False, "unreachable")
+    assert (not_wordpress["ok"], not_wordpress["reason"]) == (False, "not_wordpress"), not_wordpress
+    assert "does not answer like a WordPress site" in not_wordpress["error"]
+    assert (html_site["ok"], html_site["reason"]) == (False, "not_wordpress"), html_site
+    assert (refused["ok"], refused["reason"]) == (False, "refused")
+    assert "private address" in refused["error"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"url": "ftp://x.example.com", "username": "ed", "application_password": SECRET}, "url"),
+        ({"url": "https://x.example.com", "username": "ed"}, "application_password"),
+        ({"url": "https://x.example.com", "application_password": SECRET}, "username"),
+    ],
+)
+def test_it_refuses_unsaved_values_it_cannot_test_at_their_field(api, body, field):
+    response = api.post(f"{URL}test/", body, format="json")
+
+    assert response.status_code == 400 and set(response.json()) == {field}, response.json()
+
+
+def test_it_does_not_test_with_another_accounts_stored_password(api, charlie):
+    theirs = Integration.objects.create(
+        site=charlie.site, url="https://c.example.com", username="c", application_password=SECRET
+    )
+
+    response = api.post(f"{URL}test/", {"url": "https://x.example.com", "username": "ed", "integration": theirs.pk})
+
+    assert response.status_code == 400 and set(response.json()) == {"integration"}

@@ -15,7 +15,7 @@ import {
 } from "@dnd-kit/core";
 import { arrayMove, SortableContext, sortableKeyboardCoordinates, useSortable, verticalListSortingStrategy } from "@dnd-kit/sortable";
 import { CSS } from "@dnd-kit/utilities";
-import { lazy, Suspense, useId, useMemo, useState } from "react";
+import { lazy, Suspense, useEffect, useId, useMemo, useRef, useState } from "react";
 
 import { stepFieldError, stepHasErrors, type RuleErrors } from "../errors";
 import { newKey, type StepDraft } from "../draft";
@@ -44,6 +44,8 @@ export function ActionsSection({ steps, onChange, onMove, onRemove, catalog, err
   const id = useId();
   const [open, setOpen] = useState<Set<string>>(() => new Set(startOpen ? steps.map((s) => s.key) : []));
   const [adding, setAdding] = useState("");
+  // The step just added: its Action select takes the focus (the Add button goes disabled under it).
+  const [focusKey, setFocusKey] = useState<string | null>(null);
   const byType = useMemo(() => new Map(catalog.map((a) => [a.type, a])), [catalog]);
   const sensors = useSensors(
     useSensor(PointerSensor, { activationConstraint: { distance: 5 } }),
@@ -86,6 +88,7 @@ export function ActionsSection({ steps, onChange, onMove, onRemove, catalog, err
     onChange([...steps, step]);
     setOpen((current) => new Set([...current, step.key]));
     setAdding("");
+    setFocusKey(step.key);
   };
 
   const toggle = (key: string) =>
@@ -130,6 +133,8 @@ export function ActionsSection({ steps, onChange, onMove, onRemove, catalog, err
                   onRemove={() => onRemove(index)}
                   errors={errors}
                   label={nameOf(step, index)}
+                  focusOnOpen={step.key === focusKey}
+                  onFocused={() => setFocusKey(null)}
                 />
               ))}
             </ol>
@@ -178,10 +183,20 @@ interface StepProps {
   onRemove: () => void;
   errors: RuleErrors;
   label: string;
+  /** Move the focus to this step's Action select once it is open (a step just added). */
+  focusOnOpen?: boolean;
+  onFocused?: () => void;
 }
 
-function SortableStep({ step, index, count, action, catalog, open, onToggle, onUpdate, onMove, onRemove, errors, label }: StepProps) {
+function SortableStep({ step, index, count, action, catalog, open, onToggle, onUpdate, onMove, onRemove, errors, label, focusOnOpen, onFocused }: StepProps) {
   const id = useId();
+  const typeSelect = useRef<HTMLSelectElement>(null);
+  useEffect(() => {
+    if (!focusOnOpen || !open || !typeSelect.current) return;
+    typeSelect.current.focus();
+    typeSelect.current.scrollIntoView?.({ block: "nearest" });
+    onFocused?.();
+  }, [focusOnOpen, open, onFocused]);
   const { attributes, listeners, setNodeRef, setActivatorNodeRef, transform, transition, isDragging } = useSortable({ id: step.key });
   const style = { transform: CSS.Transform.toString(transform), transition };
   const invalid = stepHasErrors(errors, index);
@@ -249,6 +264,7 @@ function SortableStep({ step, index, count, action, catalog, open, onToggle, onU
             <div className="field rl-grow">
               <label htmlFor={`${id}-type`}>Action</label>
               <select
+                ref={typeSelect}
                 id={`${id}-type`}
                 value={step.type}
                 aria-invalid={err("type") ? true : undefined}

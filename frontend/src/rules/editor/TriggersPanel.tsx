@@ -131,10 +131,16 @@ function Row({ record, siteId, onTestObject }: { record: TriggerRecord; siteId: 
       </td>
       <td>
         <span className="rl-mono small">{record.event || record.trigger_type}</span>
-        {record.object_type && (
-          <span className="muted small rl-block">
-            {record.object_type} #{record.object_id}
-          </span>
+        {record.object_type === "content" && record.object_id !== null ? (
+          <Link className="small rl-block" to={withSite(`/content/${record.object_id}`, siteId)} data-testid="trigger-object-link">
+            content #{record.object_id}
+          </Link>
+        ) : (
+          record.object_type && (
+            <span className="muted small rl-block">
+              {record.object_type} #{record.object_id}
+            </span>
+          )
         )}
         {chain && <span className="muted small rl-block">{chain}</span>}
       </td>
