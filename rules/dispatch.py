@@ -63,7 +63,7 @@ class _Group:
         self.sites: dict[int | None, dict] = {}
 
     def match(self, event: Event, causation: Causation | None) -> None:
-        listeners = rule_index.listeners(event["account_id"], event["name"])
+        listeners = rule_index.listeners(event["account_id"], event["name"], site_id=event.get("site_id"))
         if not listeners.rules:
             return
         site_id, changes = event.get("site_id"), event["changes"]

@@ -68,6 +68,7 @@ class AccountRules:
 
     rules: dict[str, list[IndexedRule]]
     listeners: dict[str, Listeners] = field(default_factory=dict)
+    inactive_sites: frozenset[int] = frozenset()  # no rule listens to their events (account-wide rules neither)
 
 
 def listeners_of(rules: list[IndexedRule]) -> Listeners:
@@ -98,13 +99,20 @@ class RuleIndex:
         self._checked_at = 0.0
         self._lock = threading.Lock()
 
-    def lookup(self, account_id: int, event: str, *, fresh: bool = False) -> list[IndexedRule]:
-        """Active event rules of the account listening to `event` (`fresh`: check for changes now)."""
-        return self._account(account_id, fresh).rules.get(event, [])
-
-    def listeners(self, account_id: int, event: str, *, fresh: bool = False) -> Listeners:
-        """The rules listening to `event` with their conditions compiled (`fresh`: check for changes now)."""
+    def lookup(
+        self, account_id: int, event: str, *, site_id: int | None = None, fresh: bool = False
+    ) -> list[IndexedRule]:
+        """Active event rules of the account listening to `event` of site `site_id` (none for a deactivated site;
+        `fresh`: check for changes now)."""
         entry = self._account(account_id, fresh)
+        return [] if site_id in entry.inactive_sites else entry.rules.get(event, [])
+
+    def listeners(self, account_id: int, event: str, *, site_id: int | None = None, fresh: bool = False) -> Listeners:
+        """The rules listening to `event` of site `site_id` with their conditions compiled (none for a deactivated
+        site; `fresh`: check for changes now)."""
+        entry = self._account(account_id, fresh)
+        if site_id in entry.inactive_sites:
+            return _NO_LISTENERS
         found = entry.listeners.get(event)
         if found is None:
             rules = entry.rules.get(event)
@@ -194,7 +202,16 @@ class RuleIndex:
             rules[event].append(
                 IndexedRule(rule_id, version, account_id, site_id, event, watch, conditions, self_trigger)
             )
-        loaded = AccountRules(dict(rules))
+        inactive: frozenset[int] = frozenset()
+        if any(
+            rule.site_id is None for found in rules.values() for rule in found
+        ):  # account-wide rules: which sites not
+            from backend.accounts.models import Site
+
+            inactive = frozenset(
+                Site.objects.filter(account_id=account_id, is_active=False).values_list("id", flat=True)
+            )
+        loaded = AccountRules(dict(rules), inactive_sites=inactive)
         with self._lock:
             self._accounts[account_id] = loaded
             while len(self._accounts) > MAX_ACCOUNTS:

@@ -63,13 +63,15 @@ def test_a_deactivated_sites_rules_stop_listening_and_listen_again_when_it_is_ac
     site = Site.objects.create(account=alice.account, name="Blog", domain="blog.example.com")
     rule = make_rule(site=site, trigger={"type": "event", "event": "keyword.created"})
     everywhere = make_rule(name="every site", trigger={"type": "event", "event": "keyword.created"})
-    def listening() -> set[int]:
-        return {r.id for r in other_process.lookup(alice.account.pk, "keyword.created", fresh=True)}
+    def listening(site_id: int | None) -> set[int]:
+        return {r.id for r in other_process.lookup(alice.account.pk, "keyword.created", site_id=site_id, fresh=True)}
 
-    assert listening() == {rule.pk, everywhere.pk}
+    assert listening(site.pk) == listening(alice.site.pk) == {rule.pk, everywhere.pk}
     site.is_active = False
     site.save()
-    assert listening() == {everywhere.pk}  # the account-wide rule still listens
+    assert listening(site.pk) == set()  # not even the account-wide rule hears the deactivated site's events
+    assert listening(alice.site.pk) == {everywhere.pk}  # it still hears the other sites'
+    assert other_process.listeners(alice.account.pk, "keyword.created", site_id=site.pk).rules == []
     site.is_active = True
     site.save(update_fields=["is_active"])
-    assert listening() == {rule.pk, everywhere.pk}
+    assert listening(site.pk) == {rule.pk, everywhere.pk}
