@@ -3,17 +3,7 @@ import { Cell, Pie, PieChart, Tooltip } from "recharts";
 
 import { formatCredits } from "../shell/format";
 import { formatPercent } from "./format";
-import { stageInfo } from "./stages";
-
-export const STAGE_COLORS: Record<number, string> = {
-  1: "#3b82f6",
-  2: "#8b5cf6",
-  3: "#6366f1",
-  4: "#10b981",
-  5: "#f59e0b",
-  6: "#ec4899",
-  7: "#14b8a6",
-};
+import { STAGE_COLORS, stageInfo } from "./stages";
 
 export interface CreditSlice {
   stage: number;

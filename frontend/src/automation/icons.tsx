@@ -3,6 +3,8 @@ import type { ReactNode } from "react";
 
 import { Icon } from "../shell/icons";
 
+export { GearIcon } from "../shell/icons"; // the Settings entry's icon, the dashboard's Configure button's too
+
 
 const STAGE_PATHS: Record<number, ReactNode> = {
   // keywords → clusters: a tag
@@ -77,12 +79,6 @@ export const PauseIcon = ({ size = 18 }: { size?: number }) => (
 export const StopIcon = () => (
   <Icon>
     <rect x="5" y="5" width="14" height="14" rx="2" />
-  </Icon>
-);
-export const GearIcon = () => (
-  <Icon>
-    <circle cx="12" cy="12" r="3" />
-    <path d="M19.4 15a1.7 1.7 0 0 0 .3 1.8l.1.1a2 2 0 1 1-2.8 2.8l-.1-.1a1.7 1.7 0 0 0-1.8-.3 1.7 1.7 0 0 0-1 1.5V21a2 2 0 1 1-4 0v-.1a1.7 1.7 0 0 0-1.1-1.5 1.7 1.7 0 0 0-1.8.3l-.1.1a2 2 0 1 1-2.8-2.8l.1-.1a1.7 1.7 0 0 0 .3-1.8 1.7 1.7 0 0 0-1.5-1H3a2 2 0 1 1 0-4h.1a1.7 1.7 0 0 0 1.5-1.1 1.7 1.7 0 0 0-.3-1.8l-.1-.1a2 2 0 1 1 2.8-2.8l.1.1a1.7 1.7 0 0 0 1.8.3H9a1.7 1.7 0 0 0 1-1.5V3a2 2 0 1 1 4 0v.1a1.7 1.7 0 0 0 1 1.5 1.7 1.7 0 0 0 1.8-.3l.1-.1a2 2 0 1 1 2.8 2.8l-.1.1a1.7 1.7 0 0 0-.3 1.8V9a1.7 1.7 0 0 0 1.5 1H21a2 2 0 1 1 0 4h-.1a1.7 1.7 0 0 0-1.5 1z" />
   </Icon>
 );
 export const ClockIcon = () => (

@@ -1,6 +1,17 @@
 /** The seven pipeline stages as the backend defines them (backend/automation/stages.py). */
 import type { StageKind } from "./types";
 
+/** Each stage's colour in charts (the run detail's donut, the credits usage bars). */
+export const STAGE_COLORS: Record<number, string> = {
+  1: "#3b82f6",
+  2: "#8b5cf6",
+  3: "#6366f1",
+  4: "#10b981",
+  5: "#f59e0b",
+  6: "#ec4899",
+  7: "#14b8a6",
+};
+
 export interface StageInfo {
   number: number;
   name: string;

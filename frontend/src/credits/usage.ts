@@ -1,16 +1,8 @@
 /** Pure helpers for the usage section: stage slices with labels, colours and shares. */
 import { operationLabel } from "./filters";
+import { STAGE_COLORS } from "../automation/stages";
 import type { UsageStage } from "./types";
 
-export const STAGE_COLORS: Record<number, string> = {
-  1: "#3b82f6",
-  2: "#8b5cf6",
-  3: "#6366f1",
-  4: "#10b981",
-  5: "#f59e0b",
-  6: "#ec4899",
-  7: "#14b8a6",
-};
 const OTHER_COLORS = ["#64748b", "#94a3b8", "#a16207", "#0e7490", "#be123c"];
 
 export interface StageSlice {
