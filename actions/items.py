@@ -1,8 +1,12 @@
 """ItemAction: the shape shared by actions that process domain items in batches.
 
 With no params an action takes its site's items in their input state, up to `limit` (the
-seeds' batch size); `ids` names items instead; `drain` keeps taking batches until the input
-queue is empty (items created earlier in the same run included) — the pipeline preset uses it.
+seeds' batch size); `ids` names items instead; `items` takes the run's own: `"trigger"` (the object
+whose event started the run, when it is of the action's input kind) or a list of ids (an earlier
+step's `output.ids`, resolved by the engine before the step runs); `drain` keeps taking batches until
+the input queue is empty (items created earlier in the same run included) — the pipeline preset uses it.
+Named items (`ids`, `items`) not in the action's input state are reported as skipped, not as errors.
+Every action returns the ids of what it produced as `result["output"]["ids"]`, what later steps read.
 Every item is claimed before it is processed (two workers never take the same item), re-checked
 in its input state, charged once on success, and a failed item is recorded and skipped without
 stopping the rest of the batch. Pause and cancel are checked between batches.
@@ -31,16 +35,40 @@ from django.db.models.signals import post_save
 
 from actions import claims
 from backend.core.batching import bulk_created
-from rules.core.contract import Action, ActionError, StepResult
+from rules.core.contract import Action, ActionError, StepResult, merge_results
 from rules.core.registry import registry
 
 CANDIDATES = 500  # ids read at once from an action's queue
+MAX_NAMED = 10000  # ids a step may name (`ids`, `items`)
+TRIGGER = "trigger"  # `items`: the run's triggering object
+NOT_BOTH = "not together with `items`: give either `items` or `ids`"
 
 ITEM_PARAMS: dict[str, Any] = {
+    "items": {
+        "description": 'Take exactly these items instead of the site\'s queue: "trigger" (the object whose event '
+        "started the run, when it is of the kind this action takes; the step is skipped otherwise) or a list of "
+        'ids, e.g. what an earlier step produced: {"var": "steps.<id>.output.ids"}. Items no longer waiting for '
+        "this action are skipped. Not together with `ids`.",
+        "anyOf": [
+            {"const": TRIGGER, "title": "The object that triggered the run"},
+            {
+                "type": "array",
+                "items": {"type": "integer", "minimum": 1},
+                "maxItems": MAX_NAMED,
+                "title": "These ids",
+            },
+            {
+                "type": "object",
+                "minProperties": 1,
+                "maxProperties": 1,
+                "title": "An earlier step's output (JSONLogic, read when the step starts)",
+            },
+        ],
+    },
     "ids": {
         "type": "array",
         "items": {"type": "integer", "minimum": 1},
-        "maxItems": 10000,
+        "maxItems": MAX_NAMED,
         "description": "Process these items instead of the site's queue.",
     },
     "limit": {
@@ -53,21 +81,56 @@ ITEM_PARAMS: dict[str, Any] = {
     "drain": {"type": "boolean", "description": "Keep taking batches until the queue is empty."},
     "delay_seconds": {"type": "number", "minimum": 0, "maximum": 600, "description": "Pause between batches."},
     "concurrency": {"type": "integer", "minimum": 1, "maximum": 16, "description": "Items processed at once."},
-    "enabled": {"type": "boolean", "description": "false: the step is skipped."},
-    "handover_from": {"type": "string", "description": "Action whose queue must be empty before this step starts."},
+    # "x-pipeline": set by the pipeline preset for itself; the rule editor's params form leaves them out.
+    "enabled": {"x-pipeline": True, "type": "boolean", "description": "false: the step is skipped."},
+    "handover_from": {
+        "x-pipeline": True,
+        "type": "string",
+        "description": "Action whose queue must be empty before this step starts.",
+    },
     "wait_before_seconds": {
         "type": "number",
         "minimum": 0,
         "maximum": 3600,
         "description": "Wait this long (without holding a worker) before starting.",
     },
-    "stage": {"type": "integer", "minimum": 1, "maximum": 20, "description": "Stage number (pipeline presets)."},
+    "stage": {
+        "x-pipeline": True,
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 20,
+        "description": "Stage number (pipeline presets).",
+    },
 }
 
 
 def item_schema(extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The params JSON Schema of an item action: the common keys plus its own."""
-    return {"type": "object", "properties": {**ITEM_PARAMS, **(extra or {})}, "additionalProperties": False}
+    """The params JSON Schema of an item action: the common keys plus its own (`items` and `ids` exclude each
+    other: with `items`, `ids` must be empty, an error at `ids`; `errorMessage`, as ajv-errors names it, is the
+    wording meant for people)."""
+    return {
+        "type": "object",
+        "properties": {**ITEM_PARAMS, **(extra or {})},
+        "additionalProperties": False,
+        "dependentSchemas": {"items": {"properties": {"ids": {"maxItems": 0, "errorMessage": NOT_BOTH}}}},
+    }
+
+
+def listed_ids(value: Any) -> list[int]:
+    """`items` as the engine resolved it (a list, one value, or None for nothing): the ids, each once, in order.
+    Anything that is not an id is a mistake in the rule (a permanent error)."""
+    if isinstance(value, dict):
+        raise ActionError(f"items: {value!r} was not resolved to a list of ids before the step ran", permanent=True)
+    values = [] if value is None else value if isinstance(value, list) else [value]
+    ids: dict[int, None] = {}
+    for item in values:
+        number = int(item) if isinstance(item, str) and item.strip().isdigit() else item
+        if isinstance(number, bool) or not isinstance(number, int) or number < 1:
+            raise ActionError(f"items: {item!r} is not an id (a whole number from 1)", permanent=True)
+        ids[number] = None
+    if len(ids) > MAX_NAMED:
+        raise ActionError(f"items: {len(ids)} ids; a step takes at most {MAX_NAMED}", permanent=True)
+    return list(ids)
 
 
 @dataclass(frozen=True)
@@ -86,16 +149,20 @@ def named_items(queryset: QuerySet, scope: Any) -> QuerySet:
 
 @dataclass
 class BatchOutcome:
-    """What one batch did: items consumed and produced, per-item failures, numbers to add to the result."""
+    """What one batch did: items consumed and produced (with the ids of what it produced: the step's
+    `output.ids`), per-item failures, numbers to add to the result."""
 
     consumed: int = 0
     produced: int = 0
     failed: list[tuple[int, str]] = field(default_factory=list)
     result: dict[str, Any] = field(default_factory=dict)
+    ids: list[int] = field(default_factory=list)
 
 
 class ItemAction(Action):
     item_kind: ClassVar[str]
+    # Its input state in words, for named items not in it: "skipped keyword 12: not waiting to be clustered (…)".
+    waiting: ClassVar[str] = "waiting for it"
     default_batch_size: ClassVar[int] = 1
     default_limit: ClassVar[int] = 20
     params_schema = item_schema()
@@ -132,12 +199,23 @@ class ItemAction(Action):
         return execution.cache[key]
 
     def estimate_queryset(self, params: dict[str, Any], *, site_id: int | None, account_id: int) -> QuerySet:
-        """The items a run of this step would take now: the named ids (the account's only) or the site's queue."""
+        """The items a run of this step would take now: the named ids (the account's only) or the site's queue.
+        `items` not known before the run (the trigger's object, an earlier step's output) name none."""
+        if "items" in params:
+            known = params["items"] if isinstance(params["items"], list) else []
+            params = {**params, "ids": [i for i in known if isinstance(i, int) and not isinstance(i, bool)]}
+            scope = Scope(account_id=account_id, site_id=site_id)
+            return self.input_queryset(scope, params).filter(pk__in=params["ids"])
         queryset = self.input_queryset(Scope(account_id=account_id, site_id=site_id), params)
         return queryset.filter(pk__in=params["ids"]) if params.get("ids") else queryset
 
     def estimate_count(self, params: dict[str, Any], *, site_id: int | None, account_id: int) -> int:
-        """How many items a run of this step would take now (ids of other accounts count as missing)."""
+        """How many items a run of this step would take now (ids of other accounts count as missing); the
+        trigger's object counts as one, an earlier step's output (not known yet) as none."""
+        if params.get("items") == TRIGGER:
+            return 1
+        if "items" in params:
+            return self.estimate_queryset(params, site_id=site_id, account_id=account_id).count()
         if site_id is None and not params.get("ids"):
             return 0  # run() refuses a step with neither
         found = self.estimate_queryset(params, site_id=site_id, account_id=account_id).count()
@@ -152,25 +230,71 @@ class ItemAction(Action):
         """Items waiting in this action's input state on the site."""
         return self.queryset_for_site(site_id).count()
 
-    def run(self, ctx, params):
+    def run(self, ctx, params) -> StepResult:
+        if params.get("enabled") is False:
+            return _skip("disabled in the configuration")
+        start: dict[str, Any] = {}
+        if "items" in params:
+            named = self._named_items(ctx, params)
+            if isinstance(named, StepResult):
+                return named
+            params, start = named
         if ctx.site_id is None and not params.get("ids"):
             raise ActionError(f"{self.key} needs a site (the rule's or the trigger's) or explicit ids", permanent=True)
         before = self._before_start(ctx, params)
         if before is not None:
             return before
-        return self._run_batches(ctx, params)
+        return self._run_batches(ctx, params, start)
+
+    def _named_items(self, ctx, params) -> StepResult | tuple[dict[str, Any], dict[str, Any]]:
+        """`items` as `ids` (and what to add to the step's result), or the skipped step: the trigger's object is
+        of another kind, the list is empty, or none of the items waits for this action (one query)."""
+        if params["items"] == TRIGGER:
+            ids = self._trigger_ids(ctx)
+            if isinstance(ids, str):
+                return _skip(ids)
+        else:
+            ids = listed_ids(params["items"])
+            if not ids:
+                return _skip(f"no items to take: `items` names no {self.item_kind} (an earlier step produced none?)")
+        params = {key: value for key, value in params.items() if key != "items"} | {"ids": ids}
+        done = ctx.step_result
+        seen = {*done.get("taken_ids", []), *done.get("failed_ids", []), *done.get("items_skipped", [])}
+        waiting = set(self.input_queryset(ctx, params).filter(pk__in=ids).values_list("pk", flat=True))
+        skipped = [item_id for item_id in ids if item_id not in waiting and item_id not in seen]
+        start: dict[str, Any] = {}
+        if skipped:
+            listed = ", ".join(map(str, skipped[:20])) + (f" and {len(skipped) - 20} more" if len(skipped) > 20 else "")
+            why = f"{self.item_kind} {listed}: not {self.waiting} (missing, another account's or done already)"
+            start = {"items_skipped": skipped}
+            if not waiting and not ctx.step_input_count:
+                return _skip(f"nothing to do: {why}", start)
+            ctx.log(f"skipped {why}")
+        return params, start
+
+    def _trigger_ids(self, ctx) -> list[int] | str:
+        """The triggering object's id when it is of this action's kind; else why the step is skipped."""
+        payload = ctx.payload or {}
+        kind, found = payload.get("object_type"), payload.get("object")
+        object_id = found.get("id") if isinstance(found, dict) else None
+        takes = f"{self.key} takes {_plural(self.item_kind)}"
+        if not kind:
+            return f"the run's trigger carries no object; {takes} (items: trigger)"
+        if kind != self.item_kind:
+            return f"the trigger's object is {kind} {object_id}; {takes}".replace(" None;", ";")
+        if isinstance(object_id, bool) or not isinstance(object_id, int) or object_id < 1:
+            return f"the trigger's {kind} has no id; {takes}"
+        return [object_id]
 
     def _before_start(self, ctx, params) -> StepResult | None:
-        """Disabled, wait first, handover check, nothing to do: each answers for the whole step."""
-        if params.get("enabled") is False:
-            return StepResult(skipped=True, result={"skip_reason": "disabled in the configuration"})
+        """Wait first, handover check, nothing to do: each answers for the whole step."""
         if params.get("wait_before_seconds") and not ctx.step_result.get("waited_before"):
             ctx.log(f"waiting {params['wait_before_seconds']} s before {self.name.lower()}")
             return StepResult(defer_seconds=params["wait_before_seconds"], result={"waited_before": True})
         if not ctx.step_result.get("handover_checked"):
             self._check_handover(ctx, params)
         if not params.get("ids") and ctx.step_input_count == 0 and not self.taken_queryset(ctx, params).exists():
-            return StepResult(skipped=True, result={"skip_reason": "nothing to do", "handover_checked": True})
+            return _skip("nothing to do", {"handover_checked": True})
         return None
 
     def taken_queryset(self, ctx, params) -> QuerySet:
@@ -192,6 +316,8 @@ class ItemAction(Action):
         if not previous_key or ctx.site_id is None:
             return
         previous = registry.get(previous_key)
+        if not isinstance(previous, ItemAction):
+            raise ActionError(f"handover_from {previous_key!r}: not an action that works on a queue", permanent=True)
         queue = previous.queryset_for_site(ctx.site_id)
         started = ctx.previous_step_started_at(previous_key)
         left = (queue.filter(created_at__lt=started) if started else queue).count()
@@ -207,10 +333,12 @@ class ItemAction(Action):
         waiting = f"; {arrived} {previous.item_kind} items arrived during the run and wait for the next run"
         ctx.log(f"handover check: {where} finished what it took" + (waiting if arrived else ""))
 
-    def _run_batches(self, ctx, params) -> StepResult:
+    def _run_batches(self, ctx, params, start: dict[str, Any] | None = None) -> StepResult:
         # With concurrency N a batch holds at least N items, so N are really in flight at once.
         batch_size = max(params.get("batch_size", self.default_batch_size), params.get("concurrency", 1))
-        total = StepResult(result={"handover_checked": True})
+        total = StepResult(result={"handover_checked": True, **(start or {}), "output": {"ids": []}})
+        # What earlier executions of the step produced: an id is listed once (a cluster two batches used).
+        produced = set((ctx.step_result.get("output") or {}).get("ids") or [])
         # Failed items are not taken again; named items are each taken once (some stay in their input state).
         tried = set(ctx.step_result.get("failed_ids", [])) | set(ctx.step_result.get("taken_ids", []))
         named = bool(params.get("ids"))
@@ -239,7 +367,7 @@ class ItemAction(Action):
                 if named:
                     tried.update(item.pk for item in items)
                     total.result.setdefault("taken_ids", []).extend(item.pk for item in items)
-                self._add(total, outcome, ctx)
+                self._add(total, outcome, ctx, produced)
                 why = ctx.between_batches(total)
                 if remaining is not None:
                     remaining -= len(items)
@@ -271,21 +399,32 @@ class ItemAction(Action):
             merged.consumed += outcome.consumed
             merged.produced += outcome.produced
             merged.failed += outcome.failed
-            for key, value in outcome.result.items():
-                merged.result[key] = merged.result.get(key, 0) + value if isinstance(value, (int, float)) else value
+            merged.ids += outcome.ids
+            merged.result = merge_results(merged.result, outcome.result)
         return merged
 
-    def _add(self, total: StepResult, outcome: BatchOutcome, ctx) -> None:
+    def _add(self, total: StepResult, outcome: BatchOutcome, ctx, produced: set[int]) -> None:
         total.input_count += outcome.consumed
         total.output_count += outcome.produced
-        for key, value in outcome.result.items():
-            total.result[key] = total.result.get(key, 0) + value if isinstance(value, (int, float)) else value
+        total.result = merge_results(total.result, outcome.result)
         total.result["batches"] = total.result.get("batches", 0) + 1
+        new = [item_id for item_id in dict.fromkeys(outcome.ids) if item_id not in produced]
+        produced.update(new)
+        total.result["output"]["ids"].extend(new)
         if outcome.failed:
             total.result.setdefault("failed_ids", []).extend(i for i, _ in outcome.failed)
             total.result.setdefault("errors", []).extend(f"{self.item_kind} {i}: {m}" for i, m in outcome.failed)
             for item_id, message in outcome.failed:
                 ctx.log(f"{self.item_kind} {item_id} failed: {message}", level="warning")
+
+
+def _plural(kind: str) -> str:
+    return kind if kind == "content" else f"{kind}s"
+
+
+def _skip(reason: str, result: dict[str, Any] | None = None) -> StepResult:
+    """A step with nothing to do: recorded `skipped` with the reason (and, as every item step, `output.ids`)."""
+    return StepResult(skipped=True, result={"skip_reason": reason, **(result or {}), "output": {"ids": []}})
 
 
 def _in_thread(function, *args):

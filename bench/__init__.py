@@ -27,6 +27,7 @@ BENCHMARKS: tuple[str, ...] = (
     "stage4_concurrency",
     "engine_overhead",
     "api_latency",
+    "flow_loop",
 )
 
 

@@ -75,7 +75,9 @@ class DeadLetterAdmin(ReadOnlyAdmin):
 
 @admin.register(RunTally)
 class RunTallyAdmin(ReadOnlyAdmin):
-    list_display = ["account", "site", "rule", "runs", "completed", "failed", "cancelled", "credits_used"]
+    list_display = [
+        "account", "site", "rule", "runs", "completed", "completed_with_errors", "failed", "cancelled", "credits_used"
+    ]  # fmt: skip
     list_filter = ["account"]
 
     def has_delete_permission(self, request, obj=None) -> bool:

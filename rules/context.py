@@ -6,6 +6,7 @@ logging, credits, pause checks, events, the rule's signing secret); the run and 
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Sequence
@@ -218,6 +219,15 @@ class ActionContext:
         if rule is None:
             raise ActionError("the run's rule was deleted: no signing secret to sign the call with", permanent=True)
         return rule.signing_secret or rule_signing_secret_ensure(rule=rule)[0]
+
+    def credential(self, name: str) -> str:
+        rule = AutomationRule.objects.filter(pk=self.run.rule_id).only("credentials").first()
+        stored = json.loads(rule.credentials) if rule is not None and rule.credentials else {}
+        if name not in stored:
+            raise ActionError(
+                f"the rule has no credential {name!r} (set it under the rule's credentials)", permanent=True
+            )
+        return str(stored[name])
 
     # --- credits ----------------------------------------------------------------------------------
 

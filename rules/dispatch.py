@@ -18,6 +18,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from backend.accounts.models import Site
+from rules import waits
 from rules.core.causation import DEFAULT_MAX_DEPTH, Causation, check_loop
 from rules.core.conditions import context_error
 from rules.index import Listeners, rule_index
@@ -51,6 +52,8 @@ def dispatch_events(events: list[tuple[Event, Causation | None]]) -> list[Automa
             group.match(event, causation)
         results = trigger_rules(group.triggers, records=group.records)
         runs += [result.run for result in results if result is not None and result.run is not None]
+        for event in group.awaited:  # runs waiting for one of these events go on
+            waits.wake_on_event(event)
     return runs
 
 
@@ -61,8 +64,11 @@ class _Group:
         self.triggers: list[Trigger] = []
         self.records: list[RecordRow] = []
         self.sites: dict[int | None, dict] = {}
+        self.awaited: list[Event] = []
 
     def match(self, event: Event, causation: Causation | None) -> None:
+        if rule_index.awaits(event["account_id"], event["name"]):
+            self.awaited.append(event)
         listeners = rule_index.listeners(event["account_id"], event["name"], site_id=event.get("site_id"))
         if not listeners.rules:
             return

@@ -156,7 +156,11 @@ def _on_bulk_created(sender: type[models.Model], instances: list[Any], **kwargs:
 def _emit(
     account_id: int, names: list[str], object_type: str, values: dict, changes: dict, site_id: int | None
 ) -> None:
-    listening = [name for name in names if rule_index.lookup(account_id, name, site_id=site_id)]
+    listening = [
+        name
+        for name in names
+        if rule_index.lookup(account_id, name, site_id=site_id) or rule_index.awaits(account_id, name)
+    ]
     if not listening:
         return
     obj = {k: _json(v) for k, v in values.items()}

@@ -29,13 +29,14 @@ from django.db.models import Q
 from django.utils import timezone
 
 from backend.core.logs import logging_step
-from rules import stats
+from rules import stats, waits
 from rules.context import ActionContext, add_to_step
 from rules.core.causation import causing
 from rules.core.contract import ActionError, StepResult
+from rules.core.flow import LEAF_CONTROLS
 from rules.core.registry import UnknownAction, registry
 from rules.core.transitions import Kind, StepState, Transition, transition
-from rules.lifecycle import UNFINISHED, advance_to, finish_run, lease_seconds, send_step
+from rules.lifecycle import UNFINISHED, advance_flow, advance_to, finish_run, lease_seconds, send_step
 from rules.models import AutomationRun, DeadLetter, RunStep
 from rules.runlog import FLUSH_SECONDS, LogBuffer, step_label
 
@@ -132,7 +133,7 @@ def _take_lease(step: RunStep, *, lost: bool = False) -> str | None:
     step running as a new attempt, in one write; `lost`: the step was running, so its last execution was lost."""
     token, now = uuid.uuid4().hex, timezone.now()
     taken = (
-        RunStep.objects.filter(pk=step.pk, status__in=[StepStatus.PENDING, StepStatus.RUNNING])
+        RunStep.objects.filter(pk=step.pk, status__in=UNFINISHED)
         .filter(lease_token=step.lease_token)
         .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now) | Q(lease_token=""))
         .update(
@@ -189,7 +190,10 @@ def _lost_too_often(run: AutomationRun, step: RunStep, logs: LogBuffer) -> bool:
         stats.step_finished(step.action_type, StepStatus.FAILED)
         logs.add(reason, level="error")
         logs.flush()
-        finish_run(run, Status.FAILED, reason)
+        if run.program is not None:
+            advance_flow(run)
+        else:
+            finish_run(run, Status.FAILED, reason)
     return True
 
 
@@ -278,6 +282,8 @@ _keeper = _Keeper()
 
 def _call_action(ctx: ActionContext, step: RunStep) -> StepResult | ActionError:
     try:
+        if step.action_type in LEAF_CONTROLS:  # a wait or a call_rule of a program: the engine's own
+            return waits.run_control(ctx, step)
         action = registry.get(step.action_type)
         with causing(ctx.child_causation()):
             return action.run(ctx, step.params)
@@ -340,8 +346,8 @@ def _fields(step: RunStep, move: Transition, outcome: StepResult | ActionError) 
         fields.update(error="", error_kind="")
     if move.kind in (Kind.COMPLETE, Kind.FAIL, Kind.CONTINUE):
         fields["finished_at"] = timezone.now()
-    if move.kind == Kind.DEFER:
-        fields["wake_at"] = timezone.now() + timedelta(seconds=move.delay)
+    if move.kind in (Kind.DEFER, Kind.WAIT):
+        fields["wake_at"] = timezone.now() + timedelta(seconds=move.delay) if move.delay else None
         fields["attempts"] = max(0, step.attempts - 1)  # waiting is no attempt
     return fields
 
@@ -356,6 +362,8 @@ def _line(step: RunStep, move: Transition, outcome: StepResult | ActionError) ->
         return f"{label} failed ({move.error_kind}): {outcome.message}", "error"
     if move.kind == Kind.DEFER:
         return f"{label} waits {move.delay:g} s without holding a worker", "info"
+    if move.kind == Kind.WAIT:
+        return f"{label} is waiting" + (f" (at most {move.delay:g} s)" if move.delay else ""), "info"
     if move.kind == Kind.PAUSE:
         return f"{label} stopped between batches", "info"
     reason = step.result.get("skip_reason")
@@ -381,6 +389,13 @@ def _move_run(
         # Not stale while it waits: recovery looks at the heartbeat.
         if AutomationRun.objects.filter(pk=run.pk, status=Status.RUNNING).update(heartbeat_at=step.wake_at):
             send_step(step, countdown=move.delay)
+    elif move.kind == Kind.WAIT:  # only a program's steps wait; its plan sets the heartbeat to the first wake-up
+        advance_flow(run)
+        if move.delay and not current_app.conf.task_always_eager:  # inline tasks hold no timer: no timeout then
+            send_step(step, countdown=move.delay)
+        transaction.on_commit(functools.partial(waits.settle_if_answered, step.pk))
+    elif run.program is not None and move.kind in (Kind.COMPLETE, Kind.CONTINUE, Kind.FAIL):
+        advance_flow(run)
     elif move.kind in (Kind.COMPLETE, Kind.CONTINUE):
         advance_to(run, following)
     elif move.kind == Kind.FAIL and run.status == Status.RUNNING:

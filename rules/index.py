@@ -69,6 +69,7 @@ class AccountRules:
     rules: dict[str, list[IndexedRule]]
     listeners: dict[str, Listeners] = field(default_factory=dict)
     inactive_sites: frozenset[int] = frozenset()  # no rule listens to their events (account-wide rules neither)
+    awaited: frozenset[str] = frozenset()  # events a program's `wait` step waits for (rules.waits)
 
 
 def listeners_of(rules: list[IndexedRule]) -> Listeners:
@@ -106,6 +107,10 @@ class RuleIndex:
         `fresh`: check for changes now)."""
         entry = self._account(account_id, fresh)
         return [] if site_id in entry.inactive_sites else entry.rules.get(event, [])
+
+    def awaits(self, account_id: int, event: str) -> bool:
+        """Whether a run of the account waits for `event` (a `wait` step for an event)."""
+        return event in self._account(account_id, False).awaited
 
     def listeners(self, account_id: int, event: str, *, site_id: int | None = None, fresh: bool = False) -> Listeners:
         """The rules listening to `event` of site `site_id` with their conditions compiled (none for a deactivated
@@ -211,7 +216,13 @@ class RuleIndex:
             inactive = frozenset(
                 Site.objects.filter(account_id=account_id, is_active=False).values_list("id", flat=True)
             )
-        loaded = AccountRules(dict(rules), inactive_sites=inactive)
+        from rules.models import RunStep
+
+        awaited = RunStep.objects.filter(
+            run__account_id=account_id, status=RunStep.Status.WAITING, action_type="wait", params__for="event"
+        )
+        events = frozenset(str(name) for name in awaited.values_list("params__event", flat=True).distinct())
+        loaded = AccountRules(dict(rules), inactive_sites=inactive, awaited=events)
         with self._lock:
             self._accounts[account_id] = loaded
             while len(self._accounts) > MAX_ACCOUNTS:

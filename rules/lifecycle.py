@@ -28,6 +28,7 @@ from backend.billing.errors import InsufficientCredits
 from backend.billing.services import Reference, credits_release, credits_reserve
 from backend.core.redis import get_redis
 from rules import stats
+from rules.core import flow
 from rules.core.causation import Causation
 from rules.core.modes import decide_mode
 from rules.core.presets import preset_for
@@ -43,7 +44,7 @@ Status, StepStatus, Outcome = AutomationRun.Status, RunStep.Status, TriggerRecor
 # Sent once per finished run (completed, failed or cancelled), after commit: receivers get `run`.
 run_finished = Signal()
 ROOT_COUNT_SECONDS = 86400  # how long the runs descending from one root event are counted
-UNFINISHED = (StepStatus.PENDING, StepStatus.RUNNING)
+UNFINISHED = (StepStatus.PENDING, StepStatus.RUNNING, StepStatus.WAITING)
 
 
 class RunStateError(Exception):
@@ -190,7 +191,8 @@ def _trigger_all(
             results.append(TriggerResult(outcome, None, reason))
             continue
         run = _new_run(rule, trigger, key, parents)
-        steps = [_step(run, index, spec) for index, spec in enumerate(rule.actions)]
+        # A plain list of actions has its steps made now; a program's steps are made as the run reaches them.
+        steps = [] if run.program is not None else [_step(run, index, spec) for index, spec in enumerate(rule.actions)]
         if decision.action == "queue":
             outcome = Outcome.QUEUED
             active.add(key, rule.account_id, queued=True)
@@ -296,8 +298,7 @@ def _parent_runs(triggers: list[Trigger]) -> dict[str, AutomationRun]:
 
 def _account_limit_text(active: int, limit: int) -> str:
     return (
-        f"account limit: {active} runs are active or waiting, at most {limit} "
-        "(AUTOMATION_MAX_ACTIVE_RUNS_PER_ACCOUNT)"
+        f"account limit: {active} runs are active or waiting, at most {limit} (AUTOMATION_MAX_ACTIVE_RUNS_PER_ACCOUNT)"
     )
 
 
@@ -390,6 +391,7 @@ def _new_run(rule: AutomationRule, trigger: Trigger, key: str, parents: dict[str
         concurrency_key=key,
         causation=trigger.causation.to_dict(),
         parent_run=parents.get(trigger.causation.run_id),
+        program=flow.with_ids(rule.actions) if flow.is_flow(rule.actions) else None,
     )
 
 
@@ -632,6 +634,16 @@ def run_estimate(run: AutomationRun, steps: list[RunStep] | None = None) -> Deci
     if preset is not None and preset.estimate is not None:
         return Decimal(preset.estimate(run.site_id))
     total = Decimal("0")
+    if run.program is not None:  # every action of the program once (a loop's items are charged as they run)
+        for _path, entry, _depth in flow.iter_entries(run.program):
+            if entry["type"] in flow.CONTROL_TYPES:
+                continue
+            try:
+                action = registry.get(entry["type"])
+            except UnknownAction:
+                continue
+            total += action.estimate(entry.get("params") or {}, site_id=run.site_id, account_id=run.account_id)
+        return total
     for step in steps if steps is not None else run.steps.all():
         if step.status != StepStatus.PENDING:
             continue
@@ -667,12 +679,15 @@ def initial_snapshot(
 
 def advance(run: AutomationRun, steps: list[RunStep] | None = None) -> None:
     """Send the first unfinished step (from `steps` when the caller has them), or complete the run."""
+    if run.program is not None:
+        advance_flow(run, resend=True)
+        return
     if steps is None:
         step = run.steps.filter(status__in=UNFINISHED).order_by("index").first()
     else:
         step = next((s for s in sorted(steps, key=lambda s: s.index) if s.status in UNFINISHED), None)
     if step is None:
-        finish_run(run, Status.COMPLETED)
+        finish_run(run, _completed(run))
         return
     # Current step and heartbeat in one write: recovery sees a run that moves as alive.
     AutomationRun.objects.filter(pk=run.pk).update(current_step=step.index, heartbeat_at=timezone.now())
@@ -684,7 +699,7 @@ def advance_to(run: AutomationRun, step: RunStep | None) -> None:
     """After a step finished: send `step`, the run's next unfinished step, if the run is still running (one
     conditional write, which also beats the heartbeat), or complete the run when there is none."""
     if step is None:
-        finish_run(run, Status.COMPLETED)
+        finish_run(run, _completed(run))
         return
     moved = AutomationRun.objects.filter(pk=run.pk, status=Status.RUNNING).update(
         current_step=step.index, heartbeat_at=timezone.now()
@@ -692,6 +707,186 @@ def advance_to(run: AutomationRun, step: RunStep | None) -> None:
     if moved:  # a run paused or cancelled meanwhile stays where it is
         run.current_step = step.index
         send_step(step)
+
+
+# --- runs of a program (control flow) --------------------------------------------------------
+
+
+def advance_flow(run: AutomationRun, *, resend: bool = False) -> None:
+    """Move a program's run on: under the run's lock, plan from its steps (rules.core.flow.plan), create the
+    steps it reached, record the blocks' decisions and progress, send the new steps, finish the run when nothing
+    is left. `resend`: also send the steps that are due and held by no worker (a start, resume, retry or
+    recovery; a step sent twice runs once: its lease decides)."""
+    with transaction.atomic():
+        locked = AutomationRun.objects.select_for_update().filter(pk=run.pk, status=Status.RUNNING).first()
+        if locked is None or locked.program is None:
+            return
+        steps = {step.key: step for step in locked.steps.all()}
+        records = {key: flow.Record(step.status, step.result, step.error) for key, step in steps.items()}
+        limits = flow.Limits(settings.AUTOMATION_MAX_FOREACH_ITEMS, settings.AUTOMATION_MAX_RUN_STEPS)
+        plan = flow.plan(locked.program, records, _flow_context(locked), limits)
+        now = timezone.now()
+        index = max((step.index for step in steps.values()), default=-1) + 1
+        new = [_flow_step(locked, index + n, record, now) for n, record in enumerate(plan.create)]
+        if new:
+            RunStep.objects.bulk_create(new)
+            RunLog.objects.bulk_create(
+                _line(locked, line, step, "info", {}) for step in new if (line := _decision_line(step))
+            )
+        for key, (status, result, error) in plan.update.items():
+            finished_at = now if status in flow.FINISHED else None
+            RunStep.objects.filter(pk=steps[key].pk).update(
+                status=status, result=result, error=error[:5000], finished_at=finished_at
+            )
+        sent = [step for step in new if step.status == StepStatus.PENDING]
+        if resend:
+            sent += [step for step in steps.values() if _due(step, now)]
+        if plan.finished:
+            if plan.message and plan.finished != Status.FAILED:
+                run_log(locked, plan.message)
+            finish_run(locked, plan.finished, plan.message if plan.finished == Status.FAILED else "")
+            run.status = locked.status
+            return
+        current = max((step.index for step in sent), default=locked.current_step)
+        AutomationRun.objects.filter(pk=run.pk).update(current_step=current, heartbeat_at=_beat_until(steps, now))
+        for step in sent:
+            send_step(step)
+
+
+def _beat_until(steps: dict[str, RunStep], now: Any) -> Any:
+    """The run's heartbeat: now, or, when all it does is wait, the first wake-up (a day at most), so recovery
+    does not look at a run that waits for days on every pass."""
+    unfinished = [s for s in steps.values() if s.status in UNFINISHED and s.action_type not in flow.BLOCKS]
+    if not unfinished or any(s.status != StepStatus.WAITING for s in unfinished):
+        return now
+    day = now + timedelta(days=1)
+    return min([s.wake_at for s in unfinished if s.wake_at is not None] + [day])
+
+
+def _flow_context(run: AutomationRun) -> dict[str, Any]:
+    """What a program's conditions see besides its steps and loop items: the trigger's event and object, the
+    payload, the site and account (the names the rule's own conditions use)."""
+    payload = run.trigger_payload or {}
+    return {
+        "event": {"name": payload.get("event", ""), "changes": payload.get("changes") or {}},
+        "object": payload.get("object") or {},
+        "payload": payload.get("payload") or {},  # what a manual or webhook trigger sent
+        "site": {"id": run.site_id} if run.site_id else {},
+        "account": {"id": run.account_id},
+        "now": timezone.now().isoformat(),
+    }
+
+
+def _flow_step(run: AutomationRun, index: int, record: flow.NewRecord, now: Any) -> RunStep:
+    entry, retry = record.entry, record.entry.get("retry") or {}
+    return RunStep(
+        run=run,
+        index=index,
+        key=record.key,
+        path=record.path,
+        action_type=entry["type"],
+        name=entry.get("name", ""),
+        params=record.params,
+        on_error=entry.get("on_error", "stop"),
+        max_retries=retry.get("max", 0),
+        retry_backoff=retry.get("backoff", 2.0),
+        timeout=entry.get("timeout") if entry["type"] not in flow.CONTROL_TYPES else None,
+        status=record.status,
+        result=record.result,
+        error=record.error[:5000],
+        started_at=None if record.status == StepStatus.PENDING else now,
+        finished_at=now if record.status in flow.FINISHED else None,
+    )
+
+
+def _decision_line(step: RunStep) -> str:
+    """The log line of a block's decision (an entry skipped by its condition, a branch taken, a loop's items)."""
+    label = f"{step.action_type} {step.key!r}"
+    if step.status == StepStatus.SKIPPED:
+        return f"{label} skipped: its condition was false"
+    if step.action_type in ("if", "switch"):
+        return f"{label} took {step.result.get('branch', '')}"
+    if step.action_type == "for_each":
+        return f"{label}: {step.result.get('items_total', 0)} items"
+    if step.action_type == "stop":
+        return f"{label}: the run stops ({step.result.get('stopped')})"
+    if step.status == StepStatus.FAILED:
+        return f"{label} failed: {step.error}"
+    return ""
+
+
+def _due(step: RunStep, now: Any) -> bool:
+    """A step that should be on its way to a worker and may not be: pending or running with no live lease, or
+    waiting with its time up (a lost timer)."""
+    if step.action_type in flow.BLOCKS or step.action_type == "stop":
+        return False
+    if step.status == StepStatus.WAITING:
+        return step.wake_at is not None and step.wake_at <= now
+    held = step.lease_token and step.lease_until is not None and step.lease_until > now
+    return step.status in (StepStatus.PENDING, StepStatus.RUNNING) and not held
+
+
+def complete_waiting(step: RunStep, output: dict[str, Any], *, failed: str = "") -> bool:
+    """End a waiting step from outside (an approval, an awaited event, a called run that finished) and move its
+    run on; False when the step was not waiting any more (its timer or another answer came first)."""
+    result = {**step.result, "output": output}
+    status = StepStatus.FAILED if failed else StepStatus.COMPLETED
+    with transaction.atomic():
+        done = RunStep.objects.filter(pk=step.pk, status=StepStatus.WAITING).update(
+            status=status,
+            result=result,
+            error=failed[:5000],
+            error_kind="permanent" if failed else "",
+            finished_at=timezone.now(),
+            wake_at=None,
+            lease_token="",
+            lease_until=None,
+        )
+        if not done:
+            return False
+        step.status, step.result, step.error = status, result, failed
+        run = AutomationRun.objects.get(pk=step.run_id)
+        run_log(run, f"{step_label(step)} {status}" + (f": {failed}" if failed else ""), step=step)
+        stats.step_finished(step.action_type, status)
+        advance_flow(run)
+    return True
+
+
+def _wake_caller(child: AutomationRun) -> None:
+    """A run started by a `call_rule` step that waits for it has finished: end that step with its outputs."""
+    if child.parent_run_id is None:
+        return
+    waiting = RunStep.objects.filter(
+        run_id=child.parent_run_id, action_type="call_rule", status=StepStatus.WAITING
+    ).select_related("run")
+    for step in waiting:
+        if step.result.get("child_run_id") == child.run_id:
+            complete_waiting(step, called_output(child), failed=called_failure(child))
+
+
+def called_output(child: AutomationRun) -> dict[str, Any]:
+    """What a called run hands back: its status and each step's output by key."""
+    outputs = {key: result.get("output") for key, result in child.steps.values_list("key", "result")}
+    return {
+        "run_id": child.run_id,
+        "status": child.status,
+        "steps": {key: output for key, output in outputs.items() if output},
+    }
+
+
+def called_failure(child: AutomationRun) -> str:
+    if child.status in (Status.FAILED, Status.CANCELLED):
+        return f"the called run {child.run_id} {child.status}" + (
+            f": {child.error_message}" if child.error_message else ""
+        )
+    return ""
+
+
+def _completed(run: AutomationRun) -> str:
+    """How a run whose steps are all done ends: completed, or completed_with_errors when a step failed and the run
+    went on past it (on_error: continue)."""
+    failed = run.steps.filter(status=StepStatus.FAILED).exists()
+    return Status.COMPLETED_WITH_ERRORS if failed else Status.COMPLETED
 
 
 def send_step(step: RunStep, *, countdown: float = 0) -> None:
@@ -713,7 +908,10 @@ def finish_run(run: AutomationRun, status: str, error: str = "") -> None:
     if not updated:
         return
     run.refresh_from_db()
-    closed_status = StepStatus.CANCELLED if status == Status.CANCELLED else StepStatus.SKIPPED
+    # A program's steps that did not finish are cancelled (a retry takes them up again); a list's are skipped.
+    closed_status = (
+        StepStatus.CANCELLED if status == Status.CANCELLED or run.program is not None else StepStatus.SKIPPED
+    )
     closed = list(run.steps.filter(status__in=UNFINISHED).values_list("pk", "action_type"))
     if closed:
         RunStep.objects.filter(pk__in=[pk for pk, _ in closed], status__in=UNFINISHED).update(
@@ -739,9 +937,12 @@ def on_run_finished(run_pk: int) -> None:
     if run is None:
         return
     _start_next_queued(run)
+    _wake_caller(run)
     run_finished.send(sender=AutomationRun, run=run)
-    name = {"completed": "run.completed", "failed": "run.failed"}.get(run.status)
-    if name is None or not rule_index.lookup(run.account_id, name):
+    name = {"completed": "run.completed", "completed_with_errors": "run.completed", "failed": "run.failed"}.get(
+        run.status
+    )
+    if name is None or not (rule_index.lookup(run.account_id, name) or rule_index.awaits(run.account_id, name)):
         return
     event = {
         "name": name,
@@ -849,9 +1050,38 @@ def run_retry(run: AutomationRun, *, from_start: bool = False) -> AutomationRun:
     if run.status not in (Status.FAILED, Status.CANCELLED):
         raise RunStateError(f"run {run.run_id} is {run.status}; only failed or cancelled runs can be retried")
     steps = run.steps.all()
-    if not from_start:
+    if run.program is not None:
+        _retry_program(run, from_start=from_start)
+    elif not from_start:
         first = steps.exclude(status=StepStatus.COMPLETED).order_by("index").first()
         steps = steps.filter(index__gte=first.index if first else 0)
+    if run.program is None:
+        _reset(steps)
+    AutomationRun.objects.filter(pk=run.pk).update(
+        status=Status.QUEUED, attempt=run.attempt + 1, completed_at=None, cancelled_at=None, error_message=""
+    )
+    run.refresh_from_db()
+    run_log(run, f"retry as attempt {run.attempt} from {'the start' if from_start else 'the failed step'}")
+    return admit_run(run)
+
+
+def _retry_program(run: AutomationRun, *, from_start: bool) -> None:
+    """A program's run again: from the start its records go (the program decides anew); else the steps that
+    failed or were cancelled run again and the blocks around them go on (a block that failed deciding decides
+    again), inside branches and loops alike."""
+    steps = run.steps.all()
+    if from_start:
+        steps.delete()
+        return
+    undone = steps.filter(status__in=[StepStatus.FAILED, StepStatus.CANCELLED])
+    blocks = undone.filter(action_type__in=sorted(flow.BLOCKS))
+    decided = [step.pk for step in blocks if step.action_type == "parallel" or {"branch", "items"} & set(step.result)]
+    blocks.exclude(pk__in=decided).delete()
+    RunStep.objects.filter(pk__in=decided).update(status=StepStatus.RUNNING, error="", finished_at=None)
+    _reset(undone.exclude(action_type__in=sorted(flow.BLOCKS)))
+
+
+def _reset(steps: Any) -> None:
     steps.update(
         status=StepStatus.PENDING,
         error="",
@@ -862,12 +1092,6 @@ def run_retry(run: AutomationRun, *, from_start: bool = False) -> AutomationRun:
         wake_at=None,
         lost_executions=0,
     )
-    AutomationRun.objects.filter(pk=run.pk).update(
-        status=Status.QUEUED, attempt=run.attempt + 1, completed_at=None, cancelled_at=None, error_message=""
-    )
-    run.refresh_from_db()
-    run_log(run, f"retry as attempt {run.attempt} from {'the start' if from_start else 'the failed step'}")
-    return admit_run(run)
 
 
 # --- recovery --------------------------------------------------------------------------------
@@ -883,6 +1107,12 @@ def recover_stale_runs() -> list[str]:
     stale_before = now - timedelta(seconds=lease_seconds())
     recovered = []
     for run in AutomationRun.objects.filter(status=Status.RUNNING, heartbeat_at__lt=stale_before):
+        if run.program is not None:  # every branch's due step is sent again (a lost timer too)
+            if any(_due(step, now) for step in run.steps.all()):
+                run_log(run, "worker lost or timer lost: the due steps are sent again", level="warning")
+                recovered.append(run.run_id)
+            advance_flow(run, resend=True)
+            continue
         step = run.steps.filter(status__in=UNFINISHED).order_by("index").first()
         if step is None:
             finish_run(run, Status.COMPLETED)

@@ -67,6 +67,9 @@ class AutomationRule(TimestampedModel):
     webhook_secret = EncryptedTextField(blank=True)
     # Signs the rule's outbound webhook calls (X-Automation-Signature); shown once, stored encrypted.
     signing_secret = EncryptedTextField(blank=True)
+    # Write-only secrets its steps use by name (a webhook's `secret_headers`): JSON {name: value}, encrypted,
+    # never returned by the API, never in versions or exported files.
+    credentials = EncryptedTextField(blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -103,6 +106,8 @@ class AutomationRun(models.Model):
         RUNNING = "running"
         PAUSED = "paused"
         COMPLETED = "completed"
+        # Finished, but a step failed and the run went on past it (its on_error: continue).
+        COMPLETED_WITH_ERRORS = "completed_with_errors"
         FAILED = "failed"
         CANCELLED = "cancelled"
 
@@ -113,7 +118,7 @@ class AutomationRun(models.Model):
         WEBHOOK = "webhook"
 
     ACTIVE = (Status.QUEUED, Status.RUNNING, Status.PAUSED)
-    FINISHED = (Status.COMPLETED, Status.FAILED, Status.CANCELLED)
+    FINISHED = (Status.COMPLETED, Status.COMPLETED_WITH_ERRORS, Status.FAILED, Status.CANCELLED)
 
     run_id = models.CharField(max_length=100, unique=True)
     account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="runs")
@@ -123,7 +128,7 @@ class AutomationRun(models.Model):
     rule_name = models.CharField(max_length=200, blank=True)
     trigger_type = models.CharField(max_length=16, choices=TriggerType.choices)
     trigger_payload = models.JSONField(default=dict, blank=True)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    status = models.CharField(max_length=24, choices=Status.choices, default=Status.QUEUED, db_index=True)
     concurrency_key = models.CharField(max_length=100, db_index=True)
     current_step = models.IntegerField(default=0)
     attempt = models.PositiveIntegerField(default=1)
@@ -142,6 +147,9 @@ class AutomationRun(models.Model):
     parent_run = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="child_runs")
     # Pipeline runs (the seven-stage preset) keep their seed-shaped numbers here.
     initial_snapshot = models.JSONField(default=dict, blank=True)
+    # A rule with control flow (rules.core.flow): its actions as this run uses them, every entry with its id. The
+    # run's steps are created as it reaches them. None for a plain list of actions: its steps are made at start.
+    program = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -172,6 +180,7 @@ class RunStep(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending"
         RUNNING = "running"
+        WAITING = "waiting"  # a wait, an approval or a called rule: no worker held until it is woken
         COMPLETED = "completed"
         FAILED = "failed"
         SKIPPED = "skipped"
@@ -301,6 +310,7 @@ class RunTally(models.Model):
     rule = models.ForeignKey(AutomationRule, on_delete=models.CASCADE, null=True, blank=True, related_name="tallies")
     runs = models.PositiveIntegerField(default=0)
     completed = models.PositiveIntegerField(default=0)
+    completed_with_errors = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
     cancelled = models.PositiveIntegerField(default=0)
     credits_used = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal("0"))

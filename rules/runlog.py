@@ -27,10 +27,13 @@ def escape_line(message: str) -> str:
 
 
 def step_label(step: RunStep) -> str:
-    """How people read a step: "stage 4 (generate_content)" in a pipeline, else "step 2 (webhook)"; from 1."""
+    """How people read a step: "stage 4 (generate_content)" in a pipeline, "step 2 (webhook)" in a list (from 1),
+    "step 'publish@3' (webhook)" in a program (by its key: its place in branches and loops)."""
     stage = (step.params or {}).get("stage")
     if isinstance(stage, int) and not isinstance(stage, bool):
         return f"stage {stage} ({step.action_type})"
+    if step.path and step.path != f"actions/{step.index}":
+        return f"step {step.key!r} ({step.action_type})"
     return f"step {step.index + 1} ({step.action_type})"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
@@ -10,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
+from rules.core.flow import iter_entries
 from rules.core.triggers import trigger_types
 from rules.models import AutomationRule, AutomationRuleVersion
 from rules.validation import RuleValidationError, validate_rule
@@ -45,8 +47,30 @@ def _new_secret_if_needed(rule: AutomationRule) -> str | None:
 
 def _new_signing_secret_if_needed(rule: AutomationRule) -> None:
     """A rule that calls webhooks signs them: give it a signing secret (shown once by the API)."""
-    if not rule.signing_secret and any(a.get("type") == "webhook" for a in rule.actions or []):
+    calls = any(isinstance(e, dict) and e.get("type") == "webhook" for _p, e, _d in iter_entries(rule.actions or []))
+    if not rule.signing_secret and calls:
         rule.signing_secret = secrets.token_urlsafe(32)
+
+
+def credential_names(rule: AutomationRule) -> list[str]:
+    return sorted(_credentials(rule))
+
+
+def _credentials(rule: AutomationRule) -> dict[str, str]:
+    return json.loads(rule.credentials) if rule.credentials else {}
+
+
+def _set_credentials(rule: AutomationRule, changes: dict[str, str | None] | None) -> None:
+    """Merge credential changes: a value sets one, None removes it."""
+    if not changes:
+        return
+    stored = _credentials(rule)
+    for name, value in changes.items():
+        if value is None:
+            stored.pop(name, None)
+        else:
+            stored[name] = value
+    rule.credentials = json.dumps(stored) if stored else ""
 
 
 @transaction.atomic
@@ -57,7 +81,9 @@ def rule_create(*, account_id: int, user=None, **fields: Any) -> tuple[Automatio
     """
     if "mode" not in fields and (fields.get("trigger") or {}).get("type") == "event":
         fields["mode"] = AutomationRule.Mode.QUEUED
+    credentials = fields.pop("credentials", None)
     rule = AutomationRule(account_id=account_id, created_by=user, **fields)
+    _set_credentials(rule, credentials)
     _derive(rule)
     secret = _new_secret_if_needed(rule)
     _new_signing_secret_if_needed(rule)
@@ -71,6 +97,7 @@ def rule_update(*, rule: AutomationRule, user=None, **fields: Any) -> tuple[Auto
     """Apply changes; any change bumps the version and records a snapshot."""
     rule = AutomationRule.objects.select_for_update().get(pk=rule.pk)
     before = rule_snapshot(rule)
+    _set_credentials(rule, fields.pop("credentials", None))
     for name, value in fields.items():
         setattr(rule, name, value)
     _derive(rule)

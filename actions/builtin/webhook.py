@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import requests
 from django.core.serializers.json import DjangoJSONEncoder
@@ -8,6 +9,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from backend.core.outbound import DestinationRefused, outbound_request, signature_headers
 from rules.core.contract import Action, ActionError, StepResult
 from rules.core.registry import registry
+
+SECRET_HEADER = re.compile(r"authorization|token|secret|api[-_]?key|password|cookie", re.IGNORECASE)
 
 
 @registry.register
@@ -21,20 +24,50 @@ class WebhookAction(Action):
     params_schema = {
         "type": "object",
         "properties": {
-            "url": {"type": "string", "format": "uri", "pattern": "^https?://", "maxLength": 2000},
-            "headers": {"type": "object", "additionalProperties": {"type": "string"}},
-            "timeout": {"type": "number", "minimum": 1, "maximum": 60, "default": 10},
+            "url": {"title": "URL", "type": "string", "format": "uri", "pattern": "^https?://", "maxLength": 2000},
+            "headers": {
+                "title": "Headers",
+                "description": "Sent as written and shown to anyone who can read the rule: nothing secret here.",
+                "type": "object",
+                "additionalProperties": {"type": "string", "maxLength": 2000},
+            },
+            "secret_headers": {
+                "title": "Secret headers",
+                "description": "Header → the name of one of the rule's credentials (write-only), e.g. "
+                '{"Authorization": "api_token"}: the value is sent, never shown.',
+                "type": "object",
+                "additionalProperties": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,63}$"},
+            },
+            "timeout": {
+                "title": "Request timeout (seconds)",
+                "description": "How long to wait for the answer (the step's own timeout bounds the whole step).",
+                "type": "number",
+                "minimum": 1,
+                "maximum": 60,
+                "default": 10,
+            },
         },
         "required": ["url"],
         "additionalProperties": False,
     }
 
+    @classmethod
+    def check_params(cls, params):
+        """A header that carries a secret is stored as a credential, not in plain params anyone can read."""
+        return [
+            (f"headers/{name}", "looks like a secret: store it as a credential and send it with secret_headers")
+            for name in params.get("headers") or {}
+            if SECRET_HEADER.search(name)
+        ]
+
     def run(self, ctx, params):
         url = params["url"]
         body = json.dumps(ctx.describe(), cls=DjangoJSONEncoder).encode()
+        secret = {header: ctx.credential(name) for header, name in (params.get("secret_headers") or {}).items()}
         headers = {
             "Content-Type": "application/json",
             **(params.get("headers") or {}),
+            **secret,
             **signature_headers(ctx.signing_secret(), body),  # last: a configured header cannot replace them
         }
         try:

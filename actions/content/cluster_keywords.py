@@ -28,6 +28,7 @@ class ClusterKeywords(ItemAction):
     queue = "ai"
     cost_note = "1 credit per 5 keywords"
     item_kind = "keyword"
+    waiting = "waiting to be clustered (new, enabled, in no cluster)"
     default_batch_size = 20
     default_limit = 20
     calls_in_threads = True  # one provider call per batch: `concurrency` never splits a batch's keywords
@@ -108,7 +109,7 @@ class ClusterKeywords(ItemAction):
             with transaction.atomic():
                 calls.record()
                 Cluster.objects.bulk_create(new)
-                mapped = self._map(ctx, by_id, placed)
+                mapped, cluster_ids = self._map(ctx, by_id, placed)
                 announce_created(Cluster, new)
         except InsufficientCredits as exc:
             raise out_of_credits(exc) from exc
@@ -118,6 +119,7 @@ class ClusterKeywords(ItemAction):
             consumed=len(items),
             produced=len(new),
             failed=unmapped,
+            ids=cluster_ids,  # the clusters its keywords went to, new or reused
             result={
                 "keywords_processed": len(items),
                 "keywords_mapped": mapped,
@@ -126,8 +128,9 @@ class ClusterKeywords(ItemAction):
             },
         )
 
-    def _map(self, ctx, by_id: dict[int, Keyword], placed: dict[int, int | Cluster]) -> int:
-        """The placed keywords become `mapped` to their clusters (one update) and are charged (one charge)."""
+    def _map(self, ctx, by_id: dict[int, Keyword], placed: dict[int, int | Cluster]) -> tuple[int, list[int]]:
+        """The placed keywords become `mapped` to their clusters (one update per cluster) and are charged (one
+        charge); how many, and the clusters they went to."""
         now, keywords, by_cluster = timezone.now(), [], defaultdict(list)
         for keyword_id, cluster in placed.items():
             keyword = by_id[keyword_id]
@@ -141,4 +144,4 @@ class ClusterKeywords(ItemAction):
         fields = ["cluster", "status", "updated_at"]
         ctx.charge_many([Charge(PER_KEYWORD_CLUSTERED, self.key, "keyword", k.pk) for k in keywords])
         announce_saved(Keyword, keywords, fields)
-        return len(keywords)
+        return len(keywords), list(by_cluster)

@@ -10,7 +10,15 @@ from actions.ai import client as ai
 from actions.ai.providers import ContentBrief, ProviderError
 from actions.content.common import out_of_credits
 from actions.costs import content_cost
-from actions.items import BatchOutcome, ItemAction, announce_created, announce_saved, item_schema, named_items
+from actions.items import (
+    TRIGGER,
+    BatchOutcome,
+    ItemAction,
+    announce_created,
+    announce_saved,
+    item_schema,
+    named_items,
+)
 from backend.billing.errors import InsufficientCredits
 from backend.planner.models import ContentIdea
 from backend.writer.models import Content, Task
@@ -37,6 +45,7 @@ class GenerateContent(ItemAction):
     queue = "ai"
     cost_note = "1 credit per 500 words"
     item_kind = "task"
+    waiting = "queued for writing (a queued task)"
     default_batch_size = 1
     default_limit = 1
     calls_in_threads = True
@@ -55,10 +64,12 @@ class GenerateContent(ItemAction):
         return self.queryset_for_site(ctx.site_id).order_by("pk")
 
     def estimate(self, params, *, site_id, account_id):
-        if site_id is None and not params.get("ids"):
+        if params.get("items") == TRIGGER:  # the triggering task, not known yet: one of the default length
+            return content_cost(Task._meta.get_field("target_word_count").get_default())
+        if site_id is None and not params.get("ids") and "items" not in params:
             return Decimal("0")  # run() refuses a step with neither
         tasks = self.estimate_queryset(params, site_id=site_id, account_id=account_id)
-        if not params.get("ids") and not params.get("drain"):
+        if not params.get("ids") and not params.get("drain") and "items" not in params:
             tasks = tasks[: params.get("limit", self.default_limit)]
         return sum((content_cost(t) for t in tasks.values_list("target_word_count", flat=True)), start=Decimal("0"))
 
@@ -101,6 +112,7 @@ class GenerateContent(ItemAction):
         finally:
             calls.record()  # what no save wrote
         outcome.produced = len(contents)
+        outcome.ids = [content.pk for content in contents]
         outcome.result["words"] = sum(content.word_count for content in contents)
         outcome.result["content_created"] = outcome.produced
         return outcome

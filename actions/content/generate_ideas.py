@@ -25,6 +25,7 @@ class GenerateIdeas(ItemAction):
     queue = "ai"
     cost_note = "2 credits per cluster"
     item_kind = "cluster"
+    waiting = "waiting for ideas (a cluster without ideas)"
     default_batch_size = 1
     default_limit = 1
     calls_in_threads = True
@@ -59,18 +60,19 @@ class GenerateIdeas(ItemAction):
         try:
             thought, refused = answered(items, self.each(items, think))  # `concurrency` at a time
             outcome.failed += refused
-            outcome.produced = self._save(ctx, thought, calls)
+            outcome.ids = self._save(ctx, thought, calls)
+            outcome.produced = len(outcome.ids)
         finally:
             calls.record()  # what no save wrote
         outcome.result["clusters_processed"] = len(thought)
         outcome.result["ideas_created"] = outcome.produced
         return outcome
 
-    def _save(self, ctx, thought: list, calls: ai.Calls) -> int:
+    def _save(self, ctx, thought: list, calls: ai.Calls) -> list[int]:
         """The batch's ideas (with their target keywords), provider calls, the clusters mapped and their
-        charge, in one transaction."""
+        charge, in one transaction; the new ideas' ids."""
         if not thought:
-            return 0
+            return []
         rows, targets = [], []
         for cluster, ideas in thought:
             by_text = {k.text.lower(): k for k in cluster.keywords.all()}
@@ -115,4 +117,4 @@ class GenerateIdeas(ItemAction):
             raise out_of_credits(exc) from exc
         for cluster, ideas in thought:
             ctx.log(f"cluster '{cluster.name}': {len(ideas)} ideas")
-        return len(rows)
+        return [row.pk for row in rows]

@@ -23,6 +23,7 @@ class GenerateImagePrompts(ItemAction):
     queue = "ai"
     cost_note = "0.5 credits per prompt"
     item_kind = "content"
+    waiting = "waiting for image prompts (content without images)"
     default_batch_size = 1
     default_limit = 1
     calls_in_threads = True
@@ -59,14 +60,15 @@ class GenerateImagePrompts(ItemAction):
         try:
             drawn, refused = answered(todo, self.each(todo, draw))  # `concurrency` at a time
             outcome.failed += refused
-            outcome.produced = self._save(ctx, drawn, calls)
+            outcome.ids = self._save(ctx, drawn, calls)
+            outcome.produced = len(outcome.ids)
         finally:
             calls.record()  # what no save wrote
         outcome.result["prompts_created"] = outcome.produced
         return outcome
 
-    def _save(self, ctx, drawn: list, calls: ai.Calls) -> int:
-        """The batch's image rows (pending), provider calls and charge, in one transaction."""
+    def _save(self, ctx, drawn: list, calls: ai.Calls) -> list[int]:
+        """The batch's image rows (pending), provider calls and charge, in one transaction; the images' ids."""
         images = [
             Image(
                 site_id=content.site_id,
@@ -80,7 +82,7 @@ class GenerateImagePrompts(ItemAction):
             for prompt in prompts
         ]
         if not images:
-            return 0
+            return []
         try:
             with transaction.atomic():
                 calls.record()
@@ -91,4 +93,4 @@ class GenerateImagePrompts(ItemAction):
             raise out_of_credits(exc) from exc
         for content, prompts in drawn:
             ctx.log(f"content {content.pk}: {len(prompts)} image prompts")
-        return len(images)
+        return [image.pk for image in images]

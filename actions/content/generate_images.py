@@ -31,6 +31,7 @@ class GenerateImages(ItemAction):
     queue = "ai"
     cost_note = "1-4 credits per image (size, quality)"
     item_kind = "image"
+    waiting = "pending (an image with a prompt, not rendered yet)"
     default_batch_size = 1
     default_limit = 1
     calls_in_threads = True
@@ -96,6 +97,7 @@ class GenerateImages(ItemAction):
         finally:
             calls.record()  # what no save wrote
         outcome.produced = len(rendered)
+        outcome.ids = [image.pk for image, _ in rendered]
         outcome.result["images_generated"] = outcome.produced
         outcome.result["images_failed"] = len(outcome.failed)
         return outcome

@@ -99,6 +99,7 @@ class OptimizeContent(ItemAction):
     queue = "local"
     cost_note = "free (local analysis)"
     item_kind = "content"
+    waiting = "waiting for an SEO pass"
     default_batch_size = 20
     default_limit = 20
     params_schema = item_schema({"rescore": {"type": "boolean", "description": "Also content already scored."}})
@@ -135,6 +136,7 @@ class OptimizeContent(ItemAction):
                 + (f"; still failing: {', '.join(failed)}" if failed else "")
             )
             outcome.produced += 1
+            outcome.ids.append(content.pk)
         outcome.result["content_scored"] = outcome.produced
         return outcome
 

@@ -17,6 +17,7 @@ class QueueToWriter(ItemAction):
     queue = "local"
     cost_note = "free"
     item_kind = "idea"
+    waiting = "waiting to be queued (a new idea)"
     default_batch_size = 20
     default_limit = 20
     params_schema = item_schema({"target_word_count": {"type": "integer", "minimum": 200, "maximum": 10000}})
@@ -53,4 +54,9 @@ class QueueToWriter(ItemAction):
             announce_created(Task, tasks)
             announce_saved(ContentIdea, items, ["status", "updated_at"])
         ctx.log(f"queued {len(items)} ideas to the writer")
-        return BatchOutcome(consumed=len(items), produced=len(items), result={"tasks_created": len(items)})
+        return BatchOutcome(
+            consumed=len(items),
+            produced=len(items),
+            ids=[task.pk for task in tasks],
+            result={"tasks_created": len(items)},
+        )

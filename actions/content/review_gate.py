@@ -20,6 +20,7 @@ class ReviewGate(ItemAction):
     queue = "local"
     cost_note = "free"
     item_kind = "content"
+    waiting = "ready for review (a draft with no pending images)"
     default_batch_size = 50
     default_limit = 50
     params_schema = item_schema(
@@ -56,4 +57,9 @@ class ReviewGate(ItemAction):
             Content.objects.filter(pk__in=[c.pk for c in items]).update(status=Content.Status.REVIEW, updated_at=now)
             announce_saved(Content, items, ["status", "updated_at"])
         ctx.log(f"{len(items)} articles ready for review")
-        return BatchOutcome(consumed=len(items), produced=len(items), result={"ready_for_review": len(items)})
+        return BatchOutcome(
+            consumed=len(items),
+            produced=len(items),
+            ids=[content.pk for content in items],
+            result={"ready_for_review": len(items)},
+        )

@@ -32,6 +32,7 @@ class PublishToWordPress(ItemAction):
     )
     queue = "publish"
     item_kind = "content"
+    waiting = "approved (or published, to publish again)"
     default_batch_size = 5
     params_schema = item_schema(
         {
@@ -91,6 +92,7 @@ class PublishToWordPress(ItemAction):
                     transient.append(exc.message)
                 continue
             outcome.consumed, outcome.produced = outcome.consumed + 1, outcome.produced + 1
+            outcome.ids.append(content.pk)
             outcome.result["images_uploaded"] = outcome.result.get("images_uploaded", 0) + int(done.uploaded)
             ctx.log(f"content {content.pk} published to {done.url} (post {done.post_id}, status {done.status})")
         if items and len(transient) == len(items):  # WordPress is down: let the engine retry the step later

@@ -245,14 +245,16 @@ def _window_stats(counts: dict, name: str) -> tuple[Decimal, float]:
 def _windows(runs, now) -> dict:
     """Counts and averages of the last 30 days, this week and last week, in one pass over the 30 days' runs
     (an index range: the cost follows the runs of the window, not the history)."""
-    week, prev = Q(created_at__gte=now - timedelta(days=7)), Q(
-        created_at__gte=now - timedelta(days=14), created_at__lt=now - timedelta(days=7)
+    week, prev = (
+        Q(created_at__gte=now - timedelta(days=7)),
+        Q(created_at__gte=now - timedelta(days=14), created_at__lt=now - timedelta(days=7)),
     )
     done = Q(status="completed")
     span = Seconds("started_at", "completed_at")
     aggregates = {
         "completed": Count("id", filter=done),
         "failed": Count("id", filter=Q(status="failed")),
+        "completed_with_errors": Count("id", filter=Q(status="completed_with_errors")),
         "finished": Count("id", filter=Q(status__in=AutomationRun.FINISHED)),
         "week": Count("id", filter=week),
         "prev": Count("id", filter=prev),
@@ -282,6 +284,7 @@ def overview_stats(site: Site, config: PipelineConfig) -> dict:
             "total_runs": numbering.made,
             "completed_runs": counts["completed"],
             "failed_runs": counts["failed"],
+            "completed_with_errors_runs": counts["completed_with_errors"],
             "success_rate": round(100.0 * counts["completed"] / counts["finished"], 1) if counts["finished"] else 0,
             "avg_duration_seconds": round(avg_duration, 1),
             "avg_credits_per_run": float(round(avg_credits, 1)),

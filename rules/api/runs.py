@@ -11,10 +11,17 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from rules import lifecycle, selectors
+from rules import lifecycle, selectors, waits
 from rules.api.serializers import RetrySerializer, RunDetailSerializer, RunLogSerializer, RunSerializer
 from rules.lifecycle import RunStateError, TriggerResult
 from rules.models import AutomationRun, RunLog
+
+
+class ApprovalSerializer(serializers.Serializer):
+    step = serializers.CharField(max_length=120, help_text="The key of the waiting step (its id, `@<i>` in a loop).")
+    decision = serializers.ChoiceField(choices=["approved", "rejected"])
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
 
 RunStarted = inline_serializer(
     "RunStarted",
@@ -98,6 +105,21 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         body = RetrySerializer(data=request.data)
         body.is_valid(raise_exception=True)
         return self._control(lambda run: lifecycle.run_retry(run, from_start=body.validated_data["from_start"]))
+
+    @extend_schema(request=ApprovalSerializer, responses={200: RunDetailSerializer, 409: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=["post"])
+    def approve(self, request, run_id=None):
+        """Answer a step waiting for approval: `approved` or `rejected`, with a note; the run goes on (its later
+        steps read `steps.<id>.output.decision`)."""
+        run = self.get_object()
+        body = ApprovalSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        answer = body.validated_data
+        try:
+            waits.approve(run, answer["step"], answer["decision"], answer["note"], by=request.user.email)
+        except waits.NotWaiting as exc:
+            return Response({"detail": str(exc), "status": run.status}, status=status.HTTP_409_CONFLICT)
+        return Response(RunDetailSerializer(AutomationRun.objects.prefetch_related("steps").get(pk=run.pk)).data)
 
     @extend_schema(request=None, responses={202: RunStarted, 402: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["post"])

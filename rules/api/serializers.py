@@ -1,15 +1,21 @@
 from __future__ import annotations
 
+import re
+
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from backend.accounts.models import Site
 from backend.core.api import AccountScopedRelatedField, StrictSerializerMixin
+from rules.core.flow import iter_entries
 from rules.core.presets import preset_for
 from rules.core.schedule import describe_cron, next_fire_times
 from rules.core.triggers import trigger_summary
 from rules.models import AutomationRule, AutomationRuleVersion, AutomationRun, RunLog, RunStep, TriggerRecord
-from rules.services import rule_count_check
-from rules.validation import RuleValidationError, check_event_payload, validate_rule
+from rules.services import credential_names, rule_count_check
+from rules.validation import RuleValidationError, check_event_payload, field_warnings, validate_rule
+
+CREDENTIAL_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
 
 class RuleFileSerializer(serializers.ModelSerializer):
@@ -30,12 +36,26 @@ class RuleSerializer(StrictSerializerMixin, RuleFileSerializer):
     schedule = serializers.SerializerMethodField()
     webhook_url = serializers.SerializerMethodField()
     last_run = serializers.SerializerMethodField()
+    warnings = serializers.SerializerMethodField(
+        help_text="Saved, but probably not meant: a condition reading a field the trigger's object does not have."
+    )
+    credentials = serializers.DictField(
+        child=serializers.CharField(max_length=4000, allow_null=True, trim_whitespace=False),
+        write_only=True,
+        required=False,
+        help_text="Secrets its steps use by name (a webhook's secret_headers): write-only; a value sets one, null "
+        "removes it. Only their names come back (`credential_names`).",
+    )
+    credential_names = serializers.SerializerMethodField()
 
     class Meta:
         model = AutomationRule
         fields = [
             "id",
             *AutomationRule.FIELDS,
+            "credentials",
+            "credential_names",
+            "warnings",
             "version",
             "preset_key",
             "execution_count",
@@ -88,6 +108,7 @@ class RuleSerializer(StrictSerializerMixin, RuleFileSerializer):
             self._check_rule_count()
         else:
             self._keep_preset_shape(attrs)
+        self._check_credentials_used(attrs)
         return attrs
 
     def _keep_preset_shape(self, attrs) -> None:
@@ -110,6 +131,40 @@ class RuleSerializer(StrictSerializerMixin, RuleFileSerializer):
             rule_count_check(account_id=self.context["request"].user.account_id)
         except RuleValidationError as exc:
             raise serializers.ValidationError(exc.errors) from exc
+
+    def get_credential_names(self, rule: AutomationRule) -> list[str]:
+        return credential_names(rule)
+
+    def validate_credentials(self, value: dict) -> dict:
+        bad = [name for name in value if not CREDENTIAL_NAME.match(name)]
+        if bad:
+            raise serializers.ValidationError(f"{bad[0]!r}: a name is 1-64 lower-case letters, digits or '_'")
+        if len(value) > 50:
+            raise serializers.ValidationError("at most 50 credentials")
+        return value
+
+    def _check_credentials_used(self, attrs: dict) -> None:
+        """Every secret header names a credential the rule has (or gets with this save)."""
+        names = set(credential_names(self.instance)) if self.instance is not None else set()
+        for name, value in (attrs.get("credentials") or {}).items():
+            (names.add if value is not None else names.discard)(name)
+        errors: dict[str, list[str]] = {}
+        actions = attrs.get("actions", getattr(self.instance, "actions", None)) or []
+        for path, entry, _depth in iter_entries(actions):
+            secret = (entry.get("params") or {}).get("secret_headers") if isinstance(entry, dict) else None
+            for header, name in (secret or {}).items():
+                if name not in names:
+                    known = ", ".join(sorted(names)) or "none yet"
+                    key = f"{path.replace('/', '.')}.params.secret_headers.{header}"
+                    errors[key] = [
+                        f"{name!r} is not a credential of this rule (it has: {known}); add it under credentials"
+                    ]
+        if errors:
+            raise serializers.ValidationError(errors)
+
+    @extend_schema_field({"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}})
+    def get_warnings(self, rule: AutomationRule) -> dict[str, list[str]]:
+        return field_warnings(rule.trigger, rule.conditions, rule.actions)
 
     def get_trigger_summary(self, rule: AutomationRule) -> str:
         return trigger_summary(rule.trigger)
@@ -247,10 +302,23 @@ class RunDetailSerializer(RunSerializer):
     steps = RunStepSerializer(many=True, read_only=True)
     child_runs = serializers.SerializerMethodField()
     trigger_payload = serializers.JSONField(read_only=True)
+    program = serializers.SerializerMethodField()
 
     class Meta(RunSerializer.Meta):
-        fields = [*RunSerializer.Meta.fields, "trigger_payload", "steps", "child_runs"]
+        fields = [*RunSerializer.Meta.fields, "trigger_payload", "program", "steps", "child_runs"]
         read_only_fields = fields
+
+    @extend_schema_field({"type": "array", "items": {"type": "object", "additionalProperties": True}})
+    def get_program(self, run: AutomationRun) -> list[dict]:
+        """The actions as this run used them (its rule version), every entry with its id: a program's own, or for
+        a plain list of actions, its steps."""
+        if run.program is not None:
+            return list(run.program)
+        return [
+            {"id": step.key, "type": step.action_type, **({"name": step.name} if step.name else {}),
+             "params": step.params, "on_error": step.on_error}
+            for step in sorted(run.steps.all(), key=lambda step: step.index)
+        ]  # fmt: skip
 
     def get_child_runs(self, run: AutomationRun) -> list[dict]:
         return list(run.child_runs.values("run_id", "rule_id", "rule_name", "status", "created_at"))

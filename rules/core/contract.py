@@ -25,12 +25,15 @@ class ActionError(Exception):
 
 
 def merge_results(into: dict[str, Any], more: Mapping[str, Any]) -> dict[str, Any]:
-    """How results combine (batches of a step, its executions, its retries): numbers add up, lists join,
-    anything else is replaced by the newer value. Returns a new dict."""
+    """How results combine (batches of a step, its executions, its retries): numbers add up, lists join, the
+    step's `output` (what later steps read) combines the same way key by key, anything else is replaced by the
+    newer value. Returns a new dict."""
     merged = dict(into)
     for key, value in more.items():
         old = merged.get(key)
-        if _number(value) and _number(old):
+        if key == "output" and isinstance(value, dict) and isinstance(old, dict):
+            merged[key] = merge_results(old, value)
+        elif _number(value) and _number(old):
             merged[key] = old + value
         elif isinstance(value, list) and isinstance(old, list):
             merged[key] = old + value
@@ -53,6 +56,9 @@ class StepResult:
     paused: bool = False  # stopped early between batches because the run was paused or cancelled
     skipped: bool = False  # nothing to do (or disabled): recorded as a skipped step
     defer_seconds: float | None = None  # come back later (a wait, a delay between batches) without a worker
+    # The step waits for something outside it (an approval, an event, a called run), shown as `waiting`; with
+    # `defer_seconds` it is woken then (its timeout), else only from outside.
+    waiting: bool = False
 
     def add(self, other: StepResult) -> StepResult:
         """Add another part of the same step's work to this one (in place; returns self)."""
@@ -130,6 +136,10 @@ class ActionContext(Protocol):
 
     def signing_secret(self) -> str: ...
 
+    def credential(self, name: str) -> str:
+        """The value of the rule's write-only credential `name` (ActionError when it has none of that name)."""
+        ...
+
     def previous_step_started_at(self, action_type: str) -> Any: ...
 
 
@@ -159,3 +169,8 @@ class Action:
     def run(self, ctx: ActionContext, params: dict[str, Any]) -> StepResult:
         """Do the work; return a StepResult or raise ActionError."""
         raise NotImplementedError
+
+    @classmethod
+    def check_params(cls, params: dict[str, Any]) -> list[tuple[str, str]]:
+        """What the params schema cannot say: (param path, problem) for each, checked when the rule is saved."""
+        return []

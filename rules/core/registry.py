@@ -15,6 +15,7 @@ from typing import Any, Generic, TypeVar, overload
 from jsonschema import Draft202012Validator
 
 from rules.core.contract import Action
+from rules.core.flow import CONTROL_TYPES
 
 T = TypeVar("T")
 
@@ -92,6 +93,8 @@ class ActionRegistry:
         """Class decorator: add an action; its params schema is checked once here."""
         if cls.key in self._actions:
             raise ValueError(f"action {cls.key!r} is registered twice")
+        if cls.key in CONTROL_TYPES:
+            raise ValueError(f"action {cls.key!r}: the name is reserved for a control block of the rule language")
         Draft202012Validator.check_schema(cls.params_schema)
         properties = set(cls.params_schema.get("properties", {}))
         wrong = sorted(set(cls.param_aliases.values()) - properties) + sorted(set(cls.param_aliases) & properties)
@@ -129,14 +132,18 @@ class ActionRegistry:
         return clean
 
     def params_errors(self, key: str, params: Any, sent_as: dict[str, str] | None = None) -> list[tuple[str, str]]:
-        """(path, message) for every way `params` violates the action's JSON Schema; paths use the names sent."""
+        """(path, message) for every way `params` violates the action's JSON Schema, worded for people and placed
+        at the param concerned (a missing or unknown param at its own name); paths use the names sent."""
         validator = self._validators[key]
         errors = sorted(validator.iter_errors(params), key=lambda e: list(e.absolute_path))
         renamed = sent_as or {}
-        return [
-            ("/".join(str(renamed.get(p, p) if i == 0 else p) for i, p in enumerate(e.absolute_path)), e.message)
-            for e in errors
-        ]
+        found = []
+        for error in errors:
+            for path, message in _worded(error):
+                found.append(("/".join(str(renamed.get(p, p) if i == 0 else p) for i, p in enumerate(path)), message))
+        if not found and isinstance(params, dict):
+            found += self._actions[key].check_params(params)
+        return found
 
     def catalog(self) -> list[dict[str, Any]]:
         """Each action: type, name, description, queue, params_schema, cost, and `params` (names it accepts)."""
@@ -152,6 +159,54 @@ class ActionRegistry:
             }
             for cls in (self._actions[k] for k in self.keys())
         ]
+
+
+_TYPES = {
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "array": "a list",
+    "object": "an object",
+    "null": "empty",
+}
+
+
+def _worded(error: Any) -> list[tuple[list[Any], str]]:
+    """A JSON Schema error as people read it: where (path segments) and what, in plain words."""
+    path, value, kind = list(error.absolute_path), error.validator_value, error.validator
+    if isinstance(error.schema, dict) and error.schema.get("errorMessage"):  # the schema's own words for it
+        return [(path, str(error.schema["errorMessage"]))]
+    if kind == "required":
+        missing = [name for name in value if isinstance(error.instance, dict) and name not in error.instance]
+        return [([*path, name], "required") for name in missing]
+    if kind == "additionalProperties" and isinstance(error.instance, dict):
+        known = sorted(error.schema.get("properties", {}))
+        extra = sorted(set(error.instance) - set(known))
+        return [([*path, name], f"unknown param; known: {', '.join(known)}") for name in extra]
+    if kind == "type":
+        wanted = [value] if isinstance(value, str) else list(value)
+        return [(path, "must be " + " or ".join(_TYPES.get(t, t) for t in wanted))]
+    words = {
+        "minimum": f"must be at least {value}",
+        "maximum": f"must be at most {value}",
+        "exclusiveMinimum": f"must be more than {value}",
+        "exclusiveMaximum": f"must be less than {value}",
+        "minLength": "must not be empty" if value == 1 else f"must be at least {value} characters",
+        "maxLength": f"must be at most {value} characters",
+        "minItems": f"must have at least {value} item{'s' if value != 1 else ''}",
+        "maxItems": f"must have at most {value} items",
+        "enum": "must be one of: " + ", ".join(str(v) for v in value) if isinstance(value, list) else "",
+        "const": f"must be {value!r}",
+        "pattern": "must be an http:// or https:// URL"
+        if str(value).startswith("^https?")
+        else "is not in the expected form",
+        "format": f"must be a valid {value}",
+        "oneOf": "matches none of the accepted forms",
+        "anyOf": "matches none of the accepted forms",
+        "uniqueItems": "must not repeat an item",
+    }
+    return [(path, words.get(kind) or error.message)]
 
 
 def param_names(cls: type[Action]) -> list[str]:

@@ -4,6 +4,8 @@ The executor calls the action, then asks `transition(state, outcome)` and applie
 
 - retry    a transient error with retries left: the step waits `delay` seconds, then runs again;
 - defer    the action asked to come back later (a wait, a delay between batches): `delay` seconds, no worker held;
+- wait     the step waits for something outside it (an approval, an event, a called run), woken from outside or
+           after `delay` seconds (its timeout; 0: no timeout);
 - pause    the action stopped between batches because the run was paused or cancelled;
 - complete the step is done (`status` completed, or skipped when it had nothing to do);
 - fail     the step failed and the run fails with it (`on_error` stop);
@@ -21,6 +23,7 @@ from rules.core.contract import ActionError, StepResult
 class Kind(StrEnum):
     RETRY = "retry"
     DEFER = "defer"
+    WAIT = "wait"
     PAUSE = "pause"
     COMPLETE = "complete"
     FAIL = "fail"
@@ -41,7 +44,7 @@ class StepState:
 @dataclass(frozen=True)
 class Transition:
     kind: Kind
-    status: str  # the step's new status: pending, completed, skipped or failed
+    status: str  # the step's new status: pending, waiting, completed, skipped or failed
     delay: float = 0.0  # seconds before it runs again (retry, defer)
     error_kind: str = ""  # transient or permanent (a failure)
 
@@ -56,6 +59,8 @@ def transition(state: StepState, outcome: StepResult | ActionError, *, run_runni
             return Transition(Kind.RETRY, "pending", delay, error_kind)
         kind = Kind.CONTINUE if state.on_error == "continue" else Kind.FAIL
         return Transition(kind, "failed", error_kind=error_kind)
+    if outcome.waiting:
+        return Transition(Kind.WAIT, "waiting", float(outcome.defer_seconds or 0))
     if outcome.defer_seconds:
         return Transition(Kind.DEFER, "pending", float(outcome.defer_seconds))
     if outcome.paused:

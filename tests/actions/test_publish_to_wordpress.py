@@ -244,4 +244,4 @@ def test_it_is_registered_on_the_publish_queue_and_validates_its_params():
     assert (entry["queue"], entry["cost"]) == ("publish", "free")
     assert registry.params_errors("publish_to_wordpress", {"status": "publish", "tags": ["a"], "ids": [1]}) == []
     errors = registry.params_errors("publish_to_wordpress", {"status": "private", "categories": [""], "colour": 1})
-    assert [path for path, _ in errors] == ["", "categories/0", "status"]
+    assert [path for path, _ in errors] == ["colour", "categories/0", "status"]

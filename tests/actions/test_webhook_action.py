@@ -112,3 +112,41 @@ def test_it_retries_a_5xx_without_echoing_its_body(api, alice, eager, sink, allo
     step = run.steps.get()
     assert (run.status, step.attempts, len(sink.received)) == ("completed", 2, 2)
     assert not RunLog.objects.filter(run=run, message__contains="stack trace").exists()
+
+
+def test_secret_headers_come_from_write_only_credentials_never_shown(api, alice, eager, allow_loopback_outbound, sink):
+    refused = api.post(
+        RULES,
+        {"name": "plain secret", "trigger": {"type": "manual"},
+         "actions": [{"type": "webhook", "params": {"url": sink.url, "headers": {"Authorization": "Bearer x"}}}]},
+        format="json",
+    )  # fmt: skip
+    assert refused.status_code == 400 and "credential" in refused.json()["actions.0.params.headers.Authorization"][0]
+    missing = api.post(
+        RULES,
+        {"name": "no credential", "trigger": {"type": "manual"},
+         "actions": [{"type": "webhook", "params": {"url": sink.url, "secret_headers": {"Authorization": "crm"}}}]},
+        format="json",
+    )  # fmt: skip
+    assert missing.status_code == 400 and "actions.0.params.secret_headers.Authorization" in missing.json()
+
+    body = {
+        "name": "with credential",
+        "trigger": {"type": "manual"},
+        "credentials": {"crm": "Bearer s3cret-value"},
+        "actions": [{"type": "webhook", "params": {"url": sink.url, "secret_headers": {"Authorization": "crm"}}}],
+    }
+    created = api.post(RULES, body, format="json")
+    assert created.status_code == 201, created.json()
+    rule = created.json()
+    assert rule["credential_names"] == ["crm"] and "credentials" not in rule
+    shown = json.dumps([api.get(f"{RULES}{rule['id']}/").json(), api.get(f"{RULES}{rule['id']}/export/").json(),
+                        api.get(f"{RULES}{rule['id']}/versions/").json()])  # fmt: skip
+    assert "s3cret-value" not in shown
+
+    run = execute(api, rule)
+    run.refresh_from_db()
+    assert run.status == "completed", run.error_message
+    assert sink.received[-1]["headers"]["Authorization"] == "Bearer s3cret-value"
+    removed = api.patch(f"{RULES}{rule['id']}/", {"credentials": {"crm": None}}, format="json")
+    assert removed.status_code == 400, "a secret header still names it"

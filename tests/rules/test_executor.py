@@ -75,7 +75,7 @@ def test_it_continues_after_a_failed_step_when_asked(make_rule, eager):
         ],
     )
     run = reload(run)
-    assert [s.status for s in run.steps.all()] == ["failed", "completed"] and run.status == "completed"
+    assert [s.status for s in run.steps.all()] == ["failed", "completed"] and run.status == "completed_with_errors"
 
 
 def test_it_never_repeats_a_completed_step_on_redelivery(make_rule, eager):

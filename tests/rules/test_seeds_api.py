@@ -147,12 +147,12 @@ def test_it_stores_the_seeds_names_under_the_canonical_params(api):
     ("step", "path", "says"),
     [
         ({"type": "generate_content", "params": {"task_ids": [1], "ids": [2]}}, "task_ids", "give one of them"),
-        ({"type": "generate_content", "params": {"task_ids": ["x"]}}, "task_ids.0", "'x' is not of type"),
-        ({"type": "cluster_keywords", "params": {"keyword_ids": "1,2"}}, "keyword_ids", "is not of type 'array'"),
-        ({"type": "generate_images", "params": {"provider": "dall-e"}}, "provider", "is not one of"),
-        ({"type": "generate_images", "params": {"content_id": 0}}, "content_id", "less than the minimum"),
+        ({"type": "generate_content", "params": {"task_ids": ["x"]}}, "task_ids.0", "must be a whole number"),
+        ({"type": "cluster_keywords", "params": {"keyword_ids": "1,2"}}, "keyword_ids", "must be a list"),
+        ({"type": "generate_images", "params": {"provider": "dall-e"}}, "provider", "must be one of"),
+        ({"type": "generate_images", "params": {"content_id": 0}}, "content_id", "must be at least 1"),
         ({"type": "optimize_content", "params": {"integration_id": 1}}, "integration_id", "publishes nothing"),
-        ({"type": "publish_to_wordpress", "params": {"integration_id": "7"}}, "integration_id", "not of type"),
+        ({"type": "publish_to_wordpress", "params": {"integration_id": "7"}}, "integration_id", "a whole number"),
     ],
 )
 def test_it_refuses_bad_seeds_params_at_the_path_the_client_sent(api, step, path, says):

@@ -66,7 +66,8 @@ class ChargeAction(Action):
         for item in range(done, params.get("items", 1)):
             if item > done and ctx.should_stop():
                 return StepResult(output_count=produced, result={"produced": produced}, paused=True)
-            ctx.charge(params.get("cost", 1), operation="test_charge", object_type="item", object_id=item + 1)
+            first = int(params.get("first_object", 0))  # the items' ids start after this one
+            ctx.charge(params.get("cost", 1), operation="test_charge", object_type="item", object_id=first + item + 1)
             produced += 1
             if params.get("supersede_after") == item + 1:  # as if recovery gave the step to another execution
                 step = RunStep.objects.filter(run__run_id=ctx.run_id, index=ctx.step_index)

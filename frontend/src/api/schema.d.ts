@@ -291,6 +291,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/automation/executions/{run_id}/approve/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description Answer a step waiting for approval: `approved` or `rejected`, with a note; the run goes on (its later
+         *     steps read `steps.<id>.output.decision`).
+         */
+        post: operations["v1_automation_executions_approve_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/automation/executions/{run_id}/cancel/": {
         parameters: {
             query?: never;
@@ -1786,6 +1806,13 @@ export interface components {
             /** @description The token (`Authorization: Token <key>`): shown this once, stored hashed. */
             key: string;
         };
+        ApprovalRequest: {
+            /** @description The key of the waiting step (its id, `@<i>` in a loop). */
+            step: string;
+            decision: components["schemas"]["DecisionEnum"];
+            /** @default  */
+            note: string;
+        };
         /**
          * @description The seeds' config fields. They are the site's preset rule: a change here is a new version of that rule,
          *     and a change to the rule in the rule editor shows here.
@@ -2192,6 +2219,12 @@ export interface components {
         CsrfToken: {
             csrfToken: string;
         };
+        /**
+         * @description * `approved` - approved
+         *     * `rejected` - rejected
+         * @enum {string}
+         */
+        DecisionEnum: "approved" | "rejected";
         /**
          * @description * `` - None
          *     * `transient` - Transient
@@ -2801,6 +2834,10 @@ export interface components {
             allow_self_trigger?: boolean;
             /** Format: decimal */
             budget_per_run?: string | null;
+            /** @description Secrets its steps use by name (a webhook's secret_headers): write-only; a value sets one, null removes it. Only their names come back (`credential_names`). */
+            credentials?: {
+                [key: string]: string | null;
+            };
         };
         /** @description Reject keys the serializer does not know instead of silently ignoring them. */
         PatchedSectorRequest: {
@@ -2905,6 +2942,11 @@ export interface components {
             allow_self_trigger?: boolean;
             /** Format: decimal */
             budget_per_run?: string | null;
+            readonly credential_names: string[];
+            /** @description Saved, but probably not meant: a condition reading a field the trigger's object does not have. */
+            readonly warnings: {
+                [key: string]: string[];
+            };
             readonly version: number;
             readonly preset_key: string;
             readonly execution_count: number;
@@ -3003,6 +3045,10 @@ export interface components {
             allow_self_trigger?: boolean;
             /** Format: decimal */
             budget_per_run?: string | null;
+            /** @description Secrets its steps use by name (a webhook's secret_headers): write-only; a value sets one, null removes it. Only their names come back (`credential_names`). */
+            credentials?: {
+                [key: string]: string | null;
+            };
         };
         RuleVersion: {
             readonly version: number;
@@ -3086,6 +3132,9 @@ export interface components {
             readonly steps_total: number;
             readonly steps_completed: number;
             readonly trigger_payload: unknown;
+            readonly program: {
+                [key: string]: unknown;
+            }[];
             readonly steps: components["schemas"]["RunStep"][];
             readonly child_runs: {
                 [key: string]: unknown;
@@ -3109,11 +3158,12 @@ export interface components {
          *     * `running` - Running
          *     * `paused` - Paused
          *     * `completed` - Completed
+         *     * `completed_with_errors` - Completed With Errors
          *     * `failed` - Failed
          *     * `cancelled` - Cancelled
          * @enum {string}
          */
-        RunStatusEnum: "queued" | "running" | "paused" | "completed" | "failed" | "cancelled";
+        RunStatusEnum: "queued" | "running" | "paused" | "completed" | "completed_with_errors" | "failed" | "cancelled";
         RunStep: {
             readonly index: number;
             readonly key: string;
@@ -3143,13 +3193,14 @@ export interface components {
         /**
          * @description * `pending` - Pending
          *     * `running` - Running
+         *     * `waiting` - Waiting
          *     * `completed` - Completed
          *     * `failed` - Failed
          *     * `skipped` - Skipped
          *     * `cancelled` - Cancelled
          * @enum {string}
          */
-        RunStepStatusEnum: "pending" | "running" | "completed" | "failed" | "skipped" | "cancelled";
+        RunStepStatusEnum: "pending" | "running" | "waiting" | "completed" | "failed" | "skipped" | "cancelled";
         RunSummary: {
             run_id: string;
             status: string;
@@ -3186,11 +3237,12 @@ export interface components {
          *     * `running` - running
          *     * `paused` - paused
          *     * `completed` - completed
+         *     * `completed_with_errors` - completed_with_errors
          *     * `failed` - failed
          *     * `cancelled` - cancelled
          * @enum {string}
          */
-        ScheduledTaskStatusEnum: "pending" | "queued" | "running" | "paused" | "completed" | "failed" | "cancelled";
+        ScheduledTaskStatusEnum: "pending" | "queued" | "running" | "paused" | "completed" | "completed_with_errors" | "failed" | "cancelled";
         /** @description Reject keys the serializer does not know instead of silently ignoring them. */
         Sector: {
             readonly id: number;
@@ -3823,6 +3875,43 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RunDetail"];
+                };
+            };
+        };
+    };
+    v1_automation_executions_approve_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApprovalRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ApprovalRequest"];
+                "multipart/form-data": components["schemas"]["ApprovalRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunDetail"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
         };
@@ -4821,7 +4910,7 @@ export interface operations {
                 /** @description Number of results to return per page. */
                 page_size?: number;
                 /** @description 'pending': upcoming fires only. */
-                status?: "cancelled" | "completed" | "failed" | "paused" | "pending" | "queued" | "running";
+                status?: "cancelled" | "completed" | "completed_with_errors" | "failed" | "paused" | "pending" | "queued" | "running";
             };
             header?: never;
             path?: never;

@@ -34,6 +34,8 @@ const rule = {
   schedule: null,
   webhook_url: null,
   last_run: null,
+  credential_names: [],
+  warnings: {},
   created_at: "2026-01-01T00:00:00Z",
   updated_at: "2026-01-01T00:00:00Z",
 } satisfies Rule;

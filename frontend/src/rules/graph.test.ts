@@ -64,6 +64,7 @@ function run(steps: RunStep[], overrides: Partial<RunDetail> = {}): RunDetail {
     steps_total: 0,
     steps_completed: 0,
     trigger_payload: {},
+    program: [],
     steps,
     child_runs: [],
     ...overrides,

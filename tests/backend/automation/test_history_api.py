@@ -98,15 +98,17 @@ def test_it_sums_the_30_days_this_week_and_last_week_in_the_statistics(alice, ap
     _run(alice, days_ago=9, status="failed", credits="7")  # last week, failed: in no average
     _run(alice, days_ago=3, credits="10", minutes=1)  # this week
     _run(alice, days_ago=1, status="cancelled")  # this week
+    _run(alice, days_ago=2, status="completed_with_errors", credits="4")  # this week: its own count, in no average
     stats = api.get(f"/api/v1/automation/overview_stats/?site_id={alice.site.pk}").json()["run_statistics"]
     assert stats == {
-        "total_runs": 5,
+        "total_runs": 6,
         "completed_runs": 2,
         "failed_runs": 1,
-        "success_rate": pytest.approx(50.0),  # 2 of the 4 finished in the 30 days
+        "completed_with_errors_runs": 1,
+        "success_rate": pytest.approx(40.0),  # 2 of the 5 finished in the 30 days
         "avg_duration_seconds": 90.0,
         "avg_credits_per_run": 15.0,
-        "runs_this_week": 2,
+        "runs_this_week": 3,
         "runs_last_week": 2,
         "credits_trend": -50.0,  # 10 this week against 20 last week
         "duration_trend": -60.0,
