@@ -26,6 +26,12 @@ with {WORKER_THREADS} threads** (`bench/worker.py`), Redis as the broker:
 Figures per run: the wall time from the run's start to its end, that time per item, and the queries the worker
 made per item (every statement; transaction control not counted). Medians of the runs; each table says how
 far they spread.
+
+Reading them: a `log` action does no work, so the loop's figures are the engine's own cost per item: making the
+step when it is reached and planning the run again under its lock after each one (3 queries more than the
+straight path). The plans of one run take turns on that lock, so with actions this short concurrency 4 cannot
+go faster than concurrency 1; it pays when the items' actions wait on something (a provider, a WordPress
+site), as `stage4_concurrency` shows for batches.
 """
 
 

@@ -721,7 +721,7 @@ def advance_flow(run: AutomationRun, *, resend: bool = False) -> None:
         locked = AutomationRun.objects.select_for_update().filter(pk=run.pk, status=Status.RUNNING).first()
         if locked is None or locked.program is None:
             return
-        steps = {step.key: step for step in locked.steps.all()}
+        steps = {step.key: step for step in locked.steps.only(*_PLANNED_FIELDS)}
         records = {key: flow.Record(step.status, step.result, step.error) for key, step in steps.items()}
         limits = flow.Limits(settings.AUTOMATION_MAX_FOREACH_ITEMS, settings.AUTOMATION_MAX_RUN_STEPS)
         plan = flow.plan(locked.program, records, _flow_context(locked), limits)
@@ -747,10 +747,22 @@ def advance_flow(run: AutomationRun, *, resend: bool = False) -> None:
             finish_run(locked, plan.finished, plan.message if plan.finished == Status.FAILED else "")
             run.status = locked.status
             return
-        current = max((step.index for step in sent), default=locked.current_step)
-        AutomationRun.objects.filter(pk=run.pk).update(current_step=current, heartbeat_at=_beat_until(steps, now))
+        beat = _beat_until(steps, now)
+        # The heartbeat (and the latest step sent as the run's place): one write, skipped while it is fresh (most
+        # steps of a loop); a run that only waits beats at its first wake-up.
+        fresh = locked.heartbeat_at is not None and beat == now and now - locked.heartbeat_at < timedelta(seconds=5)
+        if not fresh:
+            current = max((step.index for step in sent), default=locked.current_step)
+            AutomationRun.objects.filter(pk=run.pk).update(current_step=current, heartbeat_at=beat)
         for step in sent:
             send_step(step)
+
+
+# What planning reads of a program's steps (not their params: a leaf's are fixed when it is made).
+_PLANNED_FIELDS = (
+    "id", "run_id", "index", "key", "action_type", "status", "result", "error", "timeout", "wake_at", "lease_token",
+    "lease_until",
+)  # fmt: skip
 
 
 def _beat_until(steps: dict[str, RunStep], now: Any) -> Any:

@@ -40,7 +40,8 @@ class RuleValidationError(ValidationError):
         self.errors = errors
 
 
-def clean_conditions(conditions: Any, errors: Errors) -> dict | None:
+def clean_conditions(conditions: Any, errors: Errors, path: str = "conditions") -> dict | None:
+    """Conditions (the rule's, or a block's) as JSONLogic within the condition limits; errors at `path`."""
     try:
         return normalize_conditions(
             conditions,
@@ -48,7 +49,7 @@ def clean_conditions(conditions: Any, errors: Errors) -> dict | None:
             max_bytes=settings.AUTOMATION_MAX_CONDITION_BYTES,
         )
     except ConditionError as exc:
-        errors.add("conditions", str(exc))
+        errors.add(path, str(exc))
         return None
 
 
@@ -105,17 +106,7 @@ def _clean_logic(value: Any, path: str, errors: Errors) -> Any:
     if not isinstance(value, dict) or not value:
         errors.add(path, 'must be a JSONLogic expression (an object such as {"var": "object.volume"})')
         return None
-    errors_before = len(errors.items.get(path, []))
-    try:
-        return normalize_conditions(
-            value,
-            max_operations=settings.AUTOMATION_MAX_CONDITION_OPERATIONS,
-            max_bytes=settings.AUTOMATION_MAX_CONDITION_BYTES,
-        )
-    except ConditionError as exc:
-        if len(errors.items.get(path, [])) == errors_before:
-            errors.add(path, str(exc))
-        return None
+    return clean_conditions(value, errors, path)
 
 
 def _clean_block(block: dict, path: str, errors: Errors) -> dict:

@@ -18,6 +18,7 @@ run survives any worker stopping at any point.
 from __future__ import annotations
 
 import copy
+import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -36,11 +37,14 @@ FINISHED = frozenset({"completed", "failed", "skipped", "cancelled"})
 
 
 def is_flow(actions: Any) -> bool:
-    """True when the actions need the flow engine (a control block, or an entry with an `if`); a plain list of
-    actions runs on the straight path, one step after the other."""
-    return isinstance(actions, list) and any(
-        isinstance(entry, dict) and ("if" in entry or entry.get("type") in CONTROL_TYPES) for entry in actions
-    )
+    """True when the actions need the flow engine (a control block, an entry with an `if`, a param that reads an
+    earlier step's output); a plain list of actions runs on the straight path, one step after the other."""
+    if not isinstance(actions, list):
+        return False
+    if any(isinstance(entry, dict) and ("if" in entry or entry.get("type") in CONTROL_TYPES) for entry in actions):
+        return True
+    text = json.dumps(actions)
+    return '"steps.' in text or "{steps." in text
 
 
 def child_lists(entry: Mapping[str, Any]) -> list[tuple[str, str, list[Any]]]:

@@ -89,7 +89,8 @@ def test_a_parallel_join_all_with_one_failing_branch_fails_the_run_and_continue_
     run = finished(rule_execute(rule=failing).run)
     steps = steps_of(run)
     assert run.status == "failed" and "a branch failed" in run.error_message
-    assert steps["good"].status == "completed" and steps["bad"].status == "failed"
+    # the failing branch fails the join at once: the other branch's step is cancelled if it had not finished
+    assert steps["good"].status in ("completed", "cancelled") and steps["bad"].status == "failed"
     assert steps["par"].status == "failed"
 
     branches[1][0]["on_error"] = "continue"
@@ -198,3 +199,23 @@ def test_call_rule_runs_another_rule_as_a_child_and_waits_for_its_outputs(alice,
     parent = make_rule(actions=[{"id": "call", "type": "call_rule", "rule": failing.pk}])
     run = finished(rule_execute(rule=parent).run)
     assert run.status == "failed" and "the called run" in run.error_message
+
+
+def test_switch_picks_its_case_and_stop_ends_the_run_with_its_status(alice, make_rule, worker):
+    rule = make_rule(
+        actions=[
+            {"id": "size", "type": "switch", "cases": [
+                {"condition": {">": [{"var": "payload.volume"}, 5000]}, "do": [
+                    {"id": "huge", "type": "stop", "status": "failed", "message": "too big to handle"}]},
+                {"condition": {">": [{"var": "payload.volume"}, 1000]}, "do": [
+                    {"id": "big", "type": "log", "params": {"message": "big"}}]},
+            ], "default": [{"id": "small", "type": "log", "params": {"message": "small"}}]},
+            {"id": "after", "type": "log", "params": {"message": "after"}},
+        ]
+    )  # fmt: skip
+    big = finished(rule_execute(rule=rule, payload={"volume": 2000}).run)
+    assert big.status == "completed" and steps_of(big)["size"].result["branch"] == "cases.1"
+    assert set(steps_of(big)) == {"size", "big", "after"}
+    huge = finished(rule_execute(rule=rule, payload={"volume": 9000}).run)
+    assert huge.status == "failed" and huge.error_message == "too big to handle"
+    assert "after" not in steps_of(huge)

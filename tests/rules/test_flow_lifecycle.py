@@ -74,3 +74,25 @@ def test_a_plain_run_whose_failed_step_let_it_go_on_is_completed_with_errors_in_
     assert [item["run_id"] for item in listing["results"]] == [run.run_id]
     detail = api.get(f"/api/v1/automation/executions/{run.run_id}/").json()
     assert [entry["id"] for entry in detail["program"]] == ["step-1", "step-2"]
+
+
+def test_pause_and_resume_inside_a_loop_charge_each_item_once(make_rule, eager):
+    from rules.lifecycle import run_resume
+
+    rule = make_rule(
+        actions=[
+            {"id": "loop", "type": "for_each", "items": [1, 0], "do": [
+                {"id": "charge", "type": "test_charge",
+                 "params": {"items": 2, "cost": 1, "pause_run_after": "{item}", "first_object": "{item_index}0"}},
+            ]},
+        ]
+    )  # fmt: skip
+    run = reload(rule_execute(rule=rule).run)
+    assert run.status == "paused"
+    assert steps_of(run)["charge@0"].status == "pending" and "charge@1" not in steps_of(run)
+
+    run = reload(run_resume(run))
+    steps = steps_of(run)
+    assert run.status == "completed", run.error_message
+    assert [steps[key].credits_used for key in ("charge@0", "charge@1")] == [2, 2]
+    assert run.total_credits_used == 4, "the item charged before the pause is not charged again"

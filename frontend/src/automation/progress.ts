@@ -36,6 +36,7 @@ const RUN_BADGES: Record<RunStatus, Badge> = {
 };
 
 export function runStatusBadge(status: string): Badge {
+  if (status === "completed_with_errors") return { label: "Completed with errors", tone: "warning" };
   return RUN_BADGES[status as RunStatus] ?? { label: capitalize(status), tone: "neutral" };
 }
 

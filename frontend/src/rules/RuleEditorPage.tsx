@@ -37,11 +37,18 @@ import {
 } from "./draft";
 import { ActionsSection, arrayMove } from "./editor/ActionsSection";
 import { ConditionsSection } from "./editor/ConditionsSection";
+import { CredentialsPanel } from "./editor/CredentialsPanel";
+import { credentialUsage } from "./editor/credentials";
+import { RuleExtrasContext } from "./editor/extras";
+import { useEditorExtras } from "./editor/useEditorExtras";
+import { WarningList } from "./editor/Warnings";
+import { usesActionType } from "./editor/blocks";
 import { SigningSecretPanel } from "./editor/SigningSecretPanel";
 import { TriggerSection } from "./editor/TriggerSection";
 import { TriggersPanel } from "./editor/TriggersPanel";
 import { VersionHistory } from "./editor/VersionHistory";
 import { emptyRuleErrors, fieldError, mapRuleErrors, removeStepErrors, reorderStepErrors, type RuleErrors } from "./errors";
+import { moveInTree } from "./graph/tree";
 import { GraphIcon, PlayIcon } from "./icons";
 import type { ActionType, Rule, RuleMode, RunDetail, TriggerCatalog } from "./types";
 import { saveShortcutLabel } from "./shortcut";
@@ -107,6 +114,8 @@ function RuleEditor({ saved, catalog, triggers }: EditorProps) {
   const [baseline, setBaseline] = useState<RuleDraft>(() => (saved ? ruleToDraft(saved) : emptyDraft(site?.id ?? null)));
   const [draft, setDraft] = useState<RuleDraft>(baseline);
   const [errors, setErrors] = useState<RuleErrors>(emptyRuleErrors);
+  // Credentials (sent with the next save), the saved rule's warnings, the placeholder preview's sample.
+  const more = useEditorExtras(saved, draft.trigger, triggers.events, sites.find((s) => s.id === draft.site) ?? site ?? null);
   const [tab, setTab] = useState<Tab>("editor");
   const [secret, setSecret] = useState<string | null>(() => (location.state as { webhookSecret?: string } | null)?.webhookSecret ?? null);
   // The signing secret of a rule with a webhook step: shown once, after the save that made it or a rotation.
@@ -131,7 +140,7 @@ function RuleEditor({ saved, catalog, triggers }: EditorProps) {
   const rotateSigning = useRotateSigningSecret(saved?.id ?? 0);
   const rules = useRules();
   const latest = useLatestRun(saved?.id ?? null, tab === "workflow");
-  const dirty = !sameRule(draft, baseline);
+  const dirty = !sameRule(draft, baseline) || more.changed;
   const guard = useNavigationGuard(dirty);
   const saving = create.isPending || update.isPending;
   const saveError = create.error ?? update.error;
@@ -154,6 +163,17 @@ function RuleEditor({ saved, catalog, triggers }: EditorProps) {
     setErrors((current) => reorderStepErrors(current, from, to));
   }, []);
 
+  // Drag-and-drop on the Workflow graph: top-level steps move like the list's arrows; nested ones within their list.
+  const reorderFromGraph = useCallback(
+    (fromPath: string, toPath: string) => {
+      const from = /^actions\/(\d+)$/.exec(fromPath);
+      const to = /^actions\/(\d+)$/.exec(toPath);
+      if (from && to) moveStep(Number(from[1]), Number(to[1]));
+      else setDraft((current) => ({ ...current, actions: moveInTree(current.actions, fromPath, toPath) }));
+    },
+    [moveStep],
+  );
+
   const removeStep = useCallback((index: number) => {
     setDraft((current) => ({ ...current, actions: current.actions.filter((_, i) => i !== index) }));
     setErrors((current) => removeStepErrors(current, index));
@@ -172,7 +192,7 @@ function RuleEditor({ saved, catalog, triggers }: EditorProps) {
     setNotice(null);
     create.reset();
     update.reset();
-    const payload = draftToPayload(draft);
+    const payload = more.withCredentials(draftToPayload(draft));
     try {
       const rule = isNew ? await create.mutateAsync(payload) : await update.mutateAsync(payload);
       setErrors(emptyRuleErrors());
@@ -186,9 +206,11 @@ function RuleEditor({ saved, catalog, triggers }: EditorProps) {
         return;
       }
       adopt(rule, draft.actions);
+      more.adopt(rule);
       if (rule.webhook_secret) setSecret(rule.webhook_secret);
       if (rule.signing_secret) setSigningSecret(rule.signing_secret);
-      setNotice({ text: `Saved as v${rule.version}.` });
+      const warned = Object.values(rule.warnings ?? {}).flat().length;
+      setNotice({ text: `Saved as v${rule.version}.${warned ? ` ${warned} warning${warned === 1 ? "" : "s"}: each is shown at its place below.` : ""}` });
     } catch (error) {
       if (error instanceof ApiError && error.status === 400) {
         setErrors(mapRuleErrors(error.fieldErrors));
@@ -230,6 +252,8 @@ function RuleEditor({ saved, catalog, triggers }: EditorProps) {
   const latestRun = latest.run;
   const overlayRun = latestRun && !dirty ? latestRun : null;
   const problems = errorSummary(errors);
+  const warningLines = errorSummary(more.warnings);
+  const showCredentials = usesActionType(draft.actions, "webhook") || more.names.length > 0 || more.changed;
 
   const tabs = [
     { id: "editor" as const, label: "Editor", badge: errors.count ? errors.count : undefined },
@@ -278,6 +302,7 @@ function RuleEditor({ saved, catalog, triggers }: EditorProps) {
               onClick={() => {
                 setDraft(baseline);
                 setErrors(emptyRuleErrors());
+                more.discard();
                 setRemount((n) => n + 1);
               }}
             >
@@ -331,9 +356,18 @@ function RuleEditor({ saved, catalog, triggers }: EditorProps) {
         </div>
       )}
 
+      {problems.length === 0 && (
+        <WarningList
+          messages={warningLines}
+          testId="warning-summary"
+          title={`Saved, with ${warningLines.length} warning${warningLines.length === 1 ? "" : "s"} (shown at their place below; they don't block saving):`}
+        />
+      )}
+
       <TabList tabs={tabs} value={tab} onChange={setTab} label="Rule" idBase={formId} />
 
       <div {...tabPanelProps(formId, "editor")} hidden={tab !== "editor"}>
+        <RuleExtrasContext.Provider value={more.extras}>
         <form
           id={formId}
           className="rl-editor"
@@ -362,8 +396,13 @@ function RuleEditor({ saved, catalog, triggers }: EditorProps) {
             />
           </EditorCard>
           <EditorCard title="Conditions" id="conditions" hint="All must hold for the rule to run. Leave empty to run on every trigger.">
+            <WarningList
+              messages={more.warnings.conditions.map((w) => (w.path ? `${w.path}: ${w.message}` : w.message))}
+              testId="conditions-warnings"
+            />
             <ConditionsSection
               key={`conditions-${remount}`}
+              onSample={more.onSample}
               logic={draft.conditions}
               onChange={(conditions) => change({ conditions })}
               trigger={draft.trigger}
@@ -385,15 +424,31 @@ function RuleEditor({ saved, catalog, triggers }: EditorProps) {
               catalog={catalog}
               errors={errors}
               startOpen={isNew}
+              warnings={more.warnings}
             />
             <SigningSecretPanel
-              hasWebhookStep={draft.actions.some((step) => step.type === "webhook")}
+              hasWebhookStep={usesActionType(draft.actions, "webhook")}
               savedWithWebhookStep={!!saved && saved.actions.some((step) => step.type === "webhook")}
               secret={signingSecret}
               onRotate={saved ? () => setConfirmRotateSigning(true) : null}
               rotating={rotateSigning.isPending}
             />
           </EditorCard>
+          {showCredentials && (
+            <EditorCard
+              title="Credentials"
+              id="credentials"
+              hint="Secrets the steps use by name (a webhook's secret headers). Write-only: a value is never shown again."
+            >
+              <CredentialsPanel
+                saved={more.names}
+                changes={more.changes}
+                onChange={more.setChanges}
+                usage={credentialUsage(draft.actions)}
+                errors={Object.fromEntries(Object.entries(errors.fields).filter(([key]) => key === "credentials" || key.startsWith("credentials.")))}
+              />
+            </EditorCard>
+          )}
           <EditorCard title="Run behaviour" id="behaviour" hint="What happens when the rule triggers while a run is active, and its limits.">
             <BehaviourFields
               draft={draft}
@@ -415,6 +470,7 @@ function RuleEditor({ saved, catalog, triggers }: EditorProps) {
             </span>
           </div>
         </form>
+        </RuleExtrasContext.Provider>
       </div>
 
       <div {...tabPanelProps(formId, "workflow")} hidden={tab !== "workflow"}>
@@ -426,6 +482,7 @@ function RuleEditor({ saved, catalog, triggers }: EditorProps) {
               catalog={catalog}
               selected={selectedNode}
               onSelect={setSelectedNode}
+              onReorder={reorderFromGraph}
               caption={<WorkflowCaption saved={saved} run={latestRun} dirty={dirty} siteId={site?.id ?? null} />}
             />
           </Suspense>
@@ -440,6 +497,7 @@ function RuleEditor({ saved, catalog, triggers }: EditorProps) {
               dirty={dirty}
               onRestored={(rule) => {
                 adopt(rule);
+                more.adopt(rule);
                 setErrors(emptyRuleErrors());
                 setRemount((n) => n + 1);
                 setNotice({ text: `Restored as v${rule.version}.` });
@@ -795,6 +853,7 @@ function label(key: string): string {
     "trigger.event": "Event",
     "trigger.fields": "Fields to watch",
     "trigger.type": "Trigger",
+    credentials: "Credentials",
     trigger: "Trigger",
   };
   return names[key] ?? key;

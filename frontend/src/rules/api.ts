@@ -332,7 +332,7 @@ export type RunControl = "cancel" | "pause" | "resume" | "retry" | "retry-from-s
 
 /** A run that can be run again (as a new run with the same trigger data). */
 export function isFinished(status: string | null | undefined): boolean {
-  return status === "completed" || status === "failed" || status === "cancelled";
+  return status === "completed" || status === "completed_with_errors" || status === "failed" || status === "cancelled";
 }
 
 /** Re-run: a new run of the same rule with the same trigger data (202); 409 while active, 402 for credits. */

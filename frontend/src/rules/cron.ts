@@ -205,3 +205,58 @@ export function timezones(current: string | undefined): string[] {
   const withUtc = base.includes("UTC") ? base : ["UTC", ...base];
   return current && !withUtc.includes(current) ? [current, ...withUtc] : withUtc;
 }
+
+// --- any expression in words (the presets read as above) ----------------------------------------------
+
+const MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+
+function listWords(items: string[]): string {
+  return items.length <= 1 ? (items[0] ?? "") : `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
+}
+
+/** One field's text in words: `*` → null (any), `*\/15` → "every 15th", `1-5` → "1 through 5", `1,3` → "1 and 3". */
+function fieldWords(text: string, name: (value: string) => string): string | null {
+  if (text === "*" || text === "?") return null;
+  return listWords(
+    text.split(",").map((part) => {
+      const [range = "", step] = part.split("/");
+      const span = range === "*" ? "" : range.includes("-") ? range.split("-").map(name).join(" through ") : name(range);
+      return step ? `every ${step}${span ? ` from ${span}` : ""}` : span;
+    }),
+  );
+}
+
+function weekdayName(value: string): string {
+  const special = /^(\w+)(?:#(\d)|(L))$/i.exec(value);
+  if (special) return `${special[2] ? ["", "first", "second", "third", "fourth", "fifth"][Number(special[2])] : "last"} ${weekdayName(special[1] as string)}`;
+  const index = /^\d$/.test(value) ? Number(value) % 7 : DAY_NAMES.indexOf(value.toLowerCase());
+  return WEEKDAYS[index] ?? value;
+}
+
+function monthName(value: string): string {
+  const lower = value.toLowerCase().slice(0, 3);
+  const index = /^\d+$/.test(value) ? Number(value) - 1 : MONTH_NAMES.findIndex((m) => m.toLowerCase().startsWith(lower));
+  return MONTH_NAMES[index] ?? value;
+}
+
+/** A sentence for any 5-field expression: the preset's words when it is one, else field by field. */
+export function describeCron(expression: string): string {
+  const model = parseCron(expression);
+  if (model.kind !== "custom") return describeModel(model);
+  const [min = "*", hr = "*", dom = "*", mon = "*", dow = "*"] = model.expression.split(" ");
+  const single = (text: string) => /^\d{1,2}$/.test(text);
+  let time: string;
+  if (single(min) && hr.split(",").every(single)) time = `At ${listWords(hr.split(",").map((h) => `${pad(Number(h))}:${pad(Number(min))}`))}`;
+  else {
+    const minutes = min === "*" ? "Every minute" : min.startsWith("*/") ? `Every ${min.slice(2)} minutes` : `At minute ${fieldWords(min, String)}`;
+    const hours = fieldWords(hr, (h) => pad(Number(h)) + ":00");
+    const span = /^(\d{1,2})-(\d{1,2})$/.exec(hr);
+    const during = span ? `between ${pad(Number(span[1]))}:00 and ${pad(Number(span[2]))}:59` : hr.startsWith("*/") ? `every ${hr.slice(2)} hours` : `hours ${hours}`;
+    time = hours ? `${minutes}, ${during}` : minutes;
+  }
+  const days = dom === "L" ? "on the last day of the month" : fieldWords(dom, String) && `on day ${fieldWords(dom, (d) => (d === "L" ? "last" : d))} of the month`;
+  const weekdays = fieldWords(dow, weekdayName) && `on ${fieldWords(dow, weekdayName)}`;
+  const months = fieldWords(mon, monthName) && `in ${fieldWords(mon, monthName)}`;
+  const when = [days && weekdays ? `${days} or ${weekdays}` : (days ?? weekdays), months].filter(Boolean);
+  return [time, ...when].join(", ");
+}

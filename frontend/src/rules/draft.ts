@@ -2,11 +2,48 @@
  * The editor's working copy of a rule ("draft") and the conversions around it:
  * API rule → draft, draft → the body the API takes, and reading a rule file for import (the server exports).
  */
-import type { ActionStep, Rule, RuleMode, RulePayload, Trigger } from "./types";
+import { cleanAction, cleanEntry, newKey, toDraftEntries } from "./editor/blocks";
+import type { ActionStep, JsonLogic, Rule, RuleMode, RulePayload, Trigger } from "./types";
 
+/**
+ * One entry of the actions tree (issue 14): an action (`type`, `params`, `on_error`, `retry`, `timeout`) or a
+ * control block (`if`, `switch`, `for_each`, `parallel`, `wait`, `call_rule`, `stop`) with its own fields and
+ * nested lists. Control blocks keep an empty `params` in the draft (never sent), so every entry is an ActionStep.
+ */
 export interface StepDraft extends ActionStep {
   /** Stable client-side key for drag and drop and React lists (never sent). */
   key: string;
+  id?: string;
+  /** JSONLogic: the entry runs only when it holds (else it is recorded skipped). */
+  if?: JsonLogic | null;
+  condition?: JsonLogic | null;
+  then?: StepDraft[];
+  else?: StepDraft[];
+  cases?: CaseDraft[];
+  default?: StepDraft[];
+  items?: unknown;
+  as?: string;
+  concurrency?: number | null;
+  do?: StepDraft[];
+  branches?: StepDraft[][];
+  join?: "all" | "any";
+  for?: "duration" | "event" | "approval";
+  seconds?: number | null;
+  event?: string;
+  prompt?: string;
+  rule?: number | null;
+  payload?: Record<string, unknown> | null;
+  wait?: boolean;
+  status?: "completed" | "failed";
+  message?: string;
+  /** Keys the editor has no field for (kept and sent, so the API can judge them). */
+  extra?: Record<string, unknown>;
+}
+
+export interface CaseDraft {
+  key: string;
+  condition: JsonLogic | null;
+  do: StepDraft[];
 }
 
 export interface RuleDraft extends Omit<RulePayload, "actions" | "budget_per_run"> {
@@ -15,11 +52,7 @@ export interface RuleDraft extends Omit<RulePayload, "actions" | "budget_per_run
   actions: StepDraft[];
 }
 
-let counter = 0;
-export function newKey(): string {
-  counter += 1;
-  return `step-${counter}-${Math.random().toString(36).slice(2, 7)}`;
-}
+export { newKey };
 
 export function emptyDraft(siteId: number | null): RuleDraft {
   return {
@@ -67,7 +100,7 @@ export function ruleToDraft(rule: Pick<Rule, keyof RulePayload>): RuleDraft {
     budget_per_run: rule.budget_per_run ?? "",
     trigger: { ...rule.trigger },
     conditions: rule.conditions ?? null,
-    actions: (rule.actions ?? []).map((step) => ({ ...step, params: { ...(step.params ?? {}) }, key: newKey() })),
+    actions: toDraftEntries(rule.actions ?? []),
   };
 }
 
@@ -87,14 +120,8 @@ export function cleanTrigger(trigger: Trigger): Trigger {
   }
 }
 
-export function cleanStep(step: ActionStep): ActionStep {
-  const out: ActionStep = { type: step.type, params: step.params ?? {} };
-  if (step.name?.trim()) out.name = step.name.trim();
-  out.on_error = step.on_error ?? "stop";
-  if (step.retry && (step.retry.max > 0 || step.retry.backoff !== 2)) out.retry = { max: step.retry.max, backoff: step.retry.backoff };
-  if (step.timeout !== null && step.timeout !== undefined && !Number.isNaN(step.timeout)) out.timeout = step.timeout;
-  return out;
-}
+/** An action entry as the API takes it (control blocks: see `cleanEntry`). */
+export const cleanStep = cleanAction;
 
 /** The body for POST/PUT rules/. */
 export function draftToPayload(draft: RuleDraft): RulePayload {
@@ -111,7 +138,8 @@ export function draftToPayload(draft: RuleDraft): RulePayload {
     budget_per_run: budget === "" ? null : budget,
     trigger: cleanTrigger(draft.trigger),
     conditions: draft.conditions,
-    actions: draft.actions.map(cleanStep),
+    // control blocks have no params: the payload type predates them
+    actions: draft.actions.map(cleanEntry) as unknown as ActionStep[],
   };
 }
 

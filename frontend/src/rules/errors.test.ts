@@ -1,4 +1,16 @@
-import { addToSchema, mapRuleErrors, removeStepErrors, reorderStepErrors, stepFieldError, stepHasErrors, type ErrorSchema } from "./errors";
+import {
+  addToSchema,
+  entryFieldError,
+  entryHasErrors,
+  mapRuleErrors,
+  ownFields,
+  removeStepErrors,
+  reorderStepErrors,
+  splitEntryPath,
+  stepFieldError,
+  stepHasErrors,
+  type ErrorSchema,
+} from "./errors";
 
 describe("mapping the API's dotted error paths", () => {
   const errors = mapRuleErrors({
@@ -60,5 +72,62 @@ describe("mapping the API's dotted error paths", () => {
     addToSchema(schema, ["a", "b"], ["y"]);
     addToSchema(schema, [], ["root"]);
     expect(schema).toEqual({ a: { b: { __errors: ["x", "y"] } }, __errors: ["root"] });
+  });
+});
+
+describe("errors of entries nested in control blocks", () => {
+  const errors = mapRuleErrors({
+    "actions.2.then.0.params.url": ["'x' does not match '^https?://'"],
+    "actions.2.then.0.params": ["'message' is a required property"],
+    "actions.1.do.0.type": ["unknown action type 'nope'"],
+    "actions.0.cases.1.condition": ["'>' takes 2 to 3 arguments, got 1"],
+    "actions.0.cases.1.do.0.timeout": ["must be at most 86400"],
+    "actions.3.branches.1.0.seconds": ["must be a positive number"],
+    "actions.3.branches": ["a parallel block needs 2 to 10 branches"],
+    "actions.4.else.1.do.2.retry.max": ["must be a whole number from 0 to 10"],
+    "actions.1.concurrency": ["must be from 1 to 16"],
+  });
+
+  it("splits a key into the deepest entry and the field in it", () => {
+    expect(splitEntryPath("actions.2.then.0.params.url")).toEqual({ entryPath: "actions.2.then.0", rest: "params.url" });
+    expect(splitEntryPath("actions.0.cases.1.condition")).toEqual({ entryPath: "actions.0", rest: "cases.1.condition" });
+    expect(splitEntryPath("actions.0.cases.1.do.0.timeout")).toEqual({ entryPath: "actions.0.cases.1.do.0", rest: "timeout" });
+    expect(splitEntryPath("actions.3.branches.1.0.seconds")).toEqual({ entryPath: "actions.3.branches.1.0", rest: "seconds" });
+    expect(splitEntryPath("actions.3.branches.1")).toEqual({ entryPath: "actions.3", rest: "branches.1" });
+    expect(splitEntryPath("actions.4.else.1.do.2.retry.max")).toEqual({ entryPath: "actions.4.else.1.do.2", rest: "retry.max" });
+    expect(splitEntryPath("actions.1")).toEqual({ entryPath: "actions.1", rest: "" });
+  });
+
+  it("puts every message at its nested entry and field, params as an error schema", () => {
+    const inner = errors.entries["actions.2.then.0"];
+    expect(inner?.params).toEqual({
+      url: { __errors: ["'x' does not match '^https?://'"] },
+      message: { __errors: ["'message' is a required property"] },
+    });
+    expect(entryFieldError(errors.entries["actions.1.do.0"], "type")).toBe("unknown action type 'nope'");
+    expect(entryFieldError(errors.entries["actions.0"], "cases.1.condition")).toBe("'>' takes 2 to 3 arguments, got 1");
+    expect(entryFieldError(errors.entries["actions.0.cases.1.do.0"], "timeout")).toBe("must be at most 86400");
+    expect(entryFieldError(errors.entries["actions.3.branches.1.0"], "seconds")).toBe("must be a positive number");
+    expect(entryFieldError(errors.entries["actions.3"], "branches")).toBe("a parallel block needs 2 to 10 branches");
+    expect(entryFieldError(errors.entries["actions.4.else.1.do.2"], "retry.max")).toBe("must be a whole number from 0 to 10");
+    expect(entryFieldError(errors.entries["actions.1"], "concurrency")).toBe("must be from 1 to 16");
+    expect(errors.count).toBe(9);
+  });
+
+  it("marks the top-level step and lists the nested path for the summary; its own fields stay apart", () => {
+    expect(stepHasErrors(errors, 2)).toBe(true);
+    expect(stepHasErrors(errors, 4)).toBe(true);
+    expect(errors.steps[2]?.fields["then.0.params.url"]).toEqual(["'x' does not match '^https?://'"]);
+    expect(errors.steps[2]?.params).toEqual({}); // a nested step's params are not the block's
+    expect(ownFields(errors.entries["actions.1"]).map(([key]) => key)).toEqual(["concurrency"]);
+    expect(ownFields(errors.entries["actions.3"]).map(([key]) => key)).toEqual(["branches"]);
+    expect(entryHasErrors(errors.entries["actions.3.branches.1.0"])).toBe(true);
+    expect(entryHasErrors(errors.entries["actions.9"])).toBe(false);
+  });
+
+  it("keeps the entries when top-level steps move (the editor pins them to entries by key)", () => {
+    const moved = reorderStepErrors(errors, 0, 3);
+    expect(moved.entries).toBe(errors.entries);
+    expect(removeStepErrors(errors, 1).entries).toBe(errors.entries);
   });
 });

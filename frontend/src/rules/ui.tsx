@@ -10,6 +10,8 @@ const STATUS_LABELS: Record<string, string> = {
   running: "Running",
   paused: "Paused",
   completed: "Completed",
+  completed_with_errors: "Completed with errors",
+  waiting: "Waiting",
   failed: "Failed",
   cancelled: "Cancelled",
   pending: "Pending",

@@ -10,10 +10,14 @@ import { usePageTitle } from "../shell/usePageTitle";
 import { isActive, useActionTypes, useRuleVersions, useRules, useRun, useRunLogs } from "../rules/api";
 import type { RuleShape } from "../rules/graph";
 import { TriggerIcon } from "../rules/icons";
-import type { RunDetail, RunLog, Trigger } from "../rules/types";
+import { pendingApproval, programOf, type FlowRunDetail, type PendingApproval } from "../rules/flowTypes";
+import type { RunLog, Trigger } from "../rules/types";
 import { exactTime, formatCreditsShort, formatDuration, JsonBlock, StatusBadge, StepProgress, When } from "../rules/ui";
 import { contentPath, triggerContent } from "./payload";
 import { CONTROL_LABELS, RunControls } from "./RunControls";
+import { Causation } from "./Causation";
+import "./runs.css";
+import { StepsTable } from "./StepsTable";
 
 const WorkflowView = lazy(() => import("../rules/WorkflowView"));
 
@@ -46,7 +50,7 @@ export default function ExecutionPage() {
   return <Execution key={run.data.run_id} run={run.data} siteId={site?.id ?? null} />;
 }
 
-function Execution({ run, siteId }: { run: RunDetail; siteId: number | null }) {
+function Execution({ run, siteId }: { run: FlowRunDetail; siteId: number | null }) {
   const live = isActive(run.status) || run.status === "paused";
   const [selected, setSelected] = useState<string | null>(null);
   const [controlError, setControlError] = useState<{ title: string; error: unknown } | null>(null);
@@ -61,7 +65,9 @@ function Execution({ run, siteId }: { run: RunDetail; siteId: number | null }) {
   }, [snapshot, run.trigger_type]);
   const steps = [...run.steps].sort((a, b) => a.index - b.index);
   const done = steps.filter((s) => s.status === "completed").length;
-  const graphReady = !run.rule || versions.isFetched;
+  // The run's own program draws its graph; runs of an older API fall back to the rule version they used.
+  const graphReady = programOf(run) !== null || !run.rule || versions.isFetched;
+  const approvals = run.steps.map(pendingApproval).filter((a): a is PendingApproval => a !== null);
 
   return (
     <section className="page rl-page rl-run-page" aria-labelledby="page-title">
@@ -102,11 +108,36 @@ function Execution({ run, siteId }: { run: RunDetail; siteId: number | null }) {
       </header>
 
       {controlError && <ErrorBanner title={controlError.title} error={controlError.error} onDismiss={() => setControlError(null)} />}
-      {run.error_message && (
-        <div className="banner banner-error" role="alert">
+      {run.status === "completed_with_errors" ? (
+        <div className="banner rl-run-banner-warning" role="status" data-testid="completed-with-errors">
           <div className="banner-body">
-            <strong className="banner-title">The run {run.status === "failed" ? "failed" : "stopped"}</strong>
-            <p className="rl-mono small">{run.error_message}</p>
+            <strong className="banner-title">The run completed with errors</strong>
+            <p className="small">
+              {run.steps.filter((s) => s.status === "failed").length} step(s) failed and the run went on past them (their “If it fails” is “continue”).
+            </p>
+            {run.error_message && <p className="rl-mono small">{run.error_message}</p>}
+          </div>
+        </div>
+      ) : (
+        run.error_message && (
+          <div className="banner banner-error" role="alert">
+            <div className="banner-body">
+              <strong className="banner-title">The run {run.status === "failed" ? "failed" : "stopped"}</strong>
+              <p className="rl-mono small">{run.error_message}</p>
+            </div>
+          </div>
+        )
+      )}
+      {approvals.length > 0 && (
+        <div className="banner rl-run-banner-warning" role="status" data-testid="approvals-waiting">
+          <div className="banner-body">
+            <strong className="banner-title">
+              {approvals.length === 1 ? "A step waits for your approval" : `${approvals.length} steps wait for your approval`}
+            </strong>
+            <p className="small">
+              {approvals[0]!.prompt ? `“${approvals[0]!.prompt}” — ` : ""}approve or reject it on the graph or in the{" "}
+              <a href="#steps-title">step list</a>.
+            </p>
           </div>
         </div>
       )}
@@ -161,61 +192,7 @@ function Execution({ run, siteId }: { run: RunDetail; siteId: number | null }) {
             <header className="rl-card-head">
               <h2 id="steps-title">Steps</h2>
             </header>
-            <div className="rl-table-wrap">
-              <table className="rl-mini-table rl-steps-table">
-                <thead>
-                  <tr>
-                    <th scope="col">#</th>
-                    <th scope="col">Step</th>
-                    <th scope="col">Status</th>
-                    <th scope="col" className="num">
-                      Attempts
-                    </th>
-                    <th scope="col" className="num">
-                      Duration
-                    </th>
-                    <th scope="col" className="num">
-                      In → out
-                    </th>
-                    <th scope="col" className="num">
-                      Credits
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {steps.map((step) => (
-                    <tr key={step.index} className={`rl-step-row-${step.status}${selected === `step-${step.index}` ? " rl-selected" : ""}`} data-testid="step-row">
-                      <td>{step.index + 1}</td>
-                      <td>
-                        <button
-                          type="button"
-                          className="btn-link"
-                          onClick={() => {
-                            setSelected(`step-${step.index}`);
-                            document.getElementById("workflow-title")?.scrollIntoView({ block: "start", behavior: "smooth" });
-                          }}
-                        >
-                          {step.name || step.action_type}
-                        </button>
-                        <span className="rl-mono muted small rl-block">{step.action_type}</span>
-                        {step.error && <span className="rl-run-error small rl-block">{step.error}</span>}
-                      </td>
-                      <td>
-                        <StatusBadge status={step.status} size="small" />
-                      </td>
-                      <td className="num" title={`${step.max_retries} retr${step.max_retries === 1 ? "y" : "ies"} allowed per run attempt`}>
-                        {step.attempts}
-                      </td>
-                      <td className="num">{formatDuration(step.duration_seconds)}</td>
-                      <td className="num">
-                        {step.input_count} → {step.output_count}
-                      </td>
-                      <td className="num">{formatCreditsShort(step.credits_used)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <StepsTable run={run} selected={selected} onSelect={setSelected} />
           </section>
 
           <RunLogPanel run={run} live={live} />
@@ -253,78 +230,7 @@ function TriggerContent({ payload, siteId }: { payload: unknown; siteId: number 
   );
 }
 
-function Causation({ run, siteId, ruleNames }: { run: RunDetail; siteId: number | null; ruleNames: Map<number, string> }) {
-  const c = run.causation ?? {};
-  const path = c.rule_path ?? [];
-  return (
-    <div className="rl-causation" data-testid="causation">
-      <ol className="rl-chain">
-        <li>
-          <span className="rl-chain-kind">Root event</span>
-          {rerunOf(c.root_event) ? (
-            <span>
-              Re-run of{" "}
-              <Link to={withSite(`/runs/${rerunOf(c.root_event)}`, siteId)} className="rl-mono" data-testid="rerun-of">
-                {rerunOf(c.root_event)}
-              </Link>
-            </span>
-          ) : (
-            <span className="rl-mono">{describeRoot(c.root_event, run.trigger_type)}</span>
-          )}
-        </li>
-        {path.map((ruleId, index) => (
-          <li key={`${ruleId}-${index}`}>
-            <span className="rl-chain-kind">Rule</span>
-            <Link to={withSite(`/rules/${ruleId}`, siteId)}>{ruleNames.get(ruleId) ?? `rule #${ruleId}`}</Link>
-            {index === path.length - 1 && run.parent_run_id && (
-              <Link to={withSite(`/runs/${run.parent_run_id}`, siteId)} className="rl-mono small rl-block" data-testid="parent-run">
-                ↖ run {run.parent_run_id}
-              </Link>
-            )}
-          </li>
-        ))}
-        {c.event && c.event !== c.root_event && (
-          <li>
-            <span className="rl-chain-kind">Event</span>
-            <span className="rl-mono">{c.event}</span>
-          </li>
-        )}
-        <li className="rl-chain-this">
-          <span className="rl-chain-kind">This run</span>
-          <span>
-            {run.rule_name} <span className="muted small">(depth {c.depth ?? 0})</span>
-          </span>
-        </li>
-      </ol>
-      {run.parent_run_id && path.length === 0 && (
-        <p className="small">
-          Caused by run{" "}
-          <Link to={withSite(`/runs/${run.parent_run_id}`, siteId)} className="rl-mono" data-testid="parent-run">
-            {run.parent_run_id}
-          </Link>
-        </p>
-      )}
-      <h3 className="rl-subhead">Runs this run caused</h3>
-      {run.child_runs.length === 0 ? (
-        <p className="muted small">None: no other rule triggered from this run's changes.</p>
-      ) : (
-        <ul className="rl-children" data-testid="child-runs">
-          {run.child_runs.map((child) => (
-            <li key={child.run_id}>
-              <Link to={withSite(`/runs/${child.run_id}`, siteId)} className="rl-mono small">
-                {child.run_id}
-              </Link>
-              <span className="small">{child.rule_name}</span>
-              <StatusBadge status={child.status} size="small" />
-            </li>
-          ))}
-        </ul>
-      )}
-    </div>
-  );
-}
-
-function RunLogPanel({ run, live }: { run: RunDetail; live: boolean }) {
+function RunLogPanel({ run, live }: { run: FlowRunDetail; live: boolean }) {
   const [step, setStep] = useState<string>("");
   const [level, setLevel] = useState<string>("");
   const logs = useRunLogs(run.run_id, step === "" ? null : Number(step), live);
@@ -337,7 +243,7 @@ function RunLogPanel({ run, live }: { run: RunDetail; live: boolean }) {
   const stepName = (index: number | null) => {
     if (index === null) return "run";
     const s = run.steps.find((x) => x.index === index);
-    return `${index + 1} ${s?.name || s?.action_type || ""}`.trim();
+    return `${index + 1} ${s?.name || s?.key || s?.action_type || ""}`.trim();
   };
   return (
     <section className="rl-card" aria-labelledby="log-title">
@@ -352,6 +258,7 @@ function RunLogPanel({ run, live }: { run: RunDetail; live: boolean }) {
             {run.steps.map((s) => (
               <option key={s.index} value={s.index}>
                 Step {s.index + 1}: {s.name || s.action_type}
+                {s.key && s.key !== `step-${s.index + 1}` ? ` (${s.key})` : ""}
               </option>
             ))}
           </select>
@@ -387,18 +294,4 @@ function RunLogPanel({ run, live }: { run: RunDetail; live: boolean }) {
       )}
     </section>
   );
-}
-
-/** `rerun:<run_id>` → the run this one re-ran. */
-export function rerunOf(root: string | undefined): string | null {
-  return /^rerun:(\S+)$/.exec(root ?? "")?.[1] ?? null;
-}
-
-/** `manual:5` → "Run now (rule #5)"; event names stay as they are. */
-export function describeRoot(root: string | undefined, triggerType: string): string {
-  if (!root) return triggerType;
-  const match = /^(manual|webhook|schedule|scheduled):(\d+)$/.exec(root);
-  if (!match) return root;
-  const kind = match[1] === "manual" ? "Run now" : match[1] === "webhook" ? "Webhook call" : "Schedule";
-  return `${kind} (rule #${match[2]})`;
 }

@@ -18,6 +18,7 @@ export function controlsFor(status: string): RunControl[] {
     case "cancelled":
       return ["retry", "retry-from-start", "rerun"];
     case "completed":
+    case "completed_with_errors":
       return ["rerun"];
     default:
       return [];

@@ -14,6 +14,8 @@ import { formatCreditsShort, formatDuration, StatusBadge, statusLabel, StepProgr
 import { CONTROL_LABELS, RunControls } from "./RunControls";
 
 const PAGE_SIZE = 25;
+/** Statuses newer than the generated schema's list (issue 14). */
+const EXTRA_RUN_STATUSES = (["completed_with_errors"] as const).filter((s) => !(RUN_STATUSES as readonly string[]).includes(s));
 const FILTER_KEYS = ["rule", "status", "trigger", "from", "to"] as const;
 
 /** `datetime-local` value ↔ ISO for the API. */
@@ -104,7 +106,7 @@ export default function RunsPage() {
           <label htmlFor="runs-status">Status</label>
           <select id="runs-status" value={params.get("status") ?? ""} onChange={(event) => setFilter("status", event.target.value)}>
             <option value="">Any status</option>
-            {RUN_STATUSES.map((status) => (
+            {[...RUN_STATUSES, ...EXTRA_RUN_STATUSES].map((status) => (
               <option key={status} value={status}>
                 {statusLabel(status)}
               </option>

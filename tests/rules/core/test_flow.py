@@ -198,3 +198,8 @@ def test_generated_ids_of_cases_and_branches_name_their_list() -> None:
     ids = [entry["id"] for _p, entry, _d in iter_entries(program)]
     assert ids[:3] == ["sw", "sw-cases-1-1", "sw-default-1"]
     assert ids[3:] == ["par", "par-branches-1-1", "par-branches-2-1", "par-branches-2-2"]
+
+
+def test_a_plain_list_reading_an_earlier_steps_output_runs_as_a_program() -> None:
+    assert is_flow([{"type": "log"}, {"type": "log", "params": {"message": "{steps.step-1.output.ids}"}}])
+    assert is_flow([{"type": "log"}, {"type": "generate_ideas", "params": {"items": {"var": "steps.a.output.ids"}}}])

@@ -42,6 +42,9 @@ def test_on_error_continue_lets_the_run_go_on():
     "outcome,done,expected",
     [
         (StepResult(defer_seconds=30), 0, (Kind.DEFER, "pending", 30.0)),
+        # a wait: shown as waiting, woken at its timeout (or only from outside: an approval, an event)
+        (StepResult(waiting=True, defer_seconds=600), 0, (Kind.WAIT, "waiting", 600.0)),
+        (StepResult(waiting=True), 0, (Kind.WAIT, "waiting", 0.0)),
         (StepResult(paused=True), 0, (Kind.PAUSE, "pending", 0.0)),
         (StepResult(output_count=1), 1, (Kind.COMPLETE, "completed", 0.0)),
         (StepResult(skipped=True), 0, (Kind.COMPLETE, "skipped", 0.0)),

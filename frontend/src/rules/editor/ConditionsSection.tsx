@@ -40,6 +40,8 @@ interface Props {
   site: { id: number; domain: string } | null;
   /** Set from "Test with this object" in the triggers panel. */
   testObject?: { id: number; nonce: number } | null;
+  /** Told the context of each test that ran (the placeholder preview fills from it), and what it was. */
+  onSample?: (context: Record<string, unknown>, label: string) => void;
 }
 
 const TRANSLATIONS = {
@@ -242,6 +244,7 @@ function TestPanel({
   objectTestable,
   site,
   testObject,
+  onSample,
   onResult,
   result,
 }: Props & { onResult: (result: TestResult) => void; result: TestResult | null }) {
@@ -283,9 +286,15 @@ function TestPanel({
         return;
       }
       setSampleError(null);
-      test.mutate({ id: testRuleId, body: { sample: parsed as Record<string, unknown>, conditions } }, { onSuccess: onResult });
+      test.mutate(
+        { id: testRuleId, body: { sample: parsed as Record<string, unknown>, conditions } },
+        { onSuccess: (r) => (onResult(r), onSample?.(r.context, "the sample tested under Conditions")) },
+      );
     } else {
-      test.mutate({ id: testRuleId, body: { object_id: Number(objectId), conditions } }, { onSuccess: onResult });
+      test.mutate(
+        { id: testRuleId, body: { object_id: Number(objectId), conditions } },
+        { onSuccess: (r) => (onResult(r), onSample?.(r.context, `${objectType || "object"} ${objectId} tested under Conditions`)) },
+      );
     }
   };
 

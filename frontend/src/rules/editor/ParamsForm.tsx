@@ -1,16 +1,20 @@
 /**
  * An action's params as a form generated from its JSON Schema (@rjsf with the ajv8 validator).
  * The API stays the judge: the form doesn't block saving, and the API's errors for
- * `actions.N.params.*` come in as `extraErrors` and show at their input.
+ * `actions.N.params.*` come in as `extraErrors` and show at their input. A webhook's headers and secret headers
+ * are labelled rows (HeaderMapField); a string with `{…}` placeholders shows their preview (PlaceholderPreview).
  */
-import Form from "@rjsf/core";
-import { getDefaultFormState, type FieldProps, type RJSFSchema, type UiSchema } from "@rjsf/utils";
+import Form, { getDefaultRegistry } from "@rjsf/core";
+import { getDefaultFormState, type FieldProps, type FieldTemplateProps, type RJSFSchema, type UiSchema } from "@rjsf/utils";
 import validator from "@rjsf/validator-ajv8";
 import { memo, useMemo, useState } from "react";
 
 import type { ErrorSchema } from "../errors";
 import { deepEqual } from "../json";
 import type { JsonSchema } from "../types";
+import { HeaderMapField } from "./HeaderMapField";
+import { hasPlaceholders } from "./placeholders";
+import { PlaceholderPreview } from "./PlaceholderPreview";
 
 interface Props {
   schema: JsonSchema;
@@ -20,14 +24,24 @@ interface Props {
   idPrefix: string;
 }
 
-/** Titles from property names, and free-form objects as JSON text (the form can't build those). */
-export function prepareSchema(schema: JsonSchema): { schema: RJSFSchema; uiSchema: UiSchema } {
+/**
+ * Titles from property names, and free-form objects as JSON text (the form can't build those).
+ * Params the pipeline preset sets for itself (`x-pipeline` in the schema: enabled, handover, stage) are
+ * left out of the form unless the step already has them.
+ */
+export function prepareSchema(
+  schema: JsonSchema,
+  value: Record<string, unknown> = {},
+): { schema: RJSFSchema; uiSchema: UiSchema } {
   const uiSchema: UiSchema = { "ui:submitButtonOptions": { norender: true } };
   const properties: Record<string, JsonSchema> = {};
   for (const [key, prop] of Object.entries(schema.properties ?? {})) {
+    if ((prop as Record<string, unknown>)["x-pipeline"] && !(key in value)) continue;
     const copy: JsonSchema = { ...prop, title: prop.title ?? humanize(key) };
     properties[key] = copy;
-    if (prop.type === "object" && !prop.properties && typeof prop.additionalProperties !== "object") {
+    if ((key === "headers" || key === "secret_headers") && prop.type === "object" && typeof prop.additionalProperties === "object") {
+      uiSchema[key] = { "ui:field": "headerMap", "ui:options": { secret: key === "secret_headers" } };
+    } else if (prop.type === "object" && !prop.properties && typeof prop.additionalProperties !== "object") {
       uiSchema[key] = { "ui:field": "jsonObject" };
     } else if (prop.type === "string" && !prop.enum) {
       uiSchema[key] = { "ui:emptyValue": "", ...(key === "message" ? { "ui:widget": "textarea", "ui:options": { rows: 2 } } : {}) };
@@ -95,11 +109,30 @@ function JsonObjectField(props: FieldProps) {
   );
 }
 
-const FIELDS = { jsonObject: JsonObjectField };
+const FIELDS = { jsonObject: JsonObjectField, headerMap: HeaderMapField };
+
+const DefaultFieldTemplate = getDefaultRegistry().templates.FieldTemplate;
+
+/** Every field as usual; a string with `{…}` placeholders gets their preview under its input. */
+function FieldWithPreview(props: FieldTemplateProps) {
+  const { schema, formData, children, id } = props;
+  if (schema.type !== "string" || typeof formData !== "string" || !hasPlaceholders(formData)) return <DefaultFieldTemplate {...props} />;
+  return (
+    <DefaultFieldTemplate {...props}>
+      <>
+        {children}
+        <PlaceholderPreview text={formData} id={`${id}-preview`} />
+      </>
+    </DefaultFieldTemplate>
+  );
+}
+
+const TEMPLATES = { FieldTemplate: FieldWithPreview };
 
 
 const ParamsForm = memo(function ParamsForm({ schema, value, onChange, errors, idPrefix }: Props) {
-  const prepared = useMemo(() => prepareSchema(schema), [schema]);
+  const pipelineKeys = Object.keys(value).filter((key) => (schema.properties?.[key] as Record<string, unknown> | undefined)?.["x-pipeline"]).join(",");
+  const prepared = useMemo(() => prepareSchema(schema, value), [schema, pipelineKeys]);
   const hasFields = Object.keys(schema.properties ?? {}).length > 0;
   if (!hasFields) return <p className="muted small">This action takes no parameters.</p>;
   return (
@@ -111,6 +144,7 @@ const ParamsForm = memo(function ParamsForm({ schema, value, onChange, errors, i
         formData={value}
         validator={validator}
         fields={FIELDS}
+        templates={TEMPLATES}
         idPrefix={idPrefix}
         extraErrors={errors as never}
         showErrorList={false}

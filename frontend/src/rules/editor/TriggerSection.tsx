@@ -1,11 +1,13 @@
 /** The trigger part of the rule editor: manual, schedule (cron builder), event (catalog + fields to watch), webhook (URL, secret, signing). */
 import { useId, useMemo, useState } from "react";
 
-import { CRON_KINDS, defaultModel, describeModel, MINUTE_STEPS, parseCron, timezones, toCron, WEEKDAYS, type CronModel } from "../cron";
+import { CRON_KINDS, defaultModel, describeCron, describeModel, MINUTE_STEPS, parseCron, timezones, toCron, WEEKDAYS, type CronModel } from "../cron";
 import { fieldError, type RuleErrors } from "../errors";
 import { TriggerIcon } from "../icons";
 import type { EventType, Rule, Trigger, TriggerCatalog, TriggerType } from "../types";
 import { CopyButton, FieldError, SecretShownOnce } from "../ui";
+import { CronPreview, formatIn } from "./CronPreview";
+import { checkCron } from "./cronTimes";
 
 const TYPE_LABELS: Record<TriggerType, { label: string; hint: string }> = {
   manual: { label: "Manual", hint: "Run now, or from the API" },
@@ -83,6 +85,8 @@ function ScheduleEditor({ trigger, onChange, errors, saved, savedTriggerCurrent,
   const zones = useMemo(() => timezones(trigger.timezone), [trigger.timezone]);
   const cronError = fieldError(errors, "trigger.cron");
   const zoneError = fieldError(errors, "trigger.timezone");
+  // Checked while typing: every bad field at once, the description and the next five fire times.
+  const check = useMemo(() => checkCron(cron), [cron]);
 
   const update = (next: CronModel) => {
     setModel(next);
@@ -162,7 +166,7 @@ function ScheduleEditor({ trigger, onChange, errors, saved, savedTriggerCurrent,
               className="rl-mono"
               value={model.expression}
               placeholder="minute hour day-of-month month day-of-week"
-              aria-invalid={cronError ? true : undefined}
+              aria-invalid={cronError || !check.ok ? true : undefined}
               aria-describedby={`${id}-cron-help${cronError ? ` ${id}-cron-error` : ""}`}
               onChange={(event) => update({ kind: "custom", expression: event.target.value })}
               spellCheck={false}
@@ -225,12 +229,12 @@ function ScheduleEditor({ trigger, onChange, errors, saved, savedTriggerCurrent,
           </select>
         </div>
       </div>
-      <div className={`rl-preview${cronError ? " rl-preview-error" : ""}`} aria-live="polite">
+      <div className={`rl-preview${cronError || !check.ok ? " rl-preview-error" : ""}`} aria-live="polite">
         <div className="rl-preview-head">
           <code className="rl-cron" data-testid="cron-expression">
             {cron || "–"}
           </code>
-          <span>{describeModel(model)}</span>
+          <span data-testid="cron-description">{model.kind !== "custom" ? describeModel(model) : check.ok ? describeCron(cron) : "Not a valid schedule yet"}</span>
           {model.kind !== "custom" && (
             <button type="button" className="btn btn-small btn-ghost" onClick={() => update({ kind: "custom", expression: cron })}>
               Edit as cron
@@ -250,7 +254,7 @@ function ScheduleEditor({ trigger, onChange, errors, saved, savedTriggerCurrent,
             </ol>
           </div>
         ) : (
-          <p className="muted small">Save the rule to see the server's description and the next five fire times.</p>
+          <CronPreview check={check} timeZone={trigger.timezone || siteTimezone} hideProblems={!!cronError} />
         )}
       </div>
     </div>
@@ -259,16 +263,7 @@ function ScheduleEditor({ trigger, onChange, errors, saved, savedTriggerCurrent,
 
 function formatInZone(iso: string, timeZone: string): string {
   try {
-    return new Intl.DateTimeFormat("en-US", {
-      weekday: "short",
-      month: "short",
-      day: "numeric",
-      year: "numeric",
-      hour: "2-digit",
-      minute: "2-digit",
-      timeZone,
-      timeZoneName: "short",
-    }).format(new Date(iso));
+    return formatIn(new Date(iso), timeZone);
   } catch {
     return iso;
   }
