@@ -393,7 +393,7 @@ def _move_run(
         advance_flow(run)
         if move.delay and not current_app.conf.task_always_eager:  # inline tasks hold no timer: no timeout then
             send_step(step, countdown=move.delay)
-        transaction.on_commit(functools.partial(waits.settle_if_answered, step.pk))
+        transaction.on_commit(functools.partial(waits.after_waiting, step.pk))
     elif run.program is not None and move.kind in (Kind.COMPLETE, Kind.CONTINUE, Kind.FAIL):
         advance_flow(run)
     elif move.kind in (Kind.COMPLETE, Kind.CONTINUE):

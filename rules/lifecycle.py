@@ -750,7 +750,9 @@ def advance_flow(run: AutomationRun, *, resend: bool = False) -> None:
         beat = _beat_until(steps, now)
         # The heartbeat (and the latest step sent as the run's place): one write, skipped while it is fresh (most
         # steps of a loop); a run that only waits beats at its first wake-up.
-        fresh = locked.heartbeat_at is not None and beat == now and now - locked.heartbeat_at < timedelta(seconds=5)
+        age = now - locked.heartbeat_at if locked.heartbeat_at is not None else None
+        # (a heartbeat ahead of now was a wait's wake-up: the run moves again, so it beats now)
+        fresh = age is not None and beat == now and timedelta(0) <= age < timedelta(seconds=5)
         if not fresh:
             current = max((step.index for step in sent), default=locked.current_step)
             AutomationRun.objects.filter(pk=run.pk).update(current_step=current, heartbeat_at=beat)
@@ -930,6 +932,8 @@ def finish_run(run: AutomationRun, status: str, error: str = "") -> None:
             status=closed_status, lease_token=""
         )
     stats.run_finished(status, closed_actions=[action for _, action in closed], closed_status=closed_status)
+    if any(action == "wait" for _, action in closed):  # an event it waited for may be awaited no more
+        transaction.on_commit(lambda: rule_index.publish(run.account_id))
     leftover = run.credits_reserved - min(run.total_credits_used, run.credits_reserved)
     if leftover > 0:
         credits_release(

@@ -223,6 +223,10 @@ class RunStep(models.Model):
 
     class Meta:
         ordering = ["run_id", "index"]
+        indexes = [
+            # The steps waiting (few, however long the history): awaited events for the rule index, their wake-ups.
+            models.Index(fields=["action_type"], condition=models.Q(status="waiting"), name="step_waiting_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["run", "index"], name="run_step_unique"),
             models.UniqueConstraint(fields=["run", "key"], name="run_step_key_unique"),

@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from rules.context import ActionContext
@@ -46,13 +45,14 @@ def _wait(ctx: ActionContext, step: RunStep) -> StepResult:
             info["prompt"] = spec.get("prompt", "")
         elif spec["for"] == "event":
             info["event"] = spec["event"]
-            transaction.on_commit(lambda: rule_index.publish(ctx.account_id))  # dispatchers now look for it
         ctx.log(_waiting_line(info))
         return StepResult(result={"wait": info}, waiting=True, defer_seconds=seconds)
     until = datetime.fromisoformat(info["until"]) if info.get("until") else None
     if until is not None and now >= until:  # woken by its timer: the time is up
         if spec["for"] != "duration":
             ctx.log(f"no {'approval' if spec['for'] == 'approval' else 'event'} came in time: timed out")
+        if spec["for"] == "event":  # no longer awaited (this execution holds the step: it is not `waiting` now)
+            rule_index.publish(ctx.account_id)
         return StepResult(result={"output": TIMED_OUT[spec["for"]]})
     left = (until - now).total_seconds() if until is not None else None
     return StepResult(waiting=True, defer_seconds=left)  # woken early (a resent message): wait on
@@ -107,10 +107,17 @@ def _called_outcome(child: AutomationRun | None, run_id: str) -> StepResult:
     return StepResult(result={"output": called_output(child)})
 
 
-def settle_if_answered(step_pk: int) -> None:
-    """Right after a call_rule step started waiting: its run may have finished before the wait was recorded."""
-    step = RunStep.objects.filter(pk=step_pk, status=StepStatus.WAITING, action_type="call_rule").first()
-    if step is None or not step.result.get("child_run_id"):
+def after_waiting(step_pk: int) -> None:
+    """Right after a step's wait was recorded (committed): a wait for an event is announced to every process's
+    rule index (the save hook and the dispatcher then look for it); a call_rule's run may have finished before
+    the wait was recorded, and ends it now."""
+    step = RunStep.objects.filter(pk=step_pk, status=StepStatus.WAITING).select_related("run").first()
+    if step is None:
+        return
+    if step.action_type == "wait" and step.params.get("for") == "event":
+        rule_index.publish(step.run.account_id)
+        return
+    if step.action_type != "call_rule" or not step.result.get("child_run_id"):
         return
     child = AutomationRun.objects.filter(run_id=step.result["child_run_id"]).first()
     if child is not None and child.status in AutomationRun.FINISHED:

@@ -169,14 +169,21 @@ def test_a_wait_for_an_event_goes_on_when_the_event_comes(alice, api, make_rule,
             {"id": "after", "type": "log", "params": {"message": "got {steps.kw.output.event.object.text}"}},
         ]
     )  # fmt: skip
+    from rules.index import rule_index
+
+    assert not rule_index.awaits(alice.account.id, "keyword.created")
     run = rule_execute(rule=rule).run
     wait_for(lambda: RunStep.objects.filter(run=run, key="kw", status="waiting").exists())
+    rule_index.refresh()
+    assert rule_index.awaits(alice.account.id, "keyword.created"), "the wait was announced to every process"
     api.post("/api/v1/keywords/", {"site": alice.site.pk, "text": "tiny", "volume": 5}, format="json")
     api.post("/api/v1/keywords/", {"site": alice.site.pk, "text": "oat milk", "volume": 900}, format="json")
     run = finished(run)
     steps = steps_of(run)
     assert run.status == "completed"
     assert steps["kw"].result["output"]["event"]["object"]["text"] == "oat milk"
+    rule_index.refresh()
+    assert not rule_index.awaits(alice.account.id, "keyword.created"), "nothing waits for it any more"
 
 
 def test_call_rule_runs_another_rule_as_a_child_and_waits_for_its_outputs(alice, make_rule, worker):
