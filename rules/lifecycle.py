@@ -747,7 +747,7 @@ def advance_flow(run: AutomationRun, *, resend: bool = False) -> None:
             finish_run(locked, plan.finished, plan.message if plan.finished == Status.FAILED else "")
             run.status = locked.status
             return
-        beat = _beat_until(steps, now)
+        beat = now if sent else _beat_until(steps, now)  # a step on its way: the run is alive now, not only waiting
         # The heartbeat (and the latest step sent as the run's place): one write, skipped while it is fresh (most
         # steps of a loop); a run that only waits beats at its first wake-up.
         age = now - locked.heartbeat_at if locked.heartbeat_at is not None else None
