@@ -277,7 +277,7 @@ def test_import_takes_no_hidden_tab_stop_and_add_action_focuses_the_new_step(
     rule_file = tmp_path / "rule.json"
     rule_file.write_text(json.dumps(exported))
     with page.expect_file_chooser() as chooser:
-        page.keyboard.press("Enter")
+        importer.press("Enter")  # Enter on the focused Import button (the list may re-render meanwhile)
     chooser.value.set_files(str(rule_file))
     dialog = page.get_by_role("dialog", name="Import 1 rule from rule.json")
     expect(dialog).to_be_visible()
