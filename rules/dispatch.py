@@ -21,6 +21,7 @@ from backend.accounts.models import Site
 from rules import waits
 from rules.core.causation import DEFAULT_MAX_DEPTH, Causation, check_loop
 from rules.core.conditions import context_error
+from rules.core.conditions.context import evaluation_context
 from rules.index import Listeners, rule_index
 from rules.lifecycle import RecordFields, RecordRow, Trigger, trigger_rules
 from rules.models import AutomationRun, TriggerRecord
@@ -147,14 +148,9 @@ def condition_context(
 
 
 def _context(account_id: int, site: dict, event: dict | None, payload: dict | None = None) -> dict[str, Any]:
-    return {
-        "event": {"name": event["name"], "changes": event["changes"]} if event else {"name": "", "changes": {}},
-        "object": (event or {}).get("object") or {},
-        "site": site,
-        "account": {"id": account_id},
-        "now": timezone.now().isoformat(),
-        "payload": payload or {},
-    }
+    return evaluation_context(
+        account_id=account_id, site=site, event=event, payload=payload, now=timezone.now().isoformat()
+    )
 
 
 def _site_info(site_id: int | None) -> dict:

@@ -30,6 +30,7 @@ from backend.core.redis import get_redis
 from rules import stats
 from rules.core import flow
 from rules.core.causation import Causation
+from rules.core.conditions.context import evaluation_context
 from rules.core.modes import decide_mode
 from rules.core.presets import preset_for
 from rules.core.registry import UnknownAction, registry
@@ -781,14 +782,18 @@ def _flow_context(run: AutomationRun) -> dict[str, Any]:
     """What a program's conditions see besides its steps and loop items: the trigger's event and object, the
     payload, the site and account (the names the rule's own conditions use)."""
     payload = run.trigger_payload or {}
-    return {
-        "event": {"name": payload.get("event", ""), "changes": payload.get("changes") or {}},
-        "object": payload.get("object") or {},
-        "payload": payload.get("payload") or {},  # what a manual or webhook trigger sent
-        "site": {"id": run.site_id} if run.site_id else {},
-        "account": {"id": run.account_id},
-        "now": timezone.now().isoformat(),
-    }
+    event = (
+        {"name": payload["event"], "changes": payload.get("changes") or {}, "object": payload.get("object")}
+        if payload.get("event")
+        else None
+    )
+    return evaluation_context(
+        account_id=run.account_id,
+        site={"id": run.site_id} if run.site_id else {},
+        event=event,
+        payload=payload.get("payload"),
+        now=timezone.now().isoformat(),
+    )
 
 
 def _flow_step(run: AutomationRun, index: int, record: flow.NewRecord, now: Any) -> RunStep:

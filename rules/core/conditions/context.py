@@ -2,9 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rules.core.conditions.cost import MAX_CONTEXT_CHARS, MAX_CONTEXT_DEPTH, MAX_CONTEXT_ITEMS, MAX_CONTEXT_SIZE
 from rules.core.conditions.errors import CONTEXT_ROOT, ConditionError
 from rules.core.conditions.nodes import is_scalar, type_name
+
+
+def evaluation_context(
+    *, account_id: int, site: dict[str, object], event: dict[str, Any] | None, payload: dict[str, Any] | None, now: str
+) -> dict[str, object]:
+    """The dict conditions see: the event (name, changes), its object, the site, the account, now, the payload
+    (what a manual or webhook trigger sent). One shape for the dispatcher and for a run's own conditions."""
+    return {
+        "event": {"name": event["name"], "changes": event["changes"]} if event else {"name": "", "changes": {}},
+        "object": (event or {}).get("object") or {},
+        "site": site,
+        "account": {"id": account_id},
+        "now": now,
+        "payload": payload or {},
+    }
 
 
 def context_error(
