@@ -247,8 +247,14 @@ AUTOMATION_MAX_CONDITION_OPERATIONS = env_int("AUTOMATION_MAX_CONDITION_OPERATIO
 AUTOMATION_MAX_EVENT_PAYLOAD_BYTES = env_int("AUTOMATION_MAX_EVENT_PAYLOAD_BYTES", 64 * 1024)
 # A task message whose worker dies this many times is dead-lettered (and its run failed) instead of redelivered.
 AUTOMATION_MAX_DELIVERIES = env_int("AUTOMATION_MAX_DELIVERIES", 3)
-# History (runs, steps, logs, trigger records, AI calls) older than this is pruned; the credit ledger never is.
+# History (runs, steps, logs, trigger records, journal events, AI calls) older than this is pruned; the credit
+# ledger never is.
 AUTOMATION_RETENTION_DAYS = env_int("AUTOMATION_RETENTION_DAYS", 30)
+# A backtest reads at most this many journal events (the answer says `truncated` past it); a run lasts this long on
+# its simulated timeline when the rule has no finished runs to measure; a replay takes at most this many events.
+AUTOMATION_BACKTEST_MAX_EVENTS = env_int("AUTOMATION_BACKTEST_MAX_EVENTS", 200_000)
+AUTOMATION_BACKTEST_RUN_SECONDS = env_int("AUTOMATION_BACKTEST_RUN_SECONDS", 60)
+AUTOMATION_MAX_REPLAY_EVENTS = env_int("AUTOMATION_MAX_REPLAY_EVENTS", 500)
 KEYWORD_IMPORT_MAX_ROWS = env_int("KEYWORD_IMPORT_MAX_ROWS", 10_000)
 # Request bodies nested deeper than this are refused before they are parsed.
 MAX_JSON_DEPTH = env_int("MAX_JSON_DEPTH", 64)

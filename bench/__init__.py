@@ -28,6 +28,7 @@ BENCHMARKS: tuple[str, ...] = (
     "engine_overhead",
     "api_latency",
     "flow_loop",
+    "backtest",
 )
 
 

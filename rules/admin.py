@@ -5,6 +5,7 @@ from rules.models import (
     AutomationRuleVersion,
     AutomationRun,
     DeadLetter,
+    EventRecord,
     RunLog,
     RunStep,
     RunTally,
@@ -71,6 +72,13 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class DeadLetterAdmin(ReadOnlyAdmin):
     list_display = ["task", "task_id", "account", "run", "deliveries", "reason", "at"]
     search_fields = ["task", "task_id"]
+
+
+@admin.register(EventRecord)
+class EventRecordAdmin(ReadOnlyAdmin):
+    list_display = ["name", "account", "site_id", "object_type", "object_id", "at"]
+    list_filter = ["name"]
+    date_hierarchy = "at"
 
 
 @admin.register(RunTally)

@@ -25,12 +25,12 @@ from backend.accounts.models import Account, User
 from backend.billing.errors import BudgetExceeded, InsufficientCredits
 from backend.billing.models import CreditTransaction
 from backend.billing.services import Debit, Reference, credits_debit_many
+from rules import journal
 from rules.core.causation import Causation
 from rules.core.contract import ActionError, Charge, StepResult, merge_results
 from rules.core.events import CUSTOM_PREFIX
 from rules.lifecycle import lease_seconds
 from rules.models import AutomationRule, AutomationRun, RunStep
-from rules.queueing import enqueue_event
 from rules.runlog import LogBuffer
 from rules.services import rule_signing_secret_ensure
 
@@ -68,6 +68,9 @@ class ActionContext:
     _progress_shown: float = field(default=-PROGRESS_SECONDS, init=False, repr=False)  # time.monotonic()
     # The run's status and the step's lease token as the last charge saw them (its statements return them).
     _seen: tuple[str, str] | None = field(default=None, init=False, repr=False)
+    # A dry run's step: what it would have charged and the calls it would have made (see `dry_run_result`).
+    would_charge: Decimal = field(default=Decimal("0"), init=False)
+    calls: list[str] = field(default_factory=list, init=False)
 
     def __post_init__(self) -> None:
         self.logs = self.logs or LogBuffer(self.run, self.step)
@@ -77,6 +80,18 @@ class ActionContext:
     @property
     def account_id(self) -> int:
         return self.run.account_id
+
+    @property
+    def dry_run(self) -> bool:
+        return self.run.dry_run
+
+    def would_call(self, description: str) -> None:
+        self.calls.append(description)
+        self.log(f"dry run: would {description}")
+
+    def dry_run_result(self) -> dict[str, Any]:
+        """What a dry run's step would have done, for its result."""
+        return {"dry_run": {"would_charge": float(self.would_charge), "calls": list(self.calls)}}
 
     @property
     def site_id(self) -> int | None:
@@ -211,7 +226,7 @@ class ActionContext:
             "object": data,
             "changes": {},
         }
-        enqueue_event(event, self.child_causation().to_dict())
+        journal.emit([(event, self.child_causation().to_dict(), True)])
 
     def signing_secret(self) -> str:
         """The secret this rule's outbound calls are signed with (made now when the rule has none)."""
@@ -253,6 +268,10 @@ class ActionContext:
         first (then the account's, as everywhere): one statement adds to the run's total unless that passes
         the rule's budget, and returns what the check of the account's credits needs.
         """
+        if self.dry_run:  # counted, not charged (no budget or balance is checked: nothing is spent)
+            total = sum((Decimal(str(c.amount)) for c in charges if Decimal(str(c.amount)) > 0), Decimal("0"))
+            self.would_charge += total
+            return total
         debits = []
         for charge in charges:
             amount = Decimal(str(charge.amount))

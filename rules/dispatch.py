@@ -22,9 +22,9 @@ from rules import waits
 from rules.core.causation import DEFAULT_MAX_DEPTH, Causation, check_loop
 from rules.core.conditions import context_error
 from rules.core.conditions.context import evaluation_context
-from rules.index import Listeners, rule_index
-from rules.lifecycle import RecordFields, RecordRow, Trigger, trigger_rules
-from rules.models import AutomationRun, TriggerRecord
+from rules.index import IndexedRule, Listeners, listeners_of, rule_index
+from rules.lifecycle import RecordFields, RecordRow, Trigger, TriggerResult, run_key, trigger_rules
+from rules.models import AutomationRule, AutomationRun, TriggerRecord
 
 Outcome = TriggerRecord.Outcome
 EVENTS_PER_TRANSACTION = 50  # events of a batch decided and written together (their rules locked meanwhile)
@@ -58,6 +58,32 @@ def dispatch_events(events: list[tuple[Event, Causation | None]]) -> list[Automa
     return runs
 
 
+def replay_to_rule(
+    rule: AutomationRule, events: list[tuple[Event, Causation]]
+) -> tuple[list[TriggerResult | None], int]:
+    """Dispatch journal events (each with its `journal_id`) to one rule, whether or not it is active: the
+    triggers' results, and how many the filters, the loop guard or the conditions dropped."""
+    only = listeners_of(
+        [
+            IndexedRule(
+                rule.pk,
+                rule.version,
+                rule.account_id,
+                rule.site_id,
+                rule.trigger_event,
+                frozenset((rule.trigger or {}).get("fields") or ()),
+                rule.conditions,
+                rule.allow_self_trigger,
+            )
+        ]
+    )
+    group = _Group()
+    for event, causation in events:
+        group.match(event, causation, only=only)
+    dropped = len(group.records)
+    return trigger_rules(group.triggers, active_only=False, records=group.records), dropped
+
+
 class _Group:
     """The triggers and dropped-trigger records of a group of events, and the sites their conditions read."""
 
@@ -67,10 +93,12 @@ class _Group:
         self.sites: dict[int | None, dict] = {}
         self.awaited: list[Event] = []
 
-    def match(self, event: Event, causation: Causation | None) -> None:
-        if rule_index.awaits(event["account_id"], event["name"]):
+    def match(self, event: Event, causation: Causation | None, *, only: Listeners | None = None) -> None:
+        """The triggers (and dropped-trigger records) of `event` for the rules listening to it, or for `only`
+        those (a replay). A journaled event's runs are keyed by (event, rule version): `run_key`."""
+        if only is None and rule_index.awaits(event["account_id"], event["name"]):
             self.awaited.append(event)
-        listeners = rule_index.listeners(event["account_id"], event["name"], site_id=event.get("site_id"))
+        listeners = only or rule_index.listeners(event["account_id"], event["name"], site_id=event.get("site_id"))
         if not listeners.rules:
             return
         site_id, changes = event.get("site_id"), event["changes"]
@@ -105,6 +133,11 @@ class _Group:
             object_id=(event["object"] or {}).get("id"),
         )
         guarded = causation.depth > max_depth() or bool(causation.rule_path)
+        journal_id = event.get("journal_id")
+
+        def keyed(entry: IndexedRule) -> str | None:
+            return run_key(journal_id, entry.id, entry.version) if journal_id else None
+
         for i in candidates:
             entry = listeners.rules[i]
             outcome, reason = "", ""
@@ -123,9 +156,11 @@ class _Group:
             elif not results[i].triggered:
                 outcome, reason = Outcome.DROPPED_CONDITIONS, "conditions were false"
             if outcome:
-                self.records.append((entry.id, outcome, reason, None, shared))
+                self.records.append((entry.id, outcome, reason, None, shared, None))
             else:
-                self.triggers.append(Trigger(entry.id, "event", payload, causation, site_id, shared))
+                self.triggers.append(
+                    Trigger(entry.id, "event", payload, causation, site_id, shared, idempotency_key=keyed(entry))
+                )
 
     def context(self, listeners: Listeners, event: Event) -> dict[str, Any]:
         """The event's condition context; the site is read (once per group) only when a condition reads it."""

@@ -2,9 +2,9 @@
 
 `model_source(label, prefix, fields)` registers a Django model as a source (its fields' JSON types read from
 the model); its saves and deletes then emit `<prefix>.created|updated|deleted|status_changed` after the
-transaction commits. The save hook stays cheap: it diffs a handful of fields and asks the in-memory rule
-index; only when a rule listens does it serialize the object and queue a dispatch. Rows inserted with
-`bulk_create` emit their `created` events through `backend.core.batching.bulk_created`.
+transaction commits. The save hook stays cheap: it diffs a handful of fields, hands the event to the journal
+(rules/journal.py: one insert per transaction) and asks the in-memory rule index whether to dispatch it. Rows
+inserted with `bulk_create` emit their `created` events through `backend.core.batching.bulk_created`.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from django.db import models, transaction
 from django.db.models.signals import post_delete, post_init, post_save
 
 from backend.core.batching import bulk_created
+from rules import journal
 from rules.core.causation import current_causation
 from rules.core.events import EventSource, event_sources
 from rules.index import rule_index
-from rules.queueing import enqueue_event
 
 SNAPSHOT = "_igny8_snapshot"
 RUN_FIELDS = {
@@ -156,25 +156,27 @@ def _on_bulk_created(sender: type[models.Model], instances: list[Any], **kwargs:
 def _emit(
     account_id: int, names: list[str], object_type: str, values: dict, changes: dict, site_id: int | None
 ) -> None:
-    listening = [
-        name
-        for name in names
-        if rule_index.lookup(account_id, name, site_id=site_id) or rule_index.awaits(account_id, name)
-    ]
-    if not listening:
-        return
+    """Journal the events (every one, listened to or not) and dispatch those a rule listens to or a run awaits."""
     obj = {k: _json(v) for k, v in values.items()}
     causation = current_causation()
-    for name in listening:
-        event = {
-            "name": name,
-            "account_id": account_id,
-            "site_id": site_id,
-            "object_type": object_type,
-            "object": obj,
-            "changes": changes,
-        }
-        enqueue_event(event, causation.to_dict() if causation else None)
+    cause = causation.to_dict() if causation else None
+    journal.emit(
+        [
+            (
+                {
+                    "name": name,
+                    "account_id": account_id,
+                    "site_id": site_id,
+                    "object_type": object_type,
+                    "object": obj,
+                    "changes": changes,
+                },
+                cause,
+                bool(rule_index.lookup(account_id, name, site_id=site_id) or rule_index.awaits(account_id, name)),
+            )
+            for name in names
+        ]
+    )
 
 
 def _on_rule_change(sender: type[models.Model], instance: Any, **kwargs: Any) -> None:

@@ -28,11 +28,13 @@ from django.db import OperationalError, close_old_connections, connection, trans
 from django.db.models import Q
 from django.utils import timezone
 
+from backend.core import outbound
 from backend.core.logs import logging_step
 from rules import stats, waits
 from rules.context import ActionContext, add_to_step
 from rules.core.causation import causing
-from rules.core.contract import ActionError, StepResult
+from rules.core.contract import ActionError, StepResult, merge_results
+from rules.core.dryrun import dry_running
 from rules.core.flow import LEAF_CONTROLS
 from rules.core.registry import UnknownAction, registry
 from rules.core.transitions import Kind, StepState, Transition, transition
@@ -71,7 +73,7 @@ def execute_step(step_pk: int) -> None:
     with logging_step(run_id=run.run_id, step=step.index, action=step.action_type):
         try:
             ctx = ActionContext(run=run, step=step, lease=lease, previous_owner=previous_owner, logs=logs)
-            outcome = _call_action(ctx, step)
+            outcome = _call_dry(ctx, step) if run.dry_run else _call_action(ctx, step)
         finally:
             _keeper.release(lease)
         _apply(run, step, outcome, token, logs, following)
@@ -298,6 +300,20 @@ def _call_action(ctx: ActionContext, step: RunStep) -> StepResult | ActionError:
             return ActionError(f"step timed out after {step.timeout} s")
         log.exception("action %s crashed", step.action_type)
         return ActionError(f"{exc.__class__.__name__}: {exc}", permanent=True)
+
+
+def _call_dry(ctx: ActionContext, step: RunStep) -> StepResult | ActionError:
+    """A dry run's step: the action runs with outbound calls refused and AI through the offline provider, and
+    everything it wrote (items, ledger rows, the events they emit) is rolled back; the step records what it did
+    and what it would have charged and called. Waits and called rules are the run's own: they run as usual."""
+    if step.action_type in LEAF_CONTROLS:
+        return _call_action(ctx, step)
+    with transaction.atomic(), dry_running(), outbound.refusing("a dry run makes no outbound calls"):
+        outcome = _call_action(ctx, step)
+        transaction.set_rollback(True)
+    if isinstance(outcome, StepResult):
+        outcome.result = merge_results(outcome.result, ctx.dry_run_result())
+    return outcome
 
 
 def _apply(

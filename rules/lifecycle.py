@@ -27,7 +27,7 @@ from django.utils import timezone
 from backend.billing.errors import InsufficientCredits
 from backend.billing.services import Reference, credits_release, credits_reserve
 from backend.core.redis import get_redis
-from rules import stats
+from rules import journal, stats
 from rules.core import flow
 from rules.core.causation import Causation
 from rules.core.conditions.context import evaluation_context
@@ -37,7 +37,7 @@ from rules.core.registry import UnknownAction, registry
 from rules.core.triggers import run_trigger_type
 from rules.index import rule_index
 from rules.models import AutomationRule, AutomationRun, RunLog, RunStep, TriggerRecord
-from rules.queueing import enqueue_event, enqueue_step, enqueue_steps
+from rules.queueing import enqueue_step, enqueue_steps
 from rules.runlog import _line, run_log, step_label
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,10 @@ Status, StepStatus, Outcome = AutomationRun.Status, RunStep.Status, TriggerRecor
 run_finished = Signal()
 ROOT_COUNT_SECONDS = 86400  # how long the runs descending from one root event are counted
 UNFINISHED = (StepStatus.PENDING, StepStatus.RUNNING, StepStatus.WAITING)
+# The triggers that are not model events, journaled under these names as they reach their rule.
+JOURNALED_TRIGGERS = {"webhook": "webhook.received", "schedule": "schedule.fired"}
+# A trigger whose idempotency key a run already has: its journaled event started that run (live or replayed).
+ALREADY_REPLAYED = "already_replayed"
 
 
 class RunStateError(Exception):
@@ -66,13 +70,39 @@ class TriggerResult:
 
 
 def rule_execute(
-    *, rule: AutomationRule, payload: dict | None = None, site_id: int | None = None, trigger_type: str = "manual"
+    *,
+    rule: AutomationRule,
+    payload: dict | None = None,
+    site_id: int | None = None,
+    trigger_type: str = "manual",
+    dry_run: bool = False,
 ) -> TriggerResult:
-    """Run a rule now (manual, webhook or scheduled); the mode and the account's limits still apply."""
+    """Run a rule now (manual, webhook or scheduled); the mode and the account's limits still apply. A webhook
+    delivery or a schedule fire is journaled (`webhook.received`, `schedule.fired`) as it comes in."""
     causation = Causation(root_event=f"{trigger_type}:{rule.id}", event=trigger_type)
-    return trigger_rule(
-        rule, trigger_type=trigger_type, payload={"payload": payload or {}}, causation=causation, site_id=site_id
+    payload = payload or {}
+    key = None
+    if trigger_type in JOURNALED_TRIGGERS:
+        journal_id = journal.trigger_event(
+            account_id=rule.account_id,
+            site_id=rule.site_id or site_id,
+            name=JOURNALED_TRIGGERS[trigger_type],
+            rule_id=rule.pk,
+            data={"payload": payload},
+        )
+        key = run_key(journal_id, rule.pk, rule.version) if journal_id else None
+    trigger = Trigger(
+        rule.pk, trigger_type, {"payload": payload}, causation, site_id, dry_run=dry_run, idempotency_key=key
     )
+    result = trigger_rules([trigger], active_only=False)[0]
+    if result is None:
+        raise RunStateError(f"rule {rule.pk} was deleted")
+    return result
+
+
+def run_key(journal_id: int, rule_id: int, version: int) -> str:
+    """The idempotency key of the run one journaled event starts for one version of a rule (live or replayed)."""
+    return f"event:{journal_id}:{rule_id}:v{version}"
 
 
 def run_rerun(*, run: AutomationRun) -> TriggerResult:
@@ -84,7 +114,12 @@ def run_rerun(*, run: AutomationRun) -> TriggerResult:
         raise RunStateError(f"the rule of run {run.run_id} was deleted")
     causation = Causation(root_event=f"rerun:{run.run_id}", event="manual")
     return trigger_rule(
-        rule, trigger_type="manual", payload=run.trigger_payload, causation=causation, site_id=run.site_id
+        rule,
+        trigger_type="manual",
+        payload=run.trigger_payload,
+        causation=causation,
+        site_id=run.site_id,
+        dry_run=run.dry_run,
     )
 
 
@@ -100,8 +135,9 @@ class RecordFields:
     object_id: int | None = None
 
 
-# One trigger record, as written: (rule id, outcome, reason, run or None, the fields it shares).
-RecordRow = tuple[int, str, str, AutomationRun | None, RecordFields]
+# One trigger record, as written: (rule id, outcome, reason, run or None, the fields it shares, a shadow rule's
+# estimated credits or None).
+RecordRow = tuple[int, str, str, AutomationRun | None, RecordFields, Decimal | None]
 
 
 @dataclass(frozen=True)
@@ -114,6 +150,9 @@ class Trigger:
     causation: Causation
     site_id: int | None = None
     record: RecordFields | None = None  # by default: the rule's account, the trigger type, the causation
+    dry_run: bool = False
+    # A journaled event's (run_key): a run with this key already made means nothing to do (a replay, a redelivery).
+    idempotency_key: str | None = None
 
 
 def trigger_rule(
@@ -124,9 +163,11 @@ def trigger_rule(
     causation: Causation,
     site_id: int | None = None,
     record: RecordFields | None = None,
+    dry_run: bool = False,
 ) -> TriggerResult:
     """Apply the rule's mode and the account's limits, then start, queue or drop a run."""
-    result = trigger_rules([Trigger(rule.pk, trigger_type, payload, causation, site_id, record)], active_only=False)[0]
+    trigger = Trigger(rule.pk, trigger_type, payload, causation, site_id, record, dry_run=dry_run)
+    result = trigger_rules([trigger], active_only=False)[0]
     if result is None:
         raise RunStateError(f"rule {rule.pk} was deleted")
     return result
@@ -163,7 +204,7 @@ def _trigger_all(
     triggers: list[Trigger], active_only: bool, records: list[RecordRow], slots: _RootSlots
 ) -> list[TriggerResult | None]:
     rules = _locked_rules({t.rule_id for t in triggers}, active_only)
-    keys = {_concurrency_key(rules[t.rule_id], t.site_id): rules[t.rule_id] for t in triggers if t.rule_id in rules}
+    keys = {_group_key(rules[t.rule_id], t): rules[t.rule_id] for t in triggers if t.rule_id in rules}
     active = _ActiveRuns(keys)
     parents = _parent_runs(triggers)
     alone = len(triggers) == 1  # one run: the seeds' plain run id when it is free
@@ -171,13 +212,24 @@ def _trigger_all(
     counts: dict[tuple[str, int], int | None] = {}  # queue sizes for the initial snapshots, once per batch
     planned: list[tuple[AutomationRun, list[RunStep]]] = []  # written at the end (their records name them)
     results: list[TriggerResult | None] = []
+    taken = _taken_keys(triggers)
+    estimates: dict[tuple[int, int | None], Decimal] = {}  # a shadow rule's would-be run, per site
     for trigger in triggers:
         rule = rules.get(trigger.rule_id)
         if rule is None:
             results.append(None)
             continue
+        if trigger.idempotency_key in taken:
+            results.append(TriggerResult(ALREADY_REPLAYED, None, "this event already started a run of this version"))
+            continue
         fields = trigger.record or RecordFields(rule.account_id, trigger.trigger_type, trigger.causation.to_dict())
-        key = _concurrency_key(rule, trigger.site_id)
+        key = _group_key(rule, trigger)
+        if rule.is_shadow and not trigger.dry_run:  # records what it would have done; starts nothing
+            estimate = _shadow_estimate(rule, trigger, estimates)
+            reason = f"shadow rule: would have started a run (≈ {estimate} credits); nothing was executed"
+            records.append((rule.pk, Outcome.SHADOW, reason, None, fields, estimate))
+            results.append(TriggerResult(Outcome.SHADOW, None, reason))
+            continue
         running, queued = active.running[key], active.queued[key]
         decision = decide_mode(rule.mode, max_runs=rule.max_runs, running=running, queued=queued)
         outcome, reason = "", decision.reason
@@ -188,7 +240,7 @@ def _trigger_all(
         elif not slots.take(trigger.causation.root_id):
             outcome, reason = Outcome.DROPPED_LIMIT, _fan_out_text(trigger.causation)
         if outcome:
-            records.append((rule.pk, outcome, reason, None, fields))
+            records.append((rule.pk, outcome, reason, None, fields, None))
             results.append(TriggerResult(outcome, None, reason))
             continue
         run = _new_run(rule, trigger, key, parents)
@@ -207,7 +259,7 @@ def _trigger_all(
                 _start_fields(run, steps, counts, alone=alone)
             except InsufficientCredits as exc:
                 slots.give_back(trigger.causation.root_id)
-                records.append((rule.pk, Outcome.REFUSED_CREDITS, str(exc), None, fields))
+                records.append((rule.pk, Outcome.REFUSED_CREDITS, str(exc), None, fields, None))
                 results.append(TriggerResult(Outcome.REFUSED_CREDITS, reason=str(exc), refusal=exc))
                 continue
             if decision.cancel_run_ids:
@@ -217,7 +269,7 @@ def _trigger_all(
             outcome = Outcome.STARTED
             active.add(key, rule.account_id, run_id=run.run_id)
         planned.append((run, steps))
-        records.append((rule.pk, outcome, reason, run, fields))
+        records.append((rule.pk, outcome, reason, run, fields, None))
         results.append(TriggerResult(outcome, run, reason))
     _write(planned, records)
     return results
@@ -226,14 +278,46 @@ def _trigger_all(
 # What deciding and creating a run reads of a rule (the rest, secrets included, is loaded only if asked for).
 _TRIGGER_FIELDS = (
     "id", "account_id", "site_id", "name", "actions", "mode", "max_runs", "mode_scope", "version", "preset_key",
-    "is_active", "budget_per_run",
+    "is_active", "budget_per_run", "is_shadow",
 )  # fmt: skip
+
+
+def _taken_keys(triggers: list[Trigger]) -> set[str | None]:
+    """The idempotency keys of the batch's triggers that runs already have (read under the rules' locks)."""
+    keys = [t.idempotency_key for t in triggers if t.idempotency_key]
+    if not keys:
+        return set()
+    return set(AutomationRun.objects.filter(idempotency_key__in=keys).values_list("idempotency_key", flat=True))
+
+
+def _shadow_estimate(
+    rule: AutomationRule, trigger: Trigger, estimates: dict[tuple[int, int | None], Decimal]
+) -> Decimal:
+    """The credits a shadow rule's would-be run would reserve (once per rule and site in a batch)."""
+    site_id = rule.site_id or trigger.site_id
+    if (rule.pk, site_id) not in estimates:
+        estimates[(rule.pk, site_id)] = rule_estimate(rule, site_id=site_id)
+    return estimates[(rule.pk, site_id)]
+
+
+def rule_estimate(rule: AutomationRule, *, site_id: int | None) -> Decimal:
+    """The credits a run of `rule` (saved or not) on `site_id` would reserve if it started now."""
+    trigger = Trigger(rule.pk or 0, rule.trigger_type, {}, Causation(), site_id)
+    run = _new_run(rule, trigger, "", {})
+    steps = [] if run.program is not None else [_step(run, i, spec) for i, spec in enumerate(rule.actions)]
+    return run_estimate(run, steps)
 
 
 def _locked_rules(ids: set[int], active_only: bool) -> dict[int, AutomationRule]:
     """The rules, locked for the batch (decisions per rule are serialised across processes), in one query."""
     rules = AutomationRule.objects.select_for_update().filter(pk__in=ids).order_by("pk").only(*_TRIGGER_FIELDS)
     return {rule.pk: rule for rule in (rules.filter(is_active=True) if active_only else rules)}
+
+
+def _group_key(rule: AutomationRule, trigger: Trigger) -> str:
+    """The trigger's concurrency group; dry runs have their own, apart from the live runs' (same mode)."""
+    key = _concurrency_key(rule, trigger.site_id)
+    return f"dry:{key}" if trigger.dry_run else key
 
 
 def _concurrency_key(rule: AutomationRule, site_id: int | None) -> str:
@@ -393,6 +477,8 @@ def _new_run(rule: AutomationRule, trigger: Trigger, key: str, parents: dict[str
         causation=trigger.causation.to_dict(),
         parent_run=parents.get(trigger.causation.run_id),
         program=flow.with_ids(rule.actions) if flow.is_flow(rule.actions) else None,
+        dry_run=trigger.dry_run,
+        idempotency_key=trigger.idempotency_key,
     )
 
 
@@ -503,7 +589,7 @@ def _insert_runs(runs: list[AutomationRun]) -> None:
 
 _RECORD_COLUMNS = (
     "rule_id", "outcome", "reason", "run_id", "account_id", "trigger_type", "event", "object_type", "object_id",
-    "causation", "at",
+    "causation", "at", "estimated_credits",
 )  # fmt: skip
 _RECORD_SQL = {
     # PostgreSQL: every row in one statement, from two JSON parameters: the rows [[rule, outcome, reason, run,
@@ -512,7 +598,8 @@ _RECORD_SQL = {
     "postgresql": """
         INSERT INTO {table} ({columns})
         SELECT (r.value->>0)::bigint, r.value->>1, r.value->>2, (r.value->>3)::bigint,
-               (s.value->>0)::bigint, s.value->>1, s.value->>2, s.value->>3, (s.value->>4)::bigint, s.value->5, %s
+               (s.value->>0)::bigint, s.value->>1, s.value->>2, s.value->>3, (s.value->>4)::bigint, s.value->5, %s,
+               (r.value->>5)::numeric
         FROM jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS r(value, n)
         JOIN jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS s(value, n) ON s.n = (r.value->>4)::bigint + 1
         ORDER BY r.n
@@ -535,9 +622,9 @@ def _insert_records(records: list[RecordRow]) -> None:
             TriggerRecord(
                 rule_id=rule_id, outcome=outcome, reason=reason, run=run, account_id=f.account_id,
                 trigger_type=f.trigger_type, event=f.event, object_type=f.object_type, object_id=f.object_id,
-                causation=f.causation,
+                causation=f.causation, estimated_credits=estimate,
             )
-            for rule_id, outcome, reason, run, f in records
+            for rule_id, outcome, reason, run, f, estimate in records
         )  # fmt: skip
         return
     meta = TriggerRecord._meta
@@ -551,7 +638,7 @@ def _insert_records(records: list[RecordRow]) -> None:
     if connection.vendor == "sqlite":
         causations: dict[int, str] = {}
         values = []
-        for rule_id, outcome, reason, run, f in records:
+        for rule_id, outcome, reason, run, f, estimate in records:
             causation = causations.get(id(f))
             if causation is None:
                 causation = causations[id(f)] = json.dumps(f.causation, default=str)
@@ -559,6 +646,7 @@ def _insert_records(records: list[RecordRow]) -> None:
                 (
                     rule_id, outcome, reason, run.pk if run is not None else None, f.account_id, f.trigger_type,
                     f.event, f.object_type, f.object_id, causation, at,
+                    None if estimate is None else connection.ops.adapt_decimalfield_value(estimate, 14, 2),
                 )
             )  # fmt: skip
         # One transaction: in autocommit, SQLite would commit (and sync the file) after every row.
@@ -568,12 +656,21 @@ def _insert_records(records: list[RecordRow]) -> None:
     shared: dict[int, int] = {}
     fields: list[list[Any]] = []
     rows = []
-    for rule_id, outcome, reason, run, f in records:
+    for rule_id, outcome, reason, run, f, estimate in records:
         index = shared.get(id(f))
         if index is None:
             index = shared[id(f)] = len(fields)
             fields.append([f.account_id, f.trigger_type, f.event, f.object_type, f.object_id, f.causation])
-        rows.append((rule_id, outcome, reason, run.pk if run is not None else None, index))
+        rows.append(
+            (
+                rule_id,
+                outcome,
+                reason,
+                run.pk if run is not None else None,
+                index,
+                None if estimate is None else str(estimate),
+            )
+        )
     with connection.cursor() as cursor:
         cursor.execute(statement, [at, json.dumps(rows), json.dumps(fields, default=str)])
 
@@ -630,7 +727,10 @@ def run_start(run: AutomationRun, steps: list[RunStep] | None = None) -> Automat
 
 
 def run_estimate(run: AutomationRun, steps: list[RunStep] | None = None) -> Decimal:
-    """The credits to reserve: the preset's projection, else the sum of the pending steps' estimates."""
+    """The credits to reserve: the preset's projection, else the sum of the pending steps' estimates (none for a
+    dry run, which charges nothing)."""
+    if run.dry_run:
+        return Decimal("0")
     preset = preset_for(run.rule.preset_key if run.rule_id and run.rule else "")
     if preset is not None and preset.estimate is not None:
         return Decimal(preset.estimate(run.site_id))
@@ -963,7 +1063,7 @@ def on_run_finished(run_pk: int) -> None:
     name = {"completed": "run.completed", "completed_with_errors": "run.completed", "failed": "run.failed"}.get(
         run.status
     )
-    if name is None or not (rule_index.lookup(run.account_id, name) or rule_index.awaits(run.account_id, name)):
+    if name is None or run.dry_run:  # a dry run happened nowhere: no rule hears of it
         return
     event = {
         "name": name,
@@ -983,7 +1083,8 @@ def on_run_finished(run_pk: int) -> None:
         "changes": {},
     }
     parent = Causation.from_dict(run.causation).child(rule_id=run.rule_id or 0, run_id=run.run_id)
-    enqueue_event(event, parent.to_dict())
+    listened = bool(rule_index.lookup(run.account_id, name) or rule_index.awaits(run.account_id, name))
+    journal.emit([(event, parent.to_dict(), listened)])
 
 
 def admit_run(run: AutomationRun) -> AutomationRun:

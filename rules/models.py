@@ -28,6 +28,7 @@ class AutomationRule(TimestampedModel):
         "mode_scope",
         "allow_self_trigger",
         "budget_per_run",
+        "is_shadow",
     )
 
     class Mode(models.TextChoices):
@@ -54,6 +55,9 @@ class AutomationRule(TimestampedModel):
     # Hard stop: a run of this rule may charge at most this many credits (None: no limit).
     budget_per_run = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     is_active = models.BooleanField(default=True)
+    # A shadow rule listens (while active) and records what it would have done, with the would-be run's
+    # estimated credits (trigger records with outcome `shadow`); it starts no run.
+    is_shadow = models.BooleanField(default=False)
     version = models.PositiveIntegerField(default=1)
     preset_key = models.CharField(max_length=64, blank=True)  # e.g. "seven_stage" for the default rule
     execution_count = models.PositiveIntegerField(default=0)
@@ -150,6 +154,12 @@ class AutomationRun(models.Model):
     # A rule with control flow (rules.core.flow): its actions as this run uses them, every entry with its id. The
     # run's steps are created as it reaches them. None for a plain list of actions: its steps are made at start.
     program = models.JSONField(null=True, blank=True)
+    # A dry run changes nothing: each step's work is rolled back, AI goes through the offline provider, outbound
+    # calls are not made and no credits are charged (the steps record what they would have done).
+    dry_run = models.BooleanField(default=False)
+    # The run of a journaled event: "event:<journal id>:<rule id>:v<rule version>" (live or replayed), so a replay
+    # never starts a run that event already started for that version of the rule.
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -263,6 +273,7 @@ class TriggerRecord(models.Model):
         DROPPED_LIMIT = "dropped_limit"  # an account or fan-out limit on runs
         REFUSED_CREDITS = "refused_credits"
         CONDITION_ERROR = "condition_error"
+        SHADOW = "shadow"  # a shadow rule would have started a run (nothing was executed)
 
     # Every rule listening to an event leaves a record (100 rows for an event 100 rules listen to), so the rows
     # are written without database foreign-key checks, which were nearly half the cost of the insert: Django
@@ -282,11 +293,40 @@ class TriggerRecord(models.Model):
     object_type = models.CharField(max_length=32, blank=True)
     object_id = models.BigIntegerField(null=True, blank=True)
     causation = models.JSONField(default=dict, blank=True)
+    # A shadow rule's would-be run: the credits it would have reserved.
+    estimated_credits = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
         ordering = ["-id"]
         indexes = [models.Index(fields=["rule", "-id"])]
+
+
+class EventRecord(models.Model):
+    """The event journal: every domain event of an account (model changes, custom events, webhook deliveries,
+    schedule fires, run outcomes) as it was emitted, after its transaction committed. Backtests, shadow
+    summaries and replays read it; pruned with the rest of history (AUTOMATION_RETENTION_DAYS). Written in bulk
+    and without database foreign-key checks (like trigger records): deletes still cascade through Django."""
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    site_id = models.BigIntegerField(null=True, blank=True)
+    name = models.CharField(max_length=100)
+    object_type = models.CharField(max_length=32, blank=True)
+    object_id = models.BigIntegerField(null=True, blank=True)
+    object = models.JSONField(default=dict, blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+    causation = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["account", "name", "-at"], name="event_account_name_at_idx"),
+            models.Index(fields=["account", "-at", "-id"], name="event_account_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.at:%Y-%m-%d %H:%M:%S}"
 
 
 class DeadLetter(models.Model):

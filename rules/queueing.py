@@ -70,6 +70,15 @@ def enqueue_event(event: Event, causation: Causation) -> None:
     transaction.on_commit(lambda: current_app.tasks[DISPATCH_TASK].apply_async((event, causation), queue="default"))
 
 
+def publish_events(events: list[tuple[Event, Causation]]) -> None:
+    """Send events to the dispatcher now (a transaction's events, once it committed): one task for one event,
+    chunks of DISPATCH_CHUNK for more."""
+    if len(events) == 1:
+        current_app.tasks[DISPATCH_TASK].apply_async(events[0], queue="default")
+    elif events:
+        _publish_chunks([events[i : i + DISPATCH_CHUNK] for i in range(0, len(events), DISPATCH_CHUNK)])
+
+
 def _enqueue_chunks(events: list[tuple[Event, Causation]]) -> None:
     chunks = [events[i : i + DISPATCH_CHUNK] for i in range(0, len(events), DISPATCH_CHUNK)]
     transaction.on_commit(lambda: _publish_chunks(chunks))

@@ -1,6 +1,7 @@
 """History retention: finished runs older than a cutoff go, with their steps, logs, trigger records and the
-records plugins keep per run (AI calls; rules.core.records), in small batches; what statistics need of them
-stays behind in RunTally. The credit ledger is never touched, nor is an active run, whatever its age."""
+records plugins keep per run (AI calls; rules.core.records), in small batches, and so do the journal's events;
+what statistics need of the runs stays behind in RunTally. The credit ledger is never touched, nor is an active
+run, whatever its age."""
 
 from __future__ import annotations
 
@@ -14,9 +15,9 @@ from django.db import transaction
 from django.db.models import Count, Q, QuerySet, Sum
 
 from rules.core.records import run_records
-from rules.models import AutomationRun, RunLog, RunStep, RunTally, TriggerRecord
+from rules.models import AutomationRun, EventRecord, RunLog, RunStep, RunTally, TriggerRecord
 
-ENGINE_KINDS = ("runs", "steps", "logs", "trigger_records")  # then each plugin's records (run_records)
+ENGINE_KINDS = ("runs", "steps", "logs", "trigger_records", "events")  # then each plugin's records (run_records)
 CENTS = Decimal("0.01")  # credits in the tally's step sums, as "x.xx" on every database
 TallyKey = tuple[int, int | None, int | None]  # (account, site, rule)
 
@@ -36,6 +37,7 @@ def history_prune(*, older_than: datetime, batch_size: int = 500) -> dict[str, i
     for kind in run_records.keys():
         orphans = run_records.get(kind).orphans(older_than, AutomationRun.objects.values("run_id"))
         deleted[kind] += _delete_in_batches(orphans, batch_size)
+    deleted["events"] += _delete_in_batches(EventRecord.objects.filter(at__lt=older_than), batch_size)
     return deleted
 
 

@@ -3,11 +3,13 @@ records, the context a rule's conditions are tested against."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.apps import apps
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from rest_framework.exceptions import ValidationError
 
@@ -16,10 +18,66 @@ from backend.core.input import parse_id
 from rules.core.events import source_of
 from rules.dispatch import condition_context
 from rules.event_sources import event_object
-from rules.models import AutomationRule, AutomationRun, RunStep, RunTally, TriggerRecord
+from rules.models import AutomationRule, AutomationRun, EventRecord, RunStep, RunTally, TriggerRecord
 
 RUN_CHOICE_FILTERS = {"status": AutomationRun.Status.values, "trigger_type": AutomationRun.TriggerType.values}
 RUN_FILTERS = ("rule", "site", *RUN_CHOICE_FILTERS, "created_after", "created_before")
+
+
+SHADOW_SUMMARY_DAYS = 7  # a shadow rule's summary covers its trigger records of these last days
+
+
+def shadow_summaries(rule_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Per shadow rule: how often it would have run in the last SHADOW_SUMMARY_DAYS days, the credits those runs
+    would have reserved and when it last would have (one query for all the rules)."""
+    if not rule_ids:
+        return {}
+    since = timezone.now() - timedelta(days=SHADOW_SUMMARY_DAYS)
+    rows = (
+        TriggerRecord.objects.filter(rule_id__in=rule_ids, outcome=TriggerRecord.Outcome.SHADOW, at__gte=since)
+        .values("rule_id")
+        .annotate(count=Count("id"), credits=Sum("estimated_credits"), last_at=Max("at"))
+        .order_by()
+    )
+    return {row["rule_id"]: row for row in rows}
+
+
+def with_shadow_summaries(rules: list[AutomationRule]) -> list[AutomationRule]:
+    """Set `shadow` (see shadow_summaries) on the shadow rules among `rules` (a page of a list)."""
+    found = shadow_summaries([rule.pk for rule in rules if rule.is_shadow])
+    for rule in rules:
+        if rule.is_shadow:
+            rule.shadow = found.get(rule.pk, {})
+    return rules
+
+
+def events_filtered(*, account_id: int, params: Any) -> QuerySet[EventRecord]:
+    """The account's journal, newest first, under the events filters (a bad value is a 400 naming it)."""
+    events = EventRecord.objects.filter(account_id=account_id)
+    for name in ("event", "object_type"):
+        if params.get(name):
+            events = events.filter(**{"name" if name == "event" else name: params[name]})
+    for name, column in (("object_id", "object_id"), ("site", "site_id")):
+        if params.get(name):
+            try:
+                events = events.filter(**{column: parse_id(params[name])})
+            except ValueError as exc:
+                raise ValidationError({name: [f"'{params[name]}' is not a valid id."]}) from exc
+    for name, lookup in (("since", "at__gte"), ("until", "at__lt")):
+        if params.get(name):
+            events = events.filter(**{lookup: parse_moment(params[name], name)})
+    return events
+
+
+def parse_moment(value: str, name: str) -> datetime:
+    """An ISO 8601 time from a query or body (a time without a zone is UTC); a 400 naming `name` if it is not."""
+    try:
+        moment = parse_datetime(value)
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise ValidationError({name: [f"'{value}' is not an ISO 8601 date and time (e.g. 2026-12-01T09:00:00Z)."]})
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment, UTC)
 
 
 def rules_with_last_run(*, account_id: int) -> QuerySet[AutomationRule]:

@@ -92,6 +92,21 @@ def rule_create(*, account_id: int, user=None, **fields: Any) -> tuple[Automatio
     return rule, secret
 
 
+def rule_draft(*, account_id: int, saved: AutomationRule | None = None, **fields: Any) -> AutomationRule:
+    """A rule as a create (or, with `saved`, an update) would make it, not saved (a backtest's subject). The
+    mode a create would choose applies; a draft of a saved rule keeps its id, version and preset."""
+    fields.pop("credentials", None)
+    if saved is None and "mode" not in fields and (fields.get("trigger") or {}).get("type") == "event":
+        fields["mode"] = AutomationRule.Mode.QUEUED
+    rule = AutomationRule(account_id=account_id)
+    if saved is not None:
+        rule = AutomationRule.objects.get(pk=saved.pk)
+    for name, value in fields.items():
+        setattr(rule, name, value)
+    _derive(rule)
+    return rule
+
+
 @transaction.atomic
 def rule_update(*, rule: AutomationRule, user=None, **fields: Any) -> tuple[AutomationRule, str | None]:
     """Apply changes; any change bumps the version and records a snapshot."""

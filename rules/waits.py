@@ -88,7 +88,12 @@ def _call_rule(ctx: ActionContext, step: RunStep) -> StepResult:
     if loop.blocked:
         raise ActionError(f"rule {rule.pk} was not called: {loop.reason}", permanent=True)
     started = trigger_rule(
-        rule, trigger_type="manual", payload=spec.get("payload") or {}, causation=causation, site_id=run.site_id
+        rule,
+        trigger_type="manual",
+        payload=spec.get("payload") or {},
+        causation=causation,
+        site_id=run.site_id,
+        dry_run=run.dry_run,  # a dry run's called rule runs dry too
     )
     if started.run is None:
         raise ActionError(f"rule {rule.pk} did not start: {started.reason}", permanent=True)

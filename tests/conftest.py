@@ -36,9 +36,7 @@ class Persona:
 
 @pytest.fixture
 def alice(db) -> Persona:
-    return Persona(
-        *account_open(name="Alice Co", username="alice", password="alice-pass-123", credits=Decimal("1000"))
-    )
+    return Persona(*account_open(name="Alice Co", username="alice", password="alice-pass-123", credits=Decimal("1000")))
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from actions.ai.providers import Provider, ProviderError, ProviderResult, get_pr
 from actions.ai.ratelimit import wait_for_slot
 from backend.core import counters
 from backend.core.counters import PREFIX, SEPARATOR
+from rules.core.dryrun import OFFLINE_PROVIDER, is_dry_run
 from rules.core.records import RunRecords, run_records
 
 PROVIDER_NAMES = sorted(providers.keys())  # what a step may name as its `provider`
@@ -25,7 +26,7 @@ TOKENS_KEY = f"{PREFIX}provider_tokens"  # "provider|function" -> tokens
 def provider_for(account_id: int, name: str | None = None) -> Provider:
     """The provider `name` (default: AI_PROVIDER), with the account's prompt overrides."""
     overrides = dict(PromptTemplate.objects.filter(account_id=account_id).values_list("function", "template"))
-    name = name or settings.AI_PROVIDER
+    name = OFFLINE_PROVIDER if is_dry_run() else name or settings.AI_PROVIDER  # a dry run spends nothing
     entry = providers.find(name)  # an unknown name is refused by get_provider
     config: dict[str, Any] = {**(entry.from_settings(settings) if entry else {}), "prompt_overrides": overrides or None}
     return get_provider(name, **config)

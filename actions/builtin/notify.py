@@ -29,6 +29,9 @@ class NotifyAction(Action):
             raise ActionError(
                 "nobody to notify: give `to` or add an email address to a user of the account", permanent=True
             )
+        if ctx.dry_run:
+            ctx.would_call(f"email {', '.join(recipients)}: {ctx.render(params['subject'])}")
+            return StepResult(output_count=len(recipients), result={"recipients": recipients})
         try:
             sent = send_mail(
                 ctx.render(params["subject"]), ctx.render(params["message"]), settings.DEFAULT_FROM_EMAIL, recipients

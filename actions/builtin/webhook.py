@@ -62,6 +62,9 @@ class WebhookAction(Action):
 
     def run(self, ctx, params):
         url = params["url"]
+        if ctx.dry_run:
+            ctx.would_call(f"POST {url}")
+            return StepResult(output_count=1, result={"status_code": None})
         body = json.dumps(ctx.describe(), cls=DjangoJSONEncoder).encode()
         secret = {header: ctx.credential(name) for header, name in (params.get("secret_headers") or {}).items()}
         headers = {
@@ -86,4 +89,3 @@ class WebhookAction(Action):
             raise ActionError(f"{url} answered {response.status_code}", permanent=True)
         ctx.log(f"webhook {url} answered {response.status_code}")
         return StepResult(output_count=1, result={"status_code": response.status_code})
-

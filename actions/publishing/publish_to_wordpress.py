@@ -83,6 +83,11 @@ class PublishToWordPress(ItemAction):
         outcome, transient = BatchOutcome(), []
         targets = _Targets(account_id=ctx.account_id, integration_id=params.get("integration_id"))
         for content in items:
+            if ctx.dry_run:
+                ctx.would_call(f"publish content {content.pk} ({content.title!r}) to WordPress as {options.status}")
+                outcome.consumed, outcome.produced = outcome.consumed + 1, outcome.produced + 1
+                outcome.ids.append(content.pk)
+                continue
             try:
                 integration, client = targets.for_site(content.site_id)
                 done = content_publish(content=content, integration=integration, client=client, options=options)

@@ -338,6 +338,7 @@ def run_detail(run: AutomationRun) -> dict:
             "site_domain": site.domain,
             "status": run.status,
             "trigger_type": run.trigger_type,
+            "dry_run": run.dry_run,
             "current_stage": min(run.current_step + 1, 7),
             "started_at": run.started_at,
             "completed_at": run.completed_at,

@@ -17,6 +17,9 @@ import logging
 import re
 import socket
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -49,6 +52,19 @@ class DestinationRefused(InvalidIPAddress):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+_refusing: ContextVar[str | None] = ContextVar("igny8_outbound_refused", default=None)
+
+
+@contextmanager
+def refusing(reason: str) -> Iterator[None]:
+    """No outbound call is made inside this block (a dry run's step): each raises DestinationRefused(reason)."""
+    token = _refusing.set(reason)
+    try:
+        yield
+    finally:
+        _refusing.reset(token)
 
 
 def refusal_message(ip: IPAddress, host: str) -> str:
@@ -113,6 +129,12 @@ def _parse_ip(value: Any) -> IPAddress:
 
 class GuardedAdapter(IPFilterAdapter):
     """requests-hardened's adapter (resolve once, refuse, pin to the resolved address) plus the allowlist."""
+
+    def send(self, request, *args, **kwargs):
+        reason = _refusing.get()
+        if reason is not None:
+            raise DestinationRefused(reason)
+        return super().send(request, *args, **kwargs)
 
     def build_connection_pool_key_attributes(self, request, verify, cert=None):
         host = urlsplit(request.url).hostname or ""

@@ -14,6 +14,7 @@ const RulesPage = lazy(() => import("./rules/RulesPage"));
 const RuleEditorPage = lazy(() => import("./rules/RuleEditorPage"));
 const RunsPage = lazy(() => import("./runs/RunsPage"));
 const ExecutionPage = lazy(() => import("./runs/ExecutionPage"));
+const EventsPage = lazy(() => import("./events/EventsPage"));
 const ContentReaderPage = lazy(() => import("./content/ContentReaderPage"));
 const KeywordsPage = lazy(() => import("./keywords/KeywordsPage"));
 const ClustersPage = lazy(() => import("./keywords/ClustersPage"));
@@ -42,6 +43,7 @@ export function AppRoutes() {
           <Route path="rules/:ruleId" element={<RuleEditorPage />} />
           <Route path="runs" element={<RunsPage />} />
           <Route path="runs/:runId" element={<ExecutionPage />} />
+          <Route path="events" element={<EventsPage />} />
           <Route path="content" element={<ContentPage />} />
           <Route path="content/:contentId" element={<ContentReaderPage />} />
           <Route path="keywords" element={<KeywordsPage />} />

@@ -3,7 +3,11 @@ progress, triggers ("why didn't it fire?"), secrets, and the action and trigger 
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -12,11 +16,16 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from backend.core.api import AccountScopedViewSet
+from backend.core.input import parse_id
 from backend.core.throttles import ExecuteThrottle
 from rules import selectors, services
 from rules.api.runs import RunStarted, RunViewSet, run_response
 from rules.api.serializers import (
+    BacktestResultSerializer,
+    BacktestSerializer,
     ExecuteSerializer,
+    ReplayResultSerializer,
+    ReplaySerializer,
     RestoreSerializer,
     RuleFileSerializer,
     RuleImportResultSerializer,
@@ -29,6 +38,7 @@ from rules.api.serializers import (
     TestResultSerializer,
     TriggerRecordSerializer,
 )
+from rules.backtest import BacktestAnswer, NothingToBacktest, ReplayTooLarge, rule_backtest, rule_replay
 from rules.core.conditions import (
     CompiledCondition,
     ConditionError,
@@ -140,8 +150,70 @@ class RuleViewSet(AccountScopedViewSet):
         body = ExecuteSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         site = body.validated_data.get("site")
-        run = rule_execute(rule=rule, payload=body.validated_data["payload"], site_id=site.id if site else None)
+        dry_run = body.validated_data["dry_run"]
+        if rule.is_shadow and not dry_run:
+            detail = "a shadow rule executes nothing: run it as a dry run, or promote it (is_shadow false) first"
+            return Response({"detail": detail, "code": "shadow"}, status=status.HTTP_409_CONFLICT)
+        run = rule_execute(
+            rule=rule, payload=body.validated_data["payload"], site_id=site.id if site else None, dry_run=dry_run
+        )
         return run_response(run)
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        return selectors.with_shadow_summaries(page) if page is not None and self.action == "list" else page
+
+    @extend_schema(request=BacktestSerializer, responses=BacktestResultSerializer)
+    @action(detail=False, methods=["post"])
+    def backtest(self, request):
+        """What a rule (a saved one's id, or a draft as the editor holds it) would have done on the journal's events
+        of a time range: how many events passed its trigger and conditions, which the mode, the loop guard or the
+        account's credits would have dropped, the estimated runs and credits, and up to 20 samples with traces.
+        Nothing is executed or saved."""
+        body = BacktestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        rule = self._backtest_rule(body.validated_data["rule"])
+        since, until = _range(body.validated_data)
+        try:
+            answer = rule_backtest(rule=rule, since=since, until=until)
+        except NothingToBacktest as exc:
+            raise ValidationError({"rule": [str(exc)]}) from exc
+        return Response(backtest_response(answer))
+
+    def _backtest_rule(self, value) -> AutomationRule:
+        """The saved rule `value` names (404 for another account's), or a draft validated like a save (400s keyed
+        `rule.<field>`), as an unsaved rule (with the saved rule's id when it edits one)."""
+        if isinstance(value, int) and not isinstance(value, bool):
+            return get_object_or_404(self.get_queryset(), pk=_rule_id(value, "rule"))
+        if not isinstance(value, dict):
+            raise ValidationError({"rule": ["a saved rule's id, or a rule as JSON"]})
+        draft = {k: v for k, v in value.items() if k in AutomationRule.FIELDS}
+        saved = None
+        if value.get("id") is not None:
+            saved = get_object_or_404(self.get_queryset(), pk=_rule_id(value["id"], "rule.id"))
+        context = {**self.get_serializer_context(), "draft": True}
+        checked = RuleSerializer(saved, data=draft, partial=saved is not None, context=context)
+        if not checked.is_valid():
+            raise ValidationError({f"rule.{name}": messages for name, messages in checked.errors.items()})
+        return services.rule_draft(account_id=request_account(self.request), saved=saved, **checked.validated_data)
+
+    @extend_schema(request=ReplaySerializer, responses=ReplayResultSerializer)
+    @action(detail=True, methods=["post"])
+    def replay(self, request, pk=None):
+        """Send the journal's events of a time range to this rule through the dispatcher's own path (filters,
+        loop guard, conditions, mode, limits). A run a replay started is never started again for the same event
+        and rule version: replaying the same range twice starts its runs once."""
+        rule = self.get_object()
+        body = ReplaySerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        since, until = _range(body.validated_data)
+        try:
+            answer = rule_replay(rule=rule, since=since, until=until)
+        except NothingToBacktest as exc:
+            raise ValidationError({"rule": [str(exc)]}) from exc
+        except ReplayTooLarge as exc:
+            raise ValidationError({"since": [str(exc)]}) from exc
+        return Response(answer)
 
     @extend_schema(request=TestConditionsSerializer, responses=TestResultSerializer)
     @action(detail=True, methods=["post"])
@@ -299,6 +371,59 @@ class RuleViewSet(AccountScopedViewSet):
     def execution_history(self, request):
         """Runs of all the account's rules, newest first (same filters as executions/)."""
         return RunViewSet.as_view({"get": "list"})(request._request)
+
+
+def request_account(request) -> int:
+    return request.user.account_id
+
+
+def _rule_id(value, field: str) -> int:
+    try:
+        if isinstance(value, bool):
+            raise ValueError
+        return parse_id(value)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError({field: [f"{value!r} is not a valid id"]}) from exc
+
+
+def _range(data: dict) -> tuple[datetime, datetime]:
+    """The range asked for, within what the journal can hold: not before the retention window (older events are
+    pruned; a schedule's older fire times would be counted against nothing), not after now."""
+    now = timezone.now()
+    since, until = data["since"], min(data.get("until") or now, now)
+    if since >= until:
+        raise ValidationError({"since": ["must be before until (and before now)"]})
+    return max(since, now - timedelta(days=settings.AUTOMATION_RETENTION_DAYS + 1)), until
+
+
+def backtest_response(answer: BacktestAnswer) -> dict:
+    result = answer.result
+    return {
+        "since": answer.since,
+        "until": answer.until,
+        "events_scanned": result.events_scanned,
+        "would_trigger": result.would_trigger,
+        "estimated_runs": result.estimated_runs,
+        "estimated_credits": f"{result.estimated_credits:.2f}",
+        "dropped": result.dropped,
+        "most_failed_clause": result.most_failed_clause,
+        "samples": [
+            {
+                "event_id": sample.event.id,
+                "at": sample.event.at,
+                "event": sample.event.name,
+                "object_type": sample.event.object_type,
+                "object_id": sample.event.object_id,
+                "object": sample.event.object,
+                "decision": sample.decision,
+                "reason": sample.reason,
+                "estimated_credits": None if sample.estimated_credits is None else f"{sample.estimated_credits:.2f}",
+                "trace": sample.trace,
+            }
+            for sample in result.samples
+        ],
+        "truncated": answer.truncated,
+    }
 
 
 def _imported_row(item, fields: dict, context: dict) -> dict:

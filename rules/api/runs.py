@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rules import lifecycle, selectors, waits
 from rules.api.serializers import RetrySerializer, RunDetailSerializer, RunLogSerializer, RunSerializer
 from rules.lifecycle import RunStateError, TriggerResult
-from rules.models import AutomationRun, RunLog
+from rules.models import AutomationRun, RunLog, TriggerRecord
 
 
 class ApprovalSerializer(serializers.Serializer):
@@ -25,13 +25,20 @@ class ApprovalSerializer(serializers.Serializer):
 
 RunStarted = inline_serializer(
     "RunStarted",
-    {"run_id": serializers.CharField(), "status": serializers.CharField(), "message": serializers.CharField()},
+    {
+        "run_id": serializers.CharField(allow_null=True, help_text="null when a shadow rule recorded the trigger"),
+        "status": serializers.CharField(help_text="the run's status, or `shadow`"),
+        "message": serializers.CharField(),
+    },
 )
 
 
 def run_response(result: TriggerResult) -> Response:
     """202 with the run; 402 with the amounts when credits are short (no run is made); 409 with the reason
-    when the rule's mode or a limit dropped the trigger."""
+    when the rule's mode or a limit dropped the trigger; 202 with status `shadow` when a shadow rule recorded what
+    it would have done (a webhook delivery to a shadow rule is accepted, not refused)."""
+    if result.outcome == TriggerRecord.Outcome.SHADOW:
+        return Response({"run_id": None, "status": "shadow", "message": result.reason}, status=status.HTTP_202_ACCEPTED)
     if result.run is not None:
         run = result.run
         return Response(

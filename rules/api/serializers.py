@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
 from backend.accounts.models import Site
@@ -12,6 +12,7 @@ from rules.core.presets import preset_for
 from rules.core.schedule import describe_cron, next_fire_times
 from rules.core.triggers import trigger_summary
 from rules.models import AutomationRule, AutomationRuleVersion, AutomationRun, RunLog, RunStep, TriggerRecord
+from rules.selectors import SHADOW_SUMMARY_DAYS, shadow_summaries
 from rules.services import credential_names, rule_count_check
 from rules.validation import RuleValidationError, check_event_payload, field_warnings, validate_rule
 
@@ -47,6 +48,10 @@ class RuleSerializer(StrictSerializerMixin, RuleFileSerializer):
         "removes it. Only their names come back (`credential_names`).",
     )
     credential_names = serializers.SerializerMethodField()
+    shadow_summary = serializers.SerializerMethodField(
+        help_text="A shadow rule's record of the last SHADOW_SUMMARY_DAYS days: how often it would have run and "
+        "the credits those runs would have reserved (null for a live rule)."
+    )
 
     class Meta:
         model = AutomationRule
@@ -65,6 +70,7 @@ class RuleSerializer(StrictSerializerMixin, RuleFileSerializer):
             "schedule",
             "webhook_url",
             "last_run",
+            "shadow_summary",
             "created_at",
             "updated_at",
         ]
@@ -105,7 +111,8 @@ class RuleSerializer(StrictSerializerMixin, RuleFileSerializer):
         if "max_runs" in attrs and not 1 <= attrs["max_runs"] <= 100:
             raise serializers.ValidationError({"max_runs": ["must be from 1 to 100"]})
         if self.instance is None:
-            self._check_rule_count()
+            if not self.context.get("draft"):  # a backtest's draft is never saved
+                self._check_rule_count()
         else:
             self._keep_preset_shape(attrs)
         self._check_credentials_used(attrs)
@@ -185,6 +192,31 @@ class RuleSerializer(StrictSerializerMixin, RuleFileSerializer):
         request = self.context.get("request")
         path = f"/api/v1/automation/hooks/{rule.webhook_token}/"
         return request.build_absolute_uri(path) if request else path
+
+    @extend_schema_field(
+        inline_serializer(
+            "ShadowSummary",
+            {
+                "would_have_run": serializers.IntegerField(),
+                "estimated_credits": serializers.DecimalField(max_digits=14, decimal_places=2),
+                "last_at": serializers.DateTimeField(allow_null=True),
+                "days": serializers.IntegerField(),
+            },
+            allow_null=True,
+        )
+    )
+    def get_shadow_summary(self, rule: AutomationRule) -> dict | None:
+        if not rule.is_shadow:
+            return None
+        summary = getattr(rule, "shadow", None)
+        if summary is None:  # a rule not read through selectors.rules_with_last_run
+            summary = shadow_summaries([rule.pk]).get(rule.pk, {})
+        return {
+            "would_have_run": summary.get("count", 0),
+            "estimated_credits": f"{summary.get('credits') or 0:.2f}",
+            "last_at": summary.get("last_at"),
+            "days": SHADOW_SUMMARY_DAYS,
+        }
 
     def get_last_run(self, rule: AutomationRule) -> dict | None:
         run_id = getattr(rule, "last_run_id", None)
@@ -275,6 +307,7 @@ class RunSerializer(serializers.ModelSerializer):
             "error_message",
             "causation",
             "parent_run_id",
+            "dry_run",
             "steps_total",
             "steps_completed",
         ]
@@ -340,6 +373,7 @@ class TriggerRecordSerializer(serializers.ModelSerializer):
             "object_type",
             "object_id",
             "causation",
+            "estimated_credits",
         ]
         read_only_fields = fields
 
@@ -352,6 +386,12 @@ class ExecuteSerializer(StrictSerializerMixin, serializers.Serializer):
         required=False, allow_null=True, help_text="The seeds' name for `payload`; null is the same as {}."
     )
     site = AccountScopedRelatedField(queryset=Site.objects.all(), required=False, allow_null=True)
+    dry_run = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Run with side effects stubbed: every step's writes rolled back, AI through the offline provider, "
+        "no WordPress, webhook or email call, no credits charged; the run is labelled a dry run.",
+    )
 
     def validate_payload(self, value):
         if not isinstance(value, dict):
@@ -458,3 +498,77 @@ class ImportedRuleSerializer(serializers.Serializer):
 class RuleImportResultSerializer(serializers.Serializer):
     preview = serializers.BooleanField()
     rules = ImportedRuleSerializer(many=True)
+
+
+class BacktestSerializer(StrictSerializerMixin, serializers.Serializer):
+    rule = serializers.JSONField(
+        help_text="A saved rule's id, or a draft rule as JSON (the fields of a create; an `id` in it names the saved "
+        "rule it edits, whose run history and loop-guard identity the backtest uses)."
+    )
+    since = serializers.DateTimeField()
+    until = serializers.DateTimeField(required=False, allow_null=True, help_text="Default: now.")
+
+
+class ReplaySerializer(StrictSerializerMixin, serializers.Serializer):
+    since = serializers.DateTimeField()
+    until = serializers.DateTimeField(required=False, allow_null=True, help_text="Default: now.")
+
+
+class BacktestSampleSerializer(serializers.Serializer):
+    event_id = serializers.IntegerField(allow_null=True)
+    at = serializers.DateTimeField()
+    event = serializers.CharField()
+    object_type = serializers.CharField()
+    object_id = serializers.IntegerField(allow_null=True)
+    object = serializers.DictField()
+    decision = serializers.ChoiceField(
+        choices=[
+            "would_trigger",
+            "filtered",
+            "dropped_loop",
+            "condition_error",
+            "dropped_conditions",
+            "dropped_mode",
+            "dropped_budget",
+        ]
+    )
+    reason = serializers.CharField()
+    estimated_credits = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    trace = serializers.ListField(child=serializers.DictField())
+
+
+class BacktestDroppedSerializer(serializers.Serializer):
+    filtered = serializers.IntegerField(help_text="Another site's event, or none of the watched fields changed.")
+    loop_guard = serializers.IntegerField()
+    condition_error = serializers.IntegerField()
+    conditions = serializers.IntegerField()
+    mode = serializers.IntegerField()
+    budget = serializers.IntegerField(help_text="The account's credits would not have covered the run.")
+
+
+class FailedClauseSerializer(serializers.Serializer):
+    clause = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class BacktestResultSerializer(serializers.Serializer):
+    since = serializers.DateTimeField()
+    until = serializers.DateTimeField()
+    events_scanned = serializers.IntegerField()
+    would_trigger = serializers.IntegerField(help_text="Events that passed the trigger, the loop guard and conditions.")
+    estimated_runs = serializers.IntegerField(help_text="would_trigger less what the mode or the credits dropped.")
+    estimated_credits = serializers.DecimalField(max_digits=14, decimal_places=2)
+    dropped = BacktestDroppedSerializer()
+    most_failed_clause = FailedClauseSerializer(allow_null=True)
+    samples = BacktestSampleSerializer(many=True)
+    truncated = serializers.BooleanField(help_text="More events than AUTOMATION_BACKTEST_MAX_EVENTS: the oldest read.")
+
+
+class ReplayResultSerializer(serializers.Serializer):
+    events_scanned = serializers.IntegerField()
+    started = serializers.IntegerField()
+    queued = serializers.IntegerField()
+    shadow = serializers.IntegerField()
+    dropped = serializers.IntegerField()
+    already_replayed = serializers.IntegerField()
+    run_ids = serializers.ListField(child=serializers.CharField())

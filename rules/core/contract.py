@@ -94,6 +94,13 @@ class ActionContext(Protocol):
     run_id: str
     claim_owner: str  # who holds this execution's item claims
     previous_owner: str  # the claims of a lost execution of this step, which pass to this one
+    # A dry run: the step's writes are rolled back, outbound calls refused, charges only counted; an action that
+    # calls out skips the call and names it with `would_call`.
+    dry_run: bool
+
+    def would_call(self, description: str) -> None:
+        """In a dry run: record a call the action would have made ("POST https://…"), shown on the step."""
+        ...
 
     def log(self, message: str, *, level: str = "info") -> None: ...
 

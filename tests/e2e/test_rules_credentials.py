@@ -49,7 +49,9 @@ def test_rules_credentials_warnings_and_placeholder_preview(page: Page, console,
     sign_in(page, f"/rules/{rule['id']}?site={demo_site['id']}")
     expect(page.get_by_test_id("warning-summary")).to_contain_text("2 warnings")
     expect(page.get_by_test_id("conditions-warnings")).to_contain_text("object.wordcount")
-    expect(page.locator('[data-testid="step"][data-path="actions.1"]').get_by_test_id("entry-warning-chip")).to_be_visible()
+    expect(
+        page.locator('[data-testid="step"][data-path="actions.1"]').get_by_test_id("entry-warning-chip")
+    ).to_be_visible()
 
     panel = page.get_by_test_id("credentials-panel")
     expect(panel.get_by_test_id("credential")).to_have_count(1)

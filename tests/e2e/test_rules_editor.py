@@ -157,9 +157,7 @@ def test_rules_show_api_validation_errors_at_their_fields(page: Page, api: Api, 
     expect(page.get_by_label("Cron expression")).to_have_attribute("aria-invalid", "true")
     expect(hook.locator(".text-danger")).to_contain_text("must be an http:// or https:// URL")
     expect(hook).to_contain_text("needs attention")
-    expect(log.locator(".text-danger")).to_contain_text(
-        re.compile(r"required|should be non-empty")
-    )
+    expect(log.locator(".text-danger")).to_contain_text(re.compile(r"required|should be non-empty"))
     expect(log.get_by_role("alert").filter(has_text="must be a whole number from 0 to 10")).to_be_visible()
     expect(page).to_have_url(re.compile(r"/rules/new"))
     screenshot(page, "rules-05-validation-errors")

@@ -124,10 +124,16 @@ def test_it_keeps_any_text_of_a_trigger_record_as_it_was(alice, make_rule):
     reason = 'naïve "quoted" \\ back\nslash 🙂 \x01'
     shared = RecordFields(alice.account.pk, "event", {"nested": {"list": [1, None, "ü"]}}, "x.y", "keyword", None)
 
-    _insert_records([(rule.pk, "dropped_mode", reason, None, shared), (rule.pk, "dropped_loop", "", None, shared)])
+    _insert_records(
+        [
+            (rule.pk, "dropped_mode", reason, None, shared, None),
+            (rule.pk, "shadow", "", None, shared, Decimal("12.50")),
+        ]
+    )
 
     first, second = TriggerRecord.objects.order_by("id")
-    assert (first.reason, first.outcome, second.reason, second.outcome) == (reason, "dropped_mode", "", "dropped_loop")
+    assert (first.reason, first.outcome, second.reason, second.outcome) == (reason, "dropped_mode", "", "shadow")
+    assert (first.estimated_credits, second.estimated_credits) == (None, Decimal("12.50"))
     assert first.causation == {"nested": {"list": [1, None, "ü"]}} and first.object_id is None
     assert (first.event, first.object_type, first.run_id) == ("x.y", "keyword", None)
 

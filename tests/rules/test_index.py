@@ -63,6 +63,7 @@ def test_a_deactivated_sites_rules_stop_listening_and_listen_again_when_it_is_ac
     site = Site.objects.create(account=alice.account, name="Blog", domain="blog.example.com")
     rule = make_rule(site=site, trigger={"type": "event", "event": "keyword.created"})
     everywhere = make_rule(name="every site", trigger={"type": "event", "event": "keyword.created"})
+
     def listening(site_id: int | None) -> set[int]:
         return {r.id for r in other_process.lookup(alice.account.pk, "keyword.created", site_id=site_id, fresh=True)}
 

@@ -20,7 +20,16 @@ from actions.ai.models import AICall
 from backend.billing.models import CreditTransaction
 from backend.billing.services import Reference, credits_debit
 from rules import retention
-from rules.models import AutomationRule, AutomationRun, DeadLetter, RunLog, RunStep, RunTally, TriggerRecord
+from rules.models import (
+    AutomationRule,
+    AutomationRun,
+    DeadLetter,
+    EventRecord,
+    RunLog,
+    RunStep,
+    RunTally,
+    TriggerRecord,
+)
 from rules.retention import history_prune
 from rules.tasks import prune_history, schedule_tick
 
@@ -61,7 +70,9 @@ def _run(persona, *, days_ago: float, status: str = "completed", rule=None, step
             index=index,
             key=f"step-{index + 1}",
             action_type="log",
-            input_count=inputs, output_count=outputs, credits_used=credits
+            input_count=inputs,
+            output_count=outputs,
+            credits_used=credits,
         )
     AutomationRule.objects.filter(pk=rule.pk).update(execution_count=F("execution_count") + 1)  # as run_create
     RunLog.objects.bulk_create([RunLog(run=run, message="started"), RunLog(run=run, message="ended")])
@@ -93,10 +104,16 @@ def test_it_deletes_old_finished_runs_with_their_steps_logs_trigger_records_and_
     runless_call = AICall.objects.create(account=alice.account, provider="local", function="cluster_keywords")
     AICall.objects.filter(pk=runless_call.pk).update(created_at=timezone.now() - timedelta(days=31))
     letter = DeadLetter.objects.create(task="actions.run_step", run=old[0], account=alice.account, reason="died")
+    EventRecord.objects.all().delete()  # the journal of the fixtures' saves: only these two below
+    old_event, young_event = (
+        EventRecord.objects.create(account=alice.account, name="keyword.created", at=timezone.now() - timedelta(days=d))
+        for d in (31, 29)
+    )
 
     deleted = _prune()
 
-    assert deleted == {"runs": 3, "steps": 21, "logs": 6, "trigger_records": 4, "ai_calls": 4}
+    assert deleted == {"runs": 3, "steps": 21, "logs": 6, "trigger_records": 4, "events": 1, "ai_calls": 4}
+    assert list(EventRecord.objects.values_list("pk", flat=True)) == [young_event.pk] != [old_event.pk]
     assert list(AutomationRun.objects.values_list("pk", flat=True)) == [young.pk]
     assert set(RunStep.objects.values_list("run_id", flat=True)) == {young.pk}
     assert set(RunLog.objects.values_list("run_id", flat=True)) == {young.pk}
@@ -109,7 +126,7 @@ def test_it_deletes_old_finished_runs_with_their_steps_logs_trigger_records_and_
 def test_it_never_prunes_an_active_run_whatever_its_age(alice):
     active = [_run(alice, days_ago=90, status=s) for s in AutomationRun.ACTIVE]
     deleted = _prune()
-    assert deleted == {"runs": 0, "steps": 0, "logs": 0, "trigger_records": 0, "ai_calls": 0}
+    assert deleted == {"runs": 0, "steps": 0, "logs": 0, "trigger_records": 0, "events": 0, "ai_calls": 0}
     assert AutomationRun.objects.count() == 3 and RunStep.objects.count() == 21 and RunLog.objects.count() == 6
     assert AICall.objects.filter(run_id__in=[r.run_id for r in active]).count() == 3
     assert not RunTally.objects.exists()
@@ -239,7 +256,7 @@ def test_it_is_harmless_to_prune_twice(alice):
     _run(alice, days_ago=2)
     assert _prune()["runs"] == 2
     tallies = list(RunTally.objects.values())
-    assert _prune() == {"runs": 0, "steps": 0, "logs": 0, "trigger_records": 0, "ai_calls": 0}
+    assert _prune() == {"runs": 0, "steps": 0, "logs": 0, "trigger_records": 0, "events": 0, "ai_calls": 0}
     assert list(RunTally.objects.values()) == tallies and AutomationRun.objects.count() == 1
 
 
@@ -254,6 +271,7 @@ def test_it_prunes_from_the_command_line_printing_each_kind(alice):
         "deleted 7 steps",
         "deleted 2 logs",
         "deleted 1 trigger records",
+        "deleted 0 journal events",
         "deleted 1 AI calls",
     ]
     assert AutomationRun.objects.count() == 1

@@ -71,6 +71,7 @@ COLLECTION_ACTIONS = {
     "bulk_reject": "body",
     "bulk_publish": "body",
     "import_rules": "body",
+    "backtest": "body",  # a draft naming Alice's site: 400 at rule.site (Alice's rule id: 404, tests/rules)
     "test_unsaved": "body",  # integrations/test/: values tested before saving (an `integration` names a password)
     "action_types": "catalog",
     "trigger_types": "catalog",

@@ -102,6 +102,8 @@ class World:
     """Alice's objects of every kind (by model label), plus the runs the query endpoints name."""
 
     def __init__(self, alice, charlie, capture):
+        from django.utils import timezone
+
         from actions.ai.models import PromptTemplate
         from backend.accounts.models import Sector, Site
         from backend.automation import services as automation
@@ -109,7 +111,7 @@ class World:
         from backend.planner.models import Cluster, ContentIdea, Keyword
         from backend.writer.models import Content, Image, Task
         from rules.lifecycle import rule_execute
-        from rules.models import RunLog
+        from rules.models import EventRecord, RunLog
         from rules.services import rule_create
         from rules.validation import validate_rule
 
@@ -161,7 +163,11 @@ class World:
             RunLog.objects.create(run=run, message=f"log {MARKER}")
         self.config = automation.config_for(site)
         self.site = site
-        owned = [site, sector, cluster, keyword, idea, task, content, image, integration, self.rule, self.run]
+        event = EventRecord.objects.create(  # the journal is written after commit: none in this test's transaction
+            account=alice.account, site_id=site.pk, name="keyword.created", object_type="keyword",
+            object_id=keyword.pk, object={"id": keyword.pk, "text": f"keyword {MARKER}"}, at=timezone.now(),
+        )  # fmt: skip
+        owned = [site, sector, cluster, keyword, idea, task, content, image, integration, self.rule, self.run, event]
         self.owned = {type(obj)._meta.label: obj for obj in owned}
 
     def of(self, model_label: str):
@@ -321,6 +327,9 @@ def _reference_bodies(route: Route, world: World) -> list[tuple[str, dict]]:
         "bulk_reject": [("ids", {"ids": [content], "note": "charlie"})],
         "bulk_publish": [("ids", {"ids": [content]})],
         "import_rules": [("rules.0.site", {"rules": [{"name": "mine", "site": site, **MANUAL_LOG}]})],
+        "backtest": [
+            ("rule.site", {"rule": {"name": "mine", "site": site, **MANUAL_LOG}, "since": "2026-01-01T00:00Z"})
+        ],
         "test_unsaved": [
             ("integration", {"url": "https://x.example.com", "username": "c", "integration": world.of(INTEGRATION).pk})
         ],

@@ -46,6 +46,7 @@ __all__ = [
     "providers",
 ]
 
+
 @dataclass(frozen=True)
 class ProviderEntry:
     """A registered provider: where its class is (imported on first use: the SDKs behind it are heavy to load),

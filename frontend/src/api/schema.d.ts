@@ -257,6 +257,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/automation/events/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description Every event of the account as it was emitted (model changes, custom events, webhook deliveries, schedule
+         *     fires, run outcomes), after its transaction committed; pruned with the rest of history.
+         */
+        get: operations["v1_automation_events_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/automation/executions/": {
         parameters: {
             query?: never;
@@ -656,6 +676,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/automation/rules/{id}/replay/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description Send the journal's events of a time range to this rule through the dispatcher's own path (filters,
+         *     loop guard, conditions, mode, limits). A run a replay started is never started again for the same event
+         *     and rule version: replaying the same range twice starts its runs once.
+         */
+        post: operations["v1_automation_rules_replay_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/automation/rules/{id}/restore/": {
         parameters: {
             query?: never;
@@ -772,6 +813,28 @@ export interface paths {
         get: operations["v1_automation_rules_action_types_list"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/automation/rules/backtest/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description What a rule (a saved one's id, or a draft as the editor holds it) would have done on the journal's events
+         *     of a time range: how many events passed its trigger and conditions, which the mode, the loop guard or the
+         *     account's credits would have dropped, the estimated runs and credits, and up to 20 samples with traces.
+         *     Nothing is executed or saved.
+         */
+        post: operations["v1_automation_rules_backtest_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1806,10 +1869,16 @@ export interface components {
             /** @description The token (`Authorization: Token <key>`): shown this once, stored hashed. */
             key: string;
         };
+        /**
+         * @description * `approved` - approved
+         *     * `rejected` - rejected
+         * @enum {string}
+         */
+        ApprovalDecisionEnum: "approved" | "rejected";
         ApprovalRequest: {
             /** @description The key of the waiting step (its id, `@<i>` in a loop). */
             step: string;
-            decision: components["schemas"]["DecisionEnum"];
+            decision: components["schemas"]["ApprovalDecisionEnum"];
             /** @default  */
             note: string;
         };
@@ -1940,6 +2009,75 @@ export interface components {
             /** @description Notify (email, webhook) when a run fails. */
             notify_on_fail: boolean;
         };
+        BacktestDropped: {
+            /** @description Another site's event, or none of the watched fields changed. */
+            filtered: number;
+            loop_guard: number;
+            condition_error: number;
+            conditions: number;
+            mode: number;
+            /** @description The account's credits would not have covered the run. */
+            budget: number;
+        };
+        /** @description Reject keys the serializer does not know instead of silently ignoring them. */
+        BacktestRequest: {
+            /** @description A saved rule's id, or a draft rule as JSON (the fields of a create; an `id` in it names the saved rule it edits, whose run history and loop-guard identity the backtest uses). */
+            rule: unknown;
+            /** Format: date-time */
+            since: string;
+            /**
+             * Format: date-time
+             * @description Default: now.
+             */
+            until?: string | null;
+        };
+        BacktestResult: {
+            /** Format: date-time */
+            since: string;
+            /** Format: date-time */
+            until: string;
+            events_scanned: number;
+            /** @description Events that passed the trigger, the loop guard and conditions. */
+            would_trigger: number;
+            /** @description would_trigger less what the mode or the credits dropped. */
+            estimated_runs: number;
+            /** Format: decimal */
+            estimated_credits: string;
+            dropped: components["schemas"]["BacktestDropped"];
+            most_failed_clause: components["schemas"]["FailedClause"] | null;
+            samples: components["schemas"]["BacktestSample"][];
+            /** @description More events than AUTOMATION_BACKTEST_MAX_EVENTS: the oldest read. */
+            truncated: boolean;
+        };
+        BacktestSample: {
+            event_id: number | null;
+            /** Format: date-time */
+            at: string;
+            event: string;
+            object_type: string;
+            object_id: number | null;
+            object: {
+                [key: string]: unknown;
+            };
+            decision: components["schemas"]["BacktestSampleDecisionEnum"];
+            reason: string;
+            /** Format: decimal */
+            estimated_credits: string | null;
+            trace: {
+                [key: string]: unknown;
+            }[];
+        };
+        /**
+         * @description * `would_trigger` - would_trigger
+         *     * `filtered` - filtered
+         *     * `dropped_loop` - dropped_loop
+         *     * `condition_error` - condition_error
+         *     * `dropped_conditions` - dropped_conditions
+         *     * `dropped_mode` - dropped_mode
+         *     * `dropped_budget` - dropped_budget
+         * @enum {string}
+         */
+        BacktestSampleDecisionEnum: "would_trigger" | "filtered" | "dropped_loop" | "condition_error" | "dropped_conditions" | "dropped_mode" | "dropped_budget";
         /** @enum {unknown} */
         BlankEnum: "";
         /** @description The account's daily credit budget (null: no limit) and what automation spent today (UTC). */
@@ -2220,18 +2358,24 @@ export interface components {
             csrfToken: string;
         };
         /**
-         * @description * `approved` - approved
-         *     * `rejected` - rejected
-         * @enum {string}
-         */
-        DecisionEnum: "approved" | "rejected";
-        /**
          * @description * `` - None
          *     * `transient` - Transient
          *     * `permanent` - Permanent
          * @enum {string}
          */
         ErrorKindEnum: "transient" | "permanent";
+        EventRecord: {
+            readonly id: number;
+            /** Format: date-time */
+            readonly at: string;
+            event: string;
+            site: number | null;
+            readonly object_type: string;
+            readonly object_id: number | null;
+            readonly object: unknown;
+            readonly changes: unknown;
+            readonly causation: unknown;
+        };
         /** @description `payload`, or `context` as the seeds' client names it (one of them); validated data has `payload`. */
         ExecuteRequest: {
             /** @description The trigger payload (a JSON object). */
@@ -2239,6 +2383,15 @@ export interface components {
             /** @description The seeds' name for `payload`; null is the same as {}. */
             context?: unknown;
             site?: number | null;
+            /**
+             * @description Run with side effects stubbed: every step's writes rolled back, AI through the offline provider, no WordPress, webhook or email call, no credits charged; the run is labelled a dry run.
+             * @default false
+             */
+            dry_run: boolean;
+        };
+        FailedClause: {
+            clause: string;
+            count: number;
         };
         /**
          * @description * `daily` - daily
@@ -2512,9 +2665,10 @@ export interface components {
          *     * `dropped_limit` - Dropped Limit
          *     * `refused_credits` - Refused Credits
          *     * `condition_error` - Condition Error
+         *     * `shadow` - Shadow
          * @enum {string}
          */
-        OutcomeEnum: "started" | "queued" | "dropped_conditions" | "dropped_mode" | "dropped_loop" | "dropped_limit" | "refused_credits" | "condition_error";
+        OutcomeEnum: "started" | "queued" | "dropped_conditions" | "dropped_mode" | "dropped_loop" | "dropped_limit" | "refused_credits" | "condition_error" | "shadow";
         PaginatedApiTokenList: {
             /** @example 123 */
             count: number;
@@ -2589,6 +2743,19 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["CreditTransaction"][];
+        };
+        PaginatedEventRecordList: {
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?cursor=cD00ODY%3D"
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?cursor=cj0xJnA9NDg3
+             */
+            previous?: string | null;
+            results: components["schemas"]["EventRecord"][];
         };
         PaginatedImageList: {
             /** @example 123 */
@@ -2834,6 +3001,7 @@ export interface components {
             allow_self_trigger?: boolean;
             /** Format: decimal */
             budget_per_run?: string | null;
+            is_shadow?: boolean;
             /** @description Secrets its steps use by name (a webhook's secret_headers): write-only; a value sets one, null removes it. Only their names come back (`credential_names`). */
             credentials?: {
                 [key: string]: string | null;
@@ -2906,6 +3074,25 @@ export interface components {
             /** @description Why it goes back. */
             note: string;
         };
+        /** @description Reject keys the serializer does not know instead of silently ignoring them. */
+        ReplayRequest: {
+            /** Format: date-time */
+            since: string;
+            /**
+             * Format: date-time
+             * @description Default: now.
+             */
+            until?: string | null;
+        };
+        ReplayResult: {
+            events_scanned: number;
+            started: number;
+            queued: number;
+            shadow: number;
+            dropped: number;
+            already_replayed: number;
+            run_ids: string[];
+        };
         /**
          * @description * `pretty` - pretty
          *     * `rest_route` - rest_route
@@ -2942,6 +3129,7 @@ export interface components {
             allow_self_trigger?: boolean;
             /** Format: decimal */
             budget_per_run?: string | null;
+            is_shadow?: boolean;
             readonly credential_names: string[];
             /** @description Saved, but probably not meant: a condition reading a field the trigger's object does not have. */
             readonly warnings: {
@@ -2962,6 +3150,8 @@ export interface components {
             readonly last_run: {
                 [key: string]: unknown;
             } | null;
+            /** @description A shadow rule's record of the last SHADOW_SUMMARY_DAYS days: how often it would have run and the credits those runs would have reserved (null for a live rule). */
+            readonly shadow_summary: components["schemas"]["ShadowSummary"] | null;
             /** Format: date-time */
             readonly created_at: string;
             /** Format: date-time */
@@ -2983,6 +3173,7 @@ export interface components {
             allow_self_trigger?: boolean;
             /** Format: decimal */
             budget_per_run?: string | null;
+            is_shadow?: boolean;
         };
         /** @description Reject keys the serializer does not know instead of silently ignoring them. */
         RuleImportRequest: {
@@ -3045,6 +3236,7 @@ export interface components {
             allow_self_trigger?: boolean;
             /** Format: decimal */
             budget_per_run?: string | null;
+            is_shadow?: boolean;
             /** @description Secrets its steps use by name (a webhook's secret_headers): write-only; a value sets one, null removes it. Only their names come back (`credential_names`). */
             credentials?: {
                 [key: string]: string | null;
@@ -3092,6 +3284,7 @@ export interface components {
             readonly error_message: string;
             readonly causation: unknown;
             readonly parent_run_id: string | null;
+            readonly dry_run: boolean;
             /** @description Set on the runs of a list page; counted from the (prefetched) steps elsewhere. */
             readonly steps_total: number;
             readonly steps_completed: number;
@@ -3128,6 +3321,7 @@ export interface components {
             readonly error_message: string;
             readonly causation: unknown;
             readonly parent_run_id: string | null;
+            readonly dry_run: boolean;
             /** @description Set on the runs of a list page; counted from the (prefetched) steps elsewhere. */
             readonly steps_total: number;
             readonly steps_completed: number;
@@ -3149,7 +3343,9 @@ export interface components {
             readonly message: string;
         };
         RunStarted: {
-            run_id: string;
+            /** @description null when a shadow rule recorded the trigger */
+            run_id: string | null;
+            /** @description the run's status, or `shadow` */
             status: string;
             message: string;
         };
@@ -3259,6 +3455,14 @@ export interface components {
         SessionState: {
             authenticated: boolean;
             user: components["schemas"]["Me"] | null;
+        };
+        ShadowSummary: {
+            would_have_run: number;
+            /** Format: decimal */
+            estimated_credits: string;
+            /** Format: date-time */
+            last_at: string | null;
+            days: number;
         };
         SigningSecret: {
             signing_secret: string;
@@ -3394,6 +3598,8 @@ export interface components {
             readonly object_type: string;
             readonly object_id: number | null;
             readonly causation: unknown;
+            /** Format: decimal */
+            readonly estimated_credits: string | null;
         };
         /**
          * @description * `manual` - Manual
@@ -3824,6 +4030,39 @@ export interface operations {
                     "application/json": {
                         [key: string]: unknown;
                     };
+                };
+            };
+        };
+    };
+    v1_automation_events_list: {
+        parameters: {
+            query?: {
+                /** @description The pagination cursor value. */
+                cursor?: string;
+                /** @description An event name, e.g. keyword.created or webhook.received */
+                event?: string;
+                object_id?: number;
+                object_type?: string;
+                /** @description Number of results to return per page. */
+                page_size?: number;
+                /** @description ISO 8601 time: events at or after it */
+                since?: string;
+                site?: number;
+                /** @description ISO 8601 time: events before it */
+                until?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedEventRecordList"];
                 };
             };
         };
@@ -4565,6 +4804,34 @@ export interface operations {
             };
         };
     };
+    v1_automation_rules_replay_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this automation rule. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplayRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ReplayRequest"];
+                "multipart/form-data": components["schemas"]["ReplayRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplayResult"];
+                };
+            };
+        };
+    };
     v1_automation_rules_restore_create: {
         parameters: {
             query?: never;
@@ -4669,7 +4936,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description 'dropped' for every trigger that did not start a run */
-                outcome?: "condition_error" | "dropped" | "dropped_conditions" | "dropped_limit" | "dropped_loop" | "dropped_mode" | "queued" | "refused_credits" | "started";
+                outcome?: "condition_error" | "dropped" | "dropped_conditions" | "dropped_limit" | "dropped_loop" | "dropped_mode" | "queued" | "refused_credits" | "shadow" | "started";
                 /** @description A page number within the paginated result set. */
                 page?: number;
                 /** @description Number of results to return per page. */
@@ -4742,6 +5009,31 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ActionType"][];
+                };
+            };
+        };
+    };
+    v1_automation_rules_backtest_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BacktestRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["BacktestRequest"];
+                "multipart/form-data": components["schemas"]["BacktestRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BacktestResult"];
                 };
             };
         };

@@ -12,6 +12,7 @@ import { useSites, withSite } from "../shell/site";
 import { EmptyState, Loading } from "../shell/states";
 import { usePageTitle } from "../shell/usePageTitle";
 import { isFinished, readableRefusal, useRerun } from "../rules/api";
+import { DryRunPill } from "../runs/DryRun";
 import "./automation.css";
 import { CreditsDonut } from "./CreditsDonut";
 import { downloadText, exportFileName, runToCsv, runToJson } from "./export";
@@ -93,6 +94,7 @@ function RunDetailView({ detail, back, siteId }: { detail: RunDetail; back: Reac
           <p className="run-meta">
             <code className="run-id">{run.run_id}</code>
             <StatusBadge badge={runStatusBadge(run.status)} testId="run-detail-status" />
+            <DryRunPill run={run} />
             <span className="muted">
               {capitalize(run.trigger_type)} trigger · {formatCredits(run.total_credits_used)} credits used
               {run.attempt > 1 && ` · attempt ${run.attempt}`}

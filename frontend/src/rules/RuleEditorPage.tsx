@@ -7,13 +7,14 @@
 import { lazy, Suspense, useCallback, useEffect, useId, useMemo, useRef, useState, type ReactNode } from "react";
 import { Link, useLocation, useNavigate, useParams } from "react-router";
 
-import { ApiError } from "../api/client";
+import { ApiError, type FieldErrors } from "../api/client";
 import { ErrorBanner } from "../shell/ErrorBanner";
 import { useSites, withSite } from "../shell/site";
 import { Loading } from "../shell/states";
 import { usePageTitle } from "../shell/usePageTitle";
 import {
   isActive,
+  readableRefusal,
   useActionTypes,
   useCreateRule,
   useExecuteRule,
@@ -35,6 +36,7 @@ import {
   type RuleDraft,
   type StepDraft,
 } from "./draft";
+import { BacktestPanel } from "./BacktestPanel";
 import { ActionsSection, arrayMove } from "./editor/ActionsSection";
 import { ConditionsSection } from "./editor/ConditionsSection";
 import { CredentialsPanel } from "./editor/CredentialsPanel";
@@ -50,6 +52,7 @@ import { VersionHistory } from "./editor/VersionHistory";
 import { emptyRuleErrors, fieldError, mapRuleErrors, removeStepErrors, reorderStepErrors, type RuleErrors } from "./errors";
 import { moveInTree } from "./graph/tree";
 import { GraphIcon, PlayIcon } from "./icons";
+import { ReplayDialog } from "./ReplayDialog";
 import type { ActionType, Rule, RuleMode, RunDetail, TriggerCatalog } from "./types";
 import { saveShortcutLabel } from "./shortcut";
 import { Dialog, FieldError, Notice, StatusBadge, TabList, tabPanelProps, When } from "./ui";
@@ -114,6 +117,9 @@ function RuleEditor({ saved, catalog, triggers }: EditorProps) {
   const [baseline, setBaseline] = useState<RuleDraft>(() => (saved ? ruleToDraft(saved) : emptyDraft(site?.id ?? null)));
   const [draft, setDraft] = useState<RuleDraft>(baseline);
   const [errors, setErrors] = useState<RuleErrors>(emptyRuleErrors);
+  // Whether the errors shown came from a save or from a backtest of the draft (same fields, other words).
+  const [errorsFrom, setErrorsFrom] = useState<"save" | "backtest">("save");
+  const [replayOpen, setReplayOpen] = useState(false);
   // Credentials (sent with the next save), the saved rule's warnings, the placeholder preview's sample.
   const more = useEditorExtras(saved, draft.trigger, triggers.events, sites.find((s) => s.id === draft.site) ?? site ?? null);
   const [tab, setTab] = useState<Tab>("editor");
@@ -214,6 +220,7 @@ function RuleEditor({ saved, catalog, triggers }: EditorProps) {
     } catch (error) {
       if (error instanceof ApiError && error.status === 400) {
         setErrors(mapRuleErrors(error.fieldErrors));
+        setErrorsFrom("save");
         setTab("editor");
         window.setTimeout(() => summaryRef.current?.focus(), 0);
       }
@@ -234,13 +241,35 @@ function RuleEditor({ saved, catalog, triggers }: EditorProps) {
     return () => window.removeEventListener("keydown", onKey);
   }, []);
 
-  const runNow = () => {
+  const runNow = (dryRun = false) => {
     if (!saved) return;
+    setNotice(null);
     execute.mutate(
-      { id: saved.id, site: saved.site ?? site?.id },
-      { onSuccess: (started) => setNotice({ text: `Started ${started.run_id}${dirty ? " with the saved version (unsaved changes are not part of it)" : ""}.`, runId: started.run_id }) },
+      { id: saved.id, site: saved.site ?? site?.id, dryRun },
+      {
+        onSuccess: (started) =>
+          setNotice({
+            text: `${dryRun ? "Started a dry run" : "Started"} ${started.run_id}${dryRun ? ": nothing is changed, called or charged" : ""}${dirty ? " with the saved version (unsaved changes are not part of it)" : ""}.`,
+            runId: started.run_id,
+          }),
+      },
     );
   };
+
+  // A backtest's 400 about the draft shows at the same fields as a save's; a good answer clears them.
+  const onBacktestErrors = useCallback(
+    (fieldErrors: FieldErrors | null) => {
+      if (fieldErrors) {
+        setErrors(mapRuleErrors(fieldErrors));
+        setErrorsFrom("backtest");
+        window.setTimeout(() => summaryRef.current?.focus(), 0);
+      } else if (errorsFrom === "backtest") {
+        setErrors(emptyRuleErrors());
+      }
+    },
+    [errorsFrom],
+  );
+  const backtestRule = useMemo(() => draftToPayload(draft), [draft]);
 
   const testRuleId = saved?.id ?? rules.data?.results[0]?.id ?? null;
   const objectTestable = !!saved && saved.trigger.type === "event" && savedTriggerCurrent;
@@ -275,6 +304,11 @@ function RuleEditor({ saved, catalog, triggers }: EditorProps) {
             {saved ? (
               <>
                 <span className={`rl-chip ${saved.is_active ? "rl-chip-on" : ""}`}>{saved.is_active ? "active" : "inactive"}</span>
+                {saved.is_shadow && (
+                  <span className="rl-chip rl-chip-shadow" title="Watches live events and records what it would do; executes nothing">
+                    shadow
+                  </span>
+                )}
                 <span className="rl-chip">v{saved.version}</span>
                 {saved.preset_key && <span className="rl-chip rl-chip-preset">preset: {saved.preset_key}</span>}
                 <span className="muted small">{saved.trigger_summary}</span>
@@ -309,9 +343,25 @@ function RuleEditor({ saved, catalog, triggers }: EditorProps) {
               Discard
             </button>
           )}
+          {saved && !saved.is_shadow && (
+            <button type="button" className="btn" onClick={() => runNow(false)} disabled={execute.isPending}>
+              <PlayIcon size={14} /> {execute.isPending && !execute.variables?.dryRun ? "Starting…" : "Run now"}
+            </button>
+          )}
           {saved && (
-            <button type="button" className="btn" onClick={runNow} disabled={execute.isPending}>
-              <PlayIcon size={14} /> {execute.isPending ? "Starting…" : "Run now"}
+            <button
+              type="button"
+              className="btn"
+              onClick={() => runNow(true)}
+              disabled={execute.isPending}
+              title="Run it with side effects stubbed: nothing is changed, called or charged"
+            >
+              {execute.isPending && execute.variables?.dryRun ? "Starting…" : "Dry run"}
+            </button>
+          )}
+          {saved && saved.trigger.type !== "manual" && (
+            <button type="button" className="btn" onClick={() => setReplayOpen(true)}>
+              Replay…
             </button>
           )}
           <button type="submit" form={formId} className="btn btn-primary" disabled={saving || (!dirty && !isNew)}>
@@ -336,7 +386,7 @@ function RuleEditor({ saved, catalog, triggers }: EditorProps) {
       {execute.isError && (
         <ErrorBanner
           title={execute.error instanceof ApiError && execute.error.status === 409 ? "The run did not start" : "Could not run the rule"}
-          error={execute.error}
+          error={readableRefusal(execute.error)}
           onDismiss={() => execute.reset()}
         />
       )}
@@ -345,7 +395,8 @@ function RuleEditor({ saved, catalog, triggers }: EditorProps) {
         <div className="banner banner-error rl-summary" role="alert" tabIndex={-1} ref={summaryRef} data-testid="error-summary">
           <div className="banner-body">
             <strong className="banner-title">
-              Not saved: {errors.count} problem{errors.count === 1 ? "" : "s"}. Each is shown at its field below.
+              {errorsFrom === "backtest" ? "Backtest not run" : "Not saved"}: {errors.count} problem{errors.count === 1 ? "" : "s"}. Each is
+              shown at its field below.
             </strong>
             <ul className="banner-list">
               {problems.map((line) => (
@@ -459,6 +510,13 @@ function RuleEditor({ saved, catalog, triggers }: EditorProps) {
               errors={errors}
             />
           </EditorCard>
+          <EditorCard
+            title="Backtest"
+            id="backtest"
+            hint="What would this rule have done? It runs over the journal's past events of its trigger; nothing is executed."
+          >
+            <BacktestPanel rule={backtestRule} savedId={saved?.id ?? null} siteId={site?.id ?? null} onRuleErrors={onBacktestErrors} />
+          </EditorCard>
           <div className="rl-editor-footer">
             {dirty && <span className="rl-dirty">Unsaved changes</span>}
             <button type="submit" className="btn btn-primary" disabled={saving || (!dirty && !isNew)}>
@@ -511,6 +569,7 @@ function RuleEditor({ saved, catalog, triggers }: EditorProps) {
           {tab === "why" && (
             <TriggersPanel
               ruleId={saved.id}
+              shadow={saved.is_shadow}
               siteId={site?.id ?? null}
               onTestObject={(objectId) => {
                 setTab("editor");
@@ -522,6 +581,9 @@ function RuleEditor({ saved, catalog, triggers }: EditorProps) {
         </div>
       )}
 
+      {saved && saved.trigger.type !== "manual" && (
+        <ReplayDialog open={replayOpen} rule={saved} siteId={site?.id ?? null} onClose={() => setReplayOpen(false)} />
+      )}
       <Dialog
         open={guard.blocked}
         title="Leave without saving?"
@@ -692,6 +754,16 @@ function BasicsFields({
           Active <span className="muted small">— an inactive rule ignores its trigger (Run now still works).</span>
         </span>
       </label>
+      <label className="rl-check">
+        <input type="checkbox" checked={draft.is_shadow} onChange={(event) => change({ is_shadow: event.target.checked })} />
+        <span>
+          Shadow mode — watch live events and record what it would do, execute nothing{" "}
+          <span className="muted small">
+            (its triggers show in “Why didn't it fire?” with what each run would have cost; promote it from the rules list).
+          </span>
+        </span>
+      </label>
+      <FieldError id={`${id}-shadow-error`} message={fieldError(errors, "is_shadow")} />
     </div>
   );
 }
@@ -854,6 +926,8 @@ function label(key: string): string {
     "trigger.fields": "Fields to watch",
     "trigger.type": "Trigger",
     credentials: "Credentials",
+    is_shadow: "Shadow mode",
+    is_active: "Active",
     trigger: "Trigger",
   };
   return names[key] ?? key;

@@ -19,6 +19,7 @@ import {
   useRules,
   type RunStarted,
 } from "./api";
+import { shadowSummaryWords } from "./backtest";
 import { exportFileName, parseImport } from "./draft";
 import { ImportDialog } from "./ImportDialog";
 import { CopyIcon, DownloadIcon, EditIcon, PlayIcon, PlusIcon, TrashIcon, TriggerIcon, UploadIcon } from "./icons";
@@ -78,12 +79,18 @@ export default function RulesPage() {
     setActionError({ title, error });
   };
 
-  const runNow = (rule: Rule) => {
+  const runNow = (rule: Rule, dryRun = false) => {
     setActionError(null);
     execute.mutate(
-      { id: rule.id, site: rule.site ?? siteId },
+      { id: rule.id, site: rule.site ?? siteId, dryRun },
       {
-        onSuccess: (started: RunStarted) => setNotice({ text: `“${rule.name}” started (${started.run_id}).`, runId: started.run_id }),
+        onSuccess: (started: RunStarted) =>
+          setNotice({
+            text: dryRun
+              ? `Dry run of “${rule.name}” started (${started.run_id}): nothing is changed, called or charged.`
+              : `“${rule.name}” started (${started.run_id}).`,
+            runId: started.run_id,
+          }),
         onError: (error) =>
           fail(error instanceof ApiError && error.status === 409 ? `“${rule.name}” did not start` : `Could not run “${rule.name}”`)(
             readableRefusal(error),
@@ -99,6 +106,18 @@ export default function RulesPage() {
       {
         onSuccess: (saved) => setNotice({ text: `“${saved.name}” is ${saved.is_active ? "active" : "paused"}.` }),
         onError: fail(`Could not ${rule.is_active ? "pause" : "activate"} “${rule.name}”`),
+      },
+    );
+  };
+
+  /** A shadow rule goes live: it executes on its trigger from now on. */
+  const promote = (rule: Rule) => {
+    setActionError(null);
+    patch.mutate(
+      { id: rule.id, body: { is_shadow: false, is_active: true } },
+      {
+        onSuccess: (saved) => setNotice({ text: `“${saved.name}” is live: it runs on its trigger from now on.` }),
+        onError: fail(`Could not promote “${rule.name}”`),
       },
     );
   };
@@ -331,11 +350,34 @@ export default function RulesPage() {
                       {rule.name}
                     </Link>
                     <span className="rl-rule-meta">
+                      {rule.is_shadow && (
+                        <span className="rl-chip rl-chip-shadow" data-testid="shadow-badge" title="Watches live events and records what it would do; executes nothing">
+                          Shadow
+                        </span>
+                      )}
                       {rule.preset_key && <span className="rl-chip rl-chip-preset">preset</span>}
                       <span className="rl-chip">{rule.mode}</span>
                       <span className="muted small">{siteName(rule.site)}</span>
                       <span className="muted small">v{rule.version}</span>
                     </span>
+                    {rule.is_shadow && (
+                      <span className="rl-shadow-summary" data-testid="shadow-summary">
+                        {rule.shadow_summary ? (
+                          <>
+                            Shadow: {shadowSummaryWords(rule.shadow_summary)}
+                            {rule.shadow_summary.last_at && (
+                              <>
+                                {" "}
+                                · last <When iso={rule.shadow_summary.last_at} />
+                              </>
+                            )}
+                          </>
+                        ) : (
+                          "Shadow: records what it would do, executes nothing"
+                        )}
+                        {!rule.is_active && " (paused: it records nothing while inactive)"}
+                      </span>
+                    )}
                   </td>
                   <td className="rl-col-trigger" data-label="Trigger">
                     <span className="rl-trigger">
@@ -365,15 +407,38 @@ export default function RulesPage() {
                   <td className="num" data-label="Runs">{formatInteger(rule.execution_count)}</td>
                   <td className="col-action">
                     <div className="rl-row-actions">
+                      {rule.is_shadow ? (
+                        <button
+                          type="button"
+                          className="btn btn-small btn-primary"
+                          onClick={() => promote(rule)}
+                          disabled={patch.isPending && patch.variables?.id === rule.id}
+                          aria-label={`Promote “${rule.name}” to live`}
+                          title="Leave shadow mode and run on its trigger"
+                        >
+                          Promote
+                        </button>
+                      ) : (
+                        <button
+                          type="button"
+                          className="btn btn-small"
+                          onClick={() => runNow(rule)}
+                          disabled={execute.isPending && execute.variables?.id === rule.id}
+                          aria-label={`Run “${rule.name}” now`}
+                          title="Run now"
+                        >
+                          <PlayIcon size={14} /> Run
+                        </button>
+                      )}
                       <button
                         type="button"
-                        className="btn btn-small"
-                        onClick={() => runNow(rule)}
+                        className="btn btn-small btn-ghost"
+                        onClick={() => runNow(rule, true)}
                         disabled={execute.isPending && execute.variables?.id === rule.id}
-                        aria-label={`Run “${rule.name}” now`}
-                        title="Run now"
+                        aria-label={`Dry run “${rule.name}”`}
+                        title="Dry run: side effects stubbed, nothing changed, called or charged"
                       >
-                        <PlayIcon size={14} /> Run
+                        Dry run
                       </button>
                       <button
                         type="button"

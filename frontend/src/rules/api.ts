@@ -11,6 +11,8 @@ import { api, ApiError, errorMessage, request } from "../api/client";
 import { automationKeys } from "../automation/keys";
 import type {
   ActionType,
+  BacktestBody,
+  BacktestResult,
   ImportConflict,
   ImportResult,
   Paginated,
@@ -167,17 +169,47 @@ export interface RunStarted {
   message?: string;
 }
 
-/** Run now. 409 (dropped by the mode) and 402 (credits) come back as ApiError with the server's detail. */
+/**
+ * Run now. 409 (dropped by the mode; a shadow rule without `dryRun`) and 402 (credits) come back as ApiError
+ * with the server's detail. `dryRun`: the run is recorded as a dry run — side effects stubbed, nothing charged.
+ */
 export function useExecuteRule() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: async ({ id, site, payload }: { id: number; site?: number | null; payload?: Record<string, unknown> }) =>
+    mutationFn: async ({ id, site, payload, dryRun }: { id: number; site?: number | null; payload?: Record<string, unknown>; dryRun?: boolean }) =>
       (await api.post("/api/v1/automation/rules/{id}/execute/", {
         path: { id },
-        body: { payload: payload ?? {}, ...(site ? { site } : {}) },
+        body: { payload: payload ?? {}, ...(site ? { site } : {}), dry_run: !!dryRun },
       })) as unknown as RunStarted,
     onSuccess: (_data, { id }) => {
       void client.invalidateQueries({ queryKey: ruleKeys.list() });
+      void client.invalidateQueries({ queryKey: ruleKeys.progress(id) });
+      void client.invalidateQueries({ queryKey: runKeys.all });
+    },
+  });
+}
+
+/**
+ * What a rule would have done over the journal's past events (nothing runs). The body names a saved rule
+ * or carries the editor's draft; a bad draft answers 400 with `rule.<field>` keys.
+ */
+export function useBacktest() {
+  return useMutation({
+    mutationFn: async (body: BacktestBody) =>
+      (await api.post("/api/v1/automation/rules/backtest/", { body })) as unknown as BacktestResult,
+  });
+}
+
+/** Replay the journal's events of a range to a saved rule (the normal dispatch; an event replayed before starts nothing). */
+export function useReplay(id: number) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: async (body: { since: string; until?: string }) =>
+      await api.post("/api/v1/automation/rules/{id}/replay/", { path: { id }, body }),
+    onSuccess: () => {
+      void client.invalidateQueries({ queryKey: ruleKeys.list() });
+      void client.invalidateQueries({ queryKey: ruleKeys.detail(id) });
+      void client.invalidateQueries({ queryKey: ["rules", "triggers", id] });
       void client.invalidateQueries({ queryKey: ruleKeys.progress(id) });
       void client.invalidateQueries({ queryKey: runKeys.all });
     },

@@ -17,6 +17,8 @@ const rule = {
   description: "",
   site: 1,
   is_active: true,
+  is_shadow: false,
+  shadow_summary: null,
   mode: "queued",
   max_runs: 10,
   mode_scope: "rule",
@@ -71,6 +73,19 @@ describe("rule drafts", () => {
     expect(sameRule(a, b)).toBe(true); // different step keys don't count
     b.actions = [{ ...b.actions[0]!, params: { message: "other" } }];
     expect(sameRule(a, b)).toBe(false);
+  });
+
+  it("keeps shadow mode through draft → payload → draft, and counts a change of it as unsaved", () => {
+    const shadow = ruleToDraft({ ...rule, is_shadow: true });
+    expect(shadow.is_shadow).toBe(true);
+    const payload = draftToPayload(shadow);
+    expect(payload.is_shadow).toBe(true);
+    expect(ruleToDraft({ ...rule, ...payload, actions: payload.actions }).is_shadow).toBe(true);
+    expect(sameRule(shadow, ruleToDraft(rule))).toBe(false);
+    expect(emptyDraft(1).is_shadow).toBe(false);
+    // an import file keeps it as it is (the server takes it like a create)
+    const file = parseImport(JSON.stringify(payload), 1, [1]);
+    expect(file.ok && file.rules[0]!.is_shadow).toBe(true);
   });
 
   it("reads a rule file for import, one rule or a list, moving an unknown site to the current one", () => {

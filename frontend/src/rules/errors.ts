@@ -58,6 +58,7 @@ export const RULE_FIELD_KEYS = new Set([
   "description",
   "site",
   "is_active",
+  "is_shadow",
   "mode",
   "max_runs",
   "mode_scope",

@@ -43,6 +43,7 @@ function run(steps: RunStep[], overrides: Partial<RunDetail> = {}): RunDetail {
     run_id: "run_1",
     rule: 1,
     rule_name: "Big keywords",
+    dry_run: false,
     rule_version: 1,
     site: 1,
     trigger_type: "event",

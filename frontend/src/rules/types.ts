@@ -60,8 +60,10 @@ export interface ScheduleInfo {
   next_fire_times: string[];
 }
 
-export type Rule = Omit<Schemas["Rule"], "trigger" | "conditions" | "actions" | "schedule" | "last_run"> & {
+export type Rule = Omit<Schemas["Rule"], "trigger" | "conditions" | "actions" | "schedule" | "last_run" | "is_shadow"> & {
   trigger: Trigger;
+  /** A shadow rule listens and records what it would do (trigger records with outcome `shadow`); it executes nothing. */
+  is_shadow: boolean;
   conditions: JsonLogic | null;
   actions: ActionStep[];
   schedule: ScheduleInfo | null;
@@ -83,6 +85,7 @@ export interface RulePayload {
   description: string;
   site: number | null;
   is_active: boolean;
+  is_shadow: boolean;
   mode: RuleMode;
   max_runs: number;
   mode_scope: ModeScope;
@@ -156,6 +159,7 @@ export type RunDetail = Omit<Schemas["RunDetail"], "causation" | "child_runs"> &
 
 export type RunLog = Schemas["RunLog"];
 
+/** A trigger and its outcome (`shadow`: a shadow rule would have run here; `estimated_credits`: what that run would cost). */
 export type TriggerRecord = Omit<Schemas["TriggerRecord"], "causation"> & { causation: Causation | null };
 
 export interface RuleVersion {
@@ -186,3 +190,26 @@ export interface Paginated<T> {
   previous: string | null;
   results: T[];
 }
+
+// --- issue 15: shadow rules, backtests, replay ---------------------------------------------------
+
+/** A shadow rule's last days: `{"would_have_run": 12, "estimated_credits": "36.00", "last_at": iso|null, "days": 7}`. */
+export type ShadowSummary = Schemas["ShadowSummary"];
+
+/** What a backtest decided for one journal event. */
+export type BacktestDecision = Schemas["BacktestSampleDecisionEnum"];
+
+/** Counts of the events a backtest dropped, by reason. */
+export type BacktestDropped = Schemas["BacktestDropped"];
+
+/** One event of a backtest (`event_id` null for a schedule's fire time), with the conditions' trace. */
+export type BacktestSample = Omit<Schemas["BacktestSample"], "trace"> & { trace: TraceEntry[] };
+
+/** The answer of POST rules/backtest/. */
+export type BacktestResult = Omit<Schemas["BacktestResult"], "samples"> & { samples: BacktestSample[] };
+
+/** The body of POST rules/backtest/: a saved rule's id, or the draft as the editor holds it (with `id` when saved). */
+export type BacktestBody = Omit<Schemas["BacktestRequest"], "rule"> & { rule: number | (RulePayload & { id?: number }) };
+
+/** The answer of POST rules/{id}/replay/. */
+export type ReplayResult = Schemas["ReplayResult"];

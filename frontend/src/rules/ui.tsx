@@ -2,6 +2,7 @@
 import { useEffect, useId, useRef, useState, type ReactNode } from "react";
 
 import "./rules.css";
+import "./backtest.css";
 
 // --- status --------------------------------------------------------------------------------------
 
@@ -24,6 +25,10 @@ const STATUS_LABELS: Record<string, string> = {
   refused_credits: "Not enough credits",
   queue_full: "Queue full",
   condition_error: "Condition error",
+  shadow: "Shadow",
+  would_trigger: "Would run",
+  dropped_budget: "Over budget",
+  filtered: "Not for this rule",
 };
 
 export function statusLabel(status: string): string {

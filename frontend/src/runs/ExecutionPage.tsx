@@ -16,6 +16,7 @@ import { exactTime, formatCreditsShort, formatDuration, JsonBlock, StatusBadge, 
 import { contentPath, triggerContent } from "./payload";
 import { CONTROL_LABELS, RunControls } from "./RunControls";
 import { Causation } from "./Causation";
+import { DryRunNotice, DryRunPill } from "./DryRun";
 import "./runs.css";
 import { StepsTable } from "./StepsTable";
 
@@ -81,7 +82,7 @@ function Execution({ run, siteId }: { run: FlowRunDetail; siteId: number | null 
       <header className="page-header rl-editor-header">
         <div className="rl-editor-title">
           <h1 id="page-title">
-            {run.rule_name || "Deleted rule"} <StatusBadge status={run.status} />
+            {run.rule_name || "Deleted rule"} <StatusBadge status={run.status} /> <DryRunPill run={run} />
           </h1>
           <div className="rl-rule-meta">
             <span className="rl-mono small">{run.run_id}</span>
@@ -108,6 +109,7 @@ function Execution({ run, siteId }: { run: FlowRunDetail; siteId: number | null 
       </header>
 
       {controlError && <ErrorBanner title={controlError.title} error={controlError.error} onDismiss={() => setControlError(null)} />}
+      <DryRunNotice run={run} />
       {run.status === "completed_with_errors" ? (
         <div className="banner rl-run-banner-warning" role="status" data-testid="completed-with-errors">
           <div className="banner-body">

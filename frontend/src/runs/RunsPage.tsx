@@ -11,6 +11,7 @@ import { isActive, useRules, useRuns, type RunControl, type RunFilters } from ".
 import { FilterIcon, TriggerIcon } from "../rules/icons";
 import { RUN_STATUSES, RUN_TRIGGER_TYPES, type Run } from "../rules/types";
 import { formatCreditsShort, formatDuration, StatusBadge, statusLabel, StepProgress, When } from "../rules/ui";
+import { DryRunPill } from "./DryRun";
 import { CONTROL_LABELS, RunControls } from "./RunControls";
 
 const PAGE_SIZE = 25;
@@ -220,7 +221,10 @@ function RunRow({
   return (
     <tr data-testid="run-row" data-run-id={run.run_id} className={isActive(run.status) ? "rl-row-live" : undefined}>
       <td>
-        <StatusBadge status={run.status} />
+        <span className="rl-status-stack">
+          <StatusBadge status={run.status} />
+          <DryRunPill run={run} />
+        </span>
       </td>
       <td className="rl-col-name">
         <Link to={withSite(`/runs/${run.run_id}`, siteId)} className="rl-rule-name">

@@ -6,6 +6,7 @@ import { nodeIdForPath, stepPath } from "../rules/graph";
 import { pendingApproval, resultOf, type FlowRunDetail, type FlowRunStep } from "../rules/flowTypes";
 import { formatCreditsShort, formatDuration, StatusBadge } from "../rules/ui";
 import { ApprovalForm } from "./ApprovalForm";
+import { DryRunStepNote } from "./DryRun";
 
 interface Props {
   run: FlowRunDetail;
@@ -93,6 +94,7 @@ export function StepsTable({ run, selected, onSelect }: Props) {
                         {outcome}
                       </span>
                     )}
+                    <DryRunStepNote result={step.result} stepKey={step.key} />
                     {step.error && <span className="rl-run-error small rl-block">{step.error}</span>}
                     {approval && <ApprovalForm runId={run.run_id} stepKey={approval.key} prompt={approval.prompt} until={approval.until} place="steps" />}
                   </div>

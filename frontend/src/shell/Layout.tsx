@@ -7,17 +7,25 @@ import type { NavRunBadge } from "../automation/currentRun";
 import type { Me } from "../api/types";
 import { ErrorBanner } from "./ErrorBanner";
 import { formatCredits } from "./format";
-import { BoltIcon, CoinIcon, DocIcon, GearIcon, GlobeIcon, HistoryIcon, KeyIcon, RulesIcon, WalletIcon } from "./icons";
+import { BoltIcon, CoinIcon, DocIcon, GearIcon, GlobeIcon, HistoryIcon, Icon, KeyIcon, RulesIcon, WalletIcon } from "./icons";
 import { SiteSelector } from "./SiteSelector";
 import { SiteContext, useSiteSelection, withSite } from "./site";
 import { Loading } from "./states";
 import { ThemeToggle } from "./ThemeToggle";
 import { useRunBadge } from "./useRunBadge";
 
+/** The event journal's entry: a pulse line. */
+const EventsIcon = () => (
+  <Icon>
+    <path d="M22 12h-4l-3 9L9 3l-3 9H2" />
+  </Icon>
+);
+
 const NAV = [
   { to: "/automation", label: "Automation", icon: BoltIcon },
   { to: "/rules", label: "Rules", icon: RulesIcon },
   { to: "/runs", label: "Runs", icon: HistoryIcon },
+  { to: "/events", label: "Events", icon: EventsIcon },
   { to: "/content", label: "Content", icon: DocIcon },
   { to: "/keywords", label: "Keywords", icon: KeyIcon },
   { to: "/sites", label: "Sites", icon: GlobeIcon },

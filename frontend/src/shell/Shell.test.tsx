@@ -101,6 +101,7 @@ describe("shell", () => {
       "Automation",
       "Rules",
       "Runs",
+      "Events",
       "Content",
       "Keywords",
       "Sites",

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from rules.retention import history_prune
 
-LABELS = {"trigger_records": "trigger records", "ai_calls": "AI calls"}
+LABELS = {"trigger_records": "trigger records", "events": "journal events", "ai_calls": "AI calls"}
 
 
 class Command(BaseCommand):

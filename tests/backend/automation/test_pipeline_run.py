@@ -193,8 +193,7 @@ def test_it_posts_the_run_summary_to_the_notification_webhook(alice, api, few_ke
     from tests.support.http_sink import HttpSink
 
     with HttpSink() as sink:
-        api.put(f"/api/v1/automation/config/?site_id={alice.site.pk}", {"notify_webhook_url": sink.url},
-                format="json")
+        api.put(f"/api/v1/automation/config/?site_id={alice.site.pk}", {"notify_webhook_url": sink.url}, format="json")
         run_id = api.post(f"/api/v1/automation/run_now/?site_id={alice.site.pk}").json()["run_id"]
     body = sink.received[0]["json"]
     assert body["event"] == "run.completed" and body["run_id"] == run_id
@@ -208,8 +207,9 @@ def test_it_reports_live_progress_of_the_running_stage(alice, api, django_captur
         run_id = api.post(f"/api/v1/automation/run_now/?site_id={alice.site.pk}").json()["run_id"]
     run = AutomationRun.objects.get(run_id=run_id)
     run.steps.filter(index=0).update(status="completed", input_count=8, output_count=2)
-    run.steps.filter(index=1).update(status="running", result={"progress": {"input_count": 1, "output_count": 3,
-                                                                            "ideas_created": 3}})
+    run.steps.filter(index=1).update(
+        status="running", result={"progress": {"input_count": 1, "output_count": 3, "ideas_created": 3}}
+    )
     AutomationRun.objects.filter(pk=run.pk).update(current_step=1)
     body = api.get(f"/api/v1/automation/current_run/?site_id={alice.site.pk}").json()["run"]
     assert body["stage_2_result"]["clusters_processed"] == 1 and body["stage_2_result"]["ideas_created"] == 3

@@ -7,8 +7,9 @@ OUR_APPS = {"accounts", "billing", "planner", "writer", "integrations", "automat
 
 
 def test_it_registers_every_model_of_the_project_in_the_admin():
-    missing = [m._meta.label for m in apps.get_models()
-               if m._meta.app_label in OUR_APPS and m not in admin.site._registry]
+    missing = [
+        m._meta.label for m in apps.get_models() if m._meta.app_label in OUR_APPS and m not in admin.site._registry
+    ]
     assert missing == []
 
 

@@ -62,8 +62,9 @@ def test_it_keeps_another_tenants_writes_working_during_a_large_import(alice, ch
     def import_all() -> None:
         try:
             answers.append(
-                api.post("/api/v1/keywords/bulk_create/", {"site": alice.site.pk, "keywords": keywords}, format="json")
-                .status_code
+                api.post(
+                    "/api/v1/keywords/bulk_create/", {"site": alice.site.pk, "keywords": keywords}, format="json"
+                ).status_code
             )
         finally:
             connection.close()

@@ -26,6 +26,7 @@ import type { ConditionError } from "../errors";
 import { FlaskIcon } from "../icons";
 import type { EventType, JsonLogic, TestResult, Trigger } from "../types";
 import { FieldError, JsonBlock } from "../ui";
+import { TraceTable } from "./TraceTable";
 
 interface Props {
   logic: JsonLogic | null;
@@ -416,26 +417,7 @@ function TestResultView({ result }: { result: TestResult }) {
         </p>
       )}
       {result.trace.length > 0 ? (
-        <table className="rl-trace" aria-label="Evaluation trace">
-          <thead>
-            <tr>
-              <th scope="col">Node</th>
-              <th scope="col">Operation</th>
-              <th scope="col">Values</th>
-              <th scope="col">Result</th>
-            </tr>
-          </thead>
-          <tbody>
-            {result.trace.map((entry, index) => (
-              <tr key={`${entry.path}-${index}`} className={entry.error ? "rl-trace-error" : entry.result ? "rl-trace-true" : "rl-trace-false"}>
-                <td className="rl-mono">{entry.path}</td>
-                <td className="rl-mono">{entry.op}</td>
-                <td className="rl-mono rl-trace-args">{JSON.stringify(entry.args)}</td>
-                <td className="rl-mono">{entry.error ? entry.error : JSON.stringify(entry.result)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <TraceTable trace={result.trace} />
       ) : (
         <p className="muted small">No conditions to trace: the rule runs on every trigger.</p>
       )}

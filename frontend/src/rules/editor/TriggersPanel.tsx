@@ -1,6 +1,7 @@
 /**
  * "Why didn't it fire": the rule's recent triggers that were dropped (conditions, mode or a full queue, loop
- * guard, limits, credits, condition errors), with the reason.
+ * guard, limits, credits, condition errors), with the reason; a shadow rule's triggers say what it would have
+ * done and cost.
  */
 import { useState } from "react";
 import { Link } from "react-router";
@@ -8,6 +9,7 @@ import { Link } from "react-router";
 import { ErrorBanner } from "../../shell/ErrorBanner";
 import { withSite } from "../../shell/site";
 import { Loading } from "../../shell/states";
+import { approxCredits } from "../backtest";
 import { useRuleTriggers } from "../api";
 import type { TriggerRecord } from "../types";
 import { exactTime, StatusBadge, When } from "../ui";
@@ -20,6 +22,7 @@ const EXPLAIN: Record<string, string> = {
   dropped_limit: "A limit stopped it: the account's limit on active runs, or the fan-out limit on runs one event may start.",
   refused_credits: "The account's available credits did not cover what the run would reserve, so no run was made.",
   condition_error: "The conditions could not be evaluated (a missing field or a wrong type). Fix the conditions, or test them with this object.",
+  shadow: "Shadow mode: the rule would have run here. Nothing was executed or charged.",
 };
 
 /** The outcome a person reads: a mode drop because the queue was full is its own case. */
@@ -30,13 +33,15 @@ export function displayOutcome(record: Pick<TriggerRecord, "outcome" | "reason">
 
 interface Props {
   ruleId: number;
+  /** A shadow rule: its triggers are what it would have done, so all of them show first. */
+  shadow?: boolean;
   siteId: number | null;
   /** Open the test panel with this object (for condition drops and errors). */
   onTestObject: (objectId: number) => void;
 }
 
-export function TriggersPanel({ ruleId, siteId, onTestObject }: Props) {
-  const [outcome, setOutcome] = useState<"dropped" | "all">("dropped");
+export function TriggersPanel({ ruleId, shadow = false, siteId, onTestObject }: Props) {
+  const [outcome, setOutcome] = useState<"dropped" | "all">(shadow ? "all" : "dropped");
   const [page, setPage] = useState(1);
   const records = useRuleTriggers(ruleId, outcome, page);
   const data = records.data;
@@ -46,6 +51,7 @@ export function TriggersPanel({ ruleId, siteId, onTestObject }: Props) {
       <div className="rl-why-head">
         <p className="muted">
           Every trigger of this rule is recorded with its outcome. When a rule didn't run, the reason is here.
+          {shadow && " This rule is in shadow mode: its triggers record what it would have done and cost, and execute nothing."}
         </p>
         <div className="rl-segmented" role="group" aria-label="Which triggers">
           <button
@@ -121,7 +127,8 @@ export function TriggersPanel({ ruleId, siteId, onTestObject }: Props) {
 }
 
 function Row({ record, siteId, onTestObject }: { record: TriggerRecord; siteId: number | null; onTestObject: (id: number) => void }) {
-  const dropped = !["started", "queued"].includes(record.outcome);
+  const dropped = !["started", "queued", "shadow"].includes(record.outcome);
+  const credits = record.estimated_credits;
   const outcome = displayOutcome(record);
   const chain = record.causation?.rule_path?.length ? `via rules ${record.causation.rule_path.join(" → ")}` : "";
   return (
@@ -148,7 +155,12 @@ function Row({ record, siteId, onTestObject }: { record: TriggerRecord; siteId: 
         <StatusBadge status={outcome} size="small" />
       </td>
       <td className="rl-why-reason">
-        <span>{record.reason || (dropped ? "" : "Started a run.")}</span>
+        <span>{record.reason || (record.outcome === "shadow" ? "Would have run." : dropped ? "" : "Started a run.")}</span>
+        {record.outcome === "shadow" && credits !== null && credits !== undefined && (
+          <span className="rl-block small" data-testid="shadow-credits">
+            The run would have cost {approxCredits(credits)}.
+          </span>
+        )}
         {EXPLAIN[outcome] && <span className="muted small rl-block">{EXPLAIN[outcome]}</span>}
       </td>
       <td className="rl-nowrap">

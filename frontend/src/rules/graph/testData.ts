@@ -61,6 +61,7 @@ export function flowRun(steps: FlowRunStep[], overrides: Partial<FlowRunDetail> 
     run_id: "run_flow",
     rule: 3,
     rule_name: "Flow",
+    dry_run: false,
     rule_version: 2,
     site: 1,
     trigger_type: "manual",
