@@ -20,10 +20,12 @@ events** of its trigger (`keyword.created`, with {NOISE:,} events of another nam
 queued with `max_runs` 10 and two conditions (`object.volume > 1000 and object.intent == "commercial"`, true for
 about one event in six). Three figures per repetition:
 
-- **reading the events**: the journal query (the index on account, name and time) and one `JournalEvent` per row;
-- **deciding**: the pure `rules.core.backtest.backtest` over those events: the condition context of each event,
-  one datalogic `DataHandle` per event evaluating the conditions and their clauses in one native call, the mode
-  on the simulated timeline of runs, the credits, and the traces of the 20 samples;
+- **reading the events**: the journal query (the index on account, name and time) through a plain cursor, one
+  `JournalEvent` per row (its object decoded; empty changes and causation are not);
+- **deciding**: the pure `rules.core.backtest.backtest` over those events: each event's condition context (only
+  the parts the conditions read: here the object) checked against the context's bounds, one datalogic
+  `DataHandle` per event evaluating the conditions and their clauses in one native call, the mode on the
+  simulated timeline of runs, the credits, and the traces of the 20 samples;
 - **the whole backtest**, as the endpoint runs it (the rule's run history, its estimate and the account's credits
   read first), against the issue's bar of 2 s.
 
@@ -37,7 +39,7 @@ def run(*, reps: int) -> list[Table]:
     from django.utils import timezone
 
     from bench.env import account_make
-    from rules.backtest import _events, rule_backtest
+    from rules.backtest import backtest_context, backtest_subject, journal_events, rule_backtest
     from rules.core import backtest as core
     from rules.models import AutomationRule, EventRecord
     from rules.services import rule_draft
@@ -66,11 +68,11 @@ def run(*, reps: int) -> list[Table]:
     for rep in range(max(3, reps)):
         progress(f"backtest: repetition {rep + 1}")
         began = time.perf_counter()
-        events = list(_events(rule, start, until, EVENTS + 1))
+        events = list(journal_events(rule, start, until, EVENTS + 1))
         reads.append(time.perf_counter() - began)
-        subject = _subject(rule, core)
+        subject = backtest_subject(rule)
         began = time.perf_counter()
-        core.backtest(subject, events, context=_context(account.id, site))
+        core.backtest(subject, events, context=backtest_context(rule, subject))
         decides.append(time.perf_counter() - began)
         with CaptureQueriesContext(connection) as captured:
             began = time.perf_counter()
@@ -108,29 +110,3 @@ def _event(account_id: int, site_id: int, start, n: int):
     return EventRecord(
         account_id=account_id, site_id=site_id, name=name, object_type="keyword", object_id=n + 1, object=obj, at=at
     )
-
-
-def _subject(rule, core):
-    from decimal import Decimal
-
-    from rules.core.conditions import compile_conditions
-
-    return core.Subject(
-        rule_id=None, site_id=rule.site_id, watch_fields=frozenset(), conditions=compile_conditions(rule.conditions),
-        mode=rule.mode, max_runs=rule.max_runs, allow_self_trigger=False, max_depth=5, run_seconds=60.0,
-        credits_per_run=Decimal("0"), credits_available=None,
-    )  # fmt: skip
-
-
-def _context(account_id: int, site):
-    from rules.core.conditions.context import evaluation_context
-
-    site_info = {"id": site.id, "name": site.name, "domain": site.domain, "timezone": site.timezone}
-
-    def context(event):
-        data = {"name": event.name, "changes": event.changes, "object": event.object}
-        return evaluation_context(
-            account_id=account_id, site=site_info, event=data, payload=None, now=event.at.isoformat()
-        )
-
-    return context
