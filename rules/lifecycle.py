@@ -112,6 +112,8 @@ def run_rerun(*, run: AutomationRun) -> TriggerResult:
     rule = AutomationRule.objects.filter(pk=run.rule_id).first()
     if rule is None:
         raise RunStateError(f"the rule of run {run.run_id} was deleted")
+    if rule.is_shadow and not run.dry_run:
+        raise RunStateError(f"rule {rule.pk} is a shadow rule: it executes nothing (run it as a dry run)")
     causation = Causation(root_event=f"rerun:{run.run_id}", event="manual")
     return trigger_rule(
         rule,

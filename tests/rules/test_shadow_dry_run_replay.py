@@ -184,3 +184,14 @@ def test_a_webhook_rule_replays_its_deliveries(alice, api, make_rule):
     assert sorted(r.trigger_payload["payload"]["n"] for r in replayed) == [1, 2]
     assert _replay(api, hook.pk).json()["already_replayed"] == 2
     assert Decimal("0") == sum(r.total_credits_used for r in AutomationRun.objects.all())
+
+
+def test_a_rerun_keeps_a_dry_run_dry_and_a_shadow_rules_live_run_is_not_rerun(alice, api, make_rule):
+    rule = make_rule(name="rerun me", mode="parallel")
+    dry = api.post(f"{RULES}{rule.pk}/execute/", {"dry_run": True}, format="json").json()["run_id"]
+    live = api.post(f"{RULES}{rule.pk}/execute/", {}, format="json").json()["run_id"]
+    again = api.post(f"/api/v1/automation/executions/{dry}/rerun/", {}, format="json")
+    assert again.status_code == 202 and AutomationRun.objects.get(run_id=again.json()["run_id"]).dry_run is True
+    api.patch(f"{RULES}{rule.pk}/", {"is_shadow": True}, format="json")
+    refused = api.post(f"/api/v1/automation/executions/{live}/rerun/", {}, format="json")
+    assert refused.status_code == 409 and "shadow" in refused.json()["detail"]
