@@ -500,18 +500,18 @@ class RuleImportResultSerializer(serializers.Serializer):
     rules = ImportedRuleSerializer(many=True)
 
 
-class BacktestSerializer(StrictSerializerMixin, serializers.Serializer):
+class ReplaySerializer(StrictSerializerMixin, serializers.Serializer):
+    """A range of the journal: [since, until)."""
+
+    since = serializers.DateTimeField()
+    until = serializers.DateTimeField(required=False, allow_null=True, help_text="Default: now.")
+
+
+class BacktestSerializer(ReplaySerializer):
     rule = serializers.JSONField(
         help_text="A saved rule's id, or a draft rule as JSON (the fields of a create; an `id` in it names the saved "
         "rule it edits, whose run history and loop-guard identity the backtest uses)."
     )
-    since = serializers.DateTimeField()
-    until = serializers.DateTimeField(required=False, allow_null=True, help_text="Default: now.")
-
-
-class ReplaySerializer(StrictSerializerMixin, serializers.Serializer):
-    since = serializers.DateTimeField()
-    until = serializers.DateTimeField(required=False, allow_null=True, help_text="Default: now.")
 
 
 class BacktestSampleSerializer(serializers.Serializer):

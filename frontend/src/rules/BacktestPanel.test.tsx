@@ -9,6 +9,7 @@ import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { AppRoutes } from "../App";
 import { type Call, json, me, page, renderApp, stubApi } from "../test/utils";
 import type { BacktestResult } from "./types";
+import { savedRule } from "./testData";
 
 const catalogs = {
   "GET /api/v1/automation/rules/action-types/": () =>
@@ -17,36 +18,7 @@ const catalogs = {
     json({ trigger_types: ["manual", "schedule", "event", "webhook"], events: [{ name: "keyword.created", description: "A keyword was created.", fields: ["volume"] }], custom_events: "" }),
 };
 
-const eventRule = {
-  id: 5,
-  name: "Big keywords",
-  description: "",
-  site: 1,
-  is_active: true,
-  is_shadow: false,
-  shadow_summary: null,
-  mode: "queued",
-  max_runs: 10,
-  mode_scope: "rule",
-  allow_self_trigger: false,
-  budget_per_run: null,
-  trigger: { type: "event", event: "keyword.created", fields: [] },
-  conditions: { ">": [{ var: "object.volume" }, 1000] },
-  actions: [{ type: "log", params: { message: "big" }, on_error: "stop" }],
-  version: 2,
-  preset_key: "",
-  execution_count: 0,
-  last_executed_at: null,
-  next_run_at: null,
-  trigger_summary: "on keyword.created",
-  schedule: null,
-  webhook_url: null,
-  last_run: null,
-  credential_names: [],
-  warnings: {},
-  created_at: "2026-01-01T00:00:00Z",
-  updated_at: "2026-01-01T00:00:00Z",
-};
+const eventRule = savedRule();
 
 const trace = [{ path: "conditions/>", op: ">", args: [2000, 1000], result: true }];
 

@@ -9,38 +9,9 @@ import {
   sameRule,
   withTrigger,
 } from "./draft";
-import type { Rule } from "./types";
+import { savedRule } from "./testData";
 
-const rule = {
-  id: 5,
-  name: "Big keywords",
-  description: "",
-  site: 1,
-  is_active: true,
-  is_shadow: false,
-  shadow_summary: null,
-  mode: "queued",
-  max_runs: 10,
-  mode_scope: "rule",
-  allow_self_trigger: false,
-  budget_per_run: null,
-  trigger: { type: "event", event: "keyword.created", fields: [] },
-  conditions: { ">": [{ var: "object.volume" }, 1000] },
-  actions: [{ type: "log", params: { message: "big" }, on_error: "stop" }],
-  version: 3,
-  preset_key: "",
-  execution_count: 4,
-  last_executed_at: null,
-  next_run_at: null,
-  trigger_summary: "on keyword.created",
-  schedule: null,
-  webhook_url: null,
-  last_run: null,
-  credential_names: [],
-  warnings: {},
-  created_at: "2026-01-01T00:00:00Z",
-  updated_at: "2026-01-01T00:00:00Z",
-} satisfies Rule;
+const rule = savedRule({ version: 3, execution_count: 4 });
 
 describe("rule drafts", () => {
   it("sends only the keys the API accepts for the trigger type", () => {
