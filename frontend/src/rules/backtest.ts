@@ -50,7 +50,7 @@ const DROP_WORDS: Record<keyof BacktestDropped, string> = {
   filtered: "not for this rule (another site, or none of the watched fields changed)",
   mode: "dropped by the mode (a run would still have been active, or the queue full)",
   loop_guard: "stopped by the loop guard",
-  budget: "over the budget (the rule's budget per run, or the account's credits)",
+  budget: "the account's credits would not have covered the run",
 };
 
 /** The drop reasons with a count, biggest first: `{reason, count, text}`. */
