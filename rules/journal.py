@@ -12,16 +12,18 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 from datetime import datetime
 from typing import Any
 
-from django.db import connections, router, transaction
+from django.db import DatabaseError, connections, router, transaction
 from django.utils import timezone
 
 from backend.core.batching import current_batch
 from rules.models import EventRecord
 from rules.queueing import Causation, Event, enqueue_event, publish_events
 
+log = logging.getLogger(__name__)
 _PENDING = "_igny8_journal_pending"
 CHUNK = 500  # rows per INSERT statement
 Row = tuple[Event, Causation, datetime]  # an event as it waits for its transaction's commit
@@ -38,8 +40,17 @@ class _Pending:
     def flush(self) -> None:
         rows, dispatch = self.rows, self.dispatch
         self.rows, self.dispatch = [], []
+        _send(rows, dispatch)
+
+
+def _send(rows: list[Row], dispatch: list[tuple[Event, Causation]]) -> None:
+    """Journal the committed events, then hand those marked so to the dispatcher (even when the journal's insert
+    failed: the data they describe is committed)."""
+    try:
         write(rows)
-        publish_events(dispatch)
+    except DatabaseError:
+        log.exception("could not journal %d event(s)", len(rows))
+    publish_events(dispatch)
 
 
 def emit(events: list[tuple[Event, Causation, bool]]) -> None:
@@ -58,8 +69,7 @@ def emit(events: list[tuple[Event, Causation, bool]]) -> None:
         dispatch = []
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
-        write(rows)
-        publish_events(dispatch)
+        _send(rows, dispatch)
         return
     pending = _pending(connection)
     pending.rows += rows
