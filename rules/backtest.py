@@ -30,7 +30,7 @@ from rules.core.conditions import compile_conditions
 from rules.core.conditions.context import evaluation_context
 from rules.core.schedule import next_fire_times
 from rules.dispatch import Event, replay_to_rule
-from rules.lifecycle import Trigger, rule_estimate, run_key, trigger_rules
+from rules.lifecycle import ALREADY_REPLAYED, Trigger, rule_estimate, run_key, trigger_rules
 from rules.models import AutomationRule, AutomationRun, EventRecord
 
 _COLUMNS = ("id", "at", "name", "site_id", "object_type", "object_id", "object", "changes", "causation")
@@ -239,7 +239,8 @@ def rule_replay(*, rule: AutomationRule, since: datetime, until: datetime) -> di
         results, dropped = trigger_rules(triggers, active_only=False), 0
     else:
         results, dropped = replay_to_rule(rule, [(_dispatch_event(rule, event), cause) for event, cause in keyed])
-    counts = {"started": 0, "queued": 0, "shadow": 0, "dropped": dropped, "already_replayed": 0}
+    # The answer's counts, by trigger outcome (started, queued, shadow, already replayed); every other one dropped.
+    counts = {"started": 0, "queued": 0, "shadow": 0, ALREADY_REPLAYED: 0, "dropped": dropped}
     for result in results:
         outcome = result.outcome if result is not None else "dropped"
         key = outcome if outcome in counts else "dropped"

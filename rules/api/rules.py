@@ -195,7 +195,7 @@ class RuleViewSet(AccountScopedViewSet):
         checked = RuleSerializer(saved, data=draft, partial=saved is not None, context=context)
         if not checked.is_valid():
             raise ValidationError({f"rule.{name}": messages for name, messages in checked.errors.items()})
-        return services.rule_draft(account_id=request_account(self.request), saved=saved, **checked.validated_data)
+        return services.rule_draft(account_id=self.request.user.account_id, saved=saved, **checked.validated_data)
 
     @extend_schema(request=ReplaySerializer, responses=ReplayResultSerializer)
     @action(detail=True, methods=["post"])
@@ -371,10 +371,6 @@ class RuleViewSet(AccountScopedViewSet):
     def execution_history(self, request):
         """Runs of all the account's rules, newest first (same filters as executions/)."""
         return RunViewSet.as_view({"get": "list"})(request._request)
-
-
-def request_account(request) -> int:
-    return request.user.account_id
 
 
 def _rule_id(value, field: str) -> int:

@@ -237,7 +237,7 @@ function Filters({
   };
 
   return (
-    <form className="ev-filters" role="search" aria-label="Filter events" onSubmit={applyCustom}>
+    <form className="filter-bar ev-filters" role="search" aria-label="Filter events" onSubmit={applyCustom}>
       <div className="field ev-filter-event">
         <label htmlFor="ev-event">Event</label>
         <select

@@ -75,7 +75,6 @@ export function cursorOf(next: string | null | undefined): string | undefined {
 
 // --- times -----------------------------------------------------------------------------------------
 
-const relative = new Intl.RelativeTimeFormat("en", { numeric: "auto" });
 const exact = new Intl.DateTimeFormat("en-US", {
   year: "numeric",
   month: "short",
@@ -86,16 +85,7 @@ const exact = new Intl.DateTimeFormat("en-US", {
   timeZoneName: "short",
 });
 
-export function timeAgo(iso: string, now = Date.now()): string {
-  const then = new Date(iso).getTime();
-  if (Number.isNaN(then)) return iso;
-  const diff = (then - now) / 1000;
-  const abs = Math.abs(diff);
-  if (abs < 45) return diff <= 0 ? "just now" : "in a few seconds";
-  if (abs < 3600) return relative.format(Math.round(diff / 60), "minute");
-  if (abs < 86400) return relative.format(Math.round(diff / 3600), "hour");
-  return relative.format(Math.round(diff / 86400), "day");
-}
+export { timeAgo } from "../shell/format";
 
 export function exactTime(iso: string): string {
   const date = new Date(iso);

@@ -5,33 +5,9 @@ import { beforeEach, describe, expect, it } from "vitest";
 
 import { AppRoutes } from "../App";
 import { type Call, json, me, page, renderApp, stubApi } from "../test/utils";
+import { savedRule } from "./testData";
 
-const existing = {
-  id: 5,
-  name: "Notify big keywords",
-  description: "",
-  site: 1,
-  is_active: true,
-  mode: "queued",
-  max_runs: 10,
-  mode_scope: "rule",
-  allow_self_trigger: false,
-  budget_per_run: null,
-  trigger: { type: "event", event: "keyword.created", fields: [] },
-  conditions: null,
-  actions: [{ type: "log", params: { message: "big" }, on_error: "stop" }],
-  version: 1,
-  preset_key: "",
-  execution_count: 0,
-  last_executed_at: null,
-  next_run_at: null,
-  trigger_summary: "on keyword.created",
-  schedule: null,
-  webhook_url: null,
-  last_run: null,
-  created_at: "2026-01-01T00:00:00Z",
-  updated_at: "2026-01-01T00:00:00Z",
-};
+const existing = savedRule({ name: "Notify big keywords", conditions: null, version: 1 });
 
 const fileRules = [
   { name: "Notify big keywords", trigger: { type: "event", event: "keyword.created" }, actions: [{ type: "log", params: {} }] },

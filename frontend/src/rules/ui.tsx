@@ -1,5 +1,6 @@
 /** Small building blocks shared by the rules and runs screens: badges, dialogs, tabs, JSON, times. */
 import { useEffect, useId, useRef, useState, type ReactNode } from "react";
+import { timeAgo } from "../shell/format";
 
 import "./rules.css";
 import "./backtest.css";
@@ -56,20 +57,9 @@ export function formatDuration(seconds: number | null | undefined): string {
   return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
 
-const relative = new Intl.RelativeTimeFormat("en", { numeric: "auto" });
 const dateTime = new Intl.DateTimeFormat("en-US", { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit" });
 
-export function timeAgo(iso: string | null | undefined, now = Date.now()): string {
-  if (!iso) return "–";
-  const then = new Date(iso).getTime();
-  if (Number.isNaN(then)) return iso;
-  const diff = (then - now) / 1000;
-  const abs = Math.abs(diff);
-  if (abs < 45) return diff <= 0 ? "just now" : "in a few seconds";
-  if (abs < 3600) return relative.format(Math.round(diff / 60), "minute");
-  if (abs < 86400) return relative.format(Math.round(diff / 3600), "hour");
-  return relative.format(Math.round(diff / 86400), "day");
-}
+export { timeAgo };
 
 /** A time with the exact value on hover. */
 export function When({ iso }: { iso: string | null | undefined }) {

@@ -83,7 +83,7 @@ export default function RunsPage() {
         </span>
       </header>
 
-      <form className="rl-filters" role="search" aria-label="Filter runs" onSubmit={(event) => event.preventDefault()}>
+      <form className="filter-bar rl-filters" role="search" aria-label="Filter runs" onSubmit={(event) => event.preventDefault()}>
         <span className="rl-filters-icon" aria-hidden="true">
           <FilterIcon />
         </span>

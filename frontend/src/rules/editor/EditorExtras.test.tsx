@@ -5,6 +5,8 @@ import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 
 import { AppRoutes } from "../../App";
 import { type Call, json, me, page, renderApp, stubApi } from "../../test/utils";
+import { savedRule } from "../testData";
+import type { Rule } from "../types";
 
 const webhookSchema = {
   type: "object",
@@ -21,40 +23,21 @@ const catalog = [
   { type: "webhook", name: "Call a webhook", description: "", queue: "local", params_schema: webhookSchema, cost: "free" },
 ];
 
-const rule = {
+const rule = savedRule({
   id: 12,
   name: "Tell the CRM",
-  description: "",
-  site: 1,
-  is_active: true,
-  mode: "queued",
-  max_runs: 10,
-  mode_scope: "rule",
-  allow_self_trigger: false,
-  budget_per_run: null,
-  trigger: { type: "event", event: "keyword.created", fields: [] },
   conditions: { ">": [{ var: "object.wordcount" }, 800] },
   actions: [
     { type: "webhook", params: { url: "https://crm.example.com/hook", secret_headers: { Authorization: "crm_token" } }, on_error: "stop" },
     { type: "log", if: { "==": [{ var: "object.colour" }, "red"] }, params: { message: "New {object.keyword} ({object.volume}) {object.nope} {steps.step-1.output.ids}" }, on_error: "stop" },
-  ],
+  ] as Rule["actions"], // a step's `if` is not in the generated type
   credential_names: ["crm_token", "old_key"],
   warnings: {
     conditions: ["object.wordcount: keyword.created events carry no such field (their object has keyword, volume)"],
     "actions.1.if": ["object.colour: keyword.created events carry no such field (their object has keyword, volume)"],
   },
   version: 4,
-  preset_key: "",
-  execution_count: 0,
-  last_executed_at: null,
-  next_run_at: null,
-  trigger_summary: "on keyword.created",
-  schedule: null,
-  webhook_url: null,
-  last_run: null,
-  created_at: "2026-01-01T00:00:00Z",
-  updated_at: "2026-01-01T00:00:00Z",
-};
+});
 
 let stubRoutes: Record<string, (call: Call) => Response> = {};
 
