@@ -255,6 +255,9 @@ AUTOMATION_RETENTION_DAYS = env_int("AUTOMATION_RETENTION_DAYS", 30)
 AUTOMATION_BACKTEST_MAX_EVENTS = env_int("AUTOMATION_BACKTEST_MAX_EVENTS", 200_000)
 AUTOMATION_BACKTEST_RUN_SECONDS = env_int("AUTOMATION_BACKTEST_RUN_SECONDS", 60)
 AUTOMATION_MAX_REPLAY_EVENTS = env_int("AUTOMATION_MAX_REPLAY_EVENTS", 500)
+# A rule's trigger history ("Why didn't it fire?") works out its condition drops from at most this many of the
+# newest journal events it listened to (the dispatcher does not record them).
+AUTOMATION_TRIGGERS_SCAN_EVENTS = env_int("AUTOMATION_TRIGGERS_SCAN_EVENTS", 1_000)
 KEYWORD_IMPORT_MAX_ROWS = env_int("KEYWORD_IMPORT_MAX_ROWS", 10_000)
 # Request bodies nested deeper than this are refused before they are parsed.
 MAX_JSON_DEPTH = env_int("MAX_JSON_DEPTH", 64)

@@ -76,8 +76,11 @@ to one core. Every engine must give the same true/false as IGNY8's on all
 {len(RULES) * CONTEXTS:,} pairs (checked before timing).
 
 - **IGNY8 `ConditionSet.evaluate`**: what the dispatcher does per event: the context's bounds checked
-  (`context_error`), the context parsed once into a datalogic `DataHandle`, and every rule of the set (the
-  rules listening, compiled once per rule version) evaluated against it in one native call; a `var` that is
+  (`event_context_error`: the parts that come from outside, the event with its changes, the object and the
+  payload, walked once; the site, account and time the engine builds are bounded by construction), the context
+  parsed once into a datalogic `DataHandle`, and every rule of the set (the
+  rules listening, compiled once per rule version, and together into one array rule) evaluated against it in
+  one native call; a `var` that is
   missing is caught by the rule itself (compiled with a throwing default) only where it is read.
 - **IGNY8 `CompiledCondition.evaluate`**: one rule against one context (a rule's test endpoint, the
   rules of a schedule), the same compiled rule and the same results.
@@ -89,7 +92,7 @@ to one core. Every engine must give the same true/false as IGNY8's on all
 
 The second table takes the dispatcher's evaluation of one event apart, each part timed alone: the bounds
 check of the context (once per event, however many rules listen), the parse into a `DataHandle`, the native
-evaluation of every rule, and the whole of `ConditionSet.evaluate`. The third is the one-off cost of
+evaluation of every rule (the array rule), and the whole of `ConditionSet.evaluate`. The third is the one-off cost of
 preparing a rule: IGNY8's `compile_conditions` (validate + compile + copy) and datalogic's bare compile."""
 
 
@@ -151,7 +154,7 @@ Evaluate = Callable[[list[dict[str, Any]]], list[bool]]
 def _engines(rules: list[Any], compile_conditions) -> list[tuple[str, Evaluate]]:
     import datalogic_py
 
-    from rules.core.conditions import ConditionSet, context_error
+    from rules.core.conditions import ConditionSet, event_context_error
 
     engine = datalogic_py.Engine()
     ours = [compile_conditions(rule) for rule in rules]
@@ -161,7 +164,7 @@ def _engines(rules: list[Any], compile_conditions) -> list[tuple[str, Evaluate]]
     def dispatcher(contexts: list[dict[str, Any]]) -> list[bool]:
         results = []
         for ctx in contexts:
-            if context_error(ctx) is not None:
+            if event_context_error(ctx) is not None:
                 raise AssertionError("a bench context beyond the bounds")
             results += [result.triggered for result in together.evaluate(ctx)]
         return results
@@ -248,19 +251,22 @@ def _parts_table(rules: list[Any], compile_conditions, contexts: list[dict[str, 
     """The dispatcher's evaluation of one event, part by part (each timed alone, over every context)."""
     import datalogic_py
 
-    from rules.core.conditions import ConditionSet, context_error
+    from rules.core.conditions import ConditionSet, event_context_error
     from rules.core.conditions.evaluate import _session
 
     together = ConditionSet([compile_conditions(rule) for rule in rules])
-    natives = together._rules
+    natives = together._together
     session = _session()
     handles = [datalogic_py.DataHandle(ctx) for ctx in contexts]
     parts: list[tuple[str, Callable[[], object]]] = [
-        ("the context's bounds checked (`context_error`)", lambda: [context_error(ctx) for ctx in contexts]),
+        (
+            "the context's bounds checked (`event_context_error`)",
+            lambda: [event_context_error(ctx) for ctx in contexts],
+        ),
         ("the context parsed (`DataHandle`)", lambda: [datalogic_py.DataHandle(ctx) for ctx in contexts]),
         (
-            f"the {len(rules)} rules evaluated natively (`evaluate_many`)",
-            lambda: [session.evaluate_many(natives, handle) for handle in handles],
+            f"the {len(rules)} rules evaluated natively, compiled together into one array rule (`evaluate_data`)",
+            lambda: [session.evaluate_data(natives, handle) for handle in handles],
         ),
         ("all of `ConditionSet.evaluate` (parse, evaluate, results)", lambda: [together.evaluate(c) for c in contexts]),
     ]

@@ -79,21 +79,26 @@ def backtest_context(rule: AutomationRule, subject: core.Subject) -> Callable[[c
     """How an event's condition context is built: as the dispatcher builds it, with only the parts the conditions
     read (what they cannot read needs neither building nor checking against the context's bounds)."""
     roots = subject.conditions.roots if subject.conditions is not None else frozenset()
-    sites = _sites(rule.account_id) if roots is None or "site" in roots else {}
+    sites = site_infos(rule.account_id) if roots is None or "site" in roots else {}
 
     def context(event: core.JournalEvent) -> dict[str, Any]:
         if roots is not None and roots <= {"object"}:
             return {"object": event.object}
-        full = evaluation_context(
-            account_id=rule.account_id,
-            site=sites.get(event.site_id, {}),
-            event={"name": event.name, "changes": event.changes, "object": event.object},
-            payload=None,
-            now=event.at.isoformat(),
-        )
+        full = journal_context(rule.account_id, sites.get(event.site_id, {}), event)
         return full if roots is None else {key: full[key] for key in roots if key in full}
 
     return context
+
+
+def journal_context(account_id: int, site: dict[str, Any], event: core.JournalEvent) -> dict[str, Any]:
+    """The condition context the dispatcher built for a journal event (the event's time as `now`)."""
+    return evaluation_context(
+        account_id=account_id,
+        site=site,
+        event={"name": event.name, "changes": event.changes, "object": event.object},
+        payload=None,
+        now=event.at.isoformat(),
+    )
 
 
 def journal_events(rule: AutomationRule, since: datetime, until: datetime, limit: int) -> Iterator[core.JournalEvent]:
@@ -114,10 +119,10 @@ def journal_events(rule: AutomationRule, since: datetime, until: datetime, limit
         return  # a draft's webhook URL has never been called
     else:
         raise NothingToBacktest(f"a {kind} rule has no events to backtest: it runs only when someone runs it")
-    yield from _read(journal.order_by("at", "id"), limit)
+    yield from read_journal(journal.order_by("at", "id"), limit)
 
 
-def _read(journal: QuerySet[EventRecord], limit: int) -> Iterator[core.JournalEvent]:
+def read_journal(journal: QuerySet[EventRecord], limit: int) -> Iterator[core.JournalEvent]:
     """The rows as events, read through a plain cursor: the ORM's converters decode every JSON column of every
     row, and most rows' changes and causation are empty (`{}`, decoded once here). PostgreSQL hands the time
     over as seconds since the epoch: making an aware datetime of a timestamptz took more than half the read."""
@@ -177,7 +182,7 @@ def _fire_times(
         after = times[-1]
 
 
-def _sites(account_id: int) -> dict[int | None, dict[str, Any]]:
+def site_infos(account_id: int) -> dict[int | None, dict[str, Any]]:
     rows = Site.objects.filter(account_id=account_id).values("id", "name", "domain", "timezone")
     return {row["id"]: row for row in rows}
 

@@ -5,7 +5,9 @@ compiled into one `ConditionSet`; the site and watched-field filters, the loop g
 (evaluated all at once against the event, parsed once) decide per rule. Nothing is read from the database
 for that, except the site when a condition reads it. The matching rules go to the run lifecycle as one batch
 (`rules.lifecycle.trigger_rules`), which applies their modes and limits and writes their runs, steps and
-trigger records, the dropped triggers' records included, in one insert each. The events of one bulk change
+trigger records, the loop guard's drops and condition errors included, in one insert each. A rule whose
+conditions were false leaves no record: the event is in the journal, and `rules.condition_drops` works the drop
+out from it when someone asks why the rule didn't fire. The events of one bulk change
 (a dispatch batch task) are dispatched together, EVENTS_PER_TRANSACTION at a time.
 """
 
@@ -20,7 +22,7 @@ from django.utils import timezone
 from backend.accounts.models import Site
 from rules import waits
 from rules.core.causation import DEFAULT_MAX_DEPTH, Causation, check_loop
-from rules.core.conditions import context_error
+from rules.core.conditions import event_context_error
 from rules.core.conditions.context import evaluation_context
 from rules.index import IndexedRule, Listeners, listeners_of, rule_index
 from rules.lifecycle import RecordFields, RecordRow, Trigger, TriggerResult, run_key, trigger_rules
@@ -80,7 +82,7 @@ def replay_to_rule(
     group = _Group()
     for event, causation in events:
         group.match(event, causation, only=only)
-    dropped = len(group.records)
+    dropped = len(group.records) + group.condition_drops
     return trigger_rules(group.triggers, active_only=False, records=group.records), dropped
 
 
@@ -90,6 +92,7 @@ class _Group:
     def __init__(self) -> None:
         self.triggers: list[Trigger] = []
         self.records: list[RecordRow] = []
+        self.condition_drops = 0  # rules whose conditions were false: not recorded (see the module's docstring)
         self.sites: dict[int | None, dict] = {}
         self.awaited: list[Event] = []
 
@@ -116,7 +119,7 @@ class _Group:
         causation = causation or Causation(root_event=event["name"])
         causation = replace(causation, root_event=causation.root_event or event["name"], event=event["name"])
         context = self.context(listeners, event)
-        bad_context = context_error(context)  # once per event: no condition reads past these bounds
+        bad_context = event_context_error(context)  # once per event: no condition reads past these bounds
         results = listeners.conditions.evaluate(context) if bad_context is None else None
         payload = {
             "event": event["name"],
@@ -154,7 +157,8 @@ class _Group:
             elif results[i].error is not None:
                 outcome, reason = Outcome.CONDITION_ERROR, str(results[i].error)
             elif not results[i].triggered:
-                outcome, reason = Outcome.DROPPED_CONDITIONS, "conditions were false"
+                self.condition_drops += 1
+                continue
             if outcome:
                 self.records.append((entry.id, outcome, reason, None, shared, None))
             else:

@@ -15,6 +15,7 @@ from rest_framework.exceptions import ValidationError
 
 from backend.accounts.models import Account
 from backend.core.input import parse_id
+from rules.condition_drops import ConditionDrops, condition_drops
 from rules.core.events import source_of
 from rules.dispatch import condition_context
 from rules.event_sources import event_object
@@ -165,18 +166,49 @@ def add_step_counts(runs: list[AutomationRun]) -> None:
         run.steps_completed = counts.get(run.pk, {}).get("completed", 0)
 
 
-def trigger_records(*, rule: AutomationRule, outcome: str | None) -> QuerySet[TriggerRecord]:
-    """The rule's trigger records, newest first; `dropped` is every one that did not start a run."""
+def trigger_records(*, rule: AutomationRule, outcome: str | None) -> TriggerHistory:
+    """The rule's triggers, newest first: its trigger records, and the condition drops worked out from the
+    journal (`rules.condition_drops`); `dropped` is every one that did not start a run."""
     records = TriggerRecord.objects.filter(rule=rule).select_related("run")
     if outcome == "dropped":
-        return records.exclude(outcome__in=["started", "queued"])
-    if outcome:
+        records = records.exclude(outcome__in=["started", "queued"])
+    elif outcome:
         if outcome not in TriggerRecord.Outcome.values:
             raise ValidationError(
                 {"outcome": [f"must be 'dropped' or one of {', '.join(TriggerRecord.Outcome.values)}"]}
             )
-        return records.filter(outcome=outcome)
-    return records
+        records = records.filter(outcome=outcome)
+    derived = outcome in (None, "", "dropped", TriggerRecord.Outcome.DROPPED_CONDITIONS)
+    return TriggerHistory(records, condition_drops(rule) if derived else ConditionDrops([], None))
+
+
+class TriggerHistory:
+    """Trigger records and derived condition drops as one list, newest first, for a paginator: the span of the
+    events the drops were worked out from is merged in memory with the records of that span; the older records
+    follow, read page by page from the database."""
+
+    def __init__(self, records: QuerySet[TriggerRecord], drops: ConditionDrops) -> None:
+        if drops.since is None:
+            self.head: list[TriggerRecord] = []
+            self.tail = records
+        else:
+            recent = list(records.filter(at__gte=drops.since))
+            self.head = sorted([*recent, *drops.records], key=lambda record: record.at, reverse=True)
+            self.tail = records.filter(at__lt=drops.since)
+
+    def count(self) -> int:
+        return len(self.head) + self.tail.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, window: slice) -> list[TriggerRecord]:
+        start, stop = window.start or 0, window.stop
+        head = self.head[start:stop]
+        if stop is not None and stop <= len(self.head):
+            return head
+        offset = max(start - len(self.head), 0)
+        return [*head, *self.tail[offset : None if stop is None else stop - len(self.head)]]
 
 
 def test_context(*, rule: AutomationRule, sample: dict | None = None, object_id: int | None = None) -> dict:

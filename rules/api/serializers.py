@@ -358,7 +358,11 @@ class RunDetailSerializer(RunSerializer):
 
 
 class TriggerRecordSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(read_only=True, allow_null=True, help_text="null for a condition drop (see event_id)")
     run_id = serializers.CharField(source="run.run_id", read_only=True, allow_null=True, default=None)
+    event_id = serializers.SerializerMethodField(
+        help_text="A condition drop's journal event: worked out from the event journal, not stored"
+    )
 
     class Meta:
         model = TriggerRecord
@@ -374,8 +378,13 @@ class TriggerRecordSerializer(serializers.ModelSerializer):
             "object_id",
             "causation",
             "estimated_credits",
+            "event_id",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_event_id(self, record: TriggerRecord) -> int | None:
+        return getattr(record, "event_id", None)
 
 
 class ExecuteSerializer(StrictSerializerMixin, serializers.Serializer):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from backend.planner.models import Keyword
+from rules.condition_drops import condition_drops
 from rules.models import AutomationRun, RunLog, TriggerRecord
 from tests.support.http_sink import HttpSink
 
@@ -39,8 +40,9 @@ def test_it_fires_for_a_big_keyword_and_not_for_a_small_one(alice, make_rule, ea
     assert [s.status for s in run.steps.all()] == ["completed", "completed"]
     assert RunLog.objects.filter(run=run, message="big keyword cold brew").exists()
     assert sink.received[0]["json"]["payload"]["object"]["text"] == "cold brew"
-    dropped = TriggerRecord.objects.get(outcome="dropped_conditions")
-    assert dropped.object_id == Keyword.objects.get(text="tiny").pk
+    assert not TriggerRecord.objects.filter(outcome="dropped_conditions").exists()  # worked out from the journal
+    [dropped] = condition_drops(rule).records
+    assert (dropped.outcome, dropped.object_id) == ("dropped_conditions", Keyword.objects.get(text="tiny").pk)
     rule.refresh_from_db()
     assert rule.execution_count == 1 and rule.last_executed_at is not None
 

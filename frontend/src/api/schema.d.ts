@@ -2019,10 +2019,8 @@ export interface components {
             /** @description The account's credits would not have covered the run. */
             budget: number;
         };
-        /** @description Reject keys the serializer does not know instead of silently ignoring them. */
+        /** @description A range of the journal: [since, until). */
         BacktestRequest: {
-            /** @description A saved rule's id, or a draft rule as JSON (the fields of a create; an `id` in it names the saved rule it edits, whose run history and loop-guard identity the backtest uses). */
-            rule: unknown;
             /** Format: date-time */
             since: string;
             /**
@@ -2030,6 +2028,8 @@ export interface components {
              * @description Default: now.
              */
             until?: string | null;
+            /** @description A saved rule's id, or a draft rule as JSON (the fields of a create; an `id` in it names the saved rule it edits, whose run history and loop-guard identity the backtest uses). */
+            rule: unknown;
         };
         BacktestResult: {
             /** Format: date-time */
@@ -3074,7 +3074,7 @@ export interface components {
             /** @description Why it goes back. */
             note: string;
         };
-        /** @description Reject keys the serializer does not know instead of silently ignoring them. */
+        /** @description A range of the journal: [since, until). */
         ReplayRequest: {
             /** Format: date-time */
             since: string;
@@ -3587,7 +3587,8 @@ export interface components {
             token: string;
         };
         TriggerRecord: {
-            readonly id: number;
+            /** @description null for a condition drop (see event_id) */
+            readonly id: number | null;
             /** Format: date-time */
             readonly at: string;
             readonly trigger_type: string;
@@ -3600,6 +3601,8 @@ export interface components {
             readonly causation: unknown;
             /** Format: decimal */
             readonly estimated_credits: string | null;
+            /** @description A condition drop's journal event: worked out from the event journal, not stored */
+            readonly event_id: number | null;
         };
         /**
          * @description * `manual` - Manual

@@ -38,7 +38,7 @@ names the limit and the costliest operation's path. The worst case holds for con
 """
 
 from rules.core.conditions.cache import clear_compiled_cache, compiled_for
-from rules.core.conditions.context import context_error
+from rules.core.conditions.context import context_error, event_context_error
 from rules.core.conditions.errors import CONTEXT_ROOT, ROOT, ConditionError, ConditionResult
 from rules.core.conditions.evaluate import (
     CompiledCondition,
@@ -65,6 +65,7 @@ __all__ = [
     "compiled_for",
     "context_error",
     "evaluate_many",
+    "event_context_error",
     "normalize_conditions",
     "validate_conditions",
     "var_paths",

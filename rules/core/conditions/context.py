@@ -24,6 +24,23 @@ def evaluation_context(
     }
 
 
+# The parts of an `evaluation_context` the engine builds itself: the site (its model's fields, each a bounded
+# CharField or a number), the account's id and the time. Within every bound by construction; at most this many
+# characters of JSON in all, counted against MAX_CONTEXT_SIZE without walking them.
+OWN_PARTS_CHARS = 1_000
+
+
+def event_context_error(context: dict[str, Any]) -> ConditionError | None:
+    """``context_error`` for a context ``evaluation_context`` built (the dispatcher's, once per event): only
+    the parts that come from outside (the event with its changes, the object, the payload) are walked."""
+    outside = (context["event"], context["object"], context["payload"])  # at the depth they have in the context
+    if _within_bounds(
+        outside, MAX_CONTEXT_ITEMS, MAX_CONTEXT_CHARS, MAX_CONTEXT_SIZE - OWN_PARTS_CHARS, MAX_CONTEXT_DEPTH
+    ):
+        return None
+    return context_error(context)
+
+
 def context_error(
     context: object,
     *,

@@ -8,7 +8,6 @@ import json
 import re
 import threading
 from collections.abc import Sequence
-from itertools import repeat
 from typing import Any
 
 import datalogic_py
@@ -136,10 +135,13 @@ class ConditionSet:
 
     ``evaluate`` gives what ``CompiledCondition.evaluate`` gives for each condition, much faster: the
     context is parsed once into a datalogic ``DataHandle`` and every rule runs against it in one native
-    call. Only a result that is not plain true or false (a JSON value, a throw, an error) costs more.
+    call. When every condition is evaluated natively, they are also compiled together into one rule, an array
+    of them, whose value is the list of their values: one evaluation, no JSON text to read back. A throw in
+    any of them (a missing var) stops that array, and the rules are then evaluated one by one in one call
+    (``evaluate_many``), where only the one that threw is explained.
     """
 
-    __slots__ = ("conditions", "roots", "_indices", "_rules", "_checked")
+    __slots__ = ("conditions", "roots", "_indices", "_rules", "_checked", "_together")
 
     def __init__(self, conditions: Sequence[CompiledCondition]) -> None:
         self.conditions = tuple(conditions)
@@ -151,6 +153,9 @@ class ConditionSet:
                 self._indices.append(i)
                 self._rules.append(condition._rule)
         self._checked = [i for i, c in enumerate(self.conditions) if c._rule is not None and c._required]
+        self._together: datalogic_py.Rule | None = None
+        if self._rules and len(self._rules) == len(self.conditions):
+            self._together = ENGINE.compile([_guarded(condition.logic) for condition in self.conditions])
         roots: set[str] = set()
         for condition in self.conditions:
             if condition.roots is None:
@@ -172,20 +177,38 @@ class ConditionSet:
             handle = datalogic_py.DataHandle(context)
         except (datalogic_py.DataLogicError, TypeError, ValueError, OverflowError):
             return [condition.evaluate(context) for condition in conditions]
+        if self._together is not None:
+            try:
+                values = _session().evaluate_data(self._together, handle)
+            except datalogic_py.DataLogicError:  # one of them threw or failed: evaluated one by one below
+                pass
+            else:
+                return _by_value(values)
         raw = _session().evaluate_many(self._rules, handle)
-        if len(self._rules) == len(conditions):
-            results: list[ConditionResult] = list(map(_PLAIN.get, raw, repeat(_TRUE)))
-        else:
-            results = [_TRUE] * len(conditions)
-            for i, value in zip(self._indices, raw, strict=True):
-                results[i] = _PLAIN.get(value, _TRUE)
-            for i in self._checked:
-                results[i] = conditions[i].evaluate(context)
-        if raw.count("false") + raw.count("true") != len(raw):
-            for i, value in zip(self._indices, raw, strict=True):
-                if value not in _PLAIN:
-                    results[i] = _result(conditions[i], context, value)
+        plain: list[ConditionResult | None] = list(map(_PLAIN.get, raw))  # None: not plain true or false
+        if len(plain) == len(conditions) and None not in plain:
+            return plain  # type: ignore[return-value]  # no None in it
+        results = [_TRUE] * len(conditions)
+        for i, value, result in zip(self._indices, raw, plain, strict=True):
+            results[i] = result if result is not None else _result(conditions[i], context, value)
+        for i in self._checked:
+            results[i] = conditions[i].evaluate(context)
         return results
+
+
+_BY_VALUE: dict[object, ConditionResult] = {True: _TRUE, False: _FALSE}  # 1 and 0.0 too: the same truthiness
+
+
+def _by_value(values: list[Any]) -> list[ConditionResult]:
+    """The results of the values of conditions evaluated together (a value that is not true or false counts by
+    its truthiness, as ``_result`` counts it)."""
+    try:
+        results: list[ConditionResult | None] = list(map(_BY_VALUE.get, values))
+    except TypeError:  # an array or an object: not hashable
+        results = [None]
+    if None in results:
+        return [_TRUE if value else _FALSE for value in values]
+    return results  # type: ignore[return-value]  # no None in it
 
 
 def _result(condition: CompiledCondition, context: dict[str, Any], value: object) -> ConditionResult:

@@ -82,11 +82,11 @@ def test_it_keeps_another_tenants_writes_working_during_a_large_import(alice, ch
     assert Keyword.objects.filter(site=charlie.site).count() == len(theirs)
 
 
-def test_it_dispatches_an_imports_events_in_groups_with_a_bounded_number_of_statements(alice, api, make_rule, eager):
-    """Every (keyword, rule) pair leaves a trigger record, written per group of events, not per keyword."""
+def test_an_imports_events_are_journaled_at_once_and_their_condition_drops_not_written(alice, api, make_rule, eager):
+    """No (keyword, rule) pair whose conditions were false is written: each is worked out from the journal."""
     from django.test.utils import CaptureQueriesContext
 
-    from rules.dispatch import EVENTS_PER_TRANSACTION
+    from rules.condition_drops import condition_drops
     from rules.models import AutomationRun, TriggerRecord
 
     never = {">": [{"var": "object.volume"}, 10**9]}
@@ -99,8 +99,10 @@ def test_it_dispatches_an_imports_events_in_groups_with_a_bounded_number_of_stat
         answer = api.post("/api/v1/keywords/bulk_create/", {"site": alice.site.pk, "keywords": keywords}, format="json")
 
     assert answer.status_code == 201
-    assert TriggerRecord.objects.filter(outcome="dropped_conditions").count() == count * len(rules)
-    assert not AutomationRun.objects.exists()
-    inserts = [q for q in captured.captured_queries if 'INSERT INTO "rules_triggerrecord"' in q["sql"]]
-    groups = sum(-(-len(chunk) // EVENTS_PER_TRANSACTION) for chunk in (range(200), range(200), range(100)))
-    assert len(inserts) == groups  # one insert per group of events (chunks of 200, groups of 50)
+    assert not AutomationRun.objects.exists() and not TriggerRecord.objects.exists()
+    assert not [q for q in captured.captured_queries if 'INSERT INTO "rules_triggerrecord"' in q["sql"]]
+    journal = [q for q in captured.captured_queries if 'INSERT INTO "rules_eventrecord"' in q["sql"]]
+    assert len(journal) == 1  # the import's 500 events, after its transaction
+    for rule in rules:
+        drops = condition_drops(rule).records
+        assert len(drops) == count and {d.object_id for d in drops} == set(Keyword.objects.values_list("pk", flat=True))

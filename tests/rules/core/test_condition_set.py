@@ -16,6 +16,7 @@ from rules.core.conditions import (
     compile_conditions,
     context_error,
     evaluate_many,
+    event_context_error,
     normalize_conditions,
 )
 from rules.core.conditions.context import _first_error, _within_bounds
@@ -68,6 +69,18 @@ def test_it_evaluates_a_condition_set_as_each_condition_alone() -> None:
         alone = [outcome(condition.evaluate(context)) for condition in conditions]
         assert [outcome(result) for result in together.evaluate(context)] == alone
         assert [outcome(result) for result in evaluate_many(conditions, context)] == alone
+
+
+def test_conditions_compiled_together_give_what_each_gives_alone() -> None:
+    """Every condition native (none empty, no path checked in Python): one array rule for all of them, and when
+    one throws (a missing var), one by one."""
+    conditions = [c for c in compiled_rules() if c.logic is not None and not c._required]
+    together = ConditionSet(conditions)
+    assert together._together is not None
+
+    for context in contexts():
+        alone = [outcome(condition.evaluate(context)) for condition in conditions]
+        assert [outcome(result) for result in together.evaluate(context)] == alone
 
 
 def test_it_gives_the_results_the_tracing_walker_gives() -> None:
@@ -148,3 +161,26 @@ def test_it_judges_a_context_on_the_quick_walk_as_on_the_full_one(context: Any, 
 def test_it_accepts_a_dispatcher_context_on_the_quick_walk() -> None:
     for context in bench_contexts(20):
         assert _within_bounds(context, *BOUNDS)
+        assert event_context_error(context) is None
+
+
+@pytest.mark.parametrize("part", ["object", "payload"])
+@pytest.mark.parametrize(("context", "quick", "accepted"), EDGE_CONTEXTS, ids=range(len(EDGE_CONTEXTS)))
+def test_the_dispatchers_check_judges_what_comes_from_outside_as_the_full_walk(
+    part: str, context: Any, quick: bool, accepted: bool
+) -> None:
+    """The dispatcher walks only the event, the object and the payload of its own contexts; whatever is in
+    them, it accepts what the full walk accepts and names the same problem."""
+    event_context = {**bench_contexts(1)[0], part: context}
+
+    ours, full = event_context_error(event_context), context_error(event_context)
+    assert (ours and ours.to_dict()) == (full and full.to_dict())
+
+
+def test_the_dispatchers_check_walks_the_events_changes() -> None:
+    context = bench_contexts(1)[0]
+    context["event"] = {"name": "keyword.updated", "changes": {"text": {"new": "x" * (MAX_CONTEXT_CHARS + 1)}}}
+
+    error = event_context_error(context)
+
+    assert error is not None and error.path == "context/event/changes/text/new"

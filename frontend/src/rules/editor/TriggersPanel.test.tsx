@@ -35,6 +35,26 @@ describe("TriggersPanel", () => {
     expect(badge(rows[3]!)).toHaveAttribute("data-status", "refused_credits");
   });
 
+  it("lists the condition drops worked out from the journal (no id of their own) beside the stored records", async () => {
+    let tested: number | null = null;
+    stubApi({
+      "GET /api/v1/automation/rules/4/triggers/": () =>
+        json(
+          page([
+            { ...record(0, "dropped_conditions", "conditions were false"), id: null, event_id: 81, object_id: 12 },
+            { ...record(0, "dropped_conditions", "conditions were false"), id: null, event_id: 80, object_id: 11 },
+            { ...record(5, "dropped_loop", "the rule would re-trigger itself"), event_id: null },
+          ]),
+        ),
+    });
+    renderApp(<TriggersPanel ruleId={4} siteId={1} onTestObject={(id) => (tested = id)} />);
+    const rows = await screen.findAllByTestId("trigger-record");
+    expect(rows).toHaveLength(3);
+    expect(rows[0]!.querySelector(".rl-badge")).toHaveTextContent("Conditions false");
+    within(rows[1]!).getByRole("button", { name: "Test with this keyword" }).click();
+    expect(tested).toBe(11);
+  });
+
   it("treats only a mode drop whose reason starts with 'queue full' as a full queue", () => {
     expect(displayOutcome({ outcome: "dropped_mode", reason: "queue full: 3 runs waiting" })).toBe("queue_full");
     expect(displayOutcome({ outcome: "dropped_mode", reason: "the queue is not full" })).toBe("dropped_mode");

@@ -50,7 +50,8 @@ export function TriggersPanel({ ruleId, shadow = false, siteId, onTestObject }: 
     <div className="rl-why">
       <div className="rl-why-head">
         <p className="muted">
-          Every trigger of this rule is recorded with its outcome. When a rule didn't run, the reason is here.
+          Every trigger of this rule is listed with its outcome. When a rule didn't run, the reason is here (condition
+          drops are worked out from the event journal's newest events the rule listened to).
           {shadow && " This rule is in shadow mode: its triggers record what it would have done and cost, and execute nothing."}
         </p>
         <div className="rl-segmented" role="group" aria-label="Which triggers">
@@ -105,7 +106,7 @@ export function TriggersPanel({ ruleId, shadow = false, siteId, onTestObject }: 
             </thead>
             <tbody>
               {data.results.map((record) => (
-                <Row key={record.id} record={record} siteId={siteId} onTestObject={onTestObject} />
+                <Row key={record.id ?? `event-${record.event_id}`} record={record} siteId={siteId} onTestObject={onTestObject} />
               ))}
             </tbody>
           </table>
