@@ -3,12 +3,14 @@
 `profile_table` runs a callable under cProfile and reports, for the named functions, their cumulative time
 per unit of work (an event, an item) and their share of the profiled total. The parts may nest (a write
 includes its database waits); the notes say so. The profiler slows Python code more than native code and
-waiting, so the shares, not the absolute times, are the reading.
+waiting, so the shares, not the absolute times, are the reading. With BENCH_PSTATS_DIR set, each profile is also
+kept there as a pstats file.
 """
 
 from __future__ import annotations
 
 import cProfile
+import os
 import pstats
 import time
 from collections.abc import Callable
@@ -48,6 +50,9 @@ def profile_table(
     profiler.disable()
     wall = time.perf_counter() - started
     units = units() if callable(units) else units
+    if os.environ.get("BENCH_PSTATS_DIR"):  # keep the raw profile, for `python -m pstats`
+        slug = "".join(c if c.isalnum() else "_" for c in title.lower()).strip("_")[:80]
+        profiler.dump_stats(os.path.join(os.environ["BENCH_PSTATS_DIR"], f"{slug}.pstats"))
     stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
     table = Table(title, ["part", f"ms / {unit} (profiled)", "share of the profiled time"])
     for part in parts:

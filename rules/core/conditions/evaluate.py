@@ -186,7 +186,7 @@ class ConditionSet:
                 return _by_value(values)
         raw = _session().evaluate_many(self._rules, handle)
         plain: list[ConditionResult | None] = list(map(_PLAIN.get, raw))  # None: not plain true or false
-        if len(plain) == len(conditions) and None not in plain:
+        if len(plain) == len(conditions) and raw.count("true") + raw.count("false") == len(raw):
             return plain  # type: ignore[return-value]  # no None in it
         results = [_TRUE] * len(conditions)
         for i, value, result in zip(self._indices, raw, plain, strict=True):
@@ -202,13 +202,9 @@ _BY_VALUE: dict[object, ConditionResult] = {True: _TRUE, False: _FALSE}  # 1 and
 def _by_value(values: list[Any]) -> list[ConditionResult]:
     """The results of the values of conditions evaluated together (a value that is not true or false counts by
     its truthiness, as ``_result`` counts it)."""
-    try:
-        results: list[ConditionResult | None] = list(map(_BY_VALUE.get, values))
-    except TypeError:  # an array or an object: not hashable
-        results = [None]
-    if None in results:
-        return [_TRUE if value else _FALSE for value in values]
-    return results  # type: ignore[return-value]  # no None in it
+    if values.count(True) + values.count(False) == len(values):  # each one of True, False, 1, 0 (native counts)
+        return list(map(_BY_VALUE.__getitem__, values))
+    return [_TRUE if value else _FALSE for value in values]
 
 
 def _result(condition: CompiledCondition, context: dict[str, Any], value: object) -> ConditionResult:
