@@ -18,12 +18,13 @@ from typing import Any
 
 from django.apps import apps
 from django.db import connection, transaction
-from django.db.models import F, Sum
+from django.db.models import F
 from django.utils import timezone
 
 from backend.accounts.models import Account, User
 from backend.billing.errors import BudgetExceeded, InsufficientCredits
 from backend.billing.models import CreditTransaction
+from backend.billing.selectors import today
 from backend.billing.services import Debit, Reference, credits_debit_many
 from rules import journal
 from rules.core.causation import Causation
@@ -386,14 +387,11 @@ def _progress(so_far: StepResult) -> dict[str, Any]:
 
 def check_daily_budget(account: Account, amount: Decimal, operation: str) -> None:
     """Raise BudgetExceeded when this charge would pass the account's daily budget (`account` is the locked
-    row: every charge of the account waits for it, so the day's sum is current)."""
+    row: every charge of the account waits for it, so its count of the day's spend is current)."""
     daily = account.daily_credit_budget
     if daily is None:
         return
-    start = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
-    used = CreditTransaction.objects.filter(
-        account_id=account.pk, kind="debit", created_at__gte=start, run_id__gt=""
-    ).aggregate(total=Sum("amount"))["total"] or Decimal(0)
+    used = account.spent_on_day(today())
     if used + amount > daily:
         raise BudgetExceeded(
             budget="daily budget of the account", limit=daily, used=used, needed=amount, operation=operation

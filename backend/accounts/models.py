@@ -26,6 +26,14 @@ class Account(TimestampedModel):
     credits_reserved = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
     # Hard stop: automation may charge at most this many credits per UTC day (None: no limit).
     daily_credit_budget = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    # What automation (debits of a run) charged on the UTC day `spent_on`: kept by backend.billing.services with
+    # every such debit, under the account's lock, so the daily budget is checked without summing the ledger.
+    spent_today = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+    spent_on = models.DateField(null=True, blank=True)
+
+    def spent_on_day(self, day) -> Decimal:
+        """What automation charged on `day` (a UTC date): nothing yet if the counter is of another day."""
+        return self.spent_today if self.spent_on == day else Decimal("0")
 
     def __str__(self) -> str:
         return self.name

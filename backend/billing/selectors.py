@@ -14,6 +14,7 @@ from django.db.models import QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from backend.accounts.models import Account
 from backend.billing.models import CreditTransaction
 
 ZERO = Decimal("0.00")
@@ -56,15 +57,10 @@ def _debits(account_id: int) -> QuerySet[CreditTransaction]:
 
 
 def spent_today(account_id: int) -> Decimal:
-    """What the daily budget counts today: automation charges (debits of a run) since 00:00 UTC.
-
-    The same sum the engine checks before every charge (`rules.context.check_daily_budget`)."""
-    total = (
-        _debits(account_id)
-        .filter(created_at__gte=day_start(today()), run_id__gt="")
-        .aggregate(total=Sum("amount"))["total"]
-    )
-    return _money(total)
+    """What the daily budget counts today: automation charges (debits of a run) since 00:00 UTC, as the account
+    counts them with every charge (what the engine checks before each one: `rules.context.check_daily_budget`)."""
+    account = Account.objects.only("spent_today", "spent_on").get(pk=account_id)
+    return _money(account.spent_on_day(today()))
 
 
 def usage(account_id: int, days: int, stage_names: Mapping[str, tuple[int, str]]) -> dict:

@@ -20,6 +20,7 @@ from django.db.models import Exists
 from backend.accounts.models import Account
 from backend.billing.errors import InsufficientCredits
 from backend.billing.models import CreditTransaction
+from backend.billing.selectors import today
 from backend.core import counters
 
 ZERO = Decimal("0")
@@ -215,7 +216,13 @@ def _debit_many(
         created.append(row)
         if debit.idempotency_key is not None:
             rows[debit.idempotency_key] = row
-    account.save(update_fields=["credits", "credits_reserved", "updated_at"])
+    fields = ["credits", "credits_reserved", "updated_at"]
+    by_runs = sum((d.amount for d in new if d.reference.run_id), ZERO)
+    if by_runs:  # what the daily budget counts
+        day = today()
+        account.spent_today, account.spent_on = account.spent_on_day(day) + by_runs, day
+        fields += ["spent_today", "spent_on"]
+    account.save(update_fields=fields)
     CreditTransaction.objects.bulk_create(created)
     counters.add_after_commit((CHARGED_KEY, row.operation, float(row.amount)) for row in created)
     unkeyed = iter(row for row, debit in zip(created, new, strict=True) if debit.idempotency_key is None)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -164,3 +165,25 @@ def test_it_checks_a_budget_for_the_batchs_total_before_writing(alice):
         credits_debit_many(account_id=alice.account.pk, debits=_debits(1, 2), before=budget)
     assert seen == [Decimal("3")]
     assert not CreditTransaction.objects.filter(kind="debit").exists()
+
+
+def test_the_account_counts_what_automation_charged_today_as_the_ledger_holds_it(alice):
+    """The daily budget reads a counter the debits keep under the account's lock, not a sum over the day's ledger:
+    the counter is that sum (debits of a run; charged again by key, refunds and other debits not counted)."""
+    from backend.billing.selectors import spent_today, today
+
+    run = Reference(run_id="run_1")
+    credits_debit_many(account_id=alice.account.pk, debits=[Debit(Decimal("2.5"), "x", run, "k1")])
+    credits_debit_many(account_id=alice.account.pk, debits=[Debit(Decimal(n), "x", run, f"n{n}") for n in (1, 3)])
+    credits_debit_many(account_id=alice.account.pk, debits=[Debit(Decimal("2.5"), "x", run, "k1")])  # charged before
+    credits_debit(account_id=alice.account.pk, amount=7, operation="not a run")
+    credits_add(account_id=alice.account.pk, amount=4, operation="refund", reference=run)
+
+    ledger = CreditTransaction.objects.filter(kind="debit").exclude(run_id="")
+    assert spent_today(alice.account.pk) == sum(row.amount for row in ledger) == Decimal("6.5")
+    assert _account(alice).spent_on == today()
+
+    Account.objects.filter(pk=alice.account.pk).update(spent_on=today() - timedelta(days=1))  # a day went by
+    assert spent_today(alice.account.pk) == Decimal("0")
+    credits_debit_many(account_id=alice.account.pk, debits=[Debit(Decimal("1"), "x", run, "k9")])
+    assert spent_today(alice.account.pk) == Decimal("1")

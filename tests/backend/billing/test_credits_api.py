@@ -8,8 +8,10 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db.models import F
 from django.utils import timezone
 
+from backend.accounts.models import Account
 from backend.billing.models import CreditTransaction
 from backend.billing.services import Reference, credits_add, credits_debit, credits_release, credits_reserve
 from rules.lifecycle import rule_execute
@@ -27,8 +29,9 @@ def _charge(persona, amount, operation, run_id="run_a", days_ago: float = 0, des
         reference=Reference(run_id=run_id),
         description=description,
     )
-    if days_ago:
+    if days_ago:  # charged on an earlier day: in the ledger of that day, not in the account's count of today's
         CreditTransaction.objects.filter(pk=row.pk).update(created_at=timezone.now() - timedelta(days=days_ago))
+        Account.objects.filter(pk=persona.account.pk).update(spent_today=F("spent_today") - row.amount)
     return row
 
 
