@@ -59,8 +59,10 @@ within their limits. Every account dispatches one event before timing (its rules
 index, their conditions compiled). Throughput is single-process; medians of the repetitions. "Condition
 compiles / event" counts misses of the compiled-conditions cache (`compiled_for`).
 
-Beside the figures: **the physical parts**, measured in the same run (publishing a step task to Redis alone
-and through one producer's publish batch, as the dispatcher publishes, and a database round trip), and
+Beside the figures: **the physical parts**, measured in the same run (publishing a step task to Redis with
+`apply_async`, alone and through one producer's publish batch, then as the dispatcher publishes them —
+Celery's own message maker and sender, without `apply_async`'s routing, option merging and queue declaration
+per message — and a database round trip), and
 **where the time goes**: {PROFILED_EVENTS} more events of the 10%-matching and of the none-matching path, one
 task each, under cProfile, summed by part of the dispatch (the conditions, the decision, the runs made in
 memory, the writes, the trigger records, the publishing, the waits on the database), and the statements of an
@@ -69,9 +71,11 @@ event with the time spent in each.
 Reading the 10%-matching figures: every event starts 10 runs, so the dispatcher writes 10 runs, 10 steps, 10 log
 lines and 10 trigger records (one statement of each, plus the rules' lock, the count of their active runs and the
 counters) and publishes 10 step tasks. The statement table shows what the database part costs per event, the
-physical table what publishing 10 tasks costs at the least; the rest is Python making those rows and messages
-(Django model instances and their parameters, Celery's messages), which batching events does not amortise: it
-shares the statements among the events of a batch, not the work per run.
+physical table what publishing 10 tasks costs; the rest is Python making those rows and messages (Django model
+instances and their fields' values, Celery's messages), which batching events does not amortise: it shares the
+statements among the events of a batch, not the work per run. The runs, steps and log lines are written with
+`backend.core.inserts.insert_many` (each value prepared by its field, the statement rendered once per batch):
+`bulk_create`'s SQL compiler cost more per row than the database's insert.
 """
 
 _texts = (f"dispatch keyword {n}" for n in itertools.count())
@@ -187,9 +191,12 @@ def _physical_table(reps: int) -> Table:
     from celery import current_app
     from django.db import connection
 
+    from rules.queueing import _publish_steps
+
     task = current_app.tasks["rules.execute_step"]
     count = 2000
     publish: list[float] = []
+    dispatcher: list[float] = []
     alone: list[float] = []
     trip: list[float] = []
     for _ in range(reps):
@@ -202,6 +209,9 @@ def _physical_table(reps: int) -> Table:
             for _ in range(count):
                 task.apply_async((0,), queue="bench-void", producer=producer)
         publish.append((time.perf_counter() - started) / count)
+        started = time.perf_counter()
+        _publish_steps([(0, "bench-void", None)] * count)
+        dispatcher.append((time.perf_counter() - started) / count)
         with connection.cursor() as cursor:
             started = time.perf_counter()
             for _ in range(count):
@@ -211,9 +221,14 @@ def _physical_table(reps: int) -> Table:
     table = Table("The physical parts, measured beside", ["part", "µs each", "per event with 10 runs started, ms"])
     table.add("publishing a step task to Redis (`apply_async`)", fmt(median(alone) * 1e6), fmt(median(alone) * 1e4))
     table.add(
-        "… published together (one producer, kombu's publish batch, as the dispatcher does)",
+        "… `apply_async` through one producer's publish batch (one Redis round trip)",
         fmt(median(publish) * 1e6),
         fmt(median(publish) * 1e4),
+    )
+    table.add(
+        "… as the dispatcher publishes them (Celery's message maker and sender, one publish batch)",
+        fmt(median(dispatcher) * 1e6),
+        fmt(median(dispatcher) * 1e4),
     )
     table.add("a database round trip (`SELECT 1`)", fmt(median(trip) * 1e6), "")
     table.notes.append(

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from backend.billing.errors import InsufficientCredits
 from backend.billing.services import Reference, credits_release, credits_reserve
+from backend.core.inserts import insert_many
 from backend.core.redis import get_redis
 from rules import journal, stats
 from rules.core import flow
@@ -528,8 +529,7 @@ def _write(planned: list[tuple[AutomationRun, list[RunStep]]], records: list[Rec
     for run, run_steps in planned:
         for step in run_steps:
             step.run = run
-    if steps:
-        RunStep.objects.bulk_create(steps)
+    insert_many(RunStep, steps)
     now = timezone.now()
     per_rule = Counter(run.rule_id for run in runs)
     for times in sorted(set(per_rule.values())):
@@ -548,8 +548,7 @@ def _write(planned: list[tuple[AutomationRun, list[RunStep]]], records: list[Rec
         )
         for run, _steps in started
     ]
-    if lines:
-        RunLog.objects.bulk_create(lines)
+    insert_many(RunLog, lines)
     _insert_records(records)
     first_steps = []
     for run, run_steps in started:
@@ -585,8 +584,7 @@ def _insert_runs(runs: list[AutomationRun]) -> None:
         raise RuntimeError("could not allocate a unique run_id")
     for run in runs:
         run.run_id = run.run_id or new_run_id(run.trigger_type, suffix=True, tail_bytes=6)
-    if runs:
-        AutomationRun.objects.bulk_create(runs)
+    insert_many(AutomationRun, runs)
 
 
 _RECORD_COLUMNS = (

@@ -125,15 +125,21 @@ class AutomationRun(models.Model):
     FINISHED = (Status.COMPLETED, Status.COMPLETED_WITH_ERRORS, Status.FAILED, Status.CANCELLED)
 
     run_id = models.CharField(max_length=100, unique=True)
-    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="runs")
-    site = models.ForeignKey("accounts.Site", on_delete=models.SET_NULL, null=True, blank=True, related_name="runs")
-    rule = models.ForeignKey(AutomationRule, on_delete=models.SET_NULL, null=True, blank=True, related_name="runs")
+    # No index of their own (db_index=False): the Meta indexes that start with them serve every lookup, and each
+    # index is written with every run the dispatcher starts.
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="runs", db_index=False)
+    site = models.ForeignKey(
+        "accounts.Site", on_delete=models.SET_NULL, null=True, blank=True, related_name="runs", db_index=False
+    )
+    rule = models.ForeignKey(
+        AutomationRule, on_delete=models.SET_NULL, null=True, blank=True, related_name="runs", db_index=False
+    )
     rule_version = models.PositiveIntegerField(default=1)
     rule_name = models.CharField(max_length=200, blank=True)
     trigger_type = models.CharField(max_length=16, choices=TriggerType.choices)
     trigger_payload = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=24, choices=Status.choices, default=Status.QUEUED, db_index=True)
-    concurrency_key = models.CharField(max_length=100, db_index=True)
+    concurrency_key = models.CharField(max_length=100)  # indexed with the status (Meta)
     current_step = models.IntegerField(default=0)
     attempt = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -201,7 +207,8 @@ class RunStep(models.Model):
         TRANSIENT = "transient"
         PERMANENT = "permanent"
 
-    run = models.ForeignKey(AutomationRun, on_delete=models.CASCADE, related_name="steps")
+    # Found through the (run, index) constraint's index: none of its own.
+    run = models.ForeignKey(AutomationRun, on_delete=models.CASCADE, related_name="steps", db_index=False)
     index = models.PositiveSmallIntegerField()  # order of execution
     # Stable address: the rule's step `id` (or "step-<n>"), and where the step stands in the rule ("actions/2").
     key = models.CharField(max_length=100)
@@ -250,7 +257,7 @@ class RunStep(models.Model):
 
 
 class RunLog(models.Model):
-    run = models.ForeignKey(AutomationRun, on_delete=models.CASCADE, related_name="logs")
+    run = models.ForeignKey(AutomationRun, on_delete=models.CASCADE, related_name="logs", db_index=False)  # (run, id)
     step_index = models.SmallIntegerField(null=True, blank=True)
     level = models.CharField(max_length=8, default="info")
     message = models.TextField()

@@ -1,0 +1,96 @@
+"""`insert_many`: `bulk_create` for the engine's hot paths, without its SQL compiler.
+
+`QuerySet.bulk_create` builds every row through the SQL compiler: per field of every row it resolves the value
+as a possible expression, checks it, prepares it and renders a placeholder, which costs more than the database
+spends inserting the row. Here each value goes through its field's own `get_db_prep_save` (the same conversion,
+so the rows are the same), the statement is rendered once per batch, and the new primary keys are read back
+with RETURNING. The fields' `pre_save` runs as it does for `bulk_create` (`auto_now_add` stamps), and a related
+object saved since it was assigned gives its key (as `bulk_create` does).
+
+What it does not do, where `bulk_create` would: expressions as values, `db_default`, conflicts (`ignore_conflicts`,
+`update_conflicts`), parents of multi-table inheritance. A model with any of those uses `bulk_create`; so does a
+database that cannot return rows from a bulk insert. On PostgreSQL the rows travel as one array per column
+(`INSERT … SELECT * FROM UNNEST(…)`), as Django's own compiler sends them there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import connections, router
+from django.db.models import Field, Model
+
+MAX_PARAMETERS = 65535
+
+
+def insert_many(model: type[Model], instances: Sequence[Model]) -> None:
+    """Insert new `instances` of `model` (no primary key yet); each gets its primary key."""
+    if not instances:
+        return
+    alias = router.db_for_write(model)
+    connection = connections[alias]
+    meta = model._meta
+    if not connection.features.can_return_rows_from_bulk_insert or meta.parents:
+        model._default_manager.using(alias).bulk_create(instances)
+        return
+    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    for instance in instances:
+        if instance.pk is not None:
+            raise ValueError(f"insert_many inserts new rows: {instance!r} has a primary key")
+        _take_related_keys(instance, fields)
+    rows = [_row(instance, fields, connection) for instance in instances]
+    quote = connection.ops.quote_name
+    start = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(field.column) for field in fields)})"
+    returning = f"RETURNING {quote(meta.pk.column)}"
+    keys: list[Any] = []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and len(rows) > 1 and _unnestable(fields, connection):
+            # One array per column (as Django's compiler does there): a short statement, planned quickly.
+            arrays = ", ".join(f"(%s)::{field.db_type(connection).split('(')[0]}[]" for field in fields)
+            columns = [list(column) for column in zip(*rows, strict=True)]
+            cursor.execute(f"{start} SELECT * FROM UNNEST({arrays}) {returning}", columns)
+            keys = cursor.fetchall()
+        else:
+            # Rows per statement: the database's own limit (SQLite's parameters), and at most MAX_PARAMETERS
+            # values (PostgreSQL's protocol numbers them in 16 bits).
+            allowed = connection.ops.bulk_batch_size(fields, instances) or len(instances)
+            size = max(1, min(allowed, MAX_PARAMETERS // len(fields)))
+            row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+            for first in range(0, len(rows), size):
+                batch = rows[first : first + size]
+                params = [value for values in batch for value in values]
+                cursor.execute(f"{start} VALUES {', '.join([row] * len(batch))} {returning}", params)
+                keys += cursor.fetchall()
+    for instance, (key,) in zip(instances, keys, strict=True):
+        instance.pk = meta.pk.to_python(key)
+        instance._state.adding, instance._state.db = False, alias
+
+
+def _unnestable(fields: list[Field], connection: Any) -> bool:
+    """Every column's values can travel as one PostgreSQL array (Django's conditions for the same form)."""
+    return not any(
+        hasattr(field, "get_placeholder")
+        or (field.target_field if field.is_relation else field).get_internal_type() not in connection.data_types
+        for field in fields
+    )
+
+
+def _take_related_keys(instance: Model, fields: list[Field]) -> None:
+    for field in fields:
+        if field.many_to_one and field.is_cached(instance) and getattr(instance, field.attname) is None:
+            related = field.get_cached_value(instance)
+            if related is not None:
+                if related.pk is None:
+                    raise ValueError(f"insert_many: {field.name} of {instance!r} is not saved")
+                setattr(instance, field.attname, related.pk)
+
+
+def _row(instance: Model, fields: list[Field], connection: Any) -> list[Any]:
+    row = []
+    for field in fields:
+        value = field.pre_save(instance, True)
+        if hasattr(value, "resolve_expression"):
+            raise ValueError(f"insert_many: {field.name} is an expression; use bulk_create")
+        row.append(field.get_db_prep_save(value, connection))
+    return row
