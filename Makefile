@@ -30,11 +30,11 @@ run: install
 
 test: install install-system lint
 	@if [ -f frontend/package.json ]; then cd frontend && npm run test; fi
-	$(PY) scripts/services.py run -- $(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+	$(PY) scripts/test_suite.py -p no:cacheprovider $(PYTEST_ARGS)
 
 # The pure, typed core (rules engine decisions, conditions, schedule, providers) is checked with mypy --strict.
 TYPED := rules/core actions/ai/providers \
-	backend/integrations/wordpress_client.py actions/costs.py actions/ai/ratelimit.py actions/claims.py backend/core/logs.py
+	backend/integrations/wordpress_client.py actions/costs.py actions/ai/ratelimit.py actions/claims.py backend/core/logs.py backend/core/inserts.py
 
 lint: install-python
 	$(VENV)/bin/ruff check backend rules actions tests scripts bench
