@@ -3,7 +3,8 @@
 `QuerySet.bulk_create` builds every row through the SQL compiler: per field of every row it resolves the value
 as a possible expression, checks it, prepares it and renders a placeholder, which costs more than the database
 spends inserting the row. Here each value goes through its field's own `get_db_prep_save` (the same conversion,
-so the rows are the same), the statement is rendered once per batch, and the new primary keys are read back
+so the rows are the same; None, and a str for Django's text fields, which it would give back unchanged, go in as
+they are), the statement is rendered once per batch, and the new primary keys are read back
 with RETURNING. The fields' `pre_save` runs as it does for `bulk_create` (`auto_now_add` stamps), and a related
 object saved since it was assigned gives its key (as `bulk_create` does).
 
@@ -16,9 +17,10 @@ database that cannot return rows from a bulk insert. On PostgreSQL the rows trav
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from django.db import connections, router
+from django.db import connections, models, router
 from django.db.models import Field, Model
 
 MAX_PARAMETERS = 65535
@@ -39,7 +41,7 @@ def insert_many(model: type[Model], instances: Sequence[Model]) -> None:
         if instance.pk is not None:
             raise ValueError(f"insert_many inserts new rows: {instance!r} has a primary key")
         _take_related_keys(instance, fields)
-    rows = [_row(instance, fields, connection) for instance in instances]
+    rows = _rows(instances, fields, connection)
     quote = connection.ops.quote_name
     start = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(field.column) for field in fields)})"
     returning = f"RETURNING {quote(meta.pk.column)}"
@@ -86,11 +88,46 @@ def _take_related_keys(instance: Model, fields: list[Field]) -> None:
                 setattr(instance, field.attname, related.pk)
 
 
-def _row(instance: Model, fields: list[Field], connection: Any) -> list[Any]:
-    row = []
-    for field in fields:
-        value = field.pre_save(instance, True)
-        if hasattr(value, "resolve_expression"):
-            raise ValueError(f"insert_many: {field.name} is an expression; use bulk_create")
-        row.append(field.get_db_prep_save(value, connection))
-    return row
+# Django's own fields (these exact classes) whose get_db_prep_save gives back None unchanged, and the text ones
+# a str too: such values skip the call (most of a run's columns are empty or text).
+_NONE_KEPT = frozenset(
+    {
+        models.BigIntegerField, models.BooleanField, models.DateTimeField, models.DecimalField, models.FloatField,
+        models.ForeignKey, models.IntegerField, models.JSONField, models.PositiveIntegerField,
+        models.PositiveSmallIntegerField, models.SmallIntegerField,
+    }
+)  # fmt: skip
+_TEXT = frozenset({models.CharField, models.TextField})
+
+
+@dataclass(frozen=True)
+class _Column:
+    field: Field
+    stamped: bool  # its pre_save may change the value (auto_now, auto_now_add, files): called
+    kept: tuple[type, ...]  # values of these types go in as they are
+
+    @classmethod
+    def of(cls, field: Field) -> _Column:
+        plain_date = isinstance(field, models.DateField) and not (field.auto_now or field.auto_now_add)
+        stamped = type(field).pre_save is not Field.pre_save and not plain_date
+        kind = type(field)
+        kept = (str, type(None)) if kind in _TEXT else (type(None),) if kind in _NONE_KEPT else ()
+        return cls(field, stamped, kept)
+
+
+def _rows(instances: Sequence[Model], fields: list[Field], connection: Any) -> list[list[Any]]:
+    columns = [_Column.of(field) for field in fields]
+    rows = []
+    for instance in instances:
+        row = []
+        for column in columns:
+            field = column.field
+            value = field.pre_save(instance, True) if column.stamped else getattr(instance, field.attname)
+            if type(value) in column.kept:
+                row.append(value)
+                continue
+            if hasattr(value, "resolve_expression"):
+                raise ValueError(f"insert_many: {field.name} is an expression; use bulk_create")
+            row.append(field.get_db_prep_save(value, connection))
+        rows.append(row)
+    return rows
