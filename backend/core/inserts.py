@@ -80,7 +80,7 @@ def _unnestable(fields: list[Field], connection: Any) -> bool:
 
 def _take_related_keys(instance: Model, fields: list[Field]) -> None:
     for field in fields:
-        if field.many_to_one and field.is_cached(instance) and getattr(instance, field.attname) is None:
+        if field.is_relation and field.is_cached(instance) and getattr(instance, field.attname) is None:
             related = field.get_cached_value(instance)
             if related is not None:
                 if related.pk is None:
