@@ -4,10 +4,10 @@
     python scripts/test_suite.py [pytest options...]     # what `make test` runs
 
 The browser and fault tests (`tests/e2e`, `tests/faults`: real web servers, workers and Chromium, mostly
-waiting on them) and the security tests run in one process, everything else in the other, at the same time
-(about 12 and 15 minutes of the suite's 25 on one process here, before the security tests moved over). Each process runs
-under `scripts/services.py` (its own PostgreSQL and Redis) with a VAR_DIR and MEDIA_ROOT of its own, so
-the two share nothing but the machine. Their output is printed line by line as it comes, each line
+waiting on them) and the security tests run in one process, everything else in the other, at the same time:
+on a 2-core machine about 13 and 11 minutes, where one process took 21-23. Each runs under
+`scripts/services.py` (its own PostgreSQL and Redis) with a VAR_DIR and MEDIA_ROOT of its own, so the two
+share nothing but the machine. Their output is printed line by line as it comes, each line
 prefixed with its shard's name; the exit status is the first failing shard's (0 when both pass).
 
 Given test paths (`make test PYTEST_ARGS=tests/rules`), it runs them in one process instead.
