@@ -10,18 +10,26 @@ object saved since it was assigned gives its key (as `bulk_create` does).
 
 What it does not do, where `bulk_create` would: expressions as values, `db_default`, conflicts (`ignore_conflicts`,
 `update_conflicts`), parents of multi-table inheritance. A model with any of those uses `bulk_create`; so does a
-database that cannot return rows from a bulk insert. On PostgreSQL the rows travel as one array per column
-(`INSERT … SELECT * FROM UNNEST(…)`), as Django's own compiler sends them there.
+database that cannot return rows from a bulk insert. On PostgreSQL the rows travel as one JSON parameter read
+back column by column (`INSERT … SELECT (r.value->>0)::bigint, … FROM jsonb_array_elements(%s)`): psycopg
+quotes array parameters element by element in Python, which cost more there than Django's compiler; a column
+type or value JSON does not carry exactly (bytes, dates, UUIDs, an infinite float) makes it one array per
+column (`INSERT … SELECT * FROM UNNEST(…)`), as Django's own compiler sends them.
 """
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.db import connections, models, router
 from django.db.models import Field, Model
+from psycopg.types.json import Jsonb
 
 MAX_PARAMETERS = 65535
 
@@ -47,7 +55,21 @@ def insert_many(model: type[Model], instances: Sequence[Model]) -> None:
     returning = f"RETURNING {quote(meta.pk.column)}"
     keys: list[Any] = []
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and len(rows) > 1 and _unnestable(fields, connection):
+        types = [field.db_type(connection).split("(")[0] for field in fields]
+        as_json = _json_rows(rows, types) if connection.vendor == "postgresql" and len(rows) > 1 else None
+        if as_json is not None:
+            # Every row in one JSON parameter, read back column by column: psycopg quotes one string (in C), where
+            # arrays of values are quoted element by element in Python.
+            values = ", ".join(
+                f"(r.value->>{index})::{kind}" for index, kind in enumerate(types)
+            )  # (a jsonb column's value travels as its JSON text, `->>` gives it back, the cast parses it)
+            cursor.execute(
+                f"{start} SELECT {values} FROM jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS r(value, n) "
+                f"ORDER BY r.n {returning}",
+                [as_json],
+            )
+            keys = cursor.fetchall()
+        elif connection.vendor == "postgresql" and len(rows) > 1 and _unnestable(fields, connection):
             # One array per column (as Django's compiler does there): a short statement, planned quickly.
             arrays = ", ".join(f"(%s)::{field.db_type(connection).split('(')[0]}[]" for field in fields)
             columns = [list(column) for column in zip(*rows, strict=True)]
@@ -67,6 +89,48 @@ def insert_many(model: type[Model], instances: Sequence[Model]) -> None:
     for instance, (key,) in zip(instances, keys, strict=True):
         instance.pk = meta.pk.to_python(key)
         instance._state.adding, instance._state.db = False, alias
+
+
+# PostgreSQL column types whose values JSON carries as text their cast reads back exactly.
+_JSON_CARRIED = frozenset(
+    {
+        "varchar",
+        "text",
+        "integer",
+        "bigint",
+        "smallint",
+        "boolean",
+        "numeric",
+        "double precision",
+        "timestamp with time zone",
+        "jsonb",
+    }
+)
+
+
+def _json_rows(rows: list[list[Any]], types: list[str]) -> str | None:
+    """The rows as one JSON array of arrays, every value as the text its column's cast reads (a Jsonb value as
+    its JSON text); None when a column's type or a value is not one JSON carries exactly."""
+    if any(kind not in _JSON_CARRIED for kind in types):
+        return None
+    carried = []
+    for row in rows:
+        out: list[Any] = []
+        for value in row:
+            if value is None or isinstance(value, (str, int)):  # (bool, and psycopg's Int8 for keys, are ints)
+                out.append(value)
+            elif isinstance(value, float) and math.isfinite(value):  # (its repr reads back as the same double)
+                out.append(value)
+            elif isinstance(value, Jsonb):
+                out.append((value.dumps or json.dumps)(value.obj))
+            elif isinstance(value, datetime):
+                out.append(value.isoformat())
+            elif isinstance(value, Decimal) and value.is_finite():
+                out.append(str(value))
+            else:
+                return None
+        carried.append(out)
+    return json.dumps(carried)
 
 
 def _unnestable(fields: list[Field], connection: Any) -> bool:

@@ -37,6 +37,16 @@ def _runs(alice, tag: str, now=NOW) -> list[AutomationRun]:
     ]
 
 
+def _steps(runs: list[AutomationRun]) -> list[RunStep]:
+    return [
+        RunStep(
+            run=run, index=0, key="s0", path="actions/0", action_type="log", params={"message": f"hi {i}", "n": 0.1},
+            retry_backoff=1.7 + i, timeout=None if i % 2 else 30, status="running", started_at=NOW,
+        )
+        for i, run in enumerate(runs)
+    ]  # fmt: skip
+
+
 UNIQUE = ("run_id", "idempotency_key", "created_at")  # told apart by tag, or the time of the insert
 
 
@@ -55,6 +65,12 @@ def test_it_writes_what_bulk_create_writes_and_gives_each_instance_its_key(alice
     stored = AutomationRun.objects.filter(pk__in=[r.pk for r in ours]).order_by("pk")
     assert [(run.run_id, run.idempotency_key) for run in stored] == [(run.run_id, run.idempotency_key) for run in ours]
     assert _stored(AutomationRun, [r.pk for r in ours]) == _stored(AutomationRun, [r.pk for r in django])
+    our_steps, django_steps = _steps(ours), _steps(django)
+    insert_many(RunStep, our_steps)
+    RunStep.objects.bulk_create(django_steps)
+    assert _stored(RunStep, [s.pk for s in our_steps]) == [
+        {**row, "run": ours[i].pk} for i, row in enumerate(_stored(RunStep, [s.pk for s in django_steps]))
+    ]
     stamped = AutomationRun.objects.get(pk=ours[0].pk).created_at
     assert stamped >= before and ours[0].created_at == stamped  # auto_now_add, on the instance too
 
