@@ -59,7 +59,9 @@ def _publish_steps(steps: list[tuple[int, str, int | None]]) -> None:
     with current_app.producer_or_acquire() as producer, producer.batch():
         for step_pk, queue, timeout in steps:
             limits = {"soft_time_limit": timeout, "time_limit": timeout + 30} if timeout else {}
-            message = amqp.create_task_message(uuid(), STEP_TASK, (step_pk,), {}, ignore_result=True, **limits)
+            # The reprs given are what saferepr would write (it reads two settings per message).
+            reprs = {"argsrepr": f"({step_pk},)", "kwargsrepr": "{}"}
+            message = amqp.create_task_message(uuid(), STEP_TASK, (step_pk,), {}, ignore_result=True, **reprs, **limits)
             amqp.send_task_message(producer, STEP_TASK, message, queue=queue, declare=[])
 
 

@@ -162,6 +162,14 @@ _NONE_KEPT = frozenset(
     }
 )  # fmt: skip
 _TEXT = frozenset({models.CharField, models.TextField})
+# ... and the integer ones (and keys to them) an int: `int(value)` gives it back (a bool is not an int here: its
+# type is bool).
+_INTEGERS = frozenset(
+    {
+        models.AutoField, models.BigAutoField, models.BigIntegerField, models.IntegerField,
+        models.PositiveIntegerField, models.PositiveSmallIntegerField, models.SmallIntegerField,
+    }
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -175,7 +183,13 @@ class _Column:
         plain_date = isinstance(field, models.DateField) and not (field.auto_now or field.auto_now_add)
         stamped = type(field).pre_save is not Field.pre_save and not plain_date
         kind = type(field)
-        kept = (str, type(None)) if kind in _TEXT else (type(None),) if kind in _NONE_KEPT else ()
+        kept: tuple[type, ...] = ()
+        if kind in _TEXT:
+            kept = (str, type(None))
+        elif kind in _INTEGERS or (kind is models.ForeignKey and type(field.target_field) in _INTEGERS):
+            kept = (int, type(None))
+        elif kind in _NONE_KEPT:
+            kept = (type(None),)
         return cls(field, stamped, kept)
 
 
