@@ -17,6 +17,7 @@ from backend.core.batching import current_batch
 
 # A deferred step is re-sent at least this often, so no message waits long in a broker (visibility timeouts).
 MAX_COUNTDOWN_SECONDS = 300
+HARD_LIMIT_GRACE_SECONDS = 30  # after a step's soft time limit, before its worker process is killed
 DISPATCH_CHUNK = 200  # events per dispatch task when a bulk change emits many
 STEP_TASK = "rules.execute_step"
 DISPATCH_TASK = "rules.dispatch"
@@ -28,11 +29,9 @@ Causation = dict[str, Any] | None
 
 def enqueue_step(step_pk: int, *, queue: str, countdown: float = 0, timeout: int | None = None) -> None:
     """Send a step execution to its action's queue after commit (at most MAX_COUNTDOWN_SECONDS ahead)."""
-    options: dict[str, Any] = {"queue": queue}
+    options: dict[str, Any] = {"queue": queue, **_time_limits(timeout)}
     if countdown > 0:  # a message with an ETA (even 0 s) goes through the worker's timer: tens of ms later
         options["countdown"] = min(countdown, MAX_COUNTDOWN_SECONDS)
-    if timeout:
-        options.update(soft_time_limit=timeout, time_limit=timeout + 30)
     transaction.on_commit(lambda: current_app.tasks[STEP_TASK].apply_async((step_pk,), **options))
 
 
@@ -53,23 +52,21 @@ def _publish_steps(steps: list[tuple[int, str, int | None]]) -> None:
     if current_app.conf.task_always_eager:  # run in place, one after the other (tests, `make run` without workers)
         task = current_app.tasks[STEP_TASK]
         for step_pk, queue, timeout in steps:
-            task.apply_async((step_pk,), **_step_options(queue, timeout))
+            task.apply_async((step_pk,), queue=queue, **_time_limits(timeout))
         return
     amqp = current_app.amqp
     with current_app.producer_or_acquire() as producer, producer.batch():
         for step_pk, queue, timeout in steps:
-            limits = {"soft_time_limit": timeout, "time_limit": timeout + 30} if timeout else {}
             # The reprs given are what saferepr would write (it reads two settings per message).
             reprs = {"argsrepr": f"({step_pk},)", "kwargsrepr": "{}"}
+            limits = _time_limits(timeout)
             message = amqp.create_task_message(uuid(), STEP_TASK, (step_pk,), {}, ignore_result=True, **reprs, **limits)
             amqp.send_task_message(producer, STEP_TASK, message, queue=queue, declare=[])
 
 
-def _step_options(queue: str, timeout: int | None) -> dict[str, Any]:
-    options: dict[str, Any] = {"queue": queue}  # no countdown: a message with an ETA waits in the worker's timer
-    if timeout:
-        options.update(soft_time_limit=timeout, time_limit=timeout + 30)
-    return options
+def _time_limits(timeout: int | None) -> dict[str, int]:
+    """A step's timeout as Celery's limits: the soft one raises in the step, the hard one kills it a little later."""
+    return {"soft_time_limit": timeout, "time_limit": timeout + HARD_LIMIT_GRACE_SECONDS} if timeout else {}
 
 
 def enqueue_event(event: Event, causation: Causation) -> None:

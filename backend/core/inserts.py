@@ -3,18 +3,18 @@
 `QuerySet.bulk_create` builds every row through the SQL compiler: per field of every row it resolves the value
 as a possible expression, checks it, prepares it and renders a placeholder, which costs more than the database
 spends inserting the row. Here each value goes through its field's own `get_db_prep_save` (the same conversion,
-so the rows are the same; None, and a str for Django's text fields, which it would give back unchanged, go in as
-they are), the statement is rendered once per batch, and the new primary keys are read back
-with RETURNING. The fields' `pre_save` runs as it does for `bulk_create` (`auto_now_add` stamps), and a related
-object saved since it was assigned gives its key (as `bulk_create` does).
+so the rows are the same; values it would give back unchanged — None, a str for Django's text fields, an int for
+its integer fields and keys to them — go in as they are), the statement is rendered once per batch, and the new
+primary keys are read back with RETURNING. The fields' `pre_save` runs as it does for `bulk_create`
+(`auto_now_add` stamps), and a related object saved since it was assigned gives its key (as `bulk_create` does).
 
 What it does not do, where `bulk_create` would: expressions as values, `db_default`, conflicts (`ignore_conflicts`,
 `update_conflicts`), parents of multi-table inheritance. A model with any of those uses `bulk_create`; so does a
 database that cannot return rows from a bulk insert. On PostgreSQL the rows travel as one JSON parameter read
 back column by column (`INSERT … SELECT (r.value->>0)::bigint, … FROM jsonb_array_elements(%s)`): psycopg
-quotes array parameters element by element in Python, which cost more there than Django's compiler; a column
-type or value JSON does not carry exactly (bytes, dates, UUIDs, an infinite float) makes it one array per
-column (`INSERT … SELECT * FROM UNNEST(…)`), as Django's own compiler sends them.
+quotes one string in C, where it quotes array parameters (Django's UNNEST form) and long VALUES lists element
+by element in Python. A column type or value JSON does not carry exactly (bytes, dates, UUIDs, an infinite
+float) makes it a VALUES list, as everywhere else.
 """
 
 from __future__ import annotations
@@ -54,26 +54,17 @@ def insert_many(model: type[Model], instances: Sequence[Model]) -> None:
     start = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(field.column) for field in fields)})"
     returning = f"RETURNING {quote(meta.pk.column)}"
     keys: list[Any] = []
+    types = [field.db_type(connection).split("(")[0] for field in fields]
+    as_json = _json_rows(rows, types) if connection.vendor == "postgresql" and len(rows) > 1 else None
     with connection.cursor() as cursor:
-        types = [field.db_type(connection).split("(")[0] for field in fields]
-        as_json = _json_rows(rows, types) if connection.vendor == "postgresql" and len(rows) > 1 else None
         if as_json is not None:
-            # Every row in one JSON parameter, read back column by column: psycopg quotes one string (in C), where
-            # arrays of values are quoted element by element in Python.
-            values = ", ".join(
-                f"(r.value->>{index})::{kind}" for index, kind in enumerate(types)
-            )  # (a jsonb column's value travels as its JSON text, `->>` gives it back, the cast parses it)
+            # (a jsonb column's value travels as its JSON text: `->>` gives it back, the cast parses it)
+            values = ", ".join(f"(r.value->>{index})::{kind}" for index, kind in enumerate(types))
             cursor.execute(
                 f"{start} SELECT {values} FROM jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS r(value, n) "
                 f"ORDER BY r.n {returning}",
                 [as_json],
             )
-            keys = cursor.fetchall()
-        elif connection.vendor == "postgresql" and len(rows) > 1 and _unnestable(fields, connection):
-            # One array per column (as Django's compiler does there): a short statement, planned quickly.
-            arrays = ", ".join(f"(%s)::{field.db_type(connection).split('(')[0]}[]" for field in fields)
-            columns = [list(column) for column in zip(*rows, strict=True)]
-            cursor.execute(f"{start} SELECT * FROM UNNEST({arrays}) {returning}", columns)
             keys = cursor.fetchall()
         else:
             # Rows per statement: the database's own limit (SQLite's parameters), and at most MAX_PARAMETERS
@@ -131,15 +122,6 @@ def _json_rows(rows: list[list[Any]], types: list[str]) -> str | None:
                 return None
         carried.append(out)
     return json.dumps(carried)
-
-
-def _unnestable(fields: list[Field], connection: Any) -> bool:
-    """Every column's values can travel as one PostgreSQL array (Django's conditions for the same form)."""
-    return not any(
-        hasattr(field, "get_placeholder")
-        or (field.target_field if field.is_relation else field).get_internal_type() not in connection.data_types
-        for field in fields
-    )
 
 
 def _take_related_keys(instance: Model, fields: list[Field]) -> None:
