@@ -17,11 +17,22 @@ made in one transaction (rows created together, one charge for the batch with on
 item); after the batch one statement shows the progress, keeps the lease and says whether to go on.
 With `concurrency` N an action that sets `calls_in_threads` makes its provider calls N at a time
 (`each`), in threads that never touch the database (so on SQLite too), and saves the batch itself.
+
+Batches saved together: an action that calls its provider once per item whatever the batch
+(`one_call_per_item`) gets several consecutive batches at once when nothing is to wait between them
+(no `delay_seconds`), as many as its provider answers in about GROUP_SECONDS (at most MAX_GROUP items):
+with a fast provider the claim, re-read, charge and progress of a batch are paid once for many, with a
+slow one a group is one batch, as before. The provider calls are the same either way, one per item;
+what a group changes is only how often the engine writes. A group behaves as its batches one after
+the other would: an item whose provider call was refused for now waits (and the step is retried) while
+the group's other items are saved, and a charge refused for the whole group is made item by item, in
+order, up to the item it does not cover (`saved_in_order`).
 """
 
 from __future__ import annotations
 
 import contextvars
+import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -34,11 +45,14 @@ from django.db.models import QuerySet
 from django.db.models.signals import post_save
 
 from actions import claims
+from backend.billing.errors import InsufficientCredits
 from backend.core.batching import bulk_created
 from rules.core.contract import Action, ActionError, StepResult, merge_results
 from rules.core.registry import registry
 
 CANDIDATES = 500  # ids read at once from an action's queue
+GROUP_SECONDS = 0.5  # batches saved together: about this much of the provider's work at most (see above)
+MAX_GROUP = 50  # and at most this many items
 MAX_NAMED = 10000  # ids a step may name (`ids`, `items`)
 TRIGGER = "trigger"  # `items`: the run's triggering object
 NOT_BOTH = "not together with `items`: give either `items` or `ids`"
@@ -157,6 +171,9 @@ class BatchOutcome:
     failed: list[tuple[int, str]] = field(default_factory=list)
     result: dict[str, Any] = field(default_factory=dict)
     ids: list[int] = field(default_factory=list)
+    # Raised once the batch is counted: a provider refusal for now (its items wait in their input state and the
+    # step is retried) or a hard stop (a charge refused: what was saved before it stays).
+    error: ActionError | None = None
 
 
 class ItemAction(Action):
@@ -169,6 +186,10 @@ class ItemAction(Action):
     # True: process_batch gets the whole batch and makes its provider calls through `each` (N at a time with
     # `concurrency` N). False: with concurrency N, N threads each process one item of the batch.
     calls_in_threads: ClassVar[bool] = False
+    # True: the provider is called once per item whatever the batch, so the engine may hand process_batch
+    # several batches at once (see "Batches saved together"); process_batch then keeps a refusal for now with
+    # its item (`BatchOutcome.error`) and saves through `saved_in_order`.
+    one_call_per_item: ClassVar[bool] = False
 
     def input_queryset(self, ctx, params: dict[str, Any]) -> QuerySet:
         """The site's items in this action's input state, oldest first."""
@@ -345,14 +366,16 @@ class ItemAction(Action):
         unbounded = params.get("drain") or named
         remaining = None if unbounded else params.get("limit", self.default_limit) - ctx.step_input_count
         queue = _Queue(self, ctx, params, tried)
+        group = _Group(batch_size, self.one_call_per_item and not params.get("delay_seconds"))
         execution = _Execution(params.get("concurrency", 1))
         token = _execution.set(execution)
         try:
             while remaining is None or remaining > 0:
-                take = batch_size if remaining is None else min(batch_size, remaining)
+                take = group.size if remaining is None else min(group.size, remaining)
                 items, claimed = queue.next_batch(take)
                 if not items:
                     break
+                started = time.monotonic()
                 try:
                     outcome = self._process(ctx, items, params)
                 except (ActionError, IntegrityError) as exc:
@@ -363,11 +386,15 @@ class ItemAction(Action):
                     raise
                 finally:
                     claims.release(self.item_kind, claimed, owner=ctx.claim_owner)
+                group.took(len(items), time.monotonic() - started)
                 tried.update(item_id for item_id, _ in outcome.failed)
                 if named:
                     tried.update(item.pk for item in items)
                     total.result.setdefault("taken_ids", []).extend(item.pk for item in items)
-                self._add(total, outcome, ctx, produced)
+                self._add(total, outcome, ctx, produced, batches=-(-len(items) // batch_size))
+                if outcome.error is not None:
+                    ctx.record_partial(total)  # this batch and the ones before are done and stay counted
+                    raise outcome.error
                 why = ctx.between_batches(total)
                 if remaining is not None:
                     remaining -= len(items)
@@ -403,11 +430,11 @@ class ItemAction(Action):
             merged.result = merge_results(merged.result, outcome.result)
         return merged
 
-    def _add(self, total: StepResult, outcome: BatchOutcome, ctx, produced: set[int]) -> None:
+    def _add(self, total: StepResult, outcome: BatchOutcome, ctx, produced: set[int], *, batches: int) -> None:
         total.input_count += outcome.consumed
         total.output_count += outcome.produced
         total.result = merge_results(total.result, outcome.result)
-        total.result["batches"] = total.result.get("batches", 0) + 1
+        total.result["batches"] = total.result.get("batches", 0) + batches
         new = [item_id for item_id in dict.fromkeys(outcome.ids) if item_id not in produced]
         produced.update(new)
         total.result["output"]["ids"].extend(new)
@@ -425,6 +452,29 @@ def _plural(kind: str) -> str:
 def _skip(reason: str, result: dict[str, Any] | None = None) -> StepResult:
     """A step with nothing to do: recorded `skipped` with the reason (and, as every item step, `output.ids`)."""
     return StepResult(skipped=True, result={"skip_reason": reason, **(result or {}), "output": {"ids": []}})
+
+
+def saved_in_order(save: Callable[[list], list], rows: list) -> tuple[list, ActionError | None]:
+    """`save(rows)` (one transaction that charges for them); when the charge is refused for all of them together
+    (credits, a budget), `save([row])` for each row in order up to the one refused: what batches of one would
+    have saved. Returns what the saves returned, concatenated, and the hard stop when one was refused."""
+    try:
+        return save(rows), None
+    except InsufficientCredits as exc:
+        refused = exc
+    if len(rows) > 1:
+        saved: list = []
+        for row in rows:
+            try:
+                saved += save([row])
+            except InsufficientCredits as exc:
+                return saved, hard_stop(exc)
+    return [], hard_stop(refused)
+
+
+def hard_stop(exc: InsufficientCredits) -> ActionError:
+    """Running out of credits (or reaching a budget) stops the step for good (a hard stop recorded in the run)."""
+    return ActionError(f"hard stop: {exc}", permanent=True)
 
 
 def _in_thread(function, *args):
@@ -472,6 +522,22 @@ class _Queue:
             if items:
                 return items, mine
             claims.release(self.action.item_kind, mine, owner=self.ctx.claim_owner)  # all finished elsewhere
+
+
+class _Group:
+    """How many items the next call of process_batch takes: one batch, or (`one_call_per_item`, nothing to wait
+    between batches) whole batches for about GROUP_SECONDS of the time the last group took per item."""
+
+    def __init__(self, batch_size: int, enabled: bool) -> None:
+        self.batch_size, self.enabled = batch_size, enabled
+        self.size = batch_size
+
+    def took(self, items: int, seconds: float) -> None:
+        if not self.enabled or not items:
+            return
+        fits = int(GROUP_SECONDS / max(seconds / items, 1e-4))
+        batches = max(1, min(fits, MAX_GROUP) // self.batch_size)
+        self.size = batches * self.batch_size
 
 
 class _Execution:

@@ -201,6 +201,12 @@ class ActionContext:
                 return  # superseded: the execution holding the lease now records for the step
             add_to_step(fresh, done)
             fresh.save(update_fields=["input_count", "output_count", "result"])
+        # What the executor then records with the error starts from these counts, not the ones it read.
+        self.step.input_count, self.step.output_count, self.step.result = (
+            fresh.input_count,
+            fresh.output_count,
+            fresh.result,
+        )
 
     def heartbeat(self) -> None:
         """Extend the lease now (batched actions call it after each batch, on top of the heartbeat thread)."""

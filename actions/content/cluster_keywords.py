@@ -7,9 +7,17 @@ from django.utils import timezone
 
 from actions.ai import client as ai
 from actions.ai.providers import KeywordIn, ProviderError
-from actions.content.common import fail_all_or_raise, out_of_credits
+from actions.content.common import fail_all_or_raise
 from actions.costs import PER_KEYWORD_CLUSTERED
-from actions.items import BatchOutcome, ItemAction, announce_created, announce_saved, item_schema, named_items
+from actions.items import (
+    BatchOutcome,
+    ItemAction,
+    announce_created,
+    announce_saved,
+    hard_stop,
+    item_schema,
+    named_items,
+)
 from backend.accounts.models import Sector
 from backend.billing.errors import InsufficientCredits
 from backend.planner.models import Cluster, Keyword
@@ -112,7 +120,7 @@ class ClusterKeywords(ItemAction):
                 mapped, cluster_ids = self._map(ctx, by_id, placed)
                 announce_created(Cluster, new)
         except InsufficientCredits as exc:
-            raise out_of_credits(exc) from exc
+            raise hard_stop(exc) from exc
         unmapped = [(k.pk, "the provider did not place this keyword in a cluster") for k in items if k.pk not in placed]
         ctx.log(f"clustered {mapped} keywords into {len(groups)} clusters ({len(new)} new)")
         return BatchOutcome(

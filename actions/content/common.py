@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import Any
 
 from actions.ai.providers import ProviderError
-from backend.billing.errors import InsufficientCredits
 from backend.billing.services import Debit, Reference, credits_debit_many
 from rules.core.contract import ActionError, Charge
 
@@ -22,21 +21,18 @@ def fail_all_or_raise(items: list, error: ProviderError) -> list[tuple[int, str]
     return [(item.pk, f"AI provider: {error.message}") for item in items]
 
 
-def answered(items: list, answers: list) -> tuple[list[tuple[Any, Any]], list[tuple[int, str]]]:
-    """Each item with its provider answer, and the failures of the items whose call was refused
-    (`fail_all_or_raise`: a transient refusal retries the step)."""
-    done, failed = [], []
+def answered(items: list, answers: list) -> tuple[list[tuple[Any, Any]], list[tuple[int, str]], ActionError | None]:
+    """Each item with its provider answer; the failures of the items whose call was refused for good; and, when a
+    call was refused for now, the error that retries the step once the others are saved (those items wait)."""
+    done, failed, retry = [], [], None
     for item, answer in zip(items, answers, strict=True):
-        if isinstance(answer, ProviderError):
-            failed += fail_all_or_raise([item], answer)
-        else:
+        if not isinstance(answer, ProviderError):
             done.append((item, answer))
-    return done, failed
-
-
-def out_of_credits(exc: InsufficientCredits) -> ActionError:
-    """Running out of credits stops the step for good (a hard stop recorded in the run)."""
-    return ActionError(f"hard stop: {exc}", permanent=True)
+        elif answer.permanent:
+            failed.append((item.pk, f"AI provider: {answer.message}"))
+        elif retry is None:
+            retry = ActionError(f"AI provider: {answer.message}")
+    return done, failed, retry
 
 
 class DirectContext:

@@ -8,7 +8,6 @@ from django.utils import timezone
 
 from actions.ai import client as ai
 from actions.ai.providers import ContentBrief, ProviderError
-from actions.content.common import out_of_credits
 from actions.costs import content_cost
 from actions.items import (
     TRIGGER,
@@ -18,6 +17,7 @@ from actions.items import (
     announce_saved,
     item_schema,
     named_items,
+    saved_in_order,
 )
 from backend.billing.errors import InsufficientCredits
 from backend.planner.models import ContentIdea
@@ -49,6 +49,7 @@ class GenerateContent(ItemAction):
     default_batch_size = 1
     default_limit = 1
     calls_in_threads = True
+    one_call_per_item = True
     params_schema = item_schema()
     param_aliases = {"task_ids": "ids"}
 
@@ -83,7 +84,7 @@ class GenerateContent(ItemAction):
 
     def process_batch(self, ctx, items, params):
         provider = self.cached("provider", lambda: ai.provider_for(ctx.account_id))
-        outcome = BatchOutcome(consumed=len(items))
+        outcome = BatchOutcome()
         written = [task for task in items if getattr(task, "written", False)]  # before a crash: just finish them
         todo = [task for task in items if not getattr(task, "written", False)]
         if todo:
@@ -99,18 +100,21 @@ class GenerateContent(ItemAction):
             articles = self.each(briefs, write)  # `concurrency` at a time
             done = []
             for task, article in zip(todo, articles, strict=True):
-                if isinstance(article, ProviderError):
-                    retry = not article.permanent
-                    status = Task.Status.QUEUED if retry else Task.Status.FAILED
-                    Task.objects.filter(pk=task.pk).update(status=status, error=article.message)
-                    if retry and len(items) == 1:
-                        raise ActionError(f"AI provider: {article.message}") from article
+                if not isinstance(article, ProviderError):
+                    done.append((task, article))
+                elif article.permanent:
+                    Task.objects.filter(pk=task.pk).update(status=Task.Status.FAILED, error=article.message)
                     outcome.failed.append((task.pk, f"AI provider: {article.message}"))
-                    continue
-                done.append((task, article))
-            contents = self._save(ctx, done, written, calls, rewrites)
+                else:  # queued again: the step is retried once the others are saved
+                    Task.objects.filter(pk=task.pk).update(status=Task.Status.QUEUED, error=article.message)
+                    outcome.error = outcome.error or ActionError(f"AI provider: {article.message}")
+            if written:
+                self._save(ctx, [], written, calls, rewrites)
+            contents, stop = saved_in_order(lambda part: self._save(ctx, part, [], calls, rewrites), done)
+            outcome.error = stop or outcome.error
         finally:
             calls.record()  # what no save wrote
+        outcome.consumed = len(written) + len(contents) + len(outcome.failed)  # (not those waiting after a refusal)
         outcome.produced = len(contents)
         outcome.ids = [content.pk for content in contents]
         outcome.result["words"] = sum(content.word_count for content in contents)
@@ -181,9 +185,9 @@ class GenerateContent(ItemAction):
                 announce_created(Content, new)
                 announce_saved(Content, rewritten, REWRITTEN_FIELDS)
                 self._finish(finished)
-        except InsufficientCredits as exc:
+        except InsufficientCredits:
             Task.objects.filter(pk__in=[task.pk for task, _ in done]).update(status=Task.Status.QUEUED)
-            raise out_of_credits(exc) from exc
+            raise
         for content in contents:
             ctx.log(f"task {content.task_id}: '{content.title}' ({content.word_count} words)")
         return contents

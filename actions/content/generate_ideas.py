@@ -5,10 +5,17 @@ from django.utils import timezone
 
 from actions.ai import client as ai
 from actions.ai.providers import ClusterIn
-from actions.content.common import answered, out_of_credits
+from actions.content.common import answered
 from actions.costs import PER_CLUSTER_IDEAS
-from actions.items import BatchOutcome, ItemAction, announce_created, announce_saved, item_schema, named_items
-from backend.billing.errors import InsufficientCredits
+from actions.items import (
+    BatchOutcome,
+    ItemAction,
+    announce_created,
+    announce_saved,
+    item_schema,
+    named_items,
+    saved_in_order,
+)
 from backend.planner.models import Cluster, ContentIdea
 from rules.core.contract import Charge
 from rules.core.registry import registry
@@ -29,6 +36,7 @@ class GenerateIdeas(ItemAction):
     default_batch_size = 1
     default_limit = 1
     calls_in_threads = True
+    one_call_per_item = True
     params_schema = item_schema({"ideas_per_cluster": {"type": "integer", "minimum": 1, "maximum": 10}})
     param_aliases = {"cluster_ids": "ids"}
 
@@ -48,7 +56,7 @@ class GenerateIdeas(ItemAction):
 
     def process_batch(self, ctx, items, params):
         provider = self.cached("provider", lambda: ai.provider_for(ctx.account_id))
-        outcome = BatchOutcome(consumed=len(items))
+        outcome = BatchOutcome()
         count = params.get("ideas_per_cluster", 3)
         calls = ai.Calls(ctx)
 
@@ -58,26 +66,31 @@ class GenerateIdeas(ItemAction):
             return calls.value_or_error(self.key, provider.generate_ideas, brief, count=count)
 
         try:
-            thought, refused = answered(items, self.each(items, think))  # `concurrency` at a time
+            thought, refused, outcome.error = answered(items, self.each(items, think))  # `concurrency` at a time
             outcome.failed += refused
-            outcome.ids = self._save(ctx, thought, calls)
+            saved, stop = saved_in_order(lambda part: self._save(ctx, part, calls), thought)
+            outcome.error = stop or outcome.error
+            outcome.ids = [row.pk for _cluster, rows in saved for row in rows]
             outcome.produced = len(outcome.ids)
         finally:
             calls.record()  # what no save wrote
-        outcome.result["clusters_processed"] = len(thought)
+        outcome.consumed = len(saved) + len(outcome.failed)  # (not those waiting after a refusal)
+        outcome.result["clusters_processed"] = len(saved)
         outcome.result["ideas_created"] = outcome.produced
         return outcome
 
-    def _save(self, ctx, thought: list, calls: ai.Calls) -> list[int]:
+    def _save(self, ctx, thought: list, calls: ai.Calls) -> list[tuple[Cluster, list[ContentIdea]]]:
         """The batch's ideas (with their target keywords), provider calls, the clusters mapped and their
-        charge, in one transaction; the new ideas' ids."""
+        charge, in one transaction; each cluster with its new ideas."""
         if not thought:
             return []
+        made: list[tuple[Cluster, list[ContentIdea]]] = []
         rows, targets = [], []
         for cluster, ideas in thought:
             by_text = {k.text.lower(): k for k in cluster.keywords.all()}
+            made.append((cluster, []))
             for idea in ideas:
-                rows.append(
+                made[-1][1].append(
                     ContentIdea(
                         site_id=cluster.site_id,
                         account_id=cluster.account_id,
@@ -89,6 +102,7 @@ class GenerateIdeas(ItemAction):
                         content_structure=idea.content_structure,
                     )
                 )
+                rows.append(made[-1][1][-1])
                 keywords = {by_text[t.lower()].pk for t in idea.target_keywords if t.lower() in by_text}
                 targets.append(sorted(keywords))
         clusters = [cluster for cluster, _ in thought]
@@ -96,25 +110,20 @@ class GenerateIdeas(ItemAction):
         for cluster in clusters:
             cluster.status, cluster.updated_at = Cluster.Status.MAPPED, now
         through = ContentIdea.target_keywords.through
-        try:
-            with transaction.atomic():
-                calls.record()
-                ContentIdea.objects.bulk_create(rows)
-                through.objects.bulk_create(
-                    [
-                        through(contentidea_id=row.pk, keyword_id=keyword_id)
-                        for row, keyword_ids in zip(rows, targets, strict=True)
-                        for keyword_id in keyword_ids
-                    ]
-                )
-                Cluster.objects.filter(pk__in=[c.pk for c in clusters]).update(
-                    status=Cluster.Status.MAPPED, updated_at=now
-                )
-                ctx.charge_many([Charge(PER_CLUSTER_IDEAS, self.key, "cluster", c.pk) for c in clusters])
-                announce_created(ContentIdea, rows)
-                announce_saved(Cluster, clusters, ["status", "updated_at"])
-        except InsufficientCredits as exc:
-            raise out_of_credits(exc) from exc
+        with transaction.atomic():
+            calls.record()
+            ContentIdea.objects.bulk_create(rows)
+            through.objects.bulk_create(
+                [
+                    through(contentidea_id=row.pk, keyword_id=keyword_id)
+                    for row, keyword_ids in zip(rows, targets, strict=True)
+                    for keyword_id in keyword_ids
+                ]
+            )
+            Cluster.objects.filter(pk__in=[c.pk for c in clusters]).update(status=Cluster.Status.MAPPED, updated_at=now)
+            ctx.charge_many([Charge(PER_CLUSTER_IDEAS, self.key, "cluster", c.pk) for c in clusters])
+            announce_created(ContentIdea, rows)
+            announce_saved(Cluster, clusters, ["status", "updated_at"])
         for cluster, ideas in thought:
             ctx.log(f"cluster '{cluster.name}': {len(ideas)} ideas")
-        return [row.pk for row in rows]
+        return made

@@ -4,10 +4,9 @@ from django.db import transaction
 
 from actions.ai import client as ai
 from actions.ai.providers import ArticleIn
-from actions.content.common import answered, out_of_credits
+from actions.content.common import answered
 from actions.costs import PER_IMAGE_PROMPT
-from actions.items import BatchOutcome, ItemAction, announce_created, item_schema, named_items
-from backend.billing.errors import InsufficientCredits
+from actions.items import BatchOutcome, ItemAction, announce_created, item_schema, named_items, saved_in_order
 from backend.writer.models import Content, Image
 from rules.core.contract import Charge
 from rules.core.registry import registry
@@ -27,6 +26,7 @@ class GenerateImagePrompts(ItemAction):
     default_batch_size = 1
     default_limit = 1
     calls_in_threads = True
+    one_call_per_item = True
     params_schema = item_schema({"in_article_count": {"type": "integer", "minimum": 0, "maximum": 10}})
 
     def queryset_for_site(self, site_id):
@@ -43,7 +43,7 @@ class GenerateImagePrompts(ItemAction):
 
     def process_batch(self, ctx, items, params):
         provider = self.cached("provider", lambda: ai.provider_for(ctx.account_id))
-        outcome = BatchOutcome(consumed=len(items))
+        outcome = BatchOutcome()
         count = params.get("in_article_count", DEFAULT_IN_ARTICLE)
         todo = []
         for content in items:
@@ -58,39 +58,46 @@ class GenerateImagePrompts(ItemAction):
             return calls.value_or_error(self.key, provider.generate_image_prompts, article, in_article_count=count)
 
         try:
-            drawn, refused = answered(todo, self.each(todo, draw))  # `concurrency` at a time
+            drawn, refused, outcome.error = answered(todo, self.each(todo, draw))  # `concurrency` at a time
             outcome.failed += refused
-            outcome.ids = self._save(ctx, drawn, calls)
+            saved, stop = saved_in_order(lambda part: self._save(ctx, part, calls), drawn)
+            outcome.error = stop or outcome.error
+            outcome.ids = [image.pk for _content, images in saved for image in images]
             outcome.produced = len(outcome.ids)
         finally:
             calls.record()  # what no save wrote
+        outcome.consumed = len(saved) + len(outcome.failed)  # (not those waiting after a refusal)
         outcome.result["prompts_created"] = outcome.produced
         return outcome
 
-    def _save(self, ctx, drawn: list, calls: ai.Calls) -> list[int]:
-        """The batch's image rows (pending), provider calls and charge, in one transaction; the images' ids."""
-        images = [
-            Image(
-                site_id=content.site_id,
-                account_id=content.account_id,
-                content=content,
-                kind=prompt.kind,
-                position=prompt.position,
-                prompt=prompt.prompt,
+    def _save(self, ctx, drawn: list, calls: ai.Calls) -> list[tuple[Content, list[Image]]]:
+        """The batch's image rows (pending), provider calls and charge, in one transaction; each content with its
+        images."""
+        made = [
+            (
+                content,
+                [
+                    Image(
+                        site_id=content.site_id,
+                        account_id=content.account_id,
+                        content=content,
+                        kind=prompt.kind,
+                        position=prompt.position,
+                        prompt=prompt.prompt,
+                    )
+                    for prompt in prompts
+                ],
             )
             for content, prompts in drawn
-            for prompt in prompts
         ]
+        images = [image for _content, rows in made for image in rows]
         if not images:
-            return []
-        try:
-            with transaction.atomic():
-                calls.record()
-                Image.objects.bulk_create(images)
-                ctx.charge_many([Charge(PER_IMAGE_PROMPT, self.key, "image", image.pk) for image in images])
-                announce_created(Image, images)
-        except InsufficientCredits as exc:
-            raise out_of_credits(exc) from exc
+            return made
+        with transaction.atomic():
+            calls.record()
+            Image.objects.bulk_create(images)
+            ctx.charge_many([Charge(PER_IMAGE_PROMPT, self.key, "image", image.pk) for image in images])
+            announce_created(Image, images)
         for content, prompts in drawn:
             ctx.log(f"content {content.pk}: {len(prompts)} image prompts")
-        return [image.pk for image in images]
+        return made

@@ -8,9 +8,9 @@ from django.utils import timezone
 from actions import claims
 from actions.ai import client as ai
 from actions.ai.providers import ProviderError
-from actions.content.common import DirectContext, out_of_credits
+from actions.content.common import DirectContext
 from actions.costs import image_cost
-from actions.items import BatchOutcome, ItemAction, announce_saved, item_schema, named_items
+from actions.items import BatchOutcome, ItemAction, announce_saved, item_schema, named_items, saved_in_order
 from backend.billing.errors import InsufficientCredits
 from backend.writer.models import Content, Image
 from rules.core.contract import ActionError, Charge
@@ -35,6 +35,7 @@ class GenerateImages(ItemAction):
     default_batch_size = 1
     default_limit = 1
     calls_in_threads = True
+    one_call_per_item = True
     params_schema = item_schema(
         {
             "size": {"enum": SIZES},
@@ -81,23 +82,26 @@ class GenerateImages(ItemAction):
         def render(image: Image):
             return calls.value_or_error(self.key, provider.generate_image, image.prompt, size=size, quality=quality)
 
-        outcome = BatchOutcome(consumed=len(items))
+        outcome = BatchOutcome()
         try:
             pictures = self.each(items, render)  # `concurrency` at a time
             rendered = []
             for image, picture in zip(items, pictures, strict=True):
-                if isinstance(picture, ProviderError):
-                    if not picture.permanent and len(items) == 1:  # stays pending; the engine retries the step
-                        raise ActionError(f"AI provider: {picture.message}") from picture
+                if not isinstance(picture, ProviderError):
+                    rendered.append((image, picture.data))
+                elif picture.permanent:
                     self._fail(image, picture.message)
                     outcome.failed.append((image.pk, f"AI provider: {picture.message}"))
-                    continue
-                rendered.append((image, picture.data))
-            self._save(ctx, rendered, image_cost(size, quality), calls)
+                else:  # stays pending: the step is retried once the others are saved
+                    outcome.error = outcome.error or ActionError(f"AI provider: {picture.message}")
+            cost = image_cost(size, quality)
+            saved, stop = saved_in_order(lambda part: self._save(ctx, part, cost, calls), rendered)
+            outcome.error = stop or outcome.error
         finally:
             calls.record()  # what no save wrote
-        outcome.produced = len(rendered)
-        outcome.ids = [image.pk for image, _ in rendered]
+        outcome.consumed = len(saved) + len(outcome.failed)  # (not those waiting after a refusal)
+        outcome.produced = len(saved)
+        outcome.ids = [image.pk for image in saved]
         outcome.result["images_generated"] = outcome.produced
         outcome.result["images_failed"] = len(outcome.failed)
         return outcome
@@ -114,14 +118,15 @@ class GenerateImages(ItemAction):
         image.status, image.error = Image.Status.FAILED, message[:2000]
         image.save(update_fields=["status", "error", "updated_at"])
 
-    def _save(self, ctx, rendered: list[tuple[Image, bytes]], cost, calls: ai.Calls) -> None:
+    def _save(self, ctx, rendered: list[tuple[Image, bytes]], cost, calls: ai.Calls) -> list[Image]:
         """The batch's files, then its rows, provider calls and charge in one transaction (an image's file,
-        status and charge go together)."""
+        status and charge go together); the images saved. A refused charge leaves no file behind."""
         if not rendered:
-            return
+            return []
         now = timezone.now()
-        images = []
+        images, before = [], []
         for image, data in rendered:
+            before.append((image.file.name, image.status, image.error, image.updated_at))
             image.file.save(
                 f"content-{image.content_id}-{image.kind}-{image.position}.png", ContentFile(data), save=False
             )
@@ -131,14 +136,20 @@ class GenerateImages(ItemAction):
         try:
             with transaction.atomic():
                 calls.record()
-                for image in images:  # (the default batch is one image: a plain update, no CASE over the batch)
-                    Image.objects.filter(pk=image.pk).update(
-                        file=image.file.name, status=image.status, error="", updated_at=now
+                if len(images) == 1:  # (the default batch: a plain update, no CASE over the batch)
+                    Image.objects.filter(pk=images[0].pk).update(
+                        file=images[0].file.name, status=images[0].status, error="", updated_at=now
                     )
+                else:
+                    Image.objects.bulk_update(images, fields)
                 ctx.charge_many([Charge(cost, self.key, "image", image.pk) for image in images])
                 announce_saved(Image, images, fields)
-        except InsufficientCredits as exc:
-            raise out_of_credits(exc) from exc
+        except InsufficientCredits:
+            for image, (name, status, error, updated_at) in zip(images, before, strict=True):
+                image.file.storage.delete(image.file.name)
+                image.file.name, image.status, image.error, image.updated_at = name, status, error, updated_at
+            raise
+        return images
 
 
 def _whole_content(params: dict) -> dict:
@@ -170,6 +181,8 @@ def regenerate_image(*, image_id: int, request_id: str, last_try: bool = True) -
         ctx = DirectContext(account_id=image.account_id, site_id=image.site_id, key=owner)
         try:
             outcome = action.process_batch(ctx, [image], {})
+            if outcome.error is not None:  # refused for now, or out of credits
+                raise outcome.error
         except ActionError as exc:
             if not exc.permanent and not last_try:
                 return exc

@@ -71,3 +71,128 @@ def test_it_takes_every_named_item_whatever_the_batch_size(alice, make_rule, eag
     step = AutomationRun.objects.get(pk=run.pk).steps.get()
     assert step.status == "completed" and step.input_count == 4 and step.result["batches"] == 4
     assert sorted(Task.objects.values_list("idea_id", flat=True)) == named
+
+
+# --- batches saved together (`one_call_per_item`) ------------------------------------------------------------------
+
+
+def _group_after(batch_size: int, items: int, seconds: float, *, enabled: bool = True) -> int:
+    from actions.items import _Group
+
+    group = _Group(batch_size, enabled)
+    group.took(items, seconds)
+    return group.size
+
+
+def test_a_group_holds_what_the_provider_answers_in_group_seconds_in_whole_batches():
+    assert _group_after(1, 1, 0.03) == 16  # 30 ms an item: 0.5 s holds 16
+    assert _group_after(3, 3, 0.03) == 48  # 10 ms an item: MAX_GROUP (50) in whole batches of 3
+    assert _group_after(1, 1, 0.0) == 50  # never more than MAX_GROUP
+    assert _group_after(1, 1, 2.0) == 1  # a slow provider: one batch, as without groups
+    assert _group_after(5, 5, 0.001, enabled=False) == 5  # (a delay between batches, or a call per batch)
+
+
+@pytest.fixture
+def pending_images(alice, settings, tmp_path):
+    """Six pending images on Alice's site (files under a MEDIA_ROOT of the test's own)."""
+    from backend.writer.models import Content, Image
+
+    settings.MEDIA_ROOT, settings.AI_PROVIDER = tmp_path / "media", "local"
+    content = Content.objects.create(site=alice.site, title="Coffee")
+    return Image.objects.bulk_create(
+        [
+            Image(
+                site=alice.site,
+                account=alice.account,
+                content=content,
+                kind="in_article",
+                position=i,
+                prompt=f"cup {i}",
+            )
+            for i in range(1, 7)
+        ]
+    )
+
+
+def _images_rule(make_rule, alice, **extra):
+    params = {"drain": True, "size": "256x256"}
+    action = {"type": "generate_images", "params": params, "retry": {"max": 2, "backoff": 0}}
+    return make_rule(site=alice.site, actions=[action], **extra)
+
+
+def test_a_fast_provider_has_several_batches_saved_together_and_each_batch_counted(
+    alice, make_rule, eager, pending_images, monkeypatch
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from actions import items
+    from backend.billing.models import CreditTransaction
+    from backend.writer.models import Image
+
+    monkeypatch.setattr(items, "GROUP_SECONDS", 60.0)  # whatever this machine's speed: the rest in one group
+    rule = _images_rule(make_rule, alice)
+    with CaptureQueriesContext(connection) as queries:
+        run = rule_execute(rule=rule).run
+    step = AutomationRun.objects.get(pk=run.pk).steps.get()
+    assert (step.status, step.input_count, step.output_count, step.result["batches"]) == ("completed", 6, 6, 6)
+    assert set(Image.objects.values_list("status", flat=True)) == {"generated"}
+    debits = CreditTransaction.objects.filter(run_id=run.run_id, kind="debit")
+    assert sorted(debits.values_list("object_id", flat=True)) == sorted(i.pk for i in pending_images)
+    # The first batch alone (its time sizes the group), then the other five together: two charges.
+    charges = [q for q in queries.captured_queries if q["sql"].startswith('UPDATE "accounts_account" SET')]
+    charges = [q for q in charges if '"spent_today" =' in q["sql"]]  # (the reservation and its release: not)
+    assert len(charges) == 2
+
+
+def test_an_item_refused_for_now_waits_while_the_rest_of_its_group_is_saved(
+    alice, make_rule, eager, pending_images, monkeypatch, settings
+):
+    from actions import items
+    from actions.ai.models import AICall
+    from backend.billing.models import CreditTransaction
+    from backend.writer.models import Image
+    from tests.support.fake_openai import FakeOpenAI, Fault, server_error
+
+    monkeypatch.setattr(items, "GROUP_SECONDS", 60.0)
+    with FakeOpenAI() as server:
+        settings.AI_PROVIDER, settings.OPENAI_BASE_URL, settings.OPENAI_API_KEY = "openai", server.base_url, "sk-test"
+        settings.OPENAI_MAX_RETRIES = 0
+        server.script(Fault(), Fault(), server_error(500))  # the third image's call fails once (the step's retry)
+        run = rule_execute(rule=_images_rule(make_rule, alice)).run
+        step = AutomationRun.objects.get(pk=run.pk).steps.get()
+    assert (step.status, step.attempts, step.input_count, step.output_count) == ("completed", 2, 6, 6)
+    assert set(Image.objects.values_list("status", flat=True)) == {"generated"}
+    third = pending_images[2]
+    # Its group's others were saved by the first execution; it alone by the retry.
+    saved_first = CreditTransaction.objects.filter(run_id=run.run_id, kind="debit").exclude(object_id=third.pk)
+    assert saved_first.count() == 5
+    assert CreditTransaction.objects.get(run_id=run.run_id, object_id=third.pk).created_at > max(
+        saved_first.values_list("created_at", flat=True)
+    )
+    assert AICall.objects.filter(run_id=run.run_id, ok=False).count() == 1
+
+
+def test_a_charge_refused_for_a_group_is_made_item_by_item_up_to_the_item_it_does_not_cover(
+    alice, make_rule, eager, pending_images, monkeypatch, settings
+):
+    from decimal import Decimal
+
+    from actions import items
+    from backend.billing.models import CreditTransaction
+    from backend.writer.models import Image
+
+    monkeypatch.setattr(items, "GROUP_SECONDS", 60.0)
+    run = rule_execute(rule=_images_rule(make_rule, alice, budget_per_run=Decimal("3"))).run
+    run = AutomationRun.objects.get(pk=run.pk)
+    step = run.steps.get()
+    assert (run.status, step.status, step.output_count) == ("failed", "failed", 3)
+    assert "budget per run of this rule of 3" in step.error
+    statuses = dict(Image.objects.values_list("pk", "status"))
+    assert [statuses[image.pk] for image in pending_images] == ["generated"] * 3 + ["pending"] * 3
+    assert CreditTransaction.objects.filter(run_id=run.run_id, kind="debit").count() == 3
+    # The group's refused save left no file behind: one file for each image generated.
+    files = sorted(path.name for path in (settings.MEDIA_ROOT).rglob("*.png"))
+    assert len(files) == 3 and files == sorted(
+        name.rsplit("/", 1)[-1] for name in Image.objects.filter(status="generated").values_list("file", flat=True)
+    )
