@@ -27,10 +27,14 @@ One site's seven-stage preset run (`backend.automation.services.run_now`, the co
 `run_now/` endpoint) on a site holding {" or ".join(f"{n:,}" for n in SIZES)} new keywords, with the `local`
 provider (`AI_PROVIDER=local`, `AI_LOCAL_LATENCY=0`: no simulated network wait, so the provider's own
 CPU work is in the figures: TF-IDF clustering, article writing, PNG rendering). The site's
-The pipeline configuration is changed through `config_update` (which writes the preset rule):
+pipeline configuration is changed through `config_update` (which writes the preset rule):
 **within_stage_delay = 0 and between_stage_delay = 0** (the defaults, 3 s and 5 s, would add sleep,
 not work); everything else is the default (batch sizes 20/1/20/1/1/1, concurrency 1, 3 ideas per
-cluster, 1 featured + 3 in-article images per article).
+cluster, 1 featured + 3 in-article images per article). With nothing to wait between batches, the
+stages that call the provider once per item (2, 4, 5 and 6) save several batches together, as many
+as the provider answers in about 0.5 s, at most 50 items (`actions/items.py`, "Batches saved
+together"): the provider calls are the same, one per item; the claims, re-reads, charges and progress
+are paid once per group.
 
 The keywords are generated (`bench/keywords.py`): the demo's six topics with 30 subjects each and 60
 search modifiers ("best {{s}}", "{{s}} for beginners", …), sampled and shuffled, so a clustering batch
@@ -167,8 +171,8 @@ def _profile() -> Table:
         lifecycle.enqueue_step, lifecycle.enqueue_steps = saved
     table.notes.append(
         "Items: the sum of what the seven steps took in, as in the tables above. The seeds' default batch "
-        "sizes (20/1/20/1/1/1) make most items a batch of their own, each with its claim, re-read, charge and "
-        "progress check."
+        "sizes (20/1/20/1/1/1) make most items a batch of their own; stages 2, 4, 5 and 6 save several of "
+        "them together (one claim, re-read, charge and progress check for the group)."
     )
     return table
 
