@@ -3,6 +3,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Case, Value, When
 from django.utils import timezone
 
 from actions import claims
@@ -136,12 +137,15 @@ class GenerateImages(ItemAction):
         try:
             with transaction.atomic():
                 calls.record()
-                if len(images) == 1:  # (the default batch: a plain update, no CASE over the batch)
-                    Image.objects.filter(pk=images[0].pk).update(
-                        file=images[0].file.name, status=images[0].status, error="", updated_at=now
-                    )
-                else:
-                    Image.objects.bulk_update(images, fields)
+                # One statement; only the file differs between the images (bulk_update would build a CASE per field).
+                file = (
+                    images[0].file.name
+                    if len(images) == 1
+                    else Case(*(When(pk=i.pk, then=Value(i.file.name)) for i in images))
+                )
+                Image.objects.filter(pk__in=[image.pk for image in images]).update(
+                    file=file, status=Image.Status.GENERATED, error="", updated_at=now
+                )
                 ctx.charge_many([Charge(cost, self.key, "image", image.pk) for image in images])
                 announce_saved(Image, images, fields)
         except InsufficientCredits:
