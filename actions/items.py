@@ -172,8 +172,10 @@ class BatchOutcome:
     result: dict[str, Any] = field(default_factory=dict)
     ids: list[int] = field(default_factory=list)
     # Raised once the batch is counted: a provider refusal for now (its items wait in their input state and the
-    # step is retried) or a hard stop (a charge refused: what was saved before it stays).
+    # step is retried) or a hard stop (a charge refused: what was saved before it stays). `waiting`: the ids of
+    # the batch's items it left in their input state (taken again by the retry).
     error: ActionError | None = None
+    waiting: list[int] = field(default_factory=list)
 
 
 class ItemAction(Action):
@@ -389,8 +391,9 @@ class ItemAction(Action):
                 group.took(len(items), time.monotonic() - started)
                 tried.update(item_id for item_id, _ in outcome.failed)
                 if named:
-                    tried.update(item.pk for item in items)
-                    total.result.setdefault("taken_ids", []).extend(item.pk for item in items)
+                    taken = [item.pk for item in items if item.pk not in outcome.waiting]
+                    tried.update(taken)
+                    total.result.setdefault("taken_ids", []).extend(taken)
                 self._add(total, outcome, ctx, produced, batches=-(-len(items) // batch_size))
                 if outcome.error is not None:
                     ctx.record_partial(total)  # this batch and the ones before are done and stay counted
@@ -470,6 +473,13 @@ def saved_in_order(save: Callable[[list], list], rows: list) -> tuple[list, Acti
             except InsufficientCredits as exc:
                 return saved, hard_stop(exc)
     return [], hard_stop(refused)
+
+
+def left_waiting(items: list, done: Iterable[int], outcome: BatchOutcome) -> None:
+    """Count the batch's items: those saved (`done`, their ids) or failed are consumed, the others wait."""
+    consumed = {*done, *(item_id for item_id, _ in outcome.failed)}
+    outcome.waiting = [item.pk for item in items if item.pk not in consumed]
+    outcome.consumed = len(items) - len(outcome.waiting)
 
 
 def hard_stop(exc: InsufficientCredits) -> ActionError:

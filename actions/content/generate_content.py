@@ -16,6 +16,7 @@ from actions.items import (
     announce_created,
     announce_saved,
     item_schema,
+    left_waiting,
     named_items,
     saved_in_order,
 )
@@ -114,7 +115,7 @@ class GenerateContent(ItemAction):
             outcome.error = stop or outcome.error
         finally:
             calls.record()  # what no save wrote
-        outcome.consumed = len(written) + len(contents) + len(outcome.failed)  # (not those waiting after a refusal)
+        left_waiting(items, [task.pk for task in written] + [content.task_id for content in contents], outcome)
         outcome.produced = len(contents)
         outcome.ids = [content.pk for content in contents]
         outcome.result["words"] = sum(content.word_count for content in contents)

@@ -13,6 +13,7 @@ from actions.items import (
     announce_created,
     announce_saved,
     item_schema,
+    left_waiting,
     named_items,
     saved_in_order,
 )
@@ -74,7 +75,7 @@ class GenerateIdeas(ItemAction):
             outcome.produced = len(outcome.ids)
         finally:
             calls.record()  # what no save wrote
-        outcome.consumed = len(saved) + len(outcome.failed)  # (not those waiting after a refusal)
+        left_waiting(items, (cluster.pk for cluster, _ in saved), outcome)
         outcome.result["clusters_processed"] = len(saved)
         outcome.result["ideas_created"] = outcome.produced
         return outcome

@@ -6,7 +6,15 @@ from actions.ai import client as ai
 from actions.ai.providers import ArticleIn
 from actions.content.common import answered
 from actions.costs import PER_IMAGE_PROMPT
-from actions.items import BatchOutcome, ItemAction, announce_created, item_schema, named_items, saved_in_order
+from actions.items import (
+    BatchOutcome,
+    ItemAction,
+    announce_created,
+    item_schema,
+    left_waiting,
+    named_items,
+    saved_in_order,
+)
 from backend.writer.models import Content, Image
 from rules.core.contract import Charge
 from rules.core.registry import registry
@@ -66,7 +74,7 @@ class GenerateImagePrompts(ItemAction):
             outcome.produced = len(outcome.ids)
         finally:
             calls.record()  # what no save wrote
-        outcome.consumed = len(saved) + len(outcome.failed)  # (not those waiting after a refusal)
+        left_waiting(items, (content.pk for content, _ in saved), outcome)
         outcome.result["prompts_created"] = outcome.produced
         return outcome
 

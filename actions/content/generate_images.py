@@ -11,7 +11,15 @@ from actions.ai import client as ai
 from actions.ai.providers import ProviderError
 from actions.content.common import DirectContext
 from actions.costs import image_cost
-from actions.items import BatchOutcome, ItemAction, announce_saved, item_schema, named_items, saved_in_order
+from actions.items import (
+    BatchOutcome,
+    ItemAction,
+    announce_saved,
+    item_schema,
+    left_waiting,
+    named_items,
+    saved_in_order,
+)
 from backend.billing.errors import InsufficientCredits
 from backend.writer.models import Content, Image
 from rules.core.contract import ActionError, Charge
@@ -100,7 +108,7 @@ class GenerateImages(ItemAction):
             outcome.error = stop or outcome.error
         finally:
             calls.record()  # what no save wrote
-        outcome.consumed = len(saved) + len(outcome.failed)  # (not those waiting after a refusal)
+        left_waiting(items, (image.pk for image in saved), outcome)
         outcome.produced = len(saved)
         outcome.ids = [image.pk for image in saved]
         outcome.result["images_generated"] = outcome.produced

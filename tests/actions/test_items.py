@@ -114,8 +114,8 @@ def pending_images(alice, settings, tmp_path):
     )
 
 
-def _images_rule(make_rule, alice, **extra):
-    params = {"drain": True, "size": "256x256"}
+def _images_rule(make_rule, alice, take=None, **extra):
+    params = {**(take or {"drain": True}), "size": "256x256"}
     action = {"type": "generate_images", "params": params, "retry": {"max": 2, "backoff": 0}}
     return make_rule(site=alice.site, actions=[action], **extra)
 
@@ -145,8 +145,9 @@ def test_a_fast_provider_has_several_batches_saved_together_and_each_batch_count
     assert len(charges) == 2
 
 
+@pytest.mark.parametrize("named", [False, True], ids=["its queue", "named ids"])
 def test_an_item_refused_for_now_waits_while_the_rest_of_its_group_is_saved(
-    alice, make_rule, eager, pending_images, monkeypatch, settings
+    alice, make_rule, eager, pending_images, monkeypatch, settings, named
 ):
     from actions import items
     from actions.ai.models import AICall
@@ -159,9 +160,13 @@ def test_an_item_refused_for_now_waits_while_the_rest_of_its_group_is_saved(
         settings.AI_PROVIDER, settings.OPENAI_BASE_URL, settings.OPENAI_API_KEY = "openai", server.base_url, "sk-test"
         settings.OPENAI_MAX_RETRIES = 0
         server.script(Fault(), Fault(), server_error(500))  # the third image's call fails once (the step's retry)
-        run = rule_execute(rule=_images_rule(make_rule, alice)).run
+        take = {"ids": [image.pk for image in pending_images]} if named else None
+        run = rule_execute(rule=_images_rule(make_rule, alice, take)).run
         step = AutomationRun.objects.get(pk=run.pk).steps.get()
     assert (step.status, step.attempts, step.input_count, step.output_count) == ("completed", 2, 6, 6)
+    if named:  # the waiting image was taken again by the retry, not reported as skipped
+        assert sorted(step.result["taken_ids"]) == sorted(image.pk for image in pending_images)
+        assert "items_skipped" not in step.result
     assert set(Image.objects.values_list("status", flat=True)) == {"generated"}
     third = pending_images[2]
     # Its group's others were saved by the first execution; it alone by the retry.
