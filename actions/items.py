@@ -464,15 +464,15 @@ def saved_in_order(save: Callable[[list], list], rows: list) -> tuple[list, Acti
     try:
         return save(rows), None
     except InsufficientCredits as exc:
-        refused = exc
-    if len(rows) > 1:
-        saved: list = []
-        for row in rows:
-            try:
-                saved += save([row])
-            except InsufficientCredits as exc:
-                return saved, hard_stop(exc)
-    return [], hard_stop(refused)
+        if len(rows) <= 1:
+            return [], hard_stop(exc)
+    saved: list = []
+    for row in rows:
+        try:
+            saved += save([row])
+        except InsufficientCredits as exc:
+            return saved, hard_stop(exc)
+    return saved, None  # (credits came in meanwhile: every row was saved after all)
 
 
 def left_waiting(items: list, done: Iterable[int], outcome: BatchOutcome) -> None:

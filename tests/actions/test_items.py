@@ -201,3 +201,38 @@ def test_a_charge_refused_for_a_group_is_made_item_by_item_up_to_the_item_it_doe
     assert len(files) == 3 and files == sorted(
         name.rsplit("/", 1)[-1] for name in Image.objects.filter(status="generated").values_list("file", flat=True)
     )
+
+
+def _saver(refuse_above: int | None, *, credits_left: int):
+    """A save that charges one credit per row in one go: refused for more rows than `refuse_above` (when given)
+    or than the credits left."""
+    from decimal import Decimal
+
+    from backend.billing.errors import InsufficientCredits
+
+    left = [credits_left]
+
+    def save(rows: list) -> list:
+        if (refuse_above is not None and len(rows) > refuse_above) or len(rows) > left[0]:
+            raise InsufficientCredits(needed=Decimal(len(rows)), available=Decimal(left[0]))
+        left[0] -= len(rows)
+        return list(rows)
+
+    return save
+
+
+def test_saved_in_order_saves_row_by_row_up_to_the_row_the_credits_do_not_cover():
+    from actions.items import saved_in_order
+
+    saved, stop = saved_in_order(_saver(None, credits_left=3), ["a", "b", "c", "d", "e"])
+    assert saved == ["a", "b", "c"] and stop is not None and stop.permanent and stop.message.startswith("hard stop:")
+
+
+def test_saved_in_order_reports_no_stop_when_every_row_saves_on_its_own():
+    from actions.items import saved_in_order
+
+    # The group was refused, yet each row alone goes through (credits came in meanwhile): all saved, no stop.
+    assert saved_in_order(_saver(1, credits_left=10), ["a", "b", "c"]) == (["a", "b", "c"], None)
+    assert saved_in_order(_saver(None, credits_left=10), ["a", "b"]) == (["a", "b"], None)
+    saved, stop = saved_in_order(_saver(None, credits_left=0), ["a"])
+    assert saved == [] and stop is not None
