@@ -169,13 +169,15 @@ def queued_messages() -> int:
 
 
 def purge_broker() -> None:
-    """Delete every Redis key under the bench's prefix and reset the publish counter."""
+    """Delete every Redis key under the bench's prefix and the dispatcher's inbox; reset the publish counter."""
     from backend.core.redis import get_redis
+    from rules import inbox
 
     client = get_redis()
     keys = list(client.scan_iter(match=BROKER_PREFIX + "*", count=1000))
     for start in range(0, len(keys), 1000):
         client.delete(*keys[start : start + 1000])
+    inbox.clear()
     _published.clear()
 
 

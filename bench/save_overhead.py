@@ -22,7 +22,7 @@ Cost of creating one `Keyword` (`Keyword(site=…, text=…, volume=500).save()`
 - *on keyword.created, none matching*: the rules listen to `keyword.created` but their conditions
   (`object.volume > 100000+i and object.intent == "commercial"`) are false for the keyword.
 - *10 matching*: as above, but 10 of the rules have a true condition (`object.volume > 100+i`). The
-  runs start in the dispatch task, not in the save: see `dispatch_throughput` for that cost.
+  runs start when a worker dispatches the event, not in the save: see `dispatch_throughput` for that cost.
 
 Three figures per scenario:
 
@@ -34,8 +34,9 @@ Three figures per scenario:
   the cost paid inside the caller's transaction (the INSERT plus the hooks above).
 - **save() + commit + enqueue**: each save in its own transaction that commits; the on_commit callback
   writes the event to the journal (one INSERT per transaction: here one per save, the second query per save)
-  and, when a rule listens, publishes one `rules.dispatch` task to Redis (a worker evaluates the rules
-  and starts the runs later), so this is what an API request that creates a keyword pays in total.
+  and, when a rule listens, posts the event to the dispatcher's inbox in Redis (one script; the post that
+  finds no drainer awake also publishes a `rules.dispatch_inbox` task; a worker evaluates the rules and starts
+  the runs later), so this is what an API request that creates a keyword pays in total.
   Queries are counted over the same saves (the "runs / save" column stays 0: no run starts here).
 
 The journal (issue 15) added the second query: before it, on 2026-12-01, the committed save cost 834 µs (0 rules)

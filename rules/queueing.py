@@ -1,8 +1,9 @@
 """Sending the engine's work to Celery once the current transaction commits: step executions and events.
 
 Tasks are looked up by name in the Celery app's registry (rules/tasks.py defines them), so the modules that
-enqueue work never import the modules that do it. The events of a bulk change (`backend.core.batching.batched`)
-travel together, in chunks of DISPATCH_CHUNK, instead of one task each.
+enqueue work never import the modules that do it. A transaction's events are posted to the dispatcher's inbox,
+which a worker drains in batches (rules/inbox.py); the events of a bulk change (`backend.core.batching.batched`)
+travel together, in chunks of DISPATCH_CHUNK, a task each.
 """
 
 from __future__ import annotations
@@ -11,9 +12,11 @@ from typing import Any
 
 from celery import current_app
 from django.db import transaction
+from kombu.utils.json import dumps
 from kombu.utils.uuid import uuid
 
 from backend.core.batching import current_batch
+from backend.core.redis import script
 
 # A deferred step is re-sent at least this often, so no message waits long in a broker (visibility timeouts).
 MAX_COUNTDOWN_SECONDS = 300
@@ -22,6 +25,16 @@ DISPATCH_CHUNK = 200  # events per dispatch task when a bulk change emits many
 STEP_TASK = "rules.execute_step"
 DISPATCH_TASK = "rules.dispatch"
 DISPATCH_BATCH_TASK = "rules.dispatch_batch"
+DRAIN_TASK = "rules.dispatch_inbox"
+# The inbox (rules/inbox.py drains it): the events waiting, and the flag saying a drainer is awake.
+INBOX = "igny8:dispatch:inbox"
+AWAKE = "igny8:dispatch:awake"
+AWAKE_SECONDS = 60  # renewed by every take of the drainer; gone when it finds the inbox empty
+_POST = """
+redis.call('RPUSH', KEYS[1], unpack(ARGV, 2))
+if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[1]) then return 1 end
+return 0
+"""
 
 Event = dict[str, Any]
 Causation = dict[str, Any] | None
@@ -70,22 +83,34 @@ def _time_limits(timeout: int | None) -> dict[str, int]:
 
 
 def enqueue_event(event: Event, causation: Causation) -> None:
-    """Dispatch `event` in a Celery task after commit (saves stay cheap). Inside `batched()` (a bulk change)
-    it waits for the batch, whose events go out together in chunks of DISPATCH_CHUNK."""
+    """Post `event` to the dispatcher after commit (saves stay cheap). Inside `batched()` (a bulk change) it
+    waits for the batch, whose events go out together in chunks of DISPATCH_CHUNK."""
     batch = current_batch()
     if batch is not None:
         batch.add("rules.events", (event, causation), _enqueue_chunks)
         return
-    transaction.on_commit(lambda: current_app.tasks[DISPATCH_TASK].apply_async((event, causation), queue="default"))
+    transaction.on_commit(lambda: publish_events([(event, causation)]))
 
 
 def publish_events(events: list[tuple[Event, Causation]]) -> None:
-    """Send events to the dispatcher now (a transaction's events, once it committed): one task for one event,
-    chunks of DISPATCH_CHUNK for more."""
-    if len(events) == 1:
+    """Send events to the dispatcher now (a transaction's events, once it committed): posted to its inbox,
+    with a drainer woken when none is awake. In eager mode they are dispatched in place, one task for one
+    event, chunks of DISPATCH_CHUNK for more."""
+    if not events:
+        return
+    if not current_app.conf.task_always_eager:
+        items = [dumps({"id": uuid(), "event": event, "causation": causation}) for event, causation in events]
+        if script(_POST)(keys=(INBOX, AWAKE), args=(AWAKE_SECONDS, *items)):
+            wake_drainer()
+    elif len(events) == 1:
         current_app.tasks[DISPATCH_TASK].apply_async(events[0], queue="default")
-    elif events:
+    else:
         _publish_chunks([events[i : i + DISPATCH_CHUNK] for i in range(0, len(events), DISPATCH_CHUNK)])
+
+
+def wake_drainer(*, adopt: str | None = None) -> None:
+    """Send a drainer of the inbox (to adopt a dead drainer's events first, when named)."""
+    current_app.tasks[DRAIN_TASK].apply_async(kwargs={"adopt": adopt} if adopt else {}, queue="default")
 
 
 def _enqueue_chunks(events: list[tuple[Event, Causation]]) -> None:

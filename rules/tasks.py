@@ -12,8 +12,9 @@ from typing import Any
 from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
+from kombu.utils.uuid import uuid
 
-from rules import executor
+from rules import executor, inbox
 from rules.core.causation import Causation
 from rules.deliveries import delivery_allowed, delivery_done
 from rules.dispatch import dispatch_events
@@ -31,8 +32,15 @@ def execute_step(step_pk: int) -> None:
 
 @shared_task(bind=True, name="rules.dispatch", ignore_result=True, acks_late=True, reject_on_worker_lost=True)
 def dispatch(self: Any, event: dict, causation: dict | None) -> int:
-    """Evaluate the rules listening to one event and start their runs."""
+    """Evaluate the rules listening to one event and start their runs (eager mode, and messages sent before
+    the inbox)."""
     return _dispatch_all(self, [(event, causation)])
+
+
+@shared_task(bind=True, name="rules.dispatch_inbox", ignore_result=True, acks_late=True, reject_on_worker_lost=True)
+def dispatch_inbox(self: Any, adopt: str | None = None) -> int:
+    """Drain the dispatcher's inbox in batches (rules/inbox.py): the events a save or a transaction posted."""
+    return inbox.drain(self.request.id or uuid(), adopt=adopt)
 
 
 @shared_task(bind=True, name="rules.dispatch_batch", ignore_result=True, acks_late=True, reject_on_worker_lost=True)
@@ -61,8 +69,8 @@ def schedule_tick() -> int:
 
 @shared_task(name="rules.recover_stale_runs", ignore_result=True)
 def recover() -> int:
-    """Send again the step of any running run whose worker died."""
-    return len(recover_stale_runs())
+    """Send again the step of any running run whose worker died; send drainers for the inbox's stranded events."""
+    return len(recover_stale_runs()) + inbox.recover()
 
 
 @shared_task(name="rules.prune_history", ignore_result=True)

@@ -6,6 +6,7 @@ from functools import lru_cache
 
 import redis
 from django.conf import settings
+from redis.commands.core import Script
 
 
 @lru_cache(maxsize=4)
@@ -23,3 +24,13 @@ def count_up(key: str, seconds: int) -> int:
     pipe.incr(key)
     pipe.expire(key, seconds)
     return int(pipe.execute()[0])
+
+
+def script(source: str) -> Script:
+    """A Lua script on this process's client, run by its SHA once Redis has it (EVALSHA)."""
+    return _script(settings.REDIS_URL, source)
+
+
+@lru_cache(maxsize=16)
+def _script(url: str, source: str) -> Script:
+    return _client(url).register_script(source)

@@ -94,8 +94,11 @@ class WorkerProcess:
 
 
 def purge_queues() -> None:
+    """Empty the queues and the dispatcher's inbox (events posted by earlier tests)."""
     from backend.celery import app
+    from rules.inbox import clear
 
     with app.connection_for_write() as conn:
         for queue in ("default", "ai", "local", "publish"):
             conn.default_channel.queue_purge(queue)
+    clear()
