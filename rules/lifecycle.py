@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from backend.billing.errors import InsufficientCredits
 from backend.billing.services import Reference, credits_release, credits_reserve
-from backend.core.inserts import insert_many
+from backend.core.inserts import insert_many, unsaved
 from backend.core.redis import get_redis
 from rules import journal, stats
 from rules.core import flow
@@ -468,7 +468,8 @@ def new_run_id(trigger_type: str, *, suffix: bool = False, tail_bytes: int = 3) 
 
 def _new_run(rule: AutomationRule, trigger: Trigger, key: str, parents: dict[str, AutomationRun]) -> AutomationRun:
     """A run of the batch, not written yet (its run_id is given when it is started or written)."""
-    return AutomationRun(
+    return unsaved(
+        AutomationRun,
         account_id=rule.account_id,
         site_id=rule.site_id or trigger.site_id,
         rule=rule,
@@ -677,7 +678,8 @@ def _insert_records(records: list[RecordRow]) -> None:
 
 def _step(run: AutomationRun, index: int, spec: dict) -> RunStep:
     retry = spec.get("retry") or {}
-    return RunStep(
+    return unsaved(
+        RunStep,
         run=run,
         index=index,
         key=spec.get("id") or f"step-{index + 1}",

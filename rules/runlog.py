@@ -13,6 +13,7 @@ import threading
 import time
 from typing import Any
 
+from backend.core.inserts import unsaved
 from rules.models import AutomationRun, RunLog, RunStep
 
 log = logging.getLogger("actions.run")
@@ -44,7 +45,7 @@ def _line(run: AutomationRun, message: str, step: RunStep | None, level: str, ex
         line,
         extra={"run_id": run.run_id, "step": step.index if step else None, **extra},
     )
-    return RunLog(run_id=run.pk, step_index=step.index if step else None, level=level, message=line)
+    return unsaved(RunLog, run_id=run.pk, step_index=step.index if step else None, level=level, message=line)
 
 
 def run_log(

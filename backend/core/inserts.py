@@ -4,9 +4,11 @@
 as a possible expression, checks it, prepares it and renders a placeholder, which costs more than the database
 spends inserting the row. Here each value goes through its field's own `get_db_prep_save` (the same conversion,
 so the rows are the same; values it would give back unchanged — None, a str for Django's text fields, an int for
-its integer fields and keys to them — go in as they are), the statement is rendered once per batch, and the new
-primary keys are read back with RETURNING. The fields' `pre_save` runs as it does for `bulk_create`
-(`auto_now_add` stamps), and a related object saved since it was assigned gives its key (as `bulk_create` does).
+its integer fields and keys to them, an aware datetime on PostgreSQL — go in as they are; a dict or list several
+rows share is prepared once), the statement is rendered once per batch, and the new primary keys are read back
+with RETURNING. The fields' `pre_save` runs as it does for `bulk_create` (`auto_now_add` stamps), and a related
+object saved since it was assigned gives its key (as `bulk_create` does). `unsaved` makes the instances for it
+without Django's `Model.__init__`.
 
 What it does not do, where `bulk_create` would: expressions as values, `db_default`, conflicts (`ignore_conflicts`,
 `update_conflicts`), parents of multi-table inheritance. A model with any of those uses `bulk_create`; so does a
@@ -21,17 +23,68 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from functools import cache
+from typing import Any, TypeVar
 
 from django.db import connections, models, router
 from django.db.models import Field, Model
+from django.db.models.base import ModelState
+from django.db.models.signals import post_init, pre_init
 from psycopg.types.json import Jsonb
 
 MAX_PARAMETERS = 65535
+M = TypeVar("M", bound=Model)
+
+
+def unsaved(model: type[M], **values: Any) -> M:
+    """A new instance, as `model(**values)` makes it, for `insert_many`: every field's default, then `values` (by
+    attribute name, or a related object by its field's name: its key taken, the object cached).
+
+    Django's `Model.__init__` goes through every field's descriptor and the init signals: about 20 µs for a run
+    or a step, three times per run started. Here the defaults are copied from a template made once per model (a
+    callable default is called). A model with init signal receivers (an event source's snapshot) is made by its
+    own `__init__`."""
+    if pre_init.has_listeners(model) or post_init.has_listeners(model):
+        return model(**values)
+    constants, made, relations, names = _template(model)
+    instance = model.__new__(model)
+    instance._state = ModelState()
+    attributes = instance.__dict__
+    attributes.update(constants)
+    for attname, make in made:
+        attributes[attname] = make()
+    for name, value in values.items():
+        relation = relations.get(name)
+        if relation is not None:
+            attributes[relation.attname] = None if value is None else value.pk
+            relation.set_cached_value(instance, value)
+        elif name in names:
+            attributes[name] = value
+        else:
+            raise TypeError(f"{model.__name__}() got an unexpected keyword argument '{name}'")
+    return instance
+
+
+@cache
+def _template(
+    model: type[Model],
+) -> tuple[dict[str, Any], list[tuple[str, Callable[[], Any]]], dict[str, Field], frozenset[str]]:
+    """A model's field defaults (constant ones, and the callables that make the others), its relations by name,
+    and the attribute names a value may be given by."""
+    constants: dict[str, Any] = {}
+    made: list[tuple[str, Callable[[], Any]]] = []
+    for field in model._meta.concrete_fields:
+        if field.has_default() and callable(field.default):
+            made.append((field.attname, field.default))
+        else:
+            constants[field.attname] = field.get_default()
+    relations = {field.name: field for field in model._meta.concrete_fields if field.is_relation}
+    names = frozenset(field.attname for field in model._meta.concrete_fields)
+    return constants, made, relations, names
 
 
 def insert_many(model: type[Model], instances: Sequence[Model]) -> None:
@@ -105,6 +158,7 @@ def _json_rows(rows: list[list[Any]], types: list[str]) -> str | None:
     if any(kind not in _JSON_CARRIED for kind in types):
         return None
     carried = []
+    texts: dict[int, str] = {}  # a Jsonb value several rows share (see _rows), written once
     for row in rows:
         out: list[Any] = []
         for value in row:
@@ -113,7 +167,9 @@ def _json_rows(rows: list[list[Any]], types: list[str]) -> str | None:
             elif isinstance(value, float) and math.isfinite(value):  # (its repr reads back as the same double)
                 out.append(value)
             elif isinstance(value, Jsonb):
-                out.append((value.dumps or json.dumps)(value.obj))
+                if id(value) not in texts:
+                    texts[id(value)] = (value.dumps or json.dumps)(value.obj)
+                out.append(texts[id(value)])
             elif isinstance(value, datetime):
                 out.append(value.isoformat())
             elif isinstance(value, Decimal) and value.is_finite():
@@ -159,9 +215,10 @@ class _Column:
     field: Field
     stamped: bool  # its pre_save may change the value (auto_now, auto_now_add, files): called
     kept: tuple[type, ...]  # values of these types go in as they are
+    aware_kept: bool = False  # ... and aware datetimes (PostgreSQL takes them as they are)
 
     @classmethod
-    def of(cls, field: Field) -> _Column:
+    def of(cls, field: Field, connection: Any) -> _Column:
         plain_date = isinstance(field, models.DateField) and not (field.auto_now or field.auto_now_add)
         stamped = type(field).pre_save is not Field.pre_save and not plain_date
         kind = type(field)
@@ -172,19 +229,29 @@ class _Column:
             kept = (int, type(None))
         elif kind in _NONE_KEPT:
             kept = (type(None),)
-        return cls(field, stamped, kept)
+        return cls(field, stamped, kept, kind is models.DateTimeField and connection.vendor == "postgresql")
 
 
 def _rows(instances: Sequence[Model], fields: list[Field], connection: Any) -> list[list[Any]]:
-    columns = [_Column.of(field) for field in fields]
+    columns = [_Column.of(field, connection) for field in fields]
+    # A dict or list several rows share (an event's payload in the runs it starts) is prepared once per column.
+    shared: list[dict[int, Any]] = [{} for _column in columns]
     rows = []
     for instance in instances:
         row = []
-        for column in columns:
+        for column, prepared in zip(columns, shared, strict=True):
             field = column.field
             value = field.pre_save(instance, True) if column.stamped else getattr(instance, field.attname)
-            if type(value) in column.kept:
+            if type(value) in column.kept or (
+                column.aware_kept and type(value) is datetime and value.utcoffset() is not None
+            ):
                 row.append(value)
+                continue
+            if type(value) in (dict, list):
+                key = id(value)  # (the instances hold the value for as long as this runs: its id stays its own)
+                if key not in prepared:
+                    prepared[key] = field.get_db_prep_save(value, connection)
+                row.append(prepared[key])
                 continue
             if hasattr(value, "resolve_expression"):
                 raise ValueError(f"insert_many: {field.name} is an expression; use bulk_create")

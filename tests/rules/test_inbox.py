@@ -116,9 +116,7 @@ def test_an_event_dispatched_again_after_a_death_starts_no_run_twice(alice, rule
     assert AutomationRun.objects.count() == 1  # its run is keyed by its journal id
 
 
-def test_it_dead_letters_the_event_that_killed_the_worker_and_dispatches_the_others(
-    alice, rule, monkeypatch, settings
-):
+def test_it_dead_letters_the_event_that_killed_the_worker_and_dispatches_the_others(alice, rule, monkeypatch, settings):
     settings.AUTOMATION_MAX_DELIVERIES = 3
     for text in ("fine", "poison", "also fine"):
         save(alice, text)

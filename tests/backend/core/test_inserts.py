@@ -5,7 +5,8 @@ from django.db.models import F
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
-from backend.core.inserts import insert_many
+from backend.core.inserts import insert_many, unsaved
+from backend.planner.models import Keyword
 from rules.models import AutomationRun, RunLog, RunStep
 
 pytestmark = pytest.mark.django_db
@@ -97,3 +98,43 @@ def test_it_refuses_rows_it_would_not_write_as_bulk_create_does(alice):
     with pytest.raises(ValueError, match="current_step is an expression"):
         insert_many(AutomationRun, [expression])
     assert not AutomationRun.objects.filter(run_id__startswith="run_expression").exists()
+
+
+def test_rows_that_share_a_value_are_written_as_if_each_had_its_own(alice):
+    payload, params = {"object": {"id": 7, "text": "ünïcode"}}, {"message": "hi"}
+    shared = [AutomationRun(run_id=f"run_shared_{i}", account=alice.account, trigger_payload=payload) for i in range(3)]
+    own = [AutomationRun(run_id=f"run_own_{i}", account=alice.account, trigger_payload=dict(payload)) for i in range(3)]
+    insert_many(AutomationRun, shared + own)
+    steps = [RunStep(run=run, index=0, key="s0", path="0", action_type="log", params=params) for run in shared]
+    insert_many(RunStep, steps)
+
+    assert _stored(AutomationRun, [r.pk for r in shared]) == _stored(AutomationRun, [r.pk for r in own])
+    assert [s.params for s in RunStep.objects.filter(pk__in=[s.pk for s in steps])] == [params] * 3
+
+
+def _attributes(instance) -> dict:
+    return {k: v for k, v in vars(instance).items() if k != "_state"}
+
+
+def test_an_unsaved_instance_is_what_the_models_init_makes(alice):
+    rule_run = _runs(alice, "init")[0]
+    for model, values in (
+        (AutomationRun, {"account_id": alice.account.pk, "site": alice.site, "rule_name": "r", "parent_run": None}),
+        (RunStep, {"run": rule_run, "index": 2, "key": "k", "params": {"a": 1}, "timeout": None}),
+        (RunLog, {"run_id": 5, "step_index": None, "level": "info", "message": "started"}),
+    ):
+        ours, django = unsaved(model, **values), model(**values)
+        assert _attributes(ours) == _attributes(django), model
+        assert ours._state.adding and ours._state.db is None
+        assert ours._state.fields_cache == django._state.fields_cache  # related objects given, cached
+    first, second = unsaved(AutomationRun), unsaved(AutomationRun)
+    assert first.trigger_payload == {} and first.trigger_payload is not second.trigger_payload  # callable defaults
+    with pytest.raises(TypeError, match="unexpected keyword argument 'nope'"):
+        unsaved(RunLog, nope=1)
+
+
+def test_a_model_watched_at_init_is_made_by_its_init(alice):
+    from rules.event_sources import SNAPSHOT
+
+    keyword = unsaved(Keyword, site=alice.site, account=alice.account, text="a")  # an event source
+    assert getattr(keyword, SNAPSHOT)["text"] == "a"  # what its post_init receiver took, for the save's changes
