@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any
 
 from django.db import connections, models, router
 from django.db.models import Field, Model
@@ -37,10 +37,7 @@ from django.db.models.signals import post_init, pre_init
 from psycopg.types.json import Jsonb
 
 MAX_PARAMETERS = 65535
-M = TypeVar("M", bound=Model)
-
-
-def unsaved(model: type[M], **values: Any) -> M:
+def unsaved(model: Any, **values: Any) -> Any:
     """A new instance, as `model(**values)` makes it, for `insert_many`: every field's default, then `values` (by
     attribute name, or a related object by its field's name: its key taken, the object cached).
 
@@ -71,7 +68,7 @@ def unsaved(model: type[M], **values: Any) -> M:
 
 @cache
 def _template(
-    model: type[Model],
+    model: Any,
 ) -> tuple[dict[str, Any], list[tuple[str, Callable[[], Any]]], dict[str, Field], frozenset[str]]:
     """A model's field defaults (constant ones, and the callables that make the others), its relations by name,
     and the attribute names a value may be given by."""
@@ -158,7 +155,7 @@ def _json_rows(rows: list[list[Any]], types: list[str]) -> str | None:
     if any(kind not in _JSON_CARRIED for kind in types):
         return None
     carried = []
-    texts: dict[int, str] = {}  # a Jsonb value several rows share (see _rows), written once
+    texts: dict[int, str | bytes] = {}  # a Jsonb value several rows share (see _rows), written once
     for row in rows:
         out: list[Any] = []
         for value in row:
