@@ -4,11 +4,11 @@
 as a possible expression, checks it, prepares it and renders a placeholder, which costs more than the database
 spends inserting the row. Here each value goes through its field's own `get_db_prep_save` (the same conversion,
 so the rows are the same; values it would give back unchanged — None, a str for Django's text fields, an int for
-its integer fields and keys to them, an aware datetime on PostgreSQL — go in as they are; a dict or list several
-rows share is prepared once), the statement is rendered once per batch, and the new primary keys are read back
-with RETURNING. The fields' `pre_save` runs as it does for `bulk_create` (`auto_now_add` stamps), and a related
-object saved since it was assigned gives its key (as `bulk_create` does). `unsaved` makes the instances for it
-without Django's `Model.__init__`.
+its integer fields and keys to them, an aware datetime or a finite decimal on PostgreSQL — go in as they are; a
+dict or list several rows share is prepared once), the statement is rendered once per batch, and the new primary
+keys are read back with RETURNING. The fields' `pre_save` runs as it does for `bulk_create` (`auto_now_add`
+stamps), and a related object saved since it was assigned gives its key (as `bulk_create` does). `unsaved` makes
+the instances for it without Django's `Model.__init__`.
 
 What it does not do, where `bulk_create` would: expressions as values, `db_default`, conflicts (`ignore_conflicts`,
 `update_conflicts`), parents of multi-table inheritance. A model with any of those uses `bulk_create`; so does a
@@ -212,7 +212,8 @@ class _Column:
     field: Field
     stamped: bool  # its pre_save may change the value (auto_now, auto_now_add, files): called
     kept: tuple[type, ...]  # values of these types go in as they are
-    aware_kept: bool = False  # ... and aware datetimes (PostgreSQL takes them as they are)
+    # ... and, on PostgreSQL (which takes them as they are), aware datetimes or finite decimals
+    postgresql_kept: type | None = None
 
     @classmethod
     def of(cls, field: Field, connection: Any) -> _Column:
@@ -226,7 +227,15 @@ class _Column:
             kept = (int, type(None))
         elif kind in _NONE_KEPT:
             kept = (type(None),)
-        return cls(field, stamped, kept, kind is models.DateTimeField and connection.vendor == "postgresql")
+        postgresql_kept = None
+        if connection.vendor == "postgresql" and kind in (models.DateTimeField, models.DecimalField):
+            postgresql_kept = datetime if kind is models.DateTimeField else Decimal
+        return cls(field, stamped, kept, postgresql_kept)
+
+
+def _as_it_is(value: Any) -> bool:
+    """An aware datetime, a finite decimal: what a DateTimeField, a DecimalField gives PostgreSQL unchanged."""
+    return value.is_finite() if isinstance(value, Decimal) else value.utcoffset() is not None
 
 
 def _rows(instances: Sequence[Model], fields: list[Field], connection: Any) -> list[list[Any]]:
@@ -239,9 +248,7 @@ def _rows(instances: Sequence[Model], fields: list[Field], connection: Any) -> l
         for column, prepared in zip(columns, shared, strict=True):
             field = column.field
             value = field.pre_save(instance, True) if column.stamped else getattr(instance, field.attname)
-            if type(value) in column.kept or (
-                column.aware_kept and type(value) is datetime and value.utcoffset() is not None
-            ):
+            if type(value) in column.kept or (type(value) is column.postgresql_kept and _as_it_is(value)):
                 row.append(value)
                 continue
             if type(value) in (dict, list):
