@@ -11,7 +11,7 @@ NAME = "engine_overhead"
 TITLE = "Engine overhead per action over a bare Celery round trip"
 NEEDS_DB = True
 STEPS = 20  # `log` steps per run
-PINGS = 300  # bare round trips measured (after a warm-up)
+PINGS = 80  # bare round trips measured beside each run (after a warm-up)
 SPLITS: dict[str, list[float]] = {"inside": [], "handoff": []}  # ms per step, filled by _run_rule
 
 ABOUT = f"""\
@@ -21,8 +21,9 @@ Redis as the broker, all on this machine.
 
 - **Bare Celery round trip**: the bench publishes a trivial task (`bench.ping`, registered by the
   bench's worker) and blocks on a Redis list until the task, running in the worker, pushes to it:
-  publish → broker → worker → task body → reply. {PINGS} round trips one after the other before the
-  runs and {PINGS // 3} after them, all counted.
+  publish → broker → worker → task body → reply. {PINGS} round trips one after the other just before
+  each run, all counted: the round trips and the steps are measured in turns, so a machine whose speed
+  drifts during the bench slows both alike.
 - **A chain of bare tasks**: a trivial task (`bench.hop`) that pushes a timestamp and sends the next
   link from inside the worker, as a step sends the next step: the physical floor of step to step.
 - **One `log` step**: a manual rule with {STEPS} `log` steps (the built-in action: render the message,
@@ -68,12 +69,11 @@ def run(*, reps: int) -> list[Table]:
     rule = AutomationRule.objects.get(pk=rule_id)
     runs = max(3, reps)
     with BenchWorker(name="engine", concurrency=1) as worker:
-        progress(f"engine_overhead: {PINGS} bare round trips")
-        pings = _round_trips(get_redis(), f"{BROKER_PREFIX}bench-ping-reply", PINGS)
         _run_rule(rule, site)  # warm-up: the worker's first connection, first step of each kind
-        cycles, means, step_queries, caller_queries = [], [], [], []
-        progress(f"engine_overhead: {runs} runs of {STEPS} log steps")
+        pings, cycles, means, step_queries, caller_queries = [], [], [], [], []
+        progress(f"engine_overhead: {runs} runs of {STEPS} log steps, each after {PINGS} bare round trips")
         for _ in range(runs):
+            pings += _round_trips(get_redis(), f"{BROKER_PREFIX}bench-ping-reply", PINGS)
             before = worker.idle_stats()
             run_cycles, mean, queries = _run_rule(rule, site)
             delta = stats_delta(worker.idle_stats(), before)
@@ -81,9 +81,8 @@ def run(*, reps: int) -> list[Table]:
             means.append(mean)
             step_queries.append(delta["queries"] / STEPS)
             caller_queries.append(queries)
-        pings_again = _round_trips(get_redis(), f"{BROKER_PREFIX}bench-ping-reply", PINGS // 3)
         hops = _hop_chains(get_redis(), f"{BROKER_PREFIX}bench-hop-reply", runs)
-    return _tables(pings + pings_again, hops, cycles, means, step_queries, caller_queries, runs, delta["kinds"])
+    return _tables(pings, hops, cycles, means, step_queries, caller_queries, runs, delta["kinds"])
 
 
 def _hop_chains(client, key: str, chains: int) -> list[float]:
