@@ -74,6 +74,14 @@ def drain(drainer: str, *, adopt: str | None = None) -> int:
     """Dispatch the inbox's events, TAKE at a time, until it is empty or DRAIN_SECONDS have passed. First the
     events a dead drainer left: this drainer's own (a redelivery of its task), or `adopt`'s. Returns the number
     of events handled."""
+    try:
+        return _drain(drainer, adopt)
+    except Exception:
+        wake_drainer()  # the other events go on; the events taken wait for `recover` to adopt them, counted
+        raise
+
+
+def _drain(drainer: str, adopt: str | None) -> int:
     handled = _recover(drainer)
     if adopt:
         handled += _recover(adopt)
@@ -83,12 +91,8 @@ def drain(drainer: str, *, adopt: str | None = None) -> int:
         items = _take(drainer)
         if not items:
             return handled
-        try:
-            rule_index.refresh()  # once per take: rule changes made meanwhile in other processes are seen
-            dispatch_events([_decoded(item) for item in items])
-        except Exception:
-            wake_drainer()  # the other events go on; this take's wait for `recover` to adopt them, counted
-            raise
+        rule_index.refresh()  # once per take: rule changes made meanwhile in other processes are seen
+        dispatch_events([_decoded(item) for item in items])
         handled += len(items)
         if time.monotonic() > deadline:
             _release(drainer)
