@@ -100,7 +100,11 @@ def publish_events(events: list[tuple[Event, Causation]]) -> None:
         return
     if not current_app.conf.task_always_eager:
         items = [dumps({"id": uuid(), "event": event, "causation": causation}) for event, causation in events]
-        if script(_POST)(keys=(INBOX, AWAKE), args=(AWAKE_SECONDS, *items)):
+        woke = [
+            script(_POST)(keys=(INBOX, AWAKE), args=(AWAKE_SECONDS, *items[i : i + DISPATCH_CHUNK]))
+            for i in range(0, len(items), DISPATCH_CHUNK)  # (a script's arguments are bounded: Lua's unpack)
+        ]
+        if any(woke):
             wake_drainer()
     elif len(events) == 1:
         current_app.tasks[DISPATCH_TASK].apply_async(events[0], queue="default")

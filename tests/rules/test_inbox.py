@@ -176,3 +176,11 @@ def test_a_take_whose_dispatch_failed_is_adopted_later_and_the_other_events_go_o
     assert inbox.recover() == 1 and drainers_sent[-1] == {"adopt": "d1"}
     assert inbox.drain("d3", adopt="d1") == 1
     assert sorted(r.trigger_payload["object"]["text"] for r in AutomationRun.objects.all()) == ["a", "b"]
+
+
+def test_a_transaction_of_many_events_posts_them_all_and_wakes_one_drainer(alice, drainers_sent):
+    from rules.queueing import publish_events
+
+    event = {"name": "keyword.created", "account_id": alice.account.pk, "object": {"id": 1}, "changes": {}}
+    publish_events([(event, None)] * 9000)  # more than one Lua script takes as arguments (about 8,000)
+    assert get_redis().llen(INBOX) == 9000 and drainers_sent == [{}]
