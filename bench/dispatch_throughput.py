@@ -90,7 +90,10 @@ statements among the events of a batch, not the work per run. The runs, steps an
 
 Against the engine's target of 200 events/s per process with 10% matching: the events a save posts are
 drained from the inbox together when they arrive faster than one process dispatches them one by one, so a
-process reaches the batched path's rate with single events (the "drained from the inbox" rows). A lone event
+process reaches it with single events (the "drained from the inbox" rows). It stays below the one-account
+batches: a take holds the events of 50 accounts, whose 500 distinct rules each cost the rules' lock, their
+counters' update and, on SQLite, pages of the run indexes keyed by rule, where a batch of one account has 10
+rules. A lone event
 (one at a time) pays alone for what a take shares: the rules' lock, the count of their active runs, the inserts
 of runs, steps, log lines and trigger records, the counters, the commit and one publish batch (seven statements
 and a commit: the statement table), besides the Python work per run that no batching shares (the profile:
