@@ -147,17 +147,18 @@ def run(*, reps: int) -> list[Table]:
     import gc
 
     from backend.celery import tune_gc
-    from rules import inbox
 
     threshold = gc.get_threshold()
     tune_gc()  # the garbage collector as in a worker process, whose task bodies these are
     try:
-        return _run_all(reps, inbox)
+        return _run_all(reps)
     finally:
         gc.set_threshold(*threshold)
 
 
-def _run_all(reps: int, inbox) -> list[Table]:
+def _run_all(reps: int) -> list[Table]:
+    from rules import inbox
+
     inbox.clear()
     sites = _prepare()
     turns = itertools.cycle(sites)

@@ -26,28 +26,24 @@ dispatches them are dispatched together.
 
 from __future__ import annotations
 
-import logging
 import time
 from typing import Any
 
 from django.conf import settings
 from kombu.utils.json import loads
 
-from backend.core.redis import count_up, get_redis, script
+from backend.core.redis import get_redis, script
 from rules.core.causation import Causation
+from rules.deliveries import count_delivery, forget_deliveries, set_aside
 from rules.dispatch import EVENTS_PER_TRANSACTION, dispatch_events
 from rules.index import rule_index
-from rules.models import DeadLetter
 from rules.queueing import AWAKE, AWAKE_SECONDS, DISPATCH_TASK, INBOX, wake_drainer
+from rules.queueing import INBOX_PREFIX as PREFIX
 
-log = logging.getLogger(__name__)
-
-PREFIX = "igny8:dispatch:"
 DRAINERS = PREFIX + "drainers"  # sorted set: drainer id -> the time its lease lapses
 TAKE = EVENTS_PER_TRANSACTION  # events per take: one dispatch transaction
 DRAIN_SECONDS = 5.0  # a drainer gives its worker back after this long, then sends the next one
 LEASE_SECONDS = 120  # a drainer that has not taken events for this long is taken for dead by `recover`
-COUNT_SECONDS = 86400
 
 # KEYS: inbox, the drainer's list, drainers, awake; ARGV: how many, drainer id, lease deadline, awake seconds
 _TAKE = """
@@ -128,33 +124,24 @@ def _recover(drainer: str) -> int:
     if items:
         rule_index.refresh()
     for item in items:
-        count_key = f"{PREFIX}deliveries:{item['id']}"
-        deliveries = count_up(count_key, COUNT_SECONDS) + 1  # the take that died was its first delivery
-        limit = settings.AUTOMATION_MAX_DELIVERIES
-        if deliveries > limit:
-            _dead_letter(item, deliveries - 1, limit)
+        deliveries = count_delivery(item["id"]) + 1  # the take that died was its first delivery
+        if deliveries > settings.AUTOMATION_MAX_DELIVERIES:
+            event = item["event"]
+            args = [[event, item["causation"]]]
+            running = f"dispatching this {event.get('name')} event"
+            set_aside(
+                DISPATCH_TASK,
+                item["id"],
+                args,
+                account_id=event.get("account_id"),
+                died=deliveries - 1,
+                running=running,
+            )
         else:
             dispatch_events([_decoded(item)])
         client.lpop(key)
-        client.delete(count_key)
+        forget_deliveries(item["id"])
     return len(items)
-
-
-def _dead_letter(item: dict[str, Any], died: int, limit: int) -> None:
-    event = item["event"]
-    reason = (
-        f"the worker died {died} times while dispatching this event (killed or out of memory); "
-        f"it is set aside instead of being dispatched again (AUTOMATION_MAX_DELIVERIES = {limit})"
-    )
-    DeadLetter.objects.create(
-        task=DISPATCH_TASK,  # the dispatch of this event
-        task_id=item["id"],
-        args=[[event, item["causation"]]],
-        account_id=event.get("account_id"),
-        deliveries=died,
-        reason=reason,
-    )
-    log.error("dead-lettered the dispatch of %s event %s: %s", event.get("name"), item["id"], reason)
 
 
 def recover() -> int:

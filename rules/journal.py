@@ -65,7 +65,7 @@ def emit(events: list[tuple[Event, Causation, bool]]) -> None:
     batch = current_batch()
     if batch is not None:  # a bulk change: its events go to the dispatcher in chunks when it ends
         for item in dispatch:
-            enqueue_event(*item)
+            enqueue_event(batch, *item)
         dispatch = []
     connection = transaction.get_connection()
     if not connection.in_atomic_block:

@@ -15,7 +15,7 @@ from django.db import transaction
 from kombu.utils.json import dumps
 from kombu.utils.uuid import uuid
 
-from backend.core.batching import current_batch
+from backend.core.batching import Batch
 from backend.core.redis import script
 
 # A deferred step is re-sent at least this often, so no message waits long in a broker (visibility timeouts).
@@ -27,8 +27,9 @@ DISPATCH_TASK = "rules.dispatch"
 DISPATCH_BATCH_TASK = "rules.dispatch_batch"
 DRAIN_TASK = "rules.dispatch_inbox"
 # The inbox (rules/inbox.py drains it): the events waiting, and the flag saying a drainer is awake.
-INBOX = "igny8:dispatch:inbox"
-AWAKE = "igny8:dispatch:awake"
+INBOX_PREFIX = "igny8:dispatch:"  # every key of the inbox starts with it
+INBOX = INBOX_PREFIX + "inbox"
+AWAKE = INBOX_PREFIX + "awake"
 AWAKE_SECONDS = 60  # renewed by every take of the drainer; gone when it finds the inbox empty
 _POST = """
 redis.call('RPUSH', KEYS[1], unpack(ARGV, 2))
@@ -82,14 +83,10 @@ def _time_limits(timeout: int | None) -> dict[str, int]:
     return {"soft_time_limit": timeout, "time_limit": timeout + HARD_LIMIT_GRACE_SECONDS} if timeout else {}
 
 
-def enqueue_event(event: Event, causation: Causation) -> None:
-    """Post `event` to the dispatcher after commit (saves stay cheap). Inside `batched()` (a bulk change) it
-    waits for the batch, whose events go out together in chunks of DISPATCH_CHUNK."""
-    batch = current_batch()
-    if batch is not None:
-        batch.add("rules.events", (event, causation), _enqueue_chunks)
-        return
-    transaction.on_commit(lambda: publish_events([(event, causation)]))
+def enqueue_event(batch: Batch, event: Event, causation: Causation) -> None:
+    """Add `event` to a bulk change's batch (`batched()`), whose events go out together in chunks of
+    DISPATCH_CHUNK after it commits."""
+    batch.add("rules.events", (event, causation), _enqueue_chunks)
 
 
 def publish_events(events: list[tuple[Event, Causation]]) -> None:
